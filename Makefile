@@ -1,0 +1,30 @@
+# The two commands of the quick start are `make run` and `make test`.
+GO ?= go
+
+.PHONY: run test build bench load generate vet
+
+run:
+	$(GO) run .
+
+test:
+	$(GO) test -count=1 -timeout 20m ./...
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o renke .
+
+vet:
+	gofmt -l . | (! grep .) && $(GO) vet ./...
+
+# Benchmarks (not tests): scoring, and the submit path through HTTP.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling
+
+# Load: real forms submitted for 30 s by 64 clients against a fresh local
+# server and database; prints admitted/s, p50/p99 and errors.
+load:
+	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s
+
+# Regenerate dbq/ from the queries.sql files (needs sqlc:
+# go install github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1).
+generate:
+	sqlc generate

@@ -1,0 +1,123 @@
+// Package county knows the evaluated unit (评价单位: a county, district or
+// town) and its schools.
+package county
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"renke/sampling"
+)
+
+// Unit is an evaluated unit.
+type Unit struct {
+	ID               int64           `json:"id"`
+	Code             string          `json:"code"` // e.g. the administrative division code
+	Name             string          `json:"name"`
+	Kind             string          `json:"kind"`       // county, district, city or town
+	Population       int64           `json:"population"` // 常住人口
+	PopulationSource string          `json:"population_source"`
+	PopulationYear   *int32          `json:"population_year"`
+	Shares           sampling.Shares `json:"shares"` // basis points by locale
+}
+
+var unitKinds = map[string]string{"county": "县", "district": "区", "city": "县级市", "town": "镇区"}
+
+var codePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,32}$`)
+
+// Validate checks a unit before it is saved; messages are for staff.
+func (u *Unit) Validate() error {
+	u.Code, u.Name = strings.TrimSpace(u.Code), strings.TrimSpace(u.Name)
+	switch {
+	case !codePattern.MatchString(u.Code):
+		return errors.New("单位代码须为 1 至 32 位字母、数字、下划线或连字符")
+	case u.Name == "" || utf8.RuneCountInString(u.Name) > 100:
+		return errors.New("单位名称不能为空，且不超过 100 字")
+	case unitKinds[u.Kind] == "":
+		return errors.New("单位类型须为 county、district、city 或 town")
+	case u.Population <= 0:
+		return errors.New("常住人口须为正整数")
+	case u.PopulationYear != nil && (*u.PopulationYear < 1950 || *u.PopulationYear > 2100):
+		return errors.New("人口数据年份无效")
+	case utf8.RuneCountInString(u.PopulationSource) > 200:
+		return errors.New("人口数据来源不超过 200 字")
+	}
+	return u.Shares.Validate()
+}
+
+// SchoolType is a school's level and type.
+type SchoolType string
+
+const (
+	Primary        SchoolType = "primary"         // 小学
+	Junior         SchoolType = "junior"          // 初中
+	NineYear       SchoolType = "nine_year"       // 九年一贯制学校
+	TwelveYear     SchoolType = "twelve_year"     // 十二年一贯制学校
+	CompleteMiddle SchoolType = "complete_middle" // 完全中学
+	Special        SchoolType = "special"         // 特殊教育学校
+	TeachingPoint  SchoolType = "teaching_point"  // 教学点
+)
+
+var schoolTypeNames = map[SchoolType]string{
+	Primary: "小学", Junior: "初中", NineYear: "九年一贯制学校", TwelveYear: "十二年一贯制学校",
+	CompleteMiddle: "完全中学", Special: "特殊教育学校", TeachingPoint: "教学点",
+}
+
+// SchoolTypes lists every type.
+var SchoolTypes = []SchoolType{Primary, Junior, NineYear, TwelveYear, CompleteMiddle, Special, TeachingPoint}
+
+// Name is the type's Chinese name.
+func (t SchoolType) Name() string { return schoolTypeNames[t] }
+
+// HasPrimary reports whether the type teaches grades 1–6.
+func (t SchoolType) HasPrimary() bool {
+	return t == Primary || t == NineYear || t == TwelveYear || t == Special || t == TeachingPoint
+}
+
+// HasJunior reports whether the type teaches grades 7–9.
+func (t SchoolType) HasJunior() bool {
+	return t == Junior || t == NineYear || t == TwelveYear || t == CompleteMiddle || t == Special
+}
+
+// School is one school of a unit.
+type School struct {
+	ID           int64           `json:"id"`
+	UnitID       int64           `json:"unit_id"`
+	Name         string          `json:"name"`
+	Type         SchoolType      `json:"type"`
+	Locale       sampling.Locale `json:"locale"`
+	Public       bool            `json:"public"`
+	EnrolPrimary int32           `json:"enrol_primary"`
+	EnrolJunior  int32           `json:"enrol_junior"`
+}
+
+// Teaches reports whether the school has the grades of band b.
+func (s *School) Teaches(b sampling.GradeBand) bool {
+	if b.Primary() {
+		return s.Type.HasPrimary()
+	}
+	return s.Type.HasJunior()
+}
+
+// Validate checks a school before it is saved; messages are for staff.
+func (s *School) Validate() error {
+	s.Name = strings.TrimSpace(s.Name)
+	switch {
+	case s.Name == "" || utf8.RuneCountInString(s.Name) > 100:
+		return errors.New("学校名称不能为空，且不超过 100 字")
+	case s.Type.Name() == "":
+		return fmt.Errorf("学校类型 %q 无效", s.Type)
+	case !s.Locale.Valid():
+		return fmt.Errorf("城乡类别 %q 无效，须为 urban、town 或 rural", s.Locale)
+	case s.EnrolPrimary < 0 || s.EnrolJunior < 0:
+		return errors.New("在校生数不能为负数")
+	case s.EnrolPrimary > 0 && !s.Type.HasPrimary():
+		return fmt.Errorf("%s没有小学学段，小学在校生数应为 0", s.Type.Name())
+	case s.EnrolJunior > 0 && !s.Type.HasJunior():
+		return fmt.Errorf("%s没有初中学段，初中在校生数应为 0", s.Type.Name())
+	}
+	return nil
+}

@@ -1,0 +1,35 @@
+-- name: CreateUnit :one
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING *;
+
+-- name: GetUnit :one
+SELECT * FROM units WHERE id = $1;
+
+-- name: ListUnits :many
+SELECT * FROM units ORDER BY id;
+
+-- name: UpdateUnit :one
+UPDATE units SET code = $2, name = $3, kind = $4, population = $5, population_source = $6,
+    population_year = $7, share_urban = $8, share_town = $9, share_rural = $10
+WHERE id = $1
+RETURNING *;
+
+-- name: CreateSchool :one
+INSERT INTO schools (unit_id, name, type, locale, public, enrol_primary, enrol_junior)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING *;
+
+-- name: GetSchool :one
+SELECT * FROM schools WHERE unit_id = $1 AND id = $2;
+
+-- name: ListSchools :many
+SELECT * FROM schools WHERE unit_id = $1 ORDER BY id;
+
+-- name: UpdateSchool :one
+UPDATE schools SET name = $3, type = $4, locale = $5, public = $6, enrol_primary = $7, enrol_junior = $8
+WHERE unit_id = $1 AND id = $2
+RETURNING *;
+
+-- name: DeleteSchool :execrows
+DELETE FROM schools WHERE unit_id = $1 AND id = $2;

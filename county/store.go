@@ -1,0 +1,113 @@
+package county
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"renke/dbq"
+	"renke/sampling"
+)
+
+// ErrNotFound is returned when a unit or school does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps units and schools in PostgreSQL.
+type Store struct {
+	q *dbq.Queries
+}
+
+// NewStore returns a store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{q: dbq.New(pool)} }
+
+func unitFrom(r dbq.Unit) Unit {
+	return Unit{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, Population: r.Population,
+		PopulationSource: r.PopulationSource, PopulationYear: r.PopulationYear,
+		Shares: sampling.Shares{Urban: int(r.ShareUrban), Town: int(r.ShareTown), Rural: int(r.ShareRural)}}
+}
+
+func schoolFrom(r dbq.School) School {
+	return School{ID: r.ID, UnitID: r.UnitID, Name: r.Name, Type: SchoolType(r.Type), Locale: sampling.Locale(r.Locale),
+		Public: r.Public, EnrolPrimary: r.EnrolPrimary, EnrolJunior: r.EnrolJunior}
+}
+
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// CreateUnit saves a new, validated unit.
+func (s *Store) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+	r, err := s.q.CreateUnit(ctx, dbq.CreateUnitParams{Code: u.Code, Name: u.Name, Kind: u.Kind,
+		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
+		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+	return unitFrom(r), err
+}
+
+// UpdateUnit saves a validated unit over the one with its id.
+func (s *Store) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
+	r, err := s.q.UpdateUnit(ctx, dbq.UpdateUnitParams{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind,
+		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
+		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+	return unitFrom(r), notFound(err)
+}
+
+// Unit returns the unit with id.
+func (s *Store) Unit(ctx context.Context, id int64) (Unit, error) {
+	r, err := s.q.GetUnit(ctx, id)
+	return unitFrom(r), notFound(err)
+}
+
+// Units lists every unit.
+func (s *Store) Units(ctx context.Context) ([]Unit, error) {
+	rows, err := s.q.ListUnits(ctx)
+	out := make([]Unit, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, unitFrom(r))
+	}
+	return out, err
+}
+
+// CreateSchool saves a new, validated school.
+func (s *Store) CreateSchool(ctx context.Context, sc School) (School, error) {
+	r, err := s.q.CreateSchool(ctx, dbq.CreateSchoolParams{UnitID: sc.UnitID, Name: sc.Name, Type: string(sc.Type),
+		Locale: string(sc.Locale), Public: sc.Public, EnrolPrimary: sc.EnrolPrimary, EnrolJunior: sc.EnrolJunior})
+	return schoolFrom(r), err
+}
+
+// UpdateSchool saves a validated school over the one with its id.
+func (s *Store) UpdateSchool(ctx context.Context, sc School) (School, error) {
+	r, err := s.q.UpdateSchool(ctx, dbq.UpdateSchoolParams{UnitID: sc.UnitID, ID: sc.ID, Name: sc.Name,
+		Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public, EnrolPrimary: sc.EnrolPrimary,
+		EnrolJunior: sc.EnrolJunior})
+	return schoolFrom(r), notFound(err)
+}
+
+// DeleteSchool removes a school of a unit.
+func (s *Store) DeleteSchool(ctx context.Context, unitID, id int64) error {
+	n, err := s.q.DeleteSchool(ctx, dbq.DeleteSchoolParams{UnitID: unitID, ID: id})
+	if err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return err
+}
+
+// School returns school id of unit unitID.
+func (s *Store) School(ctx context.Context, unitID, id int64) (School, error) {
+	r, err := s.q.GetSchool(ctx, dbq.GetSchoolParams{UnitID: unitID, ID: id})
+	return schoolFrom(r), notFound(err)
+}
+
+// Schools lists the schools of a unit.
+func (s *Store) Schools(ctx context.Context, unitID int64) ([]School, error) {
+	rows, err := s.q.ListSchools(ctx, unitID)
+	out := make([]School, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, schoolFrom(r))
+	}
+	return out, err
+}

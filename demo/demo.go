@@ -1,0 +1,94 @@
+// Package demo seeds a demonstration county with an open campaign, so a
+// newcomer can answer the survey within a minute of `make run`.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"renke/county"
+	"renke/sampling"
+	"renke/staff"
+	"renke/survey"
+)
+
+// Login is the demo staff account, created only in the local development
+// database.
+const (
+	Username = "admin"
+	Password = "renke-demo-2026"
+)
+
+// Seeded is what Seed created.
+type Seeded struct {
+	Unit     county.Unit
+	Schools  []county.School
+	Campaign survey.Campaign
+	Links    []survey.Link
+}
+
+// Seed creates the demo county when the database has no unit yet. It
+// returns nil when there was something already.
+func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
+	units, surveys := county.NewStore(pool), survey.NewStore(pool)
+	existing, err := units.Units(ctx)
+	if err != nil || len(existing) > 0 {
+		return nil, err
+	}
+	year := int32(2025)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "demo", Name: "示范县", Kind: "county", Population: 812_345,
+		PopulationSource: "2025 年统计公报（示例数据）", PopulationYear: &year,
+		Shares: sampling.Shares{Urban: 4123, Town: 3456, Rural: 2421}})
+	if err != nil {
+		return nil, err
+	}
+	out := &Seeded{Unit: u}
+	for _, sc := range []county.School{
+		{Name: "示范县实验小学", Type: county.Primary, Locale: sampling.Urban, EnrolPrimary: 2160},
+		{Name: "示范县第二小学", Type: county.Primary, Locale: sampling.Urban, EnrolPrimary: 1580},
+		{Name: "城关镇中心小学", Type: county.Primary, Locale: sampling.Town, EnrolPrimary: 960},
+		{Name: "示范县第一初级中学", Type: county.Junior, Locale: sampling.Urban, EnrolJunior: 1850},
+		{Name: "城关镇中学", Type: county.Junior, Locale: sampling.Town, EnrolJunior: 720},
+		{Name: "青山九年一贯制学校", Type: county.NineYear, Locale: sampling.Rural, EnrolPrimary: 420, EnrolJunior: 260},
+		{Name: "河口村小学", Type: county.Primary, Locale: sampling.Rural, EnrolPrimary: 138},
+		{Name: "石门教学点", Type: county.TeachingPoint, Locale: sampling.Rural, EnrolPrimary: 36},
+	} {
+		sc.UnitID, sc.Public = u.ID, true
+		s, err := units.CreateSchool(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		out.Schools = append(out.Schools, s)
+	}
+	c := survey.Campaign{UnitID: u.ID, Title: "示范县 2026 年义务教育优质均衡发展社会认可度调查"}
+	c.Defaults()
+	if c, err = surveys.CreateCampaign(ctx, c); err != nil {
+		return nil, err
+	}
+	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
+	if err != nil {
+		return nil, err
+	}
+	if out.Campaign, err = surveys.Open(ctx, c.ID, a); err != nil {
+		return nil, err
+	}
+	social := survey.SocialForm
+	links := []survey.Link{{Label: "全县通用链接"}}
+	for i := range out.Schools[:2] {
+		links = append(links, survey.Link{SchoolID: &out.Schools[i].ID, Kind: &social, Label: out.Schools[i].Name + "家长"})
+	}
+	for _, l := range links {
+		l.CampaignID = c.ID
+		l, err := surveys.CreateLink(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		out.Links = append(out.Links, l)
+	}
+	if _, err := staff.NewStore(pool).Create(ctx, Username, Password, staff.Admin); err != nil {
+		return nil, fmt.Errorf("demo login: %w", err)
+	}
+	return out, nil
+}

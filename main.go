@@ -1,0 +1,178 @@
+// Command renke serves the social-recognition survey (社会认可度调查) of the
+// county compulsory-education quality-balanced evaluation.
+//
+//	renke                        serve (the default)
+//	renke create-admin NAME      create a platform admin; the password is read from stdin
+//	renke migrate                apply the database migrations and exit
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"renke/database"
+	"renke/demo"
+	"renke/pgcluster"
+	"renke/server"
+	"renke/staff"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := run(os.Args[1:]); err != nil {
+		slog.Error("renke stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := server.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "serve", "migrate", "create-admin":
+	default:
+		return fmt.Errorf("unknown command %q: want serve, migrate or create-admin", cmd)
+	}
+
+	local := cfg.DatabaseURL == ""
+	if local {
+		cluster, err := startLocal(ctx, &cfg)
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+	} else if len(cfg.SessionKey) == 0 {
+		return errors.New("SESSION_KEY must be set (at least 32 random characters) when DATABASE_URL is set")
+	}
+	pool, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	switch cmd {
+	case "migrate":
+		return nil
+	case "create-admin":
+		return createAdmin(ctx, pool, args[1:])
+	}
+	if local {
+		if err := seedDemo(ctx, pool, cfg); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, cfg, pool)
+}
+
+// startLocal runs the development cluster under DATA_DIR/pg and keeps a
+// session key beside it, so logins survive restarts.
+func startLocal(ctx context.Context, cfg *server.Config) (*pgcluster.Cluster, error) {
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	slog.Info("DATABASE_URL is unset: starting a local PostgreSQL", "dir", filepath.Join(dir, "pg"))
+	cluster, err := pgcluster.Start(ctx, filepath.Join(dir, "pg"), pgcluster.Options{Durable: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.CreateDatabase(ctx, "renke", ""); err != nil {
+		cluster.Stop()
+		return nil, err
+	}
+	cfg.DatabaseURL = cluster.URL("renke")
+	if len(cfg.SessionKey) == 0 {
+		keyFile := filepath.Join(dir, "session.key")
+		key, err := os.ReadFile(keyFile)
+		if err != nil {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			key = []byte(hex.EncodeToString(b))
+			if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+				cluster.Stop()
+				return nil, err
+			}
+		}
+		cfg.SessionKey = key
+	}
+	return cluster, nil
+}
+
+func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error {
+	seeded, err := demo.Seed(ctx, pool)
+	if err != nil || seeded == nil {
+		return err
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://" + cfg.ListenAddr
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nDemo county %q seeded with an open campaign. Respondent links:\n", seeded.Unit.Name)
+	for _, l := range seeded.Links {
+		fmt.Fprintf(&b, "  %-24s %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, base, l.Code, base, l.Code)
+	}
+	fmt.Fprintf(&b, "Staff login (local demo only): %s / %s   (POST %s/api/v1/login)\n\n", demo.Username, demo.Password, base)
+	fmt.Fprint(os.Stderr, b.String())
+	return nil
+}
+
+func createAdmin(ctx context.Context, pool *pgxpool.Pool, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: renke create-admin USERNAME (the password is read from standard input)")
+	}
+	fmt.Fprint(os.Stderr, "Password (at least 10 characters): ")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("no password on standard input")
+	}
+	acct, err := staff.NewStore(pool).Create(ctx, args[0], strings.TrimRight(line, "\r\n"), staff.Admin)
+	if err != nil {
+		return err
+	}
+	slog.Info("admin created", "username", acct.Username)
+	return nil
+}
+
+func serve(ctx context.Context, cfg server.Config, pool *pgxpool.Pool) error {
+	e, err := server.New(cfg, pool)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: cfg.ListenAddr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	slog.Info("listening", "addr", cfg.ListenAddr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

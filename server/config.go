@@ -1,0 +1,68 @@
+// Package server turns HTTP requests into calls on the domain packages.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is the service configuration, read only from the environment.
+type Config struct {
+	DatabaseURL    string       // DATABASE_URL; empty: run a local cluster (development)
+	ListenAddr     string       // LISTEN_ADDR, default 127.0.0.1:8080
+	BaseURL        string       // BASE_URL, the public address QR codes point at; empty: from the request
+	SessionKey     []byte       // SESSION_KEY, at least 32 characters
+	TrustedProxies []*net.IPNet // TRUSTED_PROXIES: comma-separated CIDRs or addresses of reverse proxies
+	DataDir        string       // DATA_DIR, for the local development cluster, default .data
+}
+
+// ConfigFromEnv reads the configuration with getenv (os.Getenv).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL: getenv("DATABASE_URL"),
+		ListenAddr:  getenv("LISTEN_ADDR"),
+		BaseURL:     strings.TrimRight(getenv("BASE_URL"), "/"),
+		SessionKey:  []byte(getenv("SESSION_KEY")),
+		DataDir:     getenv("DATA_DIR"),
+	}
+	if c.ListenAddr == "" {
+		c.ListenAddr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("BASE_URL %q: want an absolute http(s) URL such as https://survey.example.gov.cn", c.BaseURL)
+		}
+	}
+	if len(c.SessionKey) > 0 && len(c.SessionKey) < 32 {
+		return c, errors.New("SESSION_KEY must be at least 32 characters")
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return c, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return c, nil
+}
+
+// Secure reports whether the public address is https, so cookies are Secure.
+func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }

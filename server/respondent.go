@@ -1,0 +1,353 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"renke/county"
+	"renke/sampling"
+	"renke/survey"
+)
+
+// visit is everything a link leads to.
+type visit struct {
+	link     survey.Link
+	campaign survey.Campaign
+	unit     county.Unit
+	school   *county.School // preset by the link
+	forms    []survey.Form
+}
+
+func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
+	if len(code) > 32 {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "二维码链接无效，请重新扫描学校发布的二维码。")
+	}
+	link, err := s.surveys.LinkByCode(ctx, code)
+	if errors.Is(err, survey.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "二维码链接无效，请重新扫描学校发布的二维码。")
+	} else if err != nil {
+		return nil, err
+	}
+	v := &visit{link: link}
+	if v.campaign, err = s.surveys.Campaign(ctx, link.CampaignID); err != nil {
+		return nil, err
+	}
+	if v.unit, err = s.units.Unit(ctx, v.campaign.UnitID); err != nil {
+		return nil, err
+	}
+	if link.SchoolID != nil {
+		sc, err := s.units.School(ctx, v.unit.ID, *link.SchoolID)
+		if err != nil {
+			return nil, err
+		}
+		v.school = &sc
+	}
+	if v.forms, err = s.surveys.Forms(ctx, v.campaign.ID); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// categories are those this link serves, in the national order.
+func (v *visit) categories() []sampling.Category {
+	var out []sampling.Category
+	for _, c := range sampling.Categories {
+		if v.link.Kind != nil && survey.KindFor(c) != *v.link.Kind {
+			continue
+		}
+		if v.form(c) != nil {
+			out = append(out, c)
+		}
+	}
+	// A student link from a school with no grade 3 and up serves no one, but
+	// the form still explains itself rather than failing.
+	return out
+}
+
+func (v *visit) form(c sampling.Category) *survey.Form {
+	for i := range v.forms {
+		if v.forms[i].Kind == survey.KindFor(c) && v.forms[i].Serves(c) {
+			return &v.forms[i]
+		}
+	}
+	return nil
+}
+
+type page struct {
+	Title      string
+	UnitName   string
+	SchoolName string
+}
+
+func (v *visit) page() page {
+	p := page{Title: v.unit.Name + "社会认可度调查", UnitName: v.unit.Name}
+	if v.school != nil {
+		p.SchoolName = v.school.Name
+	}
+	return p
+}
+
+type noticePage struct {
+	Title, UnitName, SchoolName, Message string
+}
+
+type choice struct{ Code, Name string }
+
+type choosePage struct {
+	page
+	Choices []choice
+}
+
+type formPage struct {
+	page
+	Code         string
+	Token        string
+	Category     sampling.Category
+	CategoryName string
+	Form         *survey.Form
+	AskSchool    bool
+	Schools      []county.School
+	SchoolID     int64
+	Bands        []sampling.GradeBand
+	Band         string
+	AskLocale    bool
+	Locales      []sampling.Locale
+	Locale       string
+	Answers      map[string]string
+	Suggestion   string
+	Problems     survey.Problems
+}
+
+type donePage struct {
+	page
+	Receipt string
+	Status  survey.ResponseStatus
+}
+
+func (s *Server) refusal(c echo.Context, v *visit) error {
+	reason := v.campaign.Refusal(s.now())
+	if reason == "" {
+		return nil
+	}
+	code := http.StatusForbidden
+	if v.campaign.Status == survey.Closed {
+		code = http.StatusGone
+	}
+	p := v.page()
+	return s.render(c, code, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: reason})
+}
+
+// showForm is GET /s/:code: the category choice, or the form of the
+// category in ?c=.
+func (s *Server) showForm(c echo.Context) error {
+	v, err := s.loadVisit(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	if v.campaign.Refusal(s.now()) != "" {
+		return s.refusal(c, v)
+	}
+	cats := v.categories()
+	cat := sampling.Category(c.QueryParam("c"))
+	if len(cats) == 1 {
+		cat = cats[0]
+	}
+	if !slices.Contains(cats, cat) {
+		p := choosePage{page: v.page()}
+		for _, c := range cats {
+			p.Choices = append(p.Choices, choice{Code: string(c), Name: "我是" + c.Name()})
+		}
+		return s.render(c, http.StatusOK, "choose.html", p)
+	}
+	p, err := s.formPage(c.Request().Context(), v, cat)
+	if err != nil {
+		return err
+	}
+	p.Token = newToken(s.formKey, s.now())
+	return s.render(c, http.StatusOK, "form.html", p)
+}
+
+func (s *Server) formPage(ctx context.Context, v *visit, cat sampling.Category) (formPage, error) {
+	p := formPage{page: v.page(), Code: v.link.Code, Category: cat, CategoryName: cat.Name(),
+		Form: v.form(cat), Answers: map[string]string{}, Problems: survey.Problems{}}
+	if survey.NeedsSchool(cat) && v.school == nil {
+		p.AskSchool = true
+		all, err := s.units.Schools(ctx, v.unit.ID)
+		if err != nil {
+			return p, err
+		}
+		for _, sc := range all {
+			if cat != sampling.Student || sc.Teaches(sampling.Grades34) || sc.Teaches(sampling.Grades79) {
+				p.Schools = append(p.Schools, sc)
+			}
+		}
+	}
+	if survey.NeedsGradeBand(cat) {
+		for _, b := range sampling.GradeBands {
+			if cat == sampling.Student && b == sampling.Grades12 {
+				continue
+			}
+			if v.school == nil || v.school.Teaches(b) {
+				p.Bands = append(p.Bands, b)
+			}
+		}
+	}
+	if !survey.NeedsSchool(cat) {
+		p.AskLocale, p.Locales = true, sampling.Locales
+	}
+	return p, nil
+}
+
+func badForm(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
+
+// submitForm is POST /s/:code.
+func (s *Server) submitForm(c echo.Context) error {
+	ctx := c.Request().Context()
+	req := c.Request()
+	if !strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		return badForm("提交格式不正确，请返回问卷页面重新提交。")
+	}
+	if err := req.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		return badForm("提交的内容无法识别，请返回问卷页面重新提交。")
+	}
+	form := req.PostForm
+	for k, vals := range form {
+		for _, val := range vals {
+			if !utf8.ValidString(k) || !utf8.ValidString(val) {
+				return badForm("提交的内容包含无法识别的字符，请检查意见建议中的文字后重新提交。")
+			}
+		}
+	}
+	sid, rendered, ok := readToken(s.formKey, form.Get("token"))
+	if !ok {
+		return badForm("问卷页面已失效，请重新扫描二维码或刷新页面后填写。")
+	}
+	v, err := s.loadVisit(ctx, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	if v.campaign.Refusal(s.now()) != "" {
+		return s.refusal(c, v)
+	}
+	cat := sampling.Category(form.Get("category"))
+	if !slices.Contains(v.categories(), cat) {
+		return badForm("请先选择您的身份，再填写问卷。")
+	}
+	sub := survey.Submission{
+		Category:   cat,
+		GradeBand:  sampling.GradeBand(form.Get("band")),
+		Locale:     sampling.Locale(form.Get("locale")),
+		Answers:    map[string]string{},
+		Suggestion: strings.TrimSpace(form.Get("suggestion")),
+		School:     v.school,
+	}
+	if sub.School == nil && survey.NeedsSchool(cat) {
+		if id, err := strconv.ParseInt(form.Get("school"), 10, 64); err == nil {
+			if sc, err := s.units.School(ctx, v.unit.ID, id); err == nil {
+				sub.School = &sc
+			} else if !errors.Is(err, county.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	for k, vals := range form {
+		if item, ok := strings.CutPrefix(k, "a_"); ok && len(vals) > 0 {
+			sub.Answers[item] = vals[0]
+		}
+	}
+	f := v.form(cat)
+	if problems := f.Check(&sub); len(problems) > 0 {
+		p, err := s.formPage(ctx, v, cat)
+		if err != nil {
+			return err
+		}
+		p.Token, p.Problems, p.Answers, p.Suggestion = form.Get("token"), problems, sub.Answers, sub.Suggestion
+		p.Band, p.Locale = string(sub.GradeBand), string(sub.Locale)
+		if sub.School != nil {
+			p.SchoolID = sub.School.ID
+		}
+		return s.render(c, http.StatusUnprocessableEntity, "form.html", p)
+	}
+	now := s.now()
+	rc, err := s.surveys.Submit(ctx, survey.Envelope{
+		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: sid,
+		IPHash: hashIP(s.ipKey, c.RealIP()), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(rendered), 0),
+	}, sub, now)
+	var closed *survey.ClosedError
+	switch {
+	case errors.As(err, &closed):
+		p := v.page()
+		return s.render(c, http.StatusGone, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: closed.Reason})
+	case errors.Is(err, survey.ErrIDConflict):
+		return badForm("问卷页面已失效，请重新扫描二维码后填写。")
+	case err != nil:
+		return err
+	}
+	return s.render(c, http.StatusOK, "done.html", donePage{page: v.page(), Receipt: rc.Code, Status: rc.Status})
+}
+
+func (s *Server) formURL(c echo.Context, code string) string {
+	base := s.cfg.BaseURL
+	if base == "" {
+		base = c.Scheme() + "://" + c.Request().Host
+	}
+	return base + "/s/" + code
+}
+
+// qrCode is GET /s/:code/qr.png?size=N: the QR code of the form's address.
+func (s *Server) qrCode(c echo.Context) error {
+	size := 512
+	if q := c.QueryParam("size"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 128 || n > 2048 {
+			return echo.NewHTTPError(http.StatusBadRequest, "二维码尺寸 size 须为 128 至 2048 之间的整数（像素）。")
+		}
+		size = n
+	}
+	link, err := s.surveys.LinkByCode(c.Request().Context(), c.Param("code"))
+	if errors.Is(err, survey.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound)
+	} else if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(s.formURL(c, link.Code), qrcode.Medium, size)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "image/png", png)
+}
+
+type posterPage struct {
+	UnitName, SchoolName, Audience, Code, URL string
+}
+
+// poster is GET /s/:code/poster: a printable A4 poster for the link.
+func (s *Server) poster(c echo.Context) error {
+	v, err := s.loadVisit(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	p := posterPage{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code)}
+	if v.school != nil {
+		p.SchoolName = v.school.Name
+	}
+	var names []string
+	for _, cat := range v.categories() {
+		names = append(names, cat.Name())
+	}
+	p.Audience = "调查对象：" + strings.Join(names, "、")
+	return s.render(c, http.StatusOK, "poster.html", p)
+}

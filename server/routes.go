@@ -1,0 +1,43 @@
+package server
+
+import "github.com/labstack/echo/v4"
+
+// routes lists every route of the service.
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/static/*", assets())
+
+	// Respondents (public).
+	e.GET("/s/:code", s.showForm)
+	e.POST("/s/:code", s.submitForm)
+	e.GET("/s/:code/qr.png", s.qrCode)
+	e.GET("/s/:code/poster", s.poster)
+
+	// Staff API.
+	api := e.Group("/api/v1")
+	api.POST("/login", s.login)
+	api.POST("/logout", s.logout)
+	a := api.Group("", s.requireStaff)
+	a.GET("/me", s.me)
+	a.GET("/units", s.listUnits)
+	a.POST("/units", s.createUnit)
+	a.GET("/units/:unit", s.getUnit)
+	a.PUT("/units/:unit", s.updateUnit)
+	a.GET("/units/:unit/schools", s.listSchools)
+	a.POST("/units/:unit/schools", s.createSchool)
+	a.PUT("/units/:unit/schools/:school", s.updateSchool)
+	a.DELETE("/units/:unit/schools/:school", s.deleteSchool)
+	a.GET("/units/:unit/campaigns", s.listCampaigns)
+	a.POST("/units/:unit/campaigns", s.createCampaign)
+	a.GET("/campaigns/:campaign", s.getCampaign)
+	a.PUT("/campaigns/:campaign", s.updateCampaign)
+	a.GET("/campaigns/:campaign/allocation", s.allocation)
+	a.POST("/campaigns/:campaign/open", s.openCampaign)
+	a.POST("/campaigns/:campaign/close", s.closeCampaign)
+	a.GET("/campaigns/:campaign/questionnaires", s.listForms)
+	a.PUT("/campaigns/:campaign/questionnaires/:kind", s.updateForm)
+	a.GET("/campaigns/:campaign/links", s.listLinks)
+	a.POST("/campaigns/:campaign/links", s.createLink)
+	a.GET("/campaigns/:campaign/progress", s.progress)
+	a.GET("/campaigns/:campaign/report", s.report)
+}

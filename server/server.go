@@ -1,0 +1,171 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"renke/county"
+	"renke/sampling"
+	"renke/staff"
+	"renke/static"
+	"renke/survey"
+)
+
+// Server holds what the handlers need.
+type Server struct {
+	cfg      Config
+	pool     *pgxpool.Pool
+	units    *county.Store
+	surveys  *survey.Store
+	quotas   *sampling.Store
+	staff    *staff.Store
+	sessions *sessions.CookieStore
+	views    *template.Template
+	formKey  []byte
+	ipKey    []byte
+	now      func() time.Time
+}
+
+// MaxBody is the largest request body accepted. A full questionnaire with
+// a 2,000-character suggestion is well under 16 KB.
+const MaxBody = "64K"
+
+// New builds the HTTP handler of the service.
+func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
+	views, err := parseViews()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, pool: pool,
+		units: county.NewStore(pool), surveys: survey.NewStore(pool),
+		quotas: sampling.NewStore(pool), staff: staff.NewStore(pool),
+		views:   views,
+		formKey: derive(cfg.SessionKey, "form-token"),
+		ipKey:   derive(cfg.SessionKey, "ip-hash"),
+		now:     time.Now,
+	}
+	s.sessions = sessions.NewCookieStore(derive(cfg.SessionKey, "cookie-hash"), derive(cfg.SessionKey, "cookie-block")[:32])
+	s.sessions.Options = &sessions.Options{Path: "/", MaxAge: 8 * 3600, HttpOnly: true,
+		Secure: cfg.Secure(), SameSite: http.SameSiteLaxMode}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	if len(cfg.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect() // a client's own X-Forwarded-For is never believed
+	}
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURIPath: true, LogStatus: true, LogLatency: true, LogError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// The path only: no client address, no query string.
+			attrs := []any{"method", v.Method, "path", v.URIPath, "status", v.Status, "ms", v.Latency.Milliseconds()}
+			if v.Error != nil && v.Status >= 500 {
+				attrs = append(attrs, "error", v.Error.Error())
+			}
+			slog.Info("request", attrs...)
+			return nil
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy: "no-referrer",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+	}))
+	e.Use(middleware.BodyLimit(MaxBody))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".png") },
+	}))
+	s.routes(e)
+	return e, nil
+}
+
+var cssVersion = func() string {
+	h := sha256.New()
+	_ = fs.WalkDir(static.Assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := static.Assets.ReadFile(p)
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:10]
+}()
+
+func parseViews() (*template.Template, error) {
+	return template.New("").Funcs(template.FuncMap{
+		"cssVersion": func() string { return cssVersion },
+		"inc":        func(i int) int { return i + 1 },
+	}).ParseFS(static.Templates, "templates/*.html")
+}
+
+// assets serves the embedded files with long caching: their URLs carry
+// a version.
+func assets() echo.HandlerFunc {
+	sub, _ := fs.Sub(static.Assets, "assets")
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		files.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// errorHandler answers JSON under /api/ and a Chinese page elsewhere.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "服务器暂时无法处理您的请求，请稍后再试。"
+	if he, ok := err.(*echo.HTTPError); ok {
+		code = he.Code
+		switch {
+		case code == http.StatusRequestEntityTooLarge:
+			msg = "提交的内容过大，请删减意见建议后重试。"
+		case code == http.StatusNotFound:
+			msg = "页面不存在，请检查链接是否完整。"
+		case code == http.StatusMethodNotAllowed:
+			msg = "不支持此操作。"
+		default:
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			}
+		}
+	}
+	if code >= 500 {
+		slog.Error("request failed", "path", c.Request().URL.Path, "error", err)
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		_ = c.JSON(code, map[string]string{"error": msg})
+		return
+	}
+	_ = s.render(c, code, "notice.html", noticePage{Title: "提示", Message: msg})
+}
+
+func (s *Server) render(c echo.Context, code int, name string, data any) error {
+	var b strings.Builder
+	if err := s.views.ExecuteTemplate(&b, name, data); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTML(code, b.String())
+}

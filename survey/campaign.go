@@ -1,0 +1,99 @@
+package survey
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"renke/sampling"
+)
+
+// Status is where a campaign is in its life: draft → open → closed.
+type Status string
+
+const (
+	Draft  Status = "draft"
+	Open   Status = "open"
+	Closed Status = "closed"
+)
+
+// Campaign is one run of the survey in one unit.
+type Campaign struct {
+	ID         int64           `json:"id"`
+	UnitID     int64           `json:"unit_id"`
+	Title      string          `json:"title"`
+	Status     Status          `json:"status"`
+	OpensAt    *time.Time      `json:"opens_at"`
+	ClosesAt   *time.Time      `json:"closes_at"`
+	RatePPM    int             `json:"rate_ppm"`   // 1500 = 1.5‰
+	MinSample  int             `json:"min_sample"` // 0 = no minimum
+	Policy     sampling.Policy `json:"quota_policy"`
+	Method     Method          `json:"scoring_method"`
+	Threshold  float64         `json:"threshold"`
+	SampleSize *int            `json:"sample_size"` // fixed when the campaign opens
+	CreatedAt  time.Time       `json:"created_at"`
+	OpenedAt   *time.Time      `json:"opened_at"`
+	ClosedAt   *time.Time      `json:"closed_at"`
+}
+
+// Defaults fills unset parameters with the national defaults.
+func (c *Campaign) Defaults() {
+	if c.RatePPM == 0 {
+		c.RatePPM = sampling.DefaultRatePPM
+	}
+	if c.Policy == "" {
+		c.Policy = sampling.Cap
+	}
+	if c.Method == "" {
+		c.Method = TopTwo
+	}
+	if c.Threshold == 0 {
+		c.Threshold = 0.85
+	}
+}
+
+// Validate checks a campaign's settings; messages are for staff.
+func (c *Campaign) Validate() error {
+	switch {
+	case c.Title == "" || utf8.RuneCountInString(c.Title) > 200:
+		return errors.New("调查名称不能为空，且不超过 200 字")
+	case c.RatePPM < 1 || c.RatePPM > 1_000_000:
+		return errors.New("抽样比例须在 0.0001% 至 100% 之间（rate_ppm 为百万分数，1500 即 1.5‰）")
+	case c.MinSample < 0:
+		return errors.New("最低样本量不能为负数")
+	case !c.Policy.Valid():
+		return fmt.Errorf("配额策略须为 cap 或 floor")
+	case !c.Method.Valid():
+		return fmt.Errorf("计分方法须为 top2、top3、points 或 category")
+	case c.Threshold <= 0 || c.Threshold > 1:
+		return errors.New("达标线须在 0 至 1 之间（85% 即 0.85）")
+	case c.OpensAt != nil && c.ClosesAt != nil && !c.ClosesAt.After(*c.OpensAt):
+		return errors.New("结束时间须晚于开始时间")
+	}
+	return nil
+}
+
+// Design is the campaign's sample design for a unit's population.
+func (c *Campaign) Design(population int64, shares sampling.Shares) sampling.Design {
+	return sampling.Design{Population: population, RatePPM: c.RatePPM, MinSample: c.MinSample, Shares: shares}
+}
+
+// Refusal is why a campaign takes no answers now, in words for a respondent;
+// "" when it does.
+func (c *Campaign) Refusal(now time.Time) string {
+	const layout = "2006年1月2日 15:04"
+	switch {
+	case c.Status == Draft:
+		return "本次调查尚未开始，请留意学校或教育局的通知。"
+	case c.Status == Closed:
+		return "本次调查已经结束，感谢您的关注。"
+	case c.OpensAt != nil && now.Before(*c.OpensAt):
+		return "本次调查将于 " + c.OpensAt.In(china).Format(layout) + " 开始，请届时再来填写。"
+	case c.ClosesAt != nil && !now.Before(*c.ClosesAt):
+		return "本次调查已于 " + c.ClosesAt.In(china).Format(layout) + " 结束，感谢您的关注。"
+	}
+	return ""
+}
+
+var china = time.FixedZone("CST", 8*3600)
