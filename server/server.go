@@ -138,17 +138,18 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	code, msg := http.StatusInternalServerError, "服务器暂时无法处理您的请求，请稍后再试。"
 	if he, ok := err.(*echo.HTTPError); ok {
 		code = he.Code
+		m, ok := he.Message.(string)
 		switch {
+		case ok && m != http.StatusText(code):
+			msg = m // our own message
 		case code == http.StatusRequestEntityTooLarge:
 			msg = "提交的内容过大，请删减意见建议后重试。"
 		case code == http.StatusNotFound:
 			msg = "页面不存在，请检查链接是否完整。"
 		case code == http.StatusMethodNotAllowed:
 			msg = "不支持此操作。"
-		default:
-			if m, ok := he.Message.(string); ok {
-				msg = m
-			}
+		case code < 500:
+			msg = "请求无效。"
 		}
 	}
 	if code >= 500 {

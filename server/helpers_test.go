@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"renke/dbtest"
+	"renke/demo"
+)
+
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	os.Exit(dbtest.Main(m))
+}
+
+// env is a running server on a fresh database with the demo county.
+type env struct {
+	t    *testing.T
+	pool *pgxpool.Pool
+	srv  *httptest.Server
+	demo *demo.Seeded
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	pool := dbtest.New(t)
+	seeded, err := demo.Seed(context.Background(), pool)
+	if err != nil || seeded == nil {
+		t.Fatalf("seed: %v", err)
+	}
+	h, err := New(Config{SessionKey: []byte("test-session-key-0123456789abcdef")}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &env{t: t, pool: pool, srv: srv, demo: seeded}
+}
+
+// link returns the code of the demo link with the label.
+func (e *env) link(label string) string {
+	for _, l := range e.demo.Links {
+		if l.Label == label {
+			return l.Code
+		}
+	}
+	e.t.Fatalf("no demo link %q", label)
+	return ""
+}
+
+// schoolLink is the parents' link of 示范县实验小学 (urban primary).
+func (e *env) schoolLink() string { return e.link("示范县实验小学家长") }
+
+var tokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
+
+// token GETs a form and returns its submission token.
+func (e *env) token(path string) string {
+	e.t.Helper()
+	body, code := e.get(path)
+	if code != http.StatusOK {
+		e.t.Fatalf("GET %s: %d", path, code)
+	}
+	m := tokenRE.FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("GET %s: no token in\n%s", path, body)
+	}
+	return m[1]
+}
+
+func (e *env) get(path string) (string, int) {
+	e.t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+func (e *env) post(path string, form url.Values) (string, int) {
+	e.t.Helper()
+	return e.postRaw(path, "application/x-www-form-urlencoded", form.Encode())
+}
+
+func (e *env) postRaw(path, contentType, body string) (string, int) {
+	e.t.Helper()
+	resp, err := http.Post(e.srv.URL+path, contentType, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+// answers is a complete social questionnaire with every item answered opt.
+func answers(opt string) url.Values {
+	v := url.Values{}
+	for i := 1; i <= 12; i++ {
+		v.Set("a_S"+twoDigits(i), opt)
+	}
+	return v
+}
+
+func twoDigits(i int) string { return string([]byte{byte('0' + i/10), byte('0' + i%10)}) }
+
+// parentForm is a valid parent submission at the school link.
+func parentForm(token, opt string) url.Values {
+	v := answers(opt)
+	v.Set("token", token)
+	v.Set("category", "parent")
+	v.Set("band", "3-4")
+	return v
+}
+
+var receiptRE = regexp.MustCompile(`class="receipt">([A-Z0-9]+)<`)
+
+func receipt(body string) string {
+	if m := receiptRE.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// dbState is a fingerprint of everything a submission writes.
+type dbState struct{ responses, answers, admitted int64 }
+
+func (e *env) state() dbState {
+	e.t.Helper()
+	var s dbState
+	err := e.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM answers),
+		(SELECT coalesce(sum(admitted), 0) FROM quota_cells)`).Scan(&s.responses, &s.answers, &s.admitted)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// staffClient is an HTTP client logged in as the demo admin.
+func (e *env) staffClient() *http.Client {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(e.srv.URL+"/api/v1/login", "application/json",
+		strings.NewReader(`{"username":"`+demo.Username+`","password":"`+demo.Password+`"}`))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("login: %d", resp.StatusCode)
+	}
+	return c
+}
+
+func call(t *testing.T, c *http.Client, method, url, body string) (string, int) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
