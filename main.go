@@ -4,6 +4,7 @@
 //	renke                        serve (the default)
 //	renke create-admin NAME      create a platform admin; the password is read from stdin
 //	renke migrate                apply the database migrations and exit
+//	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -52,8 +54,10 @@ func run(args []string) error {
 	}
 	switch cmd {
 	case "serve", "migrate", "create-admin":
+	case "healthcheck":
+		return healthcheck(cfg)
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate or create-admin", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin or healthcheck", cmd)
 	}
 
 	local := cfg.DatabaseURL == ""
@@ -175,4 +179,25 @@ func serve(ctx context.Context, cfg server.Config, pool *pgxpool.Pool) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// healthcheck asks the server on LISTEN_ADDR for /healthz.
+func healthcheck(cfg server.Config) error {
+	host, port, err := net.SplitHostPort(cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: %s", resp.Status)
+	}
+	return nil
 }

@@ -1,0 +1,85 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"renke/county"
+	"renke/dbtest"
+	"renke/sampling"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+
+// BenchmarkScore100k scores 100,000 admitted responses (1.2 million
+// answers over 300 schools) the way the report does: one aggregate query,
+// then the pure scoring.
+func BenchmarkScore100k(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	units, store := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "bench", Name: "压测县", Kind: "county", Population: 70_000_000,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		if _, err := units.CreateSchool(ctx, county.School{UnitID: u.ID, Name: fmt.Sprintf("学校%03d", i), Type: county.Primary,
+			Locale: sampling.Locales[i%3], EnrolPrimary: 500}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := Campaign{UnitID: u.ID, Title: "bench"}
+	c.Defaults()
+	if c, err = store.CreateCampaign(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	forms, _ := store.Forms(ctx, c.ID)
+	var linkID int64
+	if err := pool.QueryRow(ctx, `INSERT INTO links (campaign_id, code) VALUES ($1, 'bench') RETURNING id`, c.ID).Scan(&linkID); err != nil {
+		b.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `
+		INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
+			grade_band, school_id, status, ip_hash, ua_family, fill_ms)
+		SELECT $1, $2, $3, 's' || g, 'R' || g, (ARRAY['parent','resident','npc','cppcc'])[1 + g % 4],
+			(ARRAY['urban','town','rural'])[1 + g % 3], '3-4',
+			(SELECT min(id) FROM schools) + g % 300, 'admitted', '\x00', 'wechat', 90000
+		FROM generate_series(1, 100000) g`, c.ID, forms[0].ID, linkID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `
+		INSERT INTO answers (response_id, item, option)
+		SELECT r.id, 'S' || lpad(i::text, 2, '0'), (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8]
+		FROM responses r, generate_series(1, 12) i`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = pool.Exec(ctx, `ANALYZE`)
+	sc := Scoring{Method: TopTwo, Threshold: 0.85}
+	for _, f := range forms {
+		sc.Questionnaires = append(sc.Questionnaires, f.Questionnaire)
+	}
+	var counts []Count
+	b.Run("tally+score", func(b *testing.B) {
+		for b.Loop() {
+			counts, err = store.Tally(ctx, c.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := Score(sc, counts)
+			if r.Answers+r.DontKnow != 1_200_000 {
+				b.Fatalf("scored %d answers", r.Answers+r.DontKnow)
+			}
+		}
+	})
+	b.Run("score", func(b *testing.B) {
+		b.ReportMetric(float64(len(counts)), "count-rows")
+		for b.Loop() {
+			Score(sc, counts)
+		}
+	})
+}
