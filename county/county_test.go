@@ -1,0 +1,65 @@
+package county
+
+import (
+	"testing"
+
+	"renke/sampling"
+)
+
+func TestUnitValidate(t *testing.T) {
+	ok := Unit{Code: "430304", Name: "岳塘区", Kind: "district", Population: 300_000, Shares: sampling.Shares{Urban: 7000, Town: 2000, Rural: 1000}}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("valid unit: %v", err)
+	}
+	year := int32(1800)
+	for name, mod := range map[string]func(*Unit){
+		"code with spaces": func(u *Unit) { u.Code = "43 03" },
+		"no name":          func(u *Unit) { u.Name = "  " },
+		"unknown kind":     func(u *Unit) { u.Kind = "province" },
+		"no population":    func(u *Unit) { u.Population = 0 },
+		"shares 99%":       func(u *Unit) { u.Shares.Rural = 900 },
+		"year 1800":        func(u *Unit) { u.PopulationYear = &year },
+	} {
+		u := ok
+		mod(&u)
+		if err := u.Validate(); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestSchoolValidateAndTeaches(t *testing.T) {
+	for _, tc := range []struct {
+		s     School
+		valid bool
+	}{
+		{School{Name: "一小", Type: Primary, Locale: sampling.Urban, EnrolPrimary: 800}, true},
+		{School{Name: "一小", Type: Primary, Locale: sampling.Urban, EnrolJunior: 1}, false},
+		{School{Name: "一中", Type: Junior, Locale: sampling.Town, EnrolPrimary: 1}, false},
+		{School{Name: "九年制", Type: NineYear, Locale: sampling.Rural, EnrolPrimary: 300, EnrolJunior: 200}, true},
+		{School{Name: "x", Type: "college", Locale: sampling.Rural}, false},
+		{School{Name: "x", Type: Primary, Locale: "suburb"}, false},
+		{School{Name: "", Type: Primary, Locale: sampling.Rural}, false},
+		{School{Name: "x", Type: Primary, Locale: sampling.Rural, EnrolPrimary: -1}, false},
+	} {
+		if err := tc.s.Validate(); (err == nil) != tc.valid {
+			t.Errorf("%+v: err %v, want valid %v", tc.s, err, tc.valid)
+		}
+	}
+	for _, tc := range []struct {
+		t       SchoolType
+		band    sampling.GradeBand
+		teaches bool
+	}{
+		{Primary, sampling.Grades56, true}, {Primary, sampling.Grades79, false},
+		{Junior, sampling.Grades79, true}, {Junior, sampling.Grades12, false},
+		{NineYear, sampling.Grades12, true}, {NineYear, sampling.Grades79, true},
+		{CompleteMiddle, sampling.Grades79, true}, {CompleteMiddle, sampling.Grades34, false},
+		{TeachingPoint, sampling.Grades34, true}, {TeachingPoint, sampling.Grades79, false},
+	} {
+		s := School{Type: tc.t}
+		if got := s.Teaches(tc.band); got != tc.teaches {
+			t.Errorf("%s teaches %s: %v", tc.t, tc.band, got)
+		}
+	}
+}
