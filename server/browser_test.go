@@ -52,7 +52,7 @@ func browser(t *testing.T, width, height int) context.Context {
 
 func evaluate[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -231,5 +231,29 @@ func TestFormPageWeight(t *testing.T) {
 	}
 	if strings.Contains(page, "<script") {
 		t.Error("the form carries script; it must work without")
+	}
+}
+
+// TestPosterPrints renders a school's poster at A4 size: the QR image loads
+// and the page fits one sheet.
+func TestPosterPrints(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t, 794, 1123) // A4 at 96 dpi
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/s/"+e.schoolLink()+"/poster"),
+		chromedp.WaitVisible(chromedp.CSS(`img.qr`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := evaluate[bool](t, ctx, `(async () => { const i = document.querySelector('img.qr'); await i.decode(); return i.naturalWidth >= 400; })()`)
+	clipped := evaluate[int](t, ctx, `(() => { const p = document.querySelector('.poster'); return p.scrollHeight - p.clientHeight; })()`)
+	height := evaluate[int](t, ctx, `Math.ceil(document.querySelector('.poster').getBoundingClientRect().height)`)
+	screenshot(t, ctx, "poster-a4.png")
+	if !loaded {
+		t.Error("QR image did not load")
+	}
+	if height > 1123 || clipped > 0 {
+		t.Errorf("poster is %d px tall with %d px cut off; one A4 sheet is 1123", height, clipped)
 	}
 }
