@@ -334,3 +334,62 @@ func TestQRCodeDecodesToTheFormURL(t *testing.T) {
 		t.Errorf("poster: %d\n%.800s", st, poster)
 	}
 }
+
+// TestClientForwardedForIsNotBelieved: without TRUSTED_PROXIES the address
+// is the socket's, whatever X-Forwarded-For a client sends.
+func TestClientForwardedForIsNotBelieved(t *testing.T) {
+	e := newEnv(t)
+	code := e.schoolLink()
+	var hashes [][]byte
+	for _, xff := range []string{"", "203.0.113.7"} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/s/"+code, strings.NewReader(parentForm(e.token("/s/"+code+"?c=parent"), "A").Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("submit: %d", resp.StatusCode)
+		}
+	}
+	rows, err := e.pool.Query(context.Background(), `SELECT ip_hash FROM responses ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var h []byte
+		rows.Scan(&h)
+		hashes = append(hashes, h)
+	}
+	if len(hashes) != 2 || string(hashes[0]) != string(hashes[1]) {
+		t.Errorf("a spoofed X-Forwarded-For changed the address: %x", hashes)
+	}
+}
+
+// TestFloorPolicyAdmitsBeyondTarget: under "floor" a full cell still admits.
+func TestFloorPolicyAdmitsBeyondTarget(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	cid := e.demo.Campaign.ID
+	var target int
+	if _, err := e.pool.Exec(ctx, `UPDATE campaigns SET quota_policy = 'floor' WHERE id = $1`, cid); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pool.QueryRow(ctx, `UPDATE quota_cells SET admitted = target WHERE campaign_id = $1 AND category = 'parent' AND locale = 'urban' RETURNING target`, cid).Scan(&target); err != nil {
+		t.Fatal(err)
+	}
+	code := e.schoolLink()
+	body, status := e.post("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A"))
+	if status != 200 || !strings.Contains(body, "提交成功") {
+		t.Fatalf("floor: %d\n%.500s", status, body)
+	}
+	var admitted int
+	e.pool.QueryRow(ctx, `SELECT admitted FROM quota_cells WHERE campaign_id = $1 AND category = 'parent' AND locale = 'urban'`, cid).Scan(&admitted)
+	if admitted != target+1 {
+		t.Errorf("cell at %d, want %d", admitted, target+1)
+	}
+}
