@@ -531,17 +531,17 @@ func (s *Server) progress(c echo.Context) error {
 	}
 	p := Progress{SampleSize: a.SampleSize, Cells: cells}
 	for _, cat := range sampling.Categories {
-		cp := categoryProgress{Category: cat, Name: cat.Name(), Target: a.ByCategory[cat]}
+		row := categoryProgress{Category: cat, Name: cat.Name(), Target: a.ByCategory[cat]}
 		for _, cell := range cells {
 			if cell.Category == cat {
-				cp.Admitted += cell.Admitted
+				row.Admitted += cell.Admitted
 			}
 		}
-		p.Admitted += cp.Admitted
-		p.ByCategory = append(p.ByCategory, cp)
+		p.Admitted += row.Admitted
+		p.ByCategory = append(p.ByCategory, row)
 	}
 	if p.Admitted > 0 {
-		p.ParentShare = float64(p.ByCategory[0].Admitted) / float64(p.Admitted)
+		p.ParentShare = float64(p.ByCategory[0].Admitted) / float64(p.Admitted) // Categories[0] is Parent
 		p.ParentFloorMet = p.ParentShare >= 0.5
 	}
 	bands, err := s.quotas.GradeBandCounts(ctx, cp.ID)
