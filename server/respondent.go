@@ -141,8 +141,13 @@ func (s *Server) refusal(c echo.Context, v *visit) error {
 	if v.campaign.Status == survey.Closed {
 		code = http.StatusGone
 	}
+	return s.notice(c, v, code, reason)
+}
+
+// notice renders a message page under the visit's unit and school.
+func (s *Server) notice(c echo.Context, v *visit, code int, msg string) error {
 	p := v.page()
-	return s.render(c, code, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: reason})
+	return s.render(c, code, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: msg})
 }
 
 // showForm is GET /s/:code: the category choice, or the form of the
@@ -288,8 +293,7 @@ func (s *Server) submitForm(c echo.Context) error {
 	var closed *survey.ClosedError
 	switch {
 	case errors.As(err, &closed):
-		p := v.page()
-		return s.render(c, http.StatusGone, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: closed.Reason})
+		return s.notice(c, v, http.StatusGone, closed.Reason)
 	case errors.Is(err, survey.ErrIDConflict):
 		return badForm("问卷页面已失效，请重新扫描二维码后填写。")
 	case err != nil:
