@@ -32,6 +32,18 @@ type Campaign struct {
 	ClosedAt      *time.Time `json:"closed_at"`
 }
 
+type EvaluationInput struct {
+	UnitID     int64     `json:"unit_id"`
+	Year       int32     `json:"year"`
+	Profile    string    `json:"profile"`
+	CampaignID *int64    `json:"campaign_id"`
+	Figures    []byte    `json:"figures"`
+	Judgements []byte    `json:"judgements"`
+	Scores     []byte    `json:"scores"`
+	Vetoes     []byte    `json:"vetoes"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
 type Link struct {
 	ID                int64     `json:"id"`
 	CampaignID        int64     `json:"campaign_id"`
@@ -86,6 +98,13 @@ type School struct {
 	Public       bool   `json:"public"`
 	EnrolPrimary int32  `json:"enrol_primary"`
 	EnrolJunior  int32  `json:"enrol_junior"`
+}
+
+type SchoolStat struct {
+	SchoolID  int64     `json:"school_id"`
+	Year      int32     `json:"year"`
+	Stats     []byte    `json:"stats"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 type Staff struct {

@@ -395,6 +395,21 @@ func (q *Queries) DeleteSchool(ctx context.Context, arg DeleteSchoolParams) (int
 	return result.RowsAffected(), nil
 }
 
+const deleteYearStats = `-- name: DeleteYearStats :exec
+DELETE FROM school_stats st USING schools s
+WHERE st.school_id = s.id AND s.unit_id = $1 AND st.year = $2
+`
+
+type DeleteYearStatsParams struct {
+	UnitID int64 `json:"unit_id"`
+	Year   int32 `json:"year"`
+}
+
+func (q *Queries) DeleteYearStats(ctx context.Context, arg DeleteYearStatsParams) error {
+	_, err := q.db.Exec(ctx, deleteYearStats, arg.UnitID, arg.Year)
+	return err
+}
+
 const getCampaign = `-- name: GetCampaign :one
 SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE id = $1
 `
@@ -418,6 +433,32 @@ func (q *Queries) GetCampaign(ctx context.Context, id int64) (Campaign, error) {
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+	)
+	return i, err
+}
+
+const getEvaluationInputs = `-- name: GetEvaluationInputs :one
+SELECT unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes, updated_at FROM evaluation_inputs WHERE unit_id = $1 AND year = $2
+`
+
+type GetEvaluationInputsParams struct {
+	UnitID int64 `json:"unit_id"`
+	Year   int32 `json:"year"`
+}
+
+func (q *Queries) GetEvaluationInputs(ctx context.Context, arg GetEvaluationInputsParams) (EvaluationInput, error) {
+	row := q.db.QueryRow(ctx, getEvaluationInputs, arg.UnitID, arg.Year)
+	var i EvaluationInput
+	err := row.Scan(
+		&i.UnitID,
+		&i.Year,
+		&i.Profile,
+		&i.CampaignID,
+		&i.Figures,
+		&i.Judgements,
+		&i.Scores,
+		&i.Vetoes,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
@@ -621,6 +662,21 @@ func (q *Queries) InsertResponse(ctx context.Context, arg InsertResponseParams) 
 	return i, err
 }
 
+const insertSchoolStats = `-- name: InsertSchoolStats :exec
+INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)
+`
+
+type InsertSchoolStatsParams struct {
+	SchoolID int64  `json:"school_id"`
+	Year     int32  `json:"year"`
+	Stats    []byte `json:"stats"`
+}
+
+func (q *Queries) InsertSchoolStats(ctx context.Context, arg InsertSchoolStatsParams) error {
+	_, err := q.db.Exec(ctx, insertSchoolStats, arg.SchoolID, arg.Year, arg.Stats)
+	return err
+}
+
 const listCampaigns = `-- name: ListCampaigns :many
 SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
@@ -742,6 +798,54 @@ func (q *Queries) ListQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 			&i.Locale,
 			&i.Target,
 			&i.Admitted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listSchoolStats = `-- name: ListSchoolStats :many
+SELECT s.id, s.name, s.type, s.locale, s.public, st.stats
+FROM school_stats st JOIN schools s ON s.id = st.school_id
+WHERE s.unit_id = $1 AND st.year = $2
+ORDER BY s.id
+`
+
+type ListSchoolStatsParams struct {
+	UnitID int64 `json:"unit_id"`
+	Year   int32 `json:"year"`
+}
+
+type ListSchoolStatsRow struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Locale string `json:"locale"`
+	Public bool   `json:"public"`
+	Stats  []byte `json:"stats"`
+}
+
+func (q *Queries) ListSchoolStats(ctx context.Context, arg ListSchoolStatsParams) ([]ListSchoolStatsRow, error) {
+	rows, err := q.db.Query(ctx, listSchoolStats, arg.UnitID, arg.Year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListSchoolStatsRow
+	for rows.Next() {
+		var i ListSchoolStatsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Type,
+			&i.Locale,
+			&i.Public,
+			&i.Stats,
 		); err != nil {
 			return nil, err
 		}
@@ -883,6 +987,67 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.ClosedAt,
 	)
 	return i, err
+}
+
+const saveEvaluationInputs = `-- name: SaveEvaluationInputs :exec
+INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (unit_id, year) DO UPDATE
+SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EXCLUDED.figures,
+    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, updated_at = now()
+`
+
+type SaveEvaluationInputsParams struct {
+	UnitID     int64  `json:"unit_id"`
+	Year       int32  `json:"year"`
+	Profile    string `json:"profile"`
+	CampaignID *int64 `json:"campaign_id"`
+	Figures    []byte `json:"figures"`
+	Judgements []byte `json:"judgements"`
+	Scores     []byte `json:"scores"`
+	Vetoes     []byte `json:"vetoes"`
+}
+
+func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationInputsParams) error {
+	_, err := q.db.Exec(ctx, saveEvaluationInputs,
+		arg.UnitID,
+		arg.Year,
+		arg.Profile,
+		arg.CampaignID,
+		arg.Figures,
+		arg.Judgements,
+		arg.Scores,
+		arg.Vetoes,
+	)
+	return err
+}
+
+const statsYears = `-- name: StatsYears :many
+SELECT DISTINCT st.year FROM school_stats st JOIN schools s ON s.id = st.school_id
+WHERE s.unit_id = $1
+UNION
+SELECT year FROM evaluation_inputs WHERE unit_id = $1
+ORDER BY year DESC
+`
+
+func (q *Queries) StatsYears(ctx context.Context, unitID int64) ([]int32, error) {
+	rows, err := q.db.Query(ctx, statsYears, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int32
+	for rows.Next() {
+		var year int32
+		if err := rows.Scan(&year); err != nil {
+			return nil, err
+		}
+		items = append(items, year)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const tallyAnswers = `-- name: TallyAnswers :many
@@ -1142,4 +1307,38 @@ func (q *Queries) UpdateUnit(ctx context.Context, arg UpdateUnitParams) (Unit, e
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const upsertSchoolByName = `-- name: UpsertSchoolByName :one
+INSERT INTO schools (unit_id, name, type, locale, public, enrol_primary, enrol_junior)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (unit_id, name) DO UPDATE
+SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
+    enrol_primary = EXCLUDED.enrol_primary, enrol_junior = EXCLUDED.enrol_junior
+RETURNING id
+`
+
+type UpsertSchoolByNameParams struct {
+	UnitID       int64  `json:"unit_id"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+	Locale       string `json:"locale"`
+	Public       bool   `json:"public"`
+	EnrolPrimary int32  `json:"enrol_primary"`
+	EnrolJunior  int32  `json:"enrol_junior"`
+}
+
+func (q *Queries) UpsertSchoolByName(ctx context.Context, arg UpsertSchoolByNameParams) (int64, error) {
+	row := q.db.QueryRow(ctx, upsertSchoolByName,
+		arg.UnitID,
+		arg.Name,
+		arg.Type,
+		arg.Locale,
+		arg.Public,
+		arg.EnrolPrimary,
+		arg.EnrolJunior,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }

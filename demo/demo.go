@@ -9,8 +9,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/county"
+	"renke/evaluation"
 	"renke/sampling"
 	"renke/staff"
+	"renke/statistics"
 	"renke/survey"
 )
 
@@ -87,8 +89,39 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 		}
 		out.Links = append(out.Links, l)
 	}
+	if err := seedEvaluation(ctx, statistics.NewStore(pool), out); err != nil {
+		return nil, fmt.Errorf("demo evaluation: %w", err)
+	}
 	if _, err := staff.NewStore(pool).Create(ctx, Username, Password, staff.Admin); err != nil {
 		return nil, fmt.Errorf("demo login: %w", err)
 	}
 	return out, nil
+}
+
+// seedEvaluation imports the demo statistics and enters part of the
+// county findings, so the evaluation page shows results and what is left.
+func seedEvaluation(ctx context.Context, st *statistics.Store, out *Seeded) error {
+	if err := st.Import(ctx, out.Unit.ID, StatsYear, Statistics(out.Schools)); err != nil {
+		return err
+	}
+	yes, no := true, false
+	campaign := out.Campaign.ID
+	return st.SaveFindings(ctx, out.Unit.ID, statistics.Findings{
+		Year: StatsYear, Profile: "national-2017", CampaignID: &campaign,
+		Figures: map[string]float64{
+			"funding_norm_primary": 720, "funding_norm_junior": 940,
+			"teacher_pay": 98_600, "civil_pay": 97_900, "training_completion_pct": 100,
+			"rotation_eligible": 412, "rotation_teachers": 45, "rotation_key": 11,
+			"zoning_primary_pct": 100, "zoning_junior_pct": 97.2, "hs_quota_pct": 55,
+			"migrant_public_pct": 91.5, "retention_junior_pct": 97.8, "disabled_enrol_pct": 96.1,
+		},
+		Judgements: map[string]evaluation.Judgement{
+			"layout_plan":       {Met: &yes, Note: "《示范县中小学布局专项规划（2021—2035）》"},
+			"unified_standards": {Met: &yes, Note: "县政府办文件"},
+			"performance_pay":   {Met: &yes},
+			"staffing_central":  {Met: &yes},
+			"hs_quota_rural":    {Met: &no, Note: "名额分配尚未向农村初中倾斜，待县教育局出台方案"},
+		},
+		Vetoes: map[string]evaluation.Judgement{"exam_admission": {Met: &no}, "school_choice": {Met: &no}},
+	})
 }

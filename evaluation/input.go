@@ -1,0 +1,130 @@
+package evaluation
+
+import (
+	"renke/county"
+	"renke/sampling"
+)
+
+// School is one school's statistics for a school year (教育事业统计 and
+// 教育经费统计). Teachers are counted in the stage they teach; floor areas,
+// equipment and classrooms belong to the whole school.
+type School struct {
+	ID       int64             `json:"id"`
+	Name     string            `json:"name"`
+	Type     county.SchoolType `json:"type"`
+	Locale   sampling.Locale   `json:"locale"`
+	Public   bool              `json:"public"`
+	Boarding bool              `json:"boarding"`
+
+	EnrolPrimary int `json:"enrol_primary"`
+	EnrolJunior  int `json:"enrol_junior"`
+	EnrolSenior  int `json:"enrol_senior"` // senior high of a complete middle or twelve-year school
+
+	ClassesPrimary      int `json:"classes_primary"`
+	ClassesJunior       int `json:"classes_junior"`
+	LargestClassPrimary int `json:"largest_class_primary"`
+	LargestClassJunior  int `json:"largest_class_junior"`
+
+	TeachersPrimary  int `json:"teachers_primary"`  // 专任教师
+	QualifiedPrimary int `json:"qualified_primary"` // 专科及以上
+	KeyPrimary       int `json:"key_primary"`       // 县级以上骨干教师
+	PEArtsPrimary    int `json:"pe_arts_primary"`   // 体育、艺术专任教师
+	TeachersJunior   int `json:"teachers_junior"`
+	QualifiedJunior  int `json:"qualified_junior"` // 本科及以上
+	KeyJunior        int `json:"key_junior"`
+	PEArtsJunior     int `json:"pe_arts_junior"`
+	Certified        int `json:"certified"` // 持有教师资格证的专任教师
+
+	TeachingArea    float64 `json:"teaching_area"`   // 教学及辅助用房, m²
+	SportsArea      float64 `json:"sports_area"`     // 体育运动场馆, m²
+	EquipmentValue  float64 `json:"equipment_value"` // 教学仪器设备值, yuan
+	MultimediaRooms int     `json:"multimedia_rooms"`
+
+	MusicRooms       int     `json:"music_rooms"`
+	MusicRoomMinArea float64 `json:"music_room_min_area"` // the smallest music room, m²
+	ArtRooms         int     `json:"art_rooms"`
+	ArtRoomMinArea   float64 `json:"art_room_min_area"`
+
+	OperatingFunds float64 `json:"operating_funds"` // 年度公用经费, yuan
+	TrainingFunds  float64 `json:"training_funds"`  // 教师培训经费, yuan
+}
+
+// Enrol is the school's enrolment at level l.
+func (s *School) Enrol(l Level) int {
+	if l == Primary {
+		return s.EnrolPrimary
+	}
+	return s.EnrolJunior
+}
+
+// Compulsory is the enrolment of the compulsory stages.
+func (s *School) Compulsory() int { return s.EnrolPrimary + s.EnrolJunior }
+
+// Teachers is the full-time teachers of both compulsory stages.
+func (s *School) Teachers() int { return s.TeachersPrimary + s.TeachersJunior }
+
+// teachers is the count behind a teacher indicator at level l.
+func (s *School) teachers(r Resource, l Level) float64 {
+	p := l == Primary
+	switch {
+	case r == QualifiedTeachers && p:
+		return float64(s.QualifiedPrimary)
+	case r == QualifiedTeachers:
+		return float64(s.QualifiedJunior)
+	case r == KeyTeachers && p:
+		return float64(s.KeyPrimary)
+	case r == KeyTeachers:
+		return float64(s.KeyJunior)
+	case r == PEArtsTeachers && p:
+		return float64(s.PEArtsPrimary)
+	default:
+		return float64(s.PEArtsJunior)
+	}
+}
+
+// physical is the whole school's amount of a physical resource.
+func (s *School) physical(r Resource) float64 {
+	switch r {
+	case TeachingArea:
+		return s.TeachingArea
+	case SportsArea:
+		return s.SportsArea
+	case EquipmentValue:
+		return s.EquipmentValue
+	default:
+		return float64(s.MultimediaRooms)
+	}
+}
+
+// Judgement is a finding the bureau enters: met or not, with its evidence.
+type Judgement struct {
+	Met  *bool  `json:"met"` // nil: not yet judged
+	Note string `json:"note"`
+}
+
+// AreaRate is the survey's recognition in one content area.
+type AreaRate struct {
+	Rate    float64 `json:"rate"`
+	Answers int64   `json:"answers"`
+}
+
+// Recognition is the result of the survey campaign linked to the evaluation.
+type Recognition struct {
+	Campaign string              `json:"campaign"`
+	Method   string              `json:"method"`
+	Rate     float64             `json:"rate"`
+	Low      float64             `json:"low"`
+	High     float64             `json:"high"`
+	Answers  int64               `json:"answers"`
+	ByArea   map[string]AreaRate `json:"by_area"`
+}
+
+// Inputs is everything an evaluation reads.
+type Inputs struct {
+	Schools     []School             `json:"schools"`
+	Figures     map[string]float64   `json:"figures"`    // county-level figures by input key
+	Judgements  map[string]Judgement `json:"judgements"` // by judgement key
+	Scores      map[string]float64   `json:"scores"`     // soft item points by item number
+	Vetoes      map[string]Judgement `json:"vetoes"`     // Met=true means the veto item applies
+	Recognition *Recognition         `json:"recognition"`
+}

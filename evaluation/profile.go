@@ -1,0 +1,465 @@
+// Package evaluation computes the quality-balanced indicator evaluation
+// (县域义务教育优质均衡发展督导评估) of a county from its school statistics,
+// its county-level findings and its survey result, and says what to fix.
+//
+// The rules of a province are data: a Profile read from a JSON file. The
+// engine is pure: no HTTP, no SQL, no clock.
+package evaluation
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"renke/county"
+)
+
+// Level is a school stage of compulsory education.
+type Level string
+
+const (
+	Primary Level = "primary" // 小学
+	Junior  Level = "junior"  // 初中
+)
+
+// Levels lists the compulsory stages.
+var Levels = []Level{Primary, Junior}
+
+// Name is the level's Chinese name.
+func (l Level) Name() string {
+	if l == Primary {
+		return "小学"
+	}
+	return "初中"
+}
+
+// Resource names one of the seven resource-allocation indicators.
+type Resource string
+
+const (
+	QualifiedTeachers Resource = "qualified_teachers" // 每百名学生拥有高于规定学历教师数
+	KeyTeachers       Resource = "key_teachers"       // 每百名学生拥有县级以上骨干教师数
+	PEArtsTeachers    Resource = "pe_arts_teachers"   // 每百名学生拥有体育、艺术专任教师数
+	TeachingArea      Resource = "teaching_area"      // 生均教学及辅助用房面积
+	SportsArea        Resource = "sports_area"        // 生均体育运动场馆面积
+	EquipmentValue    Resource = "equipment_value"    // 生均教学仪器设备值
+	MultimediaRooms   Resource = "multimedia_rooms"   // 每百名学生拥有网络多媒体教室数
+)
+
+// Resources lists the seven indicators in the order of the national method.
+var Resources = []Resource{QualifiedTeachers, KeyTeachers, PEArtsTeachers, TeachingArea, SportsArea, EquipmentValue, MultimediaRooms}
+
+// per100 reports whether the indicator counts per 100 students (else per student).
+func (r Resource) per100() bool {
+	return r == QualifiedTeachers || r == KeyTeachers || r == PEArtsTeachers || r == MultimediaRooms
+}
+
+// physical reports whether the resource belongs to the whole school and is
+// split between the stages of a combined school (teachers are counted in
+// the stage they teach).
+func (r Resource) physical() bool {
+	return r == TeachingArea || r == SportsArea || r == EquipmentValue || r == MultimediaRooms
+}
+
+// Standard is one resource indicator's standard in a profile.
+type Standard struct {
+	Resource Resource `json:"resource"`
+	No       string   `json:"no"`
+	Name     string   `json:"name"`
+	Unit     string   `json:"unit"`     // of the indicator: 人, 平方米, 元, 间
+	Primary  float64  `json:"primary"`  // the standard for primary
+	Junior   float64  `json:"junior"`   // and for junior
+	Action   string   `json:"action"`   // what to add: 高于规定学历教师
+	Quantity string   `json:"quantity"` // the unit of what to add: 人, 平方米, 元, 间
+	UnitCost float64  `json:"unit_cost"`
+}
+
+// For is the standard at level l.
+func (s Standard) For(l Level) float64 {
+	if l == Primary {
+		return s.Primary
+	}
+	return s.Junior
+}
+
+// ResourceRules are the resource-allocation rules of a profile.
+type ResourceRules struct {
+	Standards []Standard `json:"standards"`
+	// MinMet of the seven must meet their standard in every school, and
+	// each of the others must reach RemainderFloor of its standard.
+	MinMet         int                 `json:"min_met"`
+	RemainderFloor float64             `json:"remainder_floor"`
+	CVLimit        map[Level]float64   `json:"cv_limit"`
+	ExcludeTypes   []county.SchoolType `json:"exclude_types"`
+	// Teaching points (教学点) below this enrolment are left out.
+	TeachingPointMin int `json:"teaching_point_min"`
+	// Split gives the weights by which a combined school's physical
+	// resources are divided between its stages (primary, junior, senior).
+	Split map[county.SchoolType]map[string]float64 `json:"split"`
+}
+
+// Rule names a check the engine knows how to make.
+type Rule string
+
+const (
+	RuleResource      Rule = "resource"       // a resource indicator: every school, county value, CV
+	RuleJudgement     Rule = "judgement"      // met or not, entered with an evidence note
+	RuleAtLeast       Rule = "at_least"       // a county figure ≥ min
+	RuleBelow         Rule = "below"          // a county figure < max
+	RuleRatio         Rule = "ratio"          // county figure num ÷ den ≥ min
+	RuleSpecialRooms  Rule = "special_rooms"  // music and art rooms per 12 classes, with their areas
+	RuleSchoolSize    Rule = "school_size"    // compulsory-stage enrolment per school
+	RuleClassSize     Rule = "class_size"     // the largest class per stage
+	RuleSmallFunding  Rule = "small_funding"  // small village schools funded as if they had 100 students
+	RuleSpecialFunds  Rule = "special_funds"  // special-education funds per student
+	RuleCertificates  Rule = "certificates"   // teachers holding a certificate
+	RuleTrainingFunds Rule = "training_funds" // training funds as a share of operating funds, per school
+	RuleRecognition   Rule = "recognition"    // the survey's recognition rate
+)
+
+var rules = []Rule{RuleResource, RuleJudgement, RuleAtLeast, RuleBelow, RuleRatio, RuleSpecialRooms,
+	RuleSchoolSize, RuleClassSize, RuleSmallFunding, RuleSpecialFunds, RuleCertificates, RuleTrainingFunds, RuleRecognition}
+
+// Check is one condition of a hard indicator.
+type Check struct {
+	Rule  Rule   `json:"rule"`
+	Label string `json:"label"`
+	// Key is the resource of a resource check, the judgement's key, or the
+	// county figure compared by at_least and below.
+	Key string `json:"key,omitempty"`
+	// Num and Den are the county figures of a ratio check.
+	Num string `json:"num,omitempty"`
+	Den string `json:"den,omitempty"`
+	// Params are the rule's numbers: min, max, primary, junior, combined, …
+	Params map[string]float64 `json:"params,omitempty"`
+	// ExcludeTypes are school types a per-school check leaves out.
+	ExcludeTypes []county.SchoolType `json:"exclude_types,omitempty"`
+}
+
+// Item is one scored point of a soft (B) indicator.
+type Item struct {
+	No     string  `json:"no"`
+	Name   string  `json:"name"`
+	Points float64 `json:"points"`
+	// SurveyAreas, when set, make the item's score come from the survey:
+	// its points × the recognition rate of these content areas.
+	SurveyAreas []string `json:"survey_areas,omitempty"`
+}
+
+// Indicator is one indicator of a profile: hard (A) with checks that must
+// all hold, or soft (B) with items scored in points.
+type Indicator struct {
+	No        string  `json:"no"`
+	Dimension string  `json:"dimension"`
+	Name      string  `json:"name"`
+	Class     string  `json:"class"` // A or B
+	Checks    []Check `json:"checks,omitempty"`
+	Items     []Item  `json:"items,omitempty"`
+}
+
+// Points is the sum of a soft indicator's item points.
+func (in Indicator) Points() float64 {
+	var p float64
+	for _, it := range in.Items {
+		p += it.Points
+	}
+	return p
+}
+
+// Input is a county-level figure the bureau enters.
+type Input struct {
+	Key     string   `json:"key"`
+	Label   string   `json:"label"`
+	Unit    string   `json:"unit"`
+	Default *float64 `json:"default,omitempty"` // a figure the profile itself fixes
+}
+
+// Grade is a band of the soft-indicator total.
+type Grade struct {
+	Min  float64 `json:"min"`
+	Name string  `json:"name"`
+}
+
+// Scoring is how soft indicators are scored.
+type Scoring struct {
+	Total     float64 `json:"total"`      // all B points together, 100
+	ItemFloor float64 `json:"item_floor"` // each B indicator needs this share of its points
+	Pass      float64 `json:"pass"`       // the total needed
+	Grades    []Grade `json:"grades"`     // highest first
+}
+
+// Grade is the band of a total, graded by its lower bound: 85.5 is not 86.
+func (s *Scoring) Grade(total float64) string {
+	for _, g := range s.Grades {
+		if atLeast(total, g.Min) {
+			return g.Name
+		}
+	}
+	return ""
+}
+
+// Dimension is a first-level heading (一级指标).
+type Dimension struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// Veto is an item that blocks recognition outright (一票否决).
+type Veto struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+// Profile is a province's (or the nation's) evaluation rules.
+type Profile struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Source     string        `json:"source"`
+	Dimensions []Dimension   `json:"dimensions"`
+	Resources  ResourceRules `json:"resources"`
+	Inputs     []Input       `json:"inputs"`
+	Indicators []Indicator   `json:"indicators"`
+	Scoring    *Scoring      `json:"scoring,omitempty"`
+	Vetoes     []Veto        `json:"vetoes"`
+	CostNote   string        `json:"cost_note"`
+}
+
+// Standard returns the profile's standard for resource r.
+func (p *Profile) Standard(r Resource) Standard {
+	for _, s := range p.Resources.Standards {
+		if s.Resource == r {
+			return s
+		}
+	}
+	return Standard{}
+}
+
+// Input returns the county input with the key, if declared.
+func (p *Profile) Input(key string) (Input, bool) {
+	i := slices.IndexFunc(p.Inputs, func(in Input) bool { return in.Key == key })
+	if i < 0 {
+		return Input{}, false
+	}
+	return p.Inputs[i], true
+}
+
+// Judgements lists the judgement checks the bureau enters, in order.
+func (p *Profile) Judgements() []Check {
+	var out []Check
+	for _, in := range p.Indicators {
+		for _, c := range in.Checks {
+			if c.Rule == RuleJudgement {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// ScoredItems lists the soft items the bureau scores (not the survey's).
+func (p *Profile) ScoredItems() []Item {
+	var out []Item
+	for _, in := range p.Indicators {
+		for _, it := range in.Items {
+			if len(it.SurveyAreas) == 0 {
+				out = append(out, it)
+			}
+		}
+	}
+	return out
+}
+
+// Validate checks a profile's consistency, so that a mistaken file is
+// refused when it is loaded rather than misjudging a county.
+func (p *Profile) Validate() error {
+	if p.ID == "" || p.Name == "" {
+		return errors.New("profile needs an id and a name")
+	}
+	for _, r := range Resources {
+		s := p.Standard(r)
+		if s.Resource == "" || s.Primary <= 0 || s.Junior <= 0 {
+			return fmt.Errorf("profile %s: resource %s needs positive standards", p.ID, r)
+		}
+	}
+	rr := p.Resources
+	if rr.MinMet < 1 || rr.MinMet > len(Resources) || rr.RemainderFloor <= 0 || rr.RemainderFloor > 1 {
+		return fmt.Errorf("profile %s: min_met or remainder_floor out of range", p.ID)
+	}
+	if rr.CVLimit[Primary] <= 0 || rr.CVLimit[Junior] <= 0 {
+		return fmt.Errorf("profile %s: cv_limit needs primary and junior", p.ID)
+	}
+	dims := map[string]bool{}
+	for _, d := range p.Dimensions {
+		dims[d.Key] = true
+	}
+	nos, keys := map[string]bool{}, map[string]bool{}
+	var bTotal float64
+	for _, in := range p.Indicators {
+		if nos[in.No] {
+			return fmt.Errorf("profile %s: indicator %s twice", p.ID, in.No)
+		}
+		nos[in.No] = true
+		if !dims[in.Dimension] {
+			return fmt.Errorf("profile %s: indicator %s has unknown dimension %q", p.ID, in.No, in.Dimension)
+		}
+		switch in.Class {
+		case "A":
+			if len(in.Checks) == 0 || len(in.Items) > 0 {
+				return fmt.Errorf("profile %s: hard indicator %s needs checks and no items", p.ID, in.No)
+			}
+		case "B":
+			if p.Scoring == nil || len(in.Items) == 0 || len(in.Checks) > 0 {
+				return fmt.Errorf("profile %s: soft indicator %s needs scoring and items", p.ID, in.No)
+			}
+			bTotal += in.Points()
+		default:
+			return fmt.Errorf("profile %s: indicator %s class %q is not A or B", p.ID, in.No, in.Class)
+		}
+		for _, c := range in.Checks {
+			if err := p.validateCheck(c, keys); err != nil {
+				return fmt.Errorf("profile %s: indicator %s: %w", p.ID, in.No, err)
+			}
+		}
+		for _, it := range in.Items {
+			if it.Points <= 0 || keys["item:"+it.No] {
+				return fmt.Errorf("profile %s: item %s needs positive points and a unique number", p.ID, it.No)
+			}
+			keys["item:"+it.No] = true
+		}
+	}
+	if p.Scoring != nil {
+		s := p.Scoring
+		if math.Abs(bTotal-s.Total) > 1e-9 {
+			return fmt.Errorf("profile %s: soft points add up to %g, not %g", p.ID, bTotal, s.Total)
+		}
+		if !sort.SliceIsSorted(s.Grades, func(i, j int) bool { return s.Grades[i].Min > s.Grades[j].Min }) || len(s.Grades) == 0 {
+			return fmt.Errorf("profile %s: grades must run from the highest", p.ID)
+		}
+	}
+	for _, v := range p.Vetoes {
+		if v.Key == "" || keys["veto:"+v.Key] {
+			return fmt.Errorf("profile %s: veto %q needs a unique key", p.ID, v.Key)
+		}
+		keys["veto:"+v.Key] = true
+	}
+	return nil
+}
+
+func (p *Profile) validateCheck(c Check, keys map[string]bool) error {
+	if !slices.Contains(rules, c.Rule) {
+		return fmt.Errorf("unknown rule %q", c.Rule)
+	}
+	if c.Label == "" {
+		return errors.New("a check needs a label")
+	}
+	needInput := func(k string) error {
+		if _, ok := p.Input(k); !ok {
+			return fmt.Errorf("check %q uses undeclared input %q", c.Label, k)
+		}
+		return nil
+	}
+	switch c.Rule {
+	case RuleResource:
+		if !slices.Contains(Resources, Resource(c.Key)) {
+			return fmt.Errorf("unknown resource %q", c.Key)
+		}
+	case RuleJudgement:
+		if c.Key == "" || keys["judgement:"+c.Key] {
+			return fmt.Errorf("judgement %q needs a unique key", c.Label)
+		}
+		keys["judgement:"+c.Key] = true
+	case RuleAtLeast, RuleBelow:
+		return needInput(c.Key)
+	case RuleRatio:
+		if err := needInput(c.Num); err != nil {
+			return err
+		}
+		return needInput(c.Den)
+	case RuleSmallFunding:
+		if err := needInput("funding_norm_primary"); err != nil {
+			return err
+		}
+		return needInput("funding_norm_junior")
+	}
+	return nil
+}
+
+//go:embed profiles/*.json
+var builtin embed.FS
+
+// Parse reads and validates one profile file.
+func Parse(b []byte) (*Profile, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return &p, p.Validate()
+}
+
+// Profiles are the known profiles, by id.
+type Profiles struct {
+	byID  map[string]*Profile
+	order []string
+}
+
+// LoadProfiles reads the built-in profiles and then every *.json file in
+// dir (if dir is not empty), so a province's rules are a file, not code.
+func LoadProfiles(dir string) (*Profiles, error) {
+	ps := &Profiles{byID: map[string]*Profile{}}
+	add := func(fsys fs.FS, pattern string) error {
+		names, err := fs.Glob(fsys, pattern)
+		if err != nil {
+			return err
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			b, err := fs.ReadFile(fsys, n)
+			if err != nil {
+				return err
+			}
+			p, err := Parse(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", n, err)
+			}
+			if _, dup := ps.byID[p.ID]; !dup {
+				ps.order = append(ps.order, p.ID)
+			}
+			ps.byID[p.ID] = p
+		}
+		return nil
+	}
+	if err := add(builtin, "profiles/*.json"); err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if err := add(os.DirFS(filepath.Clean(dir)), "*.json"); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// Get returns the profile with the id.
+func (ps *Profiles) Get(id string) (*Profile, bool) {
+	p, ok := ps.byID[id]
+	return p, ok
+}
+
+// All lists the profiles, built-in ones first.
+func (ps *Profiles) All() []*Profile {
+	out := make([]*Profile, len(ps.order))
+	for i, id := range ps.order {
+		out[i] = ps.byID[id]
+	}
+	return out
+}

@@ -1,0 +1,37 @@
+-- name: UpsertSchoolByName :one
+INSERT INTO schools (unit_id, name, type, locale, public, enrol_primary, enrol_junior)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (unit_id, name) DO UPDATE
+SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
+    enrol_primary = EXCLUDED.enrol_primary, enrol_junior = EXCLUDED.enrol_junior
+RETURNING id;
+
+-- name: DeleteYearStats :exec
+DELETE FROM school_stats st USING schools s
+WHERE st.school_id = s.id AND s.unit_id = $1 AND st.year = $2;
+
+-- name: InsertSchoolStats :exec
+INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3);
+
+-- name: ListSchoolStats :many
+SELECT s.id, s.name, s.type, s.locale, s.public, st.stats
+FROM school_stats st JOIN schools s ON s.id = st.school_id
+WHERE s.unit_id = $1 AND st.year = $2
+ORDER BY s.id;
+
+-- name: StatsYears :many
+SELECT DISTINCT st.year FROM school_stats st JOIN schools s ON s.id = st.school_id
+WHERE s.unit_id = $1
+UNION
+SELECT year FROM evaluation_inputs WHERE unit_id = $1
+ORDER BY year DESC;
+
+-- name: GetEvaluationInputs :one
+SELECT * FROM evaluation_inputs WHERE unit_id = $1 AND year = $2;
+
+-- name: SaveEvaluationInputs :exec
+INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (unit_id, year) DO UPDATE
+SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EXCLUDED.figures,
+    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, updated_at = now();

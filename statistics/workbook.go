@@ -1,0 +1,460 @@
+// Package statistics keeps the school statistics (教育事业统计 and
+// 教育经费统计) and the county findings the indicator evaluation reads:
+// their storage, and the Excel workbooks bureaus exchange them in.
+package statistics
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"renke/county"
+	"renke/evaluation"
+	"renke/sampling"
+)
+
+// SheetName is the sheet of the school workbook.
+const SheetName = "学校统计"
+
+type kind int
+
+const (
+	text kind = iota
+	schoolType
+	locale
+	public
+	yesNo
+	integer
+	decimal
+)
+
+// column is one column of the school workbook: its Chinese header, the
+// evaluation.School field it fills, and a hint for the template.
+type column struct {
+	Header string
+	Field  string
+	Kind   kind
+	Hint   string
+}
+
+var columns = []column{
+	{"学校名称", "Name", text, "与学校公章名称一致，每校一行，不可重复"},
+	{"学校类型", "Type", schoolType, "小学、初中、九年一贯制学校、十二年一贯制学校、完全中学、特殊教育学校、教学点"},
+	{"城乡类别", "Locale", locale, "城区、镇区、乡村"},
+	{"办学性质", "Public", public, "公办、民办"},
+	{"是否寄宿制", "Boarding", yesNo, "是、否"},
+	{"小学在校生数", "EnrolPrimary", integer, "人"},
+	{"初中在校生数", "EnrolJunior", integer, "人"},
+	{"高中在校生数", "EnrolSenior", integer, "人，完全中学、十二年一贯制学校填写"},
+	{"小学班级数", "ClassesPrimary", integer, "个"},
+	{"初中班级数", "ClassesJunior", integer, "个"},
+	{"小学最大班额", "LargestClassPrimary", integer, "人，人数最多的小学班级"},
+	{"初中最大班额", "LargestClassJunior", integer, "人，人数最多的初中班级"},
+	{"小学专任教师数", "TeachersPrimary", integer, "人，按任教学段计"},
+	{"小学专科及以上学历教师数", "QualifiedPrimary", integer, "人，高于规定学历"},
+	{"小学县级以上骨干教师数", "KeyPrimary", integer, "人"},
+	{"小学体育艺术专任教师数", "PEArtsPrimary", integer, "人，体育、音乐、美术"},
+	{"初中专任教师数", "TeachersJunior", integer, "人，按任教学段计"},
+	{"初中本科及以上学历教师数", "QualifiedJunior", integer, "人，高于规定学历"},
+	{"初中县级以上骨干教师数", "KeyJunior", integer, "人"},
+	{"初中体育艺术专任教师数", "PEArtsJunior", integer, "人，体育、音乐、美术"},
+	{"持有教师资格证专任教师数", "Certified", integer, "人，小学与初中合计"},
+	{"教学及辅助用房面积", "TeachingArea", decimal, "平方米，全校"},
+	{"体育运动场馆面积", "SportsArea", decimal, "平方米，全校"},
+	{"教学仪器设备值", "EquipmentValue", decimal, "元，全校"},
+	{"网络多媒体教室数", "MultimediaRooms", integer, "间，全校"},
+	{"音乐专用教室数", "MusicRooms", integer, "间"},
+	{"最小音乐教室面积", "MusicRoomMinArea", decimal, "平方米，面积最小的一间"},
+	{"美术专用教室数", "ArtRooms", integer, "间"},
+	{"最小美术教室面积", "ArtRoomMinArea", decimal, "平方米，面积最小的一间"},
+	{"年度公用经费", "OperatingFunds", decimal, "元"},
+	{"教师培训经费", "TrainingFunds", decimal, "元"},
+}
+
+// Headers lists the workbook's column headers in order.
+func Headers() []string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = c.Header
+	}
+	return out
+}
+
+var (
+	typeByName   = map[string]county.SchoolType{}
+	localeNames  = map[sampling.Locale]string{sampling.Urban: "城区", sampling.Town: "镇区", sampling.Rural: "乡村"}
+	localeByName = map[string]sampling.Locale{"城区": sampling.Urban, "镇区": sampling.Town, "乡村": sampling.Rural, "农村": sampling.Rural}
+)
+
+func init() {
+	for _, t := range county.SchoolTypes {
+		typeByName[t.Name()] = t
+	}
+}
+
+// CellError is a problem with one cell (or a whole row, Column empty).
+type CellError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"` // the column letter, e.g. F
+	Header  string `json:"header"`
+	Message string `json:"message"`
+}
+
+func (e CellError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("第 %d 行：%s", e.Row, e.Message)
+	}
+	return fmt.Sprintf("第 %d 行 %s 列（%s）：%s", e.Row, e.Column, e.Header, e.Message)
+}
+
+// ImportError lists every problem found in a workbook; nothing is saved.
+type ImportError struct{ Problems []CellError }
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("工作簿有 %d 处错误，未导入任何数据", len(e.Problems))
+}
+
+// MaxRows bounds a workbook: a county has a few hundred schools.
+const MaxRows = 5000
+
+// maxProblems bounds the error list, so a wrong file gives a readable answer.
+const maxProblems = 200
+
+func letter(i int) string {
+	n, _ := excelize.ColumnNumberToName(i + 1)
+	return n
+}
+
+// Parse reads a school workbook. Every problem is reported by row and
+// column in Chinese; if there is any, no school is returned.
+func Parse(r io.Reader) ([]evaluation.School, error) {
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
+	if err != nil {
+		return nil, &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
+	}
+	defer f.Close()
+	sheet := SheetName
+	if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
+		sheet = f.GetSheetList()[0]
+	}
+	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, err
+	}
+	return parseRows(rows)
+}
+
+func parseRows(rows [][]string) ([]evaluation.School, error) {
+	var probs []CellError
+	if len(rows) == 0 {
+		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
+	}
+	at := map[string]int{}
+	for i, h := range rows[0] {
+		at[strings.TrimSpace(h)] = i
+	}
+	for _, c := range columns {
+		if _, ok := at[c.Header]; !ok {
+			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", c.Header)})
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &ImportError{Problems: probs}
+	}
+	if len(rows)-1 > MaxRows {
+		return nil, &ImportError{Problems: []CellError{{Row: MaxRows + 2, Message: fmt.Sprintf("最多 %d 所学校", MaxRows)}}}
+	}
+	var out []evaluation.School
+	seen := map[string]int{}
+	for n, row := range rows[1:] {
+		line := n + 2
+		cell := func(c column) string {
+			if i := at[c.Header]; i < len(row) {
+				return strings.TrimSpace(row[i])
+			}
+			return ""
+		}
+		empty := true
+		for _, c := range columns {
+			if cell(c) != "" {
+				empty = false
+			}
+		}
+		if empty {
+			continue
+		}
+		var s evaluation.School
+		v := reflect.ValueOf(&s).Elem()
+		rowProbs := 0
+		bad := func(c column, msg string) {
+			probs = append(probs, CellError{Row: line, Column: letter(at[c.Header]), Header: c.Header, Message: msg})
+			rowProbs++
+		}
+		for _, c := range columns {
+			raw := cell(c)
+			fv := v.FieldByName(c.Field)
+			switch c.Kind {
+			case text:
+				if raw == "" {
+					bad(c, "不能为空")
+				}
+				fv.SetString(raw)
+			case schoolType:
+				t, ok := typeByName[raw]
+				if !ok {
+					bad(c, fmt.Sprintf("“%s”不是有效的学校类型，应为：%s", raw, c.Hint))
+				}
+				fv.SetString(string(t))
+			case locale:
+				l, ok := localeByName[raw]
+				if !ok {
+					bad(c, fmt.Sprintf("“%s”无效，应为城区、镇区或乡村", raw))
+				}
+				fv.SetString(string(l))
+			case public, yesNo:
+				yes, no := "是", "否"
+				if c.Kind == public {
+					yes, no = "公办", "民办"
+				}
+				if raw != yes && raw != no {
+					bad(c, fmt.Sprintf("“%s”无效，应为%s或%s", raw, yes, no))
+				}
+				fv.SetBool(raw == yes)
+			case integer:
+				if raw == "" {
+					continue // blank is 0
+				}
+				x, err := strconv.ParseFloat(raw, 64)
+				if err != nil || x < 0 || x != math.Trunc(x) || x > 1e7 {
+					bad(c, fmt.Sprintf("“%s”应为不小于 0 的整数", raw))
+					continue
+				}
+				fv.SetInt(int64(x))
+			case decimal:
+				if raw == "" {
+					continue
+				}
+				x, err := strconv.ParseFloat(raw, 64)
+				if err != nil || x < 0 || math.IsInf(x, 0) || x > 1e12 {
+					bad(c, fmt.Sprintf("“%s”应为不小于 0 的数", raw))
+					continue
+				}
+				fv.SetFloat(x)
+			}
+		}
+		if rowProbs == 0 {
+			for _, p := range consistency(&s) {
+				if p.Header == "" {
+					probs = append(probs, CellError{Row: line, Message: p.Message})
+				} else {
+					bad(columnOf(p.Header), p.Message)
+				}
+			}
+		}
+		if s.Name != "" {
+			if first, dup := seen[s.Name]; dup {
+				probs = append(probs, CellError{Row: line, Column: letter(at["学校名称"]), Header: "学校名称", Message: fmt.Sprintf("与第 %d 行重名", first)})
+			} else {
+				seen[s.Name] = line
+			}
+		}
+		if len(probs) >= maxProblems {
+			break
+		}
+		out = append(out, s)
+	}
+	if len(probs) > 0 {
+		return nil, &ImportError{Problems: probs}
+	}
+	if len(out) == 0 {
+		return nil, &ImportError{Problems: []CellError{{Row: 2, Message: "没有学校数据，请从第 2 行起每校填写一行"}}}
+	}
+	return out, nil
+}
+
+func columnOf(header string) column {
+	for _, c := range columns {
+		if c.Header == header {
+			return c
+		}
+	}
+	return column{Header: header}
+}
+
+// consistency finds figures that cannot all be true of one school.
+func consistency(s *evaluation.School) []CellError {
+	var out []CellError
+	add := func(h, f string, a ...any) { out = append(out, CellError{Header: h, Message: fmt.Sprintf(f, a...)}) }
+	cs := county.School{Name: s.Name, Type: s.Type, Locale: s.Locale, EnrolPrimary: int32(s.EnrolPrimary), EnrolJunior: int32(s.EnrolJunior)}
+	if err := cs.Validate(); err != nil {
+		add("", "%s", err.Error())
+		return out
+	}
+	if s.Compulsory() == 0 {
+		add("小学在校生数", "小学和初中在校生数不能都为 0")
+	}
+	if s.EnrolSenior > 0 && s.Type != county.CompleteMiddle && s.Type != county.TwelveYear {
+		add("高中在校生数", "%s没有高中学段，应为 0", s.Type.Name())
+	}
+	for _, l := range evaluation.Levels {
+		name := l.Name()
+		enrol, classes, largest, teachers := s.EnrolPrimary, s.ClassesPrimary, s.LargestClassPrimary, s.TeachersPrimary
+		type part struct {
+			header string
+			n      int
+		}
+		parts := []part{{"专科及以上学历教师数", s.QualifiedPrimary}, {"县级以上骨干教师数", s.KeyPrimary}, {"体育艺术专任教师数", s.PEArtsPrimary}}
+		if l == evaluation.Junior {
+			enrol, classes, largest, teachers = s.EnrolJunior, s.ClassesJunior, s.LargestClassJunior, s.TeachersJunior
+			parts = []part{{"本科及以上学历教师数", s.QualifiedJunior}, {"县级以上骨干教师数", s.KeyJunior}, {"体育艺术专任教师数", s.PEArtsJunior}}
+		}
+		switch {
+		case enrol > 0 && classes == 0:
+			add(name+"班级数", "有%s在校生，班级数不能为 0", name)
+		case enrol == 0 && classes > 0:
+			add(name+"班级数", "没有%s在校生，班级数应为 0", name)
+		case classes > enrol:
+			add(name+"班级数", "班级数 %d 多于在校生数 %d", classes, enrol)
+		}
+		if largest > enrol {
+			add(name+"最大班额", "最大班额 %d 大于%s在校生数 %d", largest, name, enrol)
+		} else if classes > 0 && largest*classes < enrol {
+			add(name+"最大班额", "最大班额 %d × 班级数 %d 小于在校生数 %d，请核对", largest, classes, enrol)
+		}
+		for _, p := range parts {
+			if p.n > teachers {
+				add(name+p.header, "%d 人，多于%s专任教师数 %d 人", p.n, name, teachers)
+			}
+		}
+	}
+	if s.Certified > s.Teachers() {
+		add("持有教师资格证专任教师数", "%d 人，多于小学、初中专任教师合计 %d 人", s.Certified, s.Teachers())
+	}
+	if s.MusicRooms > 0 && s.MusicRoomMinArea == 0 {
+		add("最小音乐教室面积", "有音乐专用教室时须填写面积")
+	}
+	if s.ArtRooms > 0 && s.ArtRoomMinArea == 0 {
+		add("最小美术教室面积", "有美术专用教室时须填写面积")
+	}
+	if s.TrainingFunds > s.OperatingFunds && s.OperatingFunds > 0 {
+		add("教师培训经费", "大于年度公用经费，请核对")
+	}
+	return out
+}
+
+// cellValue is a school's value in column c, as written to a workbook.
+func cellValue(s *evaluation.School, c column) any {
+	fv := reflect.ValueOf(s).Elem().FieldByName(c.Field)
+	switch c.Kind {
+	case schoolType:
+		return county.SchoolType(fv.String()).Name()
+	case locale:
+		return localeNames[sampling.Locale(fv.String())]
+	case public:
+		if fv.Bool() {
+			return "公办"
+		}
+		return "民办"
+	case yesNo:
+		if fv.Bool() {
+			return "是"
+		}
+		return "否"
+	case integer:
+		return fv.Int()
+	case decimal:
+		return fv.Float()
+	}
+	return fv.String()
+}
+
+// Workbook writes the school workbook: the header row, one row per school
+// (none for the template), drop-down lists for the coded columns and a
+// sheet that explains every column.
+func Workbook(w io.Writer, schools []evaluation.School) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
+		return err
+	}
+	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	for i, c := range columns {
+		ref, _ := excelize.CoordinatesToCellName(i+1, 1)
+		if err := f.SetCellValue(SheetName, ref, c.Header); err != nil {
+			return err
+		}
+	}
+	last := letter(len(columns) - 1)
+	_ = f.SetCellStyle(SheetName, "A1", last+"1", head)
+	_ = f.SetColWidth(SheetName, "A", "A", 24)
+	_ = f.SetColWidth(SheetName, "B", last, 14)
+	_ = f.SetRowHeight(SheetName, 1, 42)
+	_ = f.SetPanes(SheetName, &excelize.Panes{Freeze: true, Split: false, XSplit: 1, YSplit: 1, TopLeftCell: "B2", ActivePane: "bottomRight"})
+	for r, s := range schools {
+		row := make([]any, len(columns))
+		for i, c := range columns {
+			row[i] = cellValue(&s, c)
+		}
+		ref, _ := excelize.CoordinatesToCellName(1, r+2)
+		if err := f.SetSheetRow(SheetName, ref, &row); err != nil {
+			return err
+		}
+	}
+	lists := map[kind][]string{
+		schoolType: func() []string {
+			var n []string
+			for _, t := range county.SchoolTypes {
+				n = append(n, t.Name())
+			}
+			return n
+		}(),
+		locale: {"城区", "镇区", "乡村"}, public: {"公办", "民办"}, yesNo: {"是", "否"},
+	}
+	for i, c := range columns {
+		if l, ok := lists[c.Kind]; ok {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = fmt.Sprintf("%s2:%s%d", letter(i), letter(i), MaxRows+1)
+			if err := dv.SetDropList(l); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleStop, "请从列表中选择", c.Hint)
+			if err := f.AddDataValidation(SheetName, dv); err != nil {
+				return err
+			}
+		}
+	}
+	const notes = "填表说明"
+	if _, err := f.NewSheet(notes); err != nil {
+		return err
+	}
+	_ = f.SetSheetRow(notes, "A1", &[]any{"列", "列标题", "填写要求"})
+	_ = f.SetCellStyle(notes, "A1", "C1", head)
+	for i, c := range columns {
+		_ = f.SetSheetRow(notes, fmt.Sprintf("A%d", i+2), &[]any{letter(i), c.Header, c.Hint})
+	}
+	n := len(columns) + 3
+	_ = f.SetCellValue(notes, fmt.Sprintf("A%d", n), "每校一行，一个学年一个文件；导入时该学年原有数据整体替换。九年一贯制等学校的教师按任教学段分别填写，校舍、设备按全校填写，系统按评估办法的折算比例分摊。任何一行有误时不导入任何数据，并按行、列列出错误。")
+	_ = f.SetColWidth(notes, "B", "B", 28)
+	_ = f.SetColWidth(notes, "C", "C", 60)
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// IsImportError reports whether err lists a workbook's problems.
+func IsImportError(err error) (*ImportError, bool) {
+	var ie *ImportError
+	ok := errors.As(err, &ie)
+	return ie, ok
+}
