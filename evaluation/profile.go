@@ -106,6 +106,9 @@ type ResourceRules struct {
 	Split map[county.SchoolType]map[string]float64 `json:"split"`
 }
 
+// Limit is the coefficient-of-variation limit at level l.
+func (rr ResourceRules) Limit(l Level) float64 { return rr.CVLimit[l] }
+
 // Rule names a check the engine knows how to make.
 type Rule string
 
@@ -240,6 +243,15 @@ func (p *Profile) Standard(r Resource) Standard {
 		}
 	}
 	return Standard{}
+}
+
+// Standards lists the seven standards in the order of Resources.
+func (p *Profile) Standards() []Standard {
+	out := make([]Standard, len(Resources))
+	for i, r := range Resources {
+		out[i] = p.Standard(r)
+	}
+	return out
 }
 
 // Input returns the county input with the key, if declared.

@@ -17,6 +17,7 @@ type Config struct {
 	SessionKey     []byte       // SESSION_KEY, at least 32 characters
 	TrustedProxies []*net.IPNet // TRUSTED_PROXIES: comma-separated CIDRs or addresses of reverse proxies
 	DataDir        string       // DATA_DIR, for the local development cluster, default .data
+	ProfilesDir    string       // PROFILES_DIR: extra evaluation profiles (*.json) beside the built-in ones
 }
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv).
@@ -27,6 +28,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BaseURL:     strings.TrimRight(getenv("BASE_URL"), "/"),
 		SessionKey:  []byte(getenv("SESSION_KEY")),
 		DataDir:     getenv("DATA_DIR"),
+		ProfilesDir: getenv("PROFILES_DIR"),
 	}
 	if c.ListenAddr == "" {
 		c.ListenAddr = "127.0.0.1:8080"

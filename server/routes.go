@@ -1,6 +1,9 @@
 package server
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
 
 // routes lists every route of the service.
 func (s *Server) routes(e *echo.Echo) {
@@ -12,6 +15,21 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/s/:code", s.submitForm)
 	e.GET("/s/:code/qr.png", s.qrCode)
 	e.GET("/s/:code/poster", s.poster)
+
+	// Staff console (HTML). Every state change carries a CSRF token.
+	con := e.Group("/console", s.csrf())
+	con.GET("/login", s.showLogin)
+	con.POST("/login", s.submitLogin)
+	con.POST("/logout", s.submitLogout)
+	cs := con.Group("", s.requireConsole)
+	cs.GET("", s.consoleHome)
+	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate)
+	cs.GET("/units/:unit/evaluation", s.showEvaluation)
+	cs.POST("/units/:unit/evaluation/import", s.importSchools, middleware.BodyLimit("9M"))
+	cs.POST("/units/:unit/evaluation/findings", s.saveFindings)
+	cs.GET("/units/:unit/evaluation/report", s.evaluationReport)
+	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook)
+	cs.GET("/units/:unit/evaluation/schools.xlsx", s.exportSchools)
 
 	// Staff API.
 	api := e.Group("/api/v1")
@@ -40,4 +58,6 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/links", s.createLink)
 	a.GET("/campaigns/:campaign/progress", s.progress)
 	a.GET("/campaigns/:campaign/report", s.report)
+	a.GET("/profiles", s.apiProfiles)
+	a.GET("/units/:unit/evaluation", s.apiEvaluation)
 }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"crypto/sha256"
+	"fmt"
+	"strconv"
 	"encoding/hex"
 	"html/template"
 	"io/fs"
@@ -16,9 +18,11 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"renke/county"
+	"renke/evaluation"
 	"renke/sampling"
 	"renke/staff"
 	"renke/static"
+	"renke/statistics"
 	"renke/survey"
 )
 
@@ -30,6 +34,8 @@ type Server struct {
 	surveys  *survey.Store
 	quotas   *sampling.Store
 	staff    *staff.Store
+	stats    *statistics.Store
+	profiles *evaluation.Profiles
 	sessions *sessions.CookieStore
 	views    *template.Template
 	formKey  []byte
@@ -47,10 +53,15 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	profiles, err := evaluation.LoadProfiles(cfg.ProfilesDir)
+	if err != nil {
+		return nil, fmt.Errorf("PROFILES_DIR: %w", err)
+	}
 	s := &Server{
 		cfg: cfg, pool: pool,
 		units: county.NewStore(pool), surveys: survey.NewStore(pool),
 		quotas: sampling.NewStore(pool), staff: staff.NewStore(pool),
+		stats: statistics.NewStore(pool), profiles: profiles,
 		views:   views,
 		formKey: derive(cfg.SessionKey, "form-token"),
 		ipKey:   derive(cfg.SessionKey, "ip-hash"),
@@ -91,7 +102,8 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
 	}))
-	e.Use(middleware.BodyLimit(MaxBody))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody,
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Path(), "/import") }})) // uploads set their own
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".png") },
 	}))
@@ -115,6 +127,11 @@ func parseViews() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"cssVersion": func() string { return cssVersion },
 		"inc":        func(i int) int { return i + 1 },
+		"num":        evaluation.Num,
+		"pct":        func(x float64) string { return evaluation.Num(x*100) + "%" },
+		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
+		"money":      money,
+		"deref":      func(p *float64) float64 { return *p },
 	}).ParseFS(static.Templates, "templates/*.html")
 }
 
@@ -169,4 +186,12 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTML(code, b.String())
+}
+
+// money formats yuan for people: 1,234,567 元 or 123.4 万元.
+func money(x float64) string {
+	if x >= 100_000 {
+		return evaluation.Num(x/10_000) + " 万元"
+	}
+	return evaluation.Num(x) + " 元"
 }

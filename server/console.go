@@ -1,0 +1,122 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"renke/county"
+	"renke/staff"
+)
+
+// consolePage is what every console page gets: the signed-in account and
+// the form token against cross-site requests.
+type consolePage struct {
+	Title string
+	Staff staff.Account
+	CSRF  string
+}
+
+func (s *Server) consolePage(c echo.Context, title string) consolePage {
+	p := consolePage{Title: title}
+	p.Staff, _ = c.Get("staff").(staff.Account)
+	p.CSRF, _ = c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
+	return p
+}
+
+// csrf guards every state-changing console request with a token that a
+// page of ours carries and a forged cross-site form cannot know.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "renke_csrf",
+		CookiePath:     "/console",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.Secure(),
+		CookieSameSite: http.SameSiteStrictMode,
+		ErrorHandler: func(error, echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "页面已过期或请求来源无法确认，请返回并刷新页面后重试。")
+		},
+	})
+}
+
+// requireConsole sends a visitor without a staff session to the login
+// page, and keeps the account for the handler.
+func (s *Server) requireConsole(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := s.requireStaff(next)(c)
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
+			return c.Redirect(http.StatusSeeOther, "/console/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return err
+	}
+}
+
+type loginPage struct {
+	consolePage
+	Username string
+	Next     string
+	Error    string
+}
+
+// safeNext keeps a post-login redirect on our own console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/console") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/console"
+	}
+	return next
+}
+
+func (s *Server) showLogin(c echo.Context) error {
+	p := loginPage{consolePage: s.consolePage(c, "登录"), Next: safeNext(c.QueryParam("next"))}
+	return s.render(c, http.StatusOK, "login.html", p)
+}
+
+func (s *Server) submitLogin(c echo.Context) error {
+	p := loginPage{consolePage: s.consolePage(c, "登录"), Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("next"))}
+	acct, err := s.staff.Authenticate(c.Request().Context(), p.Username, c.FormValue("password"))
+	if errors.Is(err, staff.ErrBadLogin) {
+		slog.Info("login failed", "username", p.Username)
+		p.Error = "用户名或密码错误，请重新输入。"
+		return s.render(c, http.StatusUnauthorized, "login.html", p)
+	} else if err != nil {
+		return err
+	}
+	// A fresh session on every login, so an id planted before login is
+	// never carried into a signed-in session.
+	sess, _ := s.sessions.New(c.Request(), sessionName)
+	sess.Values["uid"] = acct.ID
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	slog.Info("login", "username", acct.Username)
+	return c.Redirect(http.StatusSeeOther, p.Next)
+}
+
+func (s *Server) submitLogout(c echo.Context) error {
+	sess, _ := s.sessions.Get(c.Request(), sessionName)
+	sess.Options.MaxAge = -1
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/login")
+}
+
+type unitsPage struct {
+	consolePage
+	Units []county.Unit
+}
+
+func (s *Server) consoleHome(c echo.Context) error {
+	units, err := s.units.Units(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units})
+}
