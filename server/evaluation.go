@@ -135,7 +135,7 @@ type evaluationPage struct {
 // field is one entry of the findings form, with what it shows.
 type field struct {
 	Name, Label, Unit, Group, Value, Placeholder, Note string
-	Max                                           float64
+	Max                                                float64
 }
 
 type findingsFields struct{ Figures, Judgements, Scores, Vetoes []field }

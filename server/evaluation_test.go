@@ -203,7 +203,7 @@ func TestEvaluationConsole(t *testing.T) {
 	report, _ := k.get(base + "/report?year=2025")
 	for _, want := range []string{
 		"示范县实验小学：义务教育阶段 2160 人，超过 2000 人的上限 160 人", // school size
-		"河口村小学（小学）",           // a failing school in the gap list
+		"河口村小学（小学）", // a failing school in the gap list
 		"石门教学点（不足 50 人的教学点不参加资源配置评估）",
 		"名额分配向农村初中倾斜", // a judgement entered as not met
 		"尚未填报",

@@ -2,13 +2,13 @@ package server
 
 import (
 	"crypto/sha256"
-	"fmt"
-	"strconv"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
