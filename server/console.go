@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,29 +79,18 @@ func (s *Server) showLogin(c echo.Context) error {
 
 func (s *Server) submitLogin(c echo.Context) error {
 	p := loginPage{consolePage: s.consolePage(c, "登录"), Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("next"))}
-	acct, err := s.staff.Authenticate(c.Request().Context(), p.Username, c.FormValue("password"))
+	_, err := s.signIn(c, p.Username, c.FormValue("password"))
 	if errors.Is(err, staff.ErrBadLogin) {
-		slog.Info("login failed", "username", p.Username)
 		p.Error = "用户名或密码错误，请重新输入。"
 		return s.render(c, http.StatusUnauthorized, "login.html", p)
 	} else if err != nil {
 		return err
 	}
-	// A fresh session on every login, so an id planted before login is
-	// never carried into a signed-in session.
-	sess, _ := s.sessions.New(c.Request(), sessionName)
-	sess.Values["uid"] = acct.ID
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
-		return err
-	}
-	slog.Info("login", "username", acct.Username)
 	return c.Redirect(http.StatusSeeOther, p.Next)
 }
 
 func (s *Server) submitLogout(c echo.Context) error {
-	sess, _ := s.sessions.Get(c.Request(), sessionName)
-	sess.Options.MaxAge = -1
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	if err := s.signOut(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/login")

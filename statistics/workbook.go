@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -202,8 +204,11 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 			fv := v.FieldByName(c.Field)
 			switch c.Kind {
 			case text:
-				if raw == "" {
+				switch {
+				case raw == "":
 					bad(c, "不能为空")
+				case !utf8.ValidString(raw) || strings.ContainsFunc(raw, unicode.IsControl):
+					bad(c, "含有无法识别的字符，请重新输入")
 				}
 				fv.SetString(raw)
 			case schoolType:
