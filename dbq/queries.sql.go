@@ -1342,3 +1342,19 @@ func (q *Queries) UpsertSchoolByName(ctx context.Context, arg UpsertSchoolByName
 	err := row.Scan(&id)
 	return id, err
 }
+
+const upsertSchoolStats = `-- name: UpsertSchoolStats :exec
+INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)
+ON CONFLICT (school_id, year) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()
+`
+
+type UpsertSchoolStatsParams struct {
+	SchoolID int64  `json:"school_id"`
+	Year     int32  `json:"year"`
+	Stats    []byte `json:"stats"`
+}
+
+func (q *Queries) UpsertSchoolStats(ctx context.Context, arg UpsertSchoolStatsParams) error {
+	_, err := q.db.Exec(ctx, upsertSchoolStats, arg.SchoolID, arg.Year, arg.Stats)
+	return err
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
 	"renke/county"
@@ -208,7 +209,7 @@ func (s *Server) showEvaluation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	saved := map[string]string{"import": "学校统计数据已导入。", "findings": "县级数据与评定已保存。"}[c.QueryParam("saved")]
+	saved := map[string]string{"import": "学校统计数据已导入。", "findings": "县级数据与评定已保存。", "school": "学校统计数据已保存。"}[c.QueryParam("saved")]
 	return s.evaluationPage(c, http.StatusOK, run, saved, "", nil)
 }
 
@@ -408,3 +409,83 @@ func (s *Server) apiEvaluation(c echo.Context) error {
 
 // apiProfiles is GET /api/v1/profiles.
 func (s *Server) apiProfiles(c echo.Context) error { return c.JSON(http.StatusOK, s.profiles.All()) }
+
+type schoolPage struct {
+	consolePage
+	Unit     county.Unit
+	Year     int
+	SchoolID int64
+	Fields   []statistics.Field
+	Problems []statistics.CellError
+	Bad      map[string]bool // headers with a problem
+}
+
+// schoolForm shows one school's statistics for entry by hand.
+func (s *Server) schoolForm(c echo.Context) error {
+	run, err := s.evaluate(c)
+	if err != nil {
+		return err
+	}
+	p := schoolPage{consolePage: s.consolePage(c, "学校统计数据录入"), Unit: run.Unit, Year: run.Year}
+	if c.Param("school") == "" {
+		p.Fields = statistics.Form(nil)
+		return s.render(c, http.StatusOK, "school.html", p)
+	}
+	id, err := idParam(c, "school")
+	if err != nil {
+		return err
+	}
+	for i := range run.Schools {
+		if run.Schools[i].ID == id {
+			p.SchoolID, p.Fields = id, statistics.Form(&run.Schools[i])
+			return s.render(c, http.StatusOK, "school.html", p)
+		}
+	}
+	return echo.NewHTTPError(http.StatusNotFound, "本学年没有这所学校的统计数据")
+}
+
+// saveSchool saves one school's statistics; any problem saves nothing.
+func (s *Server) saveSchool(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	year, err := s.yearParam(c, nil)
+	if err != nil {
+		return err
+	}
+	sc, probs := statistics.FromForm(c.FormValue)
+	if c.Param("school") != "" {
+		if sc.ID, err = idParam(c, "school"); err != nil {
+			return err
+		}
+	}
+	if len(probs) == 0 {
+		_, err = s.stats.SaveSchool(c.Request().Context(), u.ID, year, sc)
+		switch {
+		case errors.Is(err, statistics.ErrNotFound):
+			return echo.NewHTTPError(http.StatusNotFound, "没有这所学校")
+		case isUnique(err):
+			probs = append(probs, statistics.CellError{Header: "学校名称", Message: "本单位已有同名学校"})
+		case err != nil:
+			return err
+		default:
+			return c.Redirect(http.StatusSeeOther, s.evaluationURL(&evaluationRun{Unit: u, Year: year}, "school"))
+		}
+	}
+	p := schoolPage{consolePage: s.consolePage(c, "学校统计数据录入"), Unit: u, Year: year, SchoolID: sc.ID,
+		Fields: statistics.Form(nil), Problems: probs, Bad: map[string]bool{}}
+	for i := range p.Fields {
+		p.Fields[i].Value = c.FormValue(p.Fields[i].Name)
+	}
+	for _, pr := range probs {
+		p.Bad[pr.Header] = true
+	}
+	return s.render(c, http.StatusUnprocessableEntity, "school.html", p)
+}
+
+// isUnique reports a unique-constraint violation.
+func isUnique(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

@@ -382,3 +382,66 @@ func TestEvaluationInBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "report-phone.png")
 }
+
+func TestSchoolEnteredByHand(t *testing.T) {
+	e := newEnv(t)
+	k := e.consoleClient()
+	base := fmt.Sprintf("/console/units/%d/evaluation", e.demo.Unit.ID)
+	page, code := k.get(base + "/schools/new?year=2025")
+	if code != http.StatusOK || !strings.Contains(page, `name="f_EnrolPrimary"`) || !strings.Contains(page, "<option>九年一贯制学校</option>") {
+		t.Fatalf("new school form: %d", code)
+	}
+	form := url.Values{"year": {"2025"}}
+	for h, v := range map[string]string{"Name": "新建小学", "Type": "小学", "Locale": "镇区", "Public": "公办", "Boarding": "否",
+		"EnrolPrimary": "300", "ClassesPrimary": "8", "LargestClassPrimary": "40", "TeachersPrimary": "20", "QualifiedPrimary": "15",
+		"KeyPrimary": "3", "PEArtsPrimary": "3", "Certified": "20", "TeachingArea": "1500", "SportsArea": "2400",
+		"EquipmentValue": "650000", "MultimediaRooms": "8", "MusicRooms": "1", "MusicRoomMinArea": "96", "ArtRooms": "1",
+		"ArtRoomMinArea": "90", "OperatingFunds": "220000", "TrainingFunds": "12000"} {
+		form.Set("f_"+h, v)
+	}
+	// A mistake: more key teachers than teachers. Nothing is saved, the
+	// values stay in the form.
+	form.Set("f_KeyPrimary", "21")
+	before := statsCount(t, e)
+	body, code, _ := k.post(base+"/schools", form)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "小学县级以上骨干教师数：21 人，多于小学专任教师数 20 人") || !strings.Contains(body, `value="1500"`) {
+		t.Errorf("bad school: %d", code)
+	}
+	if statsCount(t, e) != before {
+		t.Error("a refused school was saved")
+	}
+	form.Set("f_KeyPrimary", "3")
+	_, code, loc := k.post(base+"/schools", form)
+	if code != http.StatusSeeOther || !strings.Contains(loc, "saved=school") {
+		t.Fatalf("good school: %d %s", code, loc)
+	}
+	page, _ = k.get(loc)
+	if !strings.Contains(page, `<b id="school-count">9</b>`) || !strings.Contains(page, ">新建小学</a>") {
+		t.Error("the new school is not counted")
+	}
+	// Edit it: rename and change a figure; its id stays.
+	id := regexp.MustCompile(`/schools/(\d+)\?year=2025">新建小学`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatal("no edit link")
+	}
+	if page, _ := k.get(base + "/schools/" + id[1] + "?year=2025"); !strings.Contains(page, `value="新建小学"`) || !strings.Contains(page, `value="650000"`) {
+		t.Error("edit form not filled")
+	}
+	form.Set("f_Name", "新建实验小学")
+	form.Set("f_KeyPrimary", "2")
+	if _, code, _ := k.post(base+"/schools/"+id[1], form); code != http.StatusSeeOther {
+		t.Fatalf("edit: %d", code)
+	}
+	report, _ := k.get(base + "/report?year=2025")
+	if !strings.Contains(report, "新建实验小学") || statsCount(t, e) != before+1 {
+		t.Error("edit did not replace the school")
+	}
+	// Renaming onto another school's name is refused.
+	form.Set("f_Name", "河口村小学")
+	if body, code, _ := k.post(base+"/schools/"+id[1], form); code != http.StatusUnprocessableEntity || !strings.Contains(body, "本单位已有同名学校") {
+		t.Errorf("rename onto another school: %d", code)
+	}
+	if _, code := k.get(base + "/schools/999999?year=2025"); code != http.StatusNotFound {
+		t.Errorf("unknown school: %d", code)
+	}
+}

@@ -30,6 +30,10 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/evaluation/report", s.evaluationReport)
 	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook)
 	cs.GET("/units/:unit/evaluation/schools.xlsx", s.exportSchools)
+	cs.GET("/units/:unit/evaluation/schools/new", s.schoolForm)
+	cs.POST("/units/:unit/evaluation/schools", s.saveSchool)
+	cs.GET("/units/:unit/evaluation/schools/:school", s.schoolForm)
+	cs.POST("/units/:unit/evaluation/schools/:school", s.saveSchool)
 
 	// Staff API.
 	api := e.Group("/api/v1")

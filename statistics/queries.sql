@@ -35,3 +35,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (unit_id, year) DO UPDATE
 SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EXCLUDED.figures,
     judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, updated_at = now();
+
+-- name: UpsertSchoolStats :exec
+INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)
+ON CONFLICT (school_id, year) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now();

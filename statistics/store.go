@@ -59,6 +59,42 @@ func (s *Store) Import(ctx context.Context, unitID int64, year int, schools []ev
 	})
 }
 
+// ErrNotFound is returned for a school that is not the unit's.
+var ErrNotFound = errors.New("not found")
+
+// SaveSchool saves one school's statistics for the year, entered by hand:
+// sc.ID set updates that school of the unit (renaming it if need be);
+// otherwise the school is matched by name or created.
+func (s *Store) SaveSchool(ctx context.Context, unitID int64, year int, sc evaluation.School) (int64, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		if sc.ID != 0 {
+			_, err := q.UpdateSchool(ctx, dbq.UpdateSchoolParams{UnitID: unitID, ID: sc.ID, Name: sc.Name,
+				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+				EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			} else if err != nil {
+				return err
+			}
+		} else {
+			id, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
+				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+				EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
+			if err != nil {
+				return err
+			}
+			sc.ID = id
+		}
+		b, err := json.Marshal(sc)
+		if err != nil {
+			return err
+		}
+		return q.UpsertSchoolStats(ctx, dbq.UpsertSchoolStatsParams{SchoolID: sc.ID, Year: int32(year), Stats: b})
+	})
+	return sc.ID, err
+}
+
 // Schools returns the unit's school statistics for the year.
 func (s *Store) Schools(ctx context.Context, unitID int64, year int) ([]evaluation.School, error) {
 	rows, err := s.q.ListSchoolStats(ctx, dbq.ListSchoolStatsParams{UnitID: unitID, Year: int32(year)})

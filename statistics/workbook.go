@@ -192,75 +192,18 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 		if empty {
 			continue
 		}
-		var s evaluation.School
-		v := reflect.ValueOf(&s).Elem()
 		rowProbs := 0
-		bad := func(c column, msg string) {
+		s := readRow(cell, func(c column, msg string) {
 			probs = append(probs, CellError{Row: line, Column: letter(at[c.Header]), Header: c.Header, Message: msg})
 			rowProbs++
-		}
-		for _, c := range columns {
-			raw := cell(c)
-			fv := v.FieldByName(c.Field)
-			switch c.Kind {
-			case text:
-				switch {
-				case raw == "":
-					bad(c, "不能为空")
-				case !utf8.ValidString(raw) || strings.ContainsFunc(raw, unicode.IsControl):
-					bad(c, "含有无法识别的字符，请重新输入")
-				}
-				fv.SetString(raw)
-			case schoolType:
-				t, ok := typeByName[raw]
-				if !ok {
-					bad(c, fmt.Sprintf("“%s”不是有效的学校类型，应为：%s", raw, c.Hint))
-				}
-				fv.SetString(string(t))
-			case locale:
-				l, ok := localeByName[raw]
-				if !ok {
-					bad(c, fmt.Sprintf("“%s”无效，应为城区、镇区或乡村", raw))
-				}
-				fv.SetString(string(l))
-			case public, yesNo:
-				yes, no := "是", "否"
-				if c.Kind == public {
-					yes, no = "公办", "民办"
-				}
-				if raw != yes && raw != no {
-					bad(c, fmt.Sprintf("“%s”无效，应为%s或%s", raw, yes, no))
-				}
-				fv.SetBool(raw == yes)
-			case integer:
-				if raw == "" {
-					continue // blank is 0
-				}
-				x, err := strconv.ParseFloat(raw, 64)
-				if err != nil || x < 0 || x != math.Trunc(x) || x > 1e7 {
-					bad(c, fmt.Sprintf("“%s”应为不小于 0 的整数", raw))
-					continue
-				}
-				fv.SetInt(int64(x))
-			case decimal:
-				if raw == "" {
-					continue
-				}
-				x, err := strconv.ParseFloat(raw, 64)
-				if err != nil || x < 0 || math.IsInf(x, 0) || x > 1e12 {
-					bad(c, fmt.Sprintf("“%s”应为不小于 0 的数", raw))
-					continue
-				}
-				fv.SetFloat(x)
-			}
-		}
+		})
 		if rowProbs == 0 {
 			for _, p := range consistency(&s) {
-				if p.Header == "" {
-					probs = append(probs, CellError{Row: line, Message: p.Message})
-				} else {
-					bad(columnOf(p.Header), p.Message)
+				if p.Header != "" {
+					p.Column = letter(at[p.Header])
 				}
+				p.Row = line
+				probs = append(probs, p)
 			}
 		}
 		if s.Name != "" {
@@ -284,13 +227,67 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 	return out, nil
 }
 
-func columnOf(header string) column {
+// readRow reads one school from its cells, telling bad about every cell
+// that cannot be read.
+func readRow(cell func(column) string, bad func(column, string)) evaluation.School {
+	var s evaluation.School
+	v := reflect.ValueOf(&s).Elem()
 	for _, c := range columns {
-		if c.Header == header {
-			return c
+		raw := cell(c)
+		fv := v.FieldByName(c.Field)
+		switch c.Kind {
+		case text:
+			switch {
+			case raw == "":
+				bad(c, "不能为空")
+			case !utf8.ValidString(raw) || strings.ContainsFunc(raw, unicode.IsControl):
+				bad(c, "含有无法识别的字符，请重新输入")
+			}
+			fv.SetString(raw)
+		case schoolType:
+			t, ok := typeByName[raw]
+			if !ok {
+				bad(c, fmt.Sprintf("“%s”不是有效的学校类型，应为：%s", raw, c.Hint))
+			}
+			fv.SetString(string(t))
+		case locale:
+			l, ok := localeByName[raw]
+			if !ok {
+				bad(c, fmt.Sprintf("“%s”无效，应为城区、镇区或乡村", raw))
+			}
+			fv.SetString(string(l))
+		case public, yesNo:
+			yes, no := "是", "否"
+			if c.Kind == public {
+				yes, no = "公办", "民办"
+			}
+			if raw != yes && raw != no {
+				bad(c, fmt.Sprintf("“%s”无效，应为%s或%s", raw, yes, no))
+			}
+			fv.SetBool(raw == yes)
+		case integer:
+			if raw == "" {
+				continue // blank is 0
+			}
+			x, err := strconv.ParseFloat(raw, 64)
+			if err != nil || x < 0 || x != math.Trunc(x) || x > 1e7 {
+				bad(c, fmt.Sprintf("“%s”应为不小于 0 的整数", raw))
+				continue
+			}
+			fv.SetInt(int64(x))
+		case decimal:
+			if raw == "" {
+				continue
+			}
+			x, err := strconv.ParseFloat(raw, 64)
+			if err != nil || x < 0 || math.IsInf(x, 0) || x > 1e12 {
+				bad(c, fmt.Sprintf("“%s”应为不小于 0 的数", raw))
+				continue
+			}
+			fv.SetFloat(x)
 		}
 	}
-	return column{Header: header}
+	return s
 }
 
 // consistency finds figures that cannot all be true of one school.
