@@ -14,6 +14,18 @@ type Answer struct {
 	Option     string `json:"option"`
 }
 
+type AuditLog struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	StaffID  *int64    `json:"staff_id"`
+	Username string    `json:"username"`
+	Client   string    `json:"client"`
+	UnitID   *int64    `json:"unit_id"`
+	Action   string    `json:"action"`
+	Detail   string    `json:"detail"`
+	Status   int32     `json:"status"`
+}
+
 type Campaign struct {
 	ID            int64      `json:"id"`
 	UnitID        int64      `json:"unit_id"`

@@ -677,6 +677,71 @@ func (q *Queries) InsertSchoolStats(ctx context.Context, arg InsertSchoolStatsPa
 	return err
 }
 
+const listAudit = `-- name: ListAudit :many
+SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name
+FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id
+WHERE ($1::bigint IS NULL OR a.unit_id = $1)
+  AND a.at >= $2::timestamptz AND a.at < $3::timestamptz
+ORDER BY a.at DESC, a.id DESC
+LIMIT $4::int
+`
+
+type ListAuditParams struct {
+	UnitID *int64    `json:"unit_id"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Max    int32     `json:"max"`
+}
+
+type ListAuditRow struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	StaffID  *int64    `json:"staff_id"`
+	Username string    `json:"username"`
+	Client   string    `json:"client"`
+	UnitID   *int64    `json:"unit_id"`
+	Action   string    `json:"action"`
+	Detail   string    `json:"detail"`
+	Status   int32     `json:"status"`
+	UnitName string    `json:"unit_name"`
+}
+
+func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAuditRow, error) {
+	rows, err := q.db.Query(ctx, listAudit,
+		arg.UnitID,
+		arg.From,
+		arg.To,
+		arg.Max,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListAuditRow
+	for rows.Next() {
+		var i ListAuditRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.StaffID,
+			&i.Username,
+			&i.Client,
+			&i.UnitID,
+			&i.Action,
+			&i.Detail,
+			&i.Status,
+			&i.UnitName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCampaigns = `-- name: ListCampaigns :many
 SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
@@ -987,6 +1052,83 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.ClosedAt,
 	)
 	return i, err
+}
+
+const recentLoginFailures = `-- name: RecentLoginFailures :many
+WITH last AS (
+    SELECT coalesce(max(at), '-infinity'::timestamptz) AS at FROM audit_log
+    WHERE action = 'login' AND lower(username) = lower($1::text)
+)
+SELECT f.at,
+       (lower(f.username) = lower($1::text) AND f.at > last.at)::bool AS same_account,
+       (f.client = $2::text)::bool AS same_client
+FROM audit_log f, last
+WHERE f.action = 'login_failed' AND f.at > $3::timestamptz
+  AND (f.client = $2::text OR (lower(f.username) = lower($1::text) AND f.at > last.at))
+ORDER BY f.at DESC
+LIMIT 100
+`
+
+type RecentLoginFailuresParams struct {
+	Username string    `json:"username"`
+	Client   string    `json:"client"`
+	Since    time.Time `json:"since"`
+}
+
+type RecentLoginFailuresRow struct {
+	At          time.Time `json:"at"`
+	SameAccount bool      `json:"same_account"`
+	SameClient  bool      `json:"same_client"`
+}
+
+// Failed logins since a time for an account (after its last successful
+// login) or from a client, newest first.
+func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailuresParams) ([]RecentLoginFailuresRow, error) {
+	rows, err := q.db.Query(ctx, recentLoginFailures, arg.Username, arg.Client, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RecentLoginFailuresRow
+	for rows.Next() {
+		var i RecentLoginFailuresRow
+		if err := rows.Scan(&i.At, &i.SameAccount, &i.SameClient); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordAudit = `-- name: RecordAudit :exec
+INSERT INTO audit_log (staff_id, username, client, unit_id, action, detail, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type RecordAuditParams struct {
+	StaffID  *int64 `json:"staff_id"`
+	Username string `json:"username"`
+	Client   string `json:"client"`
+	UnitID   *int64 `json:"unit_id"`
+	Action   string `json:"action"`
+	Detail   string `json:"detail"`
+	Status   int32  `json:"status"`
+}
+
+func (q *Queries) RecordAudit(ctx context.Context, arg RecordAuditParams) error {
+	_, err := q.db.Exec(ctx, recordAudit,
+		arg.StaffID,
+		arg.Username,
+		arg.Client,
+		arg.UnitID,
+		arg.Action,
+		arg.Detail,
+		arg.Status,
+	)
+	return err
 }
 
 const saveEvaluationInputs = `-- name: SaveEvaluationInputs :exec

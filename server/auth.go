@@ -2,11 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"renke/audit"
 	"renke/staff"
 )
 
@@ -17,14 +20,45 @@ type credentials struct {
 	Password string `json:"password"`
 }
 
-// signIn checks a staff login and starts its session; ErrBadLogin when
-// the name or password is wrong.
+// lockedError says a login is refused until a time.
+type lockedError struct{ until time.Time }
+
+func (e lockedError) Error() string {
+	return fmt.Sprintf("登录失败次数过多，登录已暂停，请于 %s 后再试。", e.until.In(chinaTime).Format("15:04"))
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// signIn checks a staff login and starts its session. It returns
+// ErrBadLogin when the name or password is wrong, and a lockedError when
+// too many attempts failed; each failure slows the next attempt.
 func (s *Server) signIn(c echo.Context, username, password string) (staff.Account, error) {
-	acct, err := s.staff.Authenticate(c.Request().Context(), username, password)
+	ctx := c.Request().Context()
+	client := c.RealIP()
+	now := s.now()
+	failures, err := s.audit.Failures(ctx, username, client, now.Add(-audit.DefaultThrottle.Window))
+	if err != nil {
+		return staff.Account{}, err
+	}
+	wait, until := audit.DefaultThrottle.Decide(failures, now)
+	if until.After(now) {
+		_ = s.audit.Record(ctx, audit.Entry{Username: username, Client: client, Action: audit.LoginLocked, Status: http.StatusTooManyRequests})
+		return staff.Account{}, lockedError{until}
+	}
+	select {
+	case <-time.After(wait):
+	case <-ctx.Done():
+		return staff.Account{}, ctx.Err()
+	}
+	acct, err := s.staff.Authenticate(ctx, username, password)
 	if errors.Is(err, staff.ErrBadLogin) {
-		slog.Info("login failed", "username", username)
+		slog.Info("login failed")
+		_ = s.audit.Record(ctx, audit.Entry{Username: username, Client: client, Action: audit.LoginFailed, Status: http.StatusUnauthorized})
 		return acct, err
 	} else if err != nil {
+		return acct, err
+	}
+	if err := s.audit.Record(ctx, audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: client, Action: audit.Login, Status: http.StatusOK}); err != nil {
 		return acct, err
 	}
 	// A fresh session on every login, so an id planted before login is
@@ -52,8 +86,11 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	acct, err := s.signIn(c, in.Username, in.Password)
+	var locked lockedError
 	if errors.Is(err, staff.ErrBadLogin) {
 		return echo.NewHTTPError(http.StatusUnauthorized, "用户名或密码错误")
+	} else if errors.As(err, &locked) {
+		return echo.NewHTTPError(http.StatusTooManyRequests, locked.Error())
 	} else if err != nil {
 		return err
 	}

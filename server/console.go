@@ -80,9 +80,13 @@ func (s *Server) showLogin(c echo.Context) error {
 func (s *Server) submitLogin(c echo.Context) error {
 	p := loginPage{consolePage: s.consolePage(c, "登录"), Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("next"))}
 	_, err := s.signIn(c, p.Username, c.FormValue("password"))
+	var locked lockedError
 	if errors.Is(err, staff.ErrBadLogin) {
-		p.Error = "用户名或密码错误，请重新输入。"
+		p.Error = "用户名或密码错误，请重新输入。连续输错 5 次将暂停登录 15 分钟。"
 		return s.render(c, http.StatusUnauthorized, "login.html", p)
+	} else if errors.As(err, &locked) {
+		p.Error = locked.Error()
+		return s.render(c, http.StatusTooManyRequests, "login.html", p)
 	} else if err != nil {
 		return err
 	}

@@ -445,3 +445,97 @@ func TestSchoolEnteredByHand(t *testing.T) {
 		t.Errorf("unknown school: %d", code)
 	}
 }
+
+func TestLoginThrottleAndAuditLog(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	k := e.anonymousConsole()
+	k.get("/console/login")
+	if _, code, _ := k.post("/console/login", url.Values{"username": {"admin"}, "password": {"wrong-password"}}); code != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", code)
+	}
+	var n int
+	_ = e.pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'login_failed' AND username = 'admin' AND client = '127.0.0.1'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("failed login recorded %d times", n)
+	}
+	// Four more failures within the window lock the account, even for the
+	// right password, in the console and the API.
+	if _, err := e.pool.Exec(ctx, `INSERT INTO audit_log (username, client, action, status)
+		SELECT 'ADMIN', '10.0.0.9', 'login_failed', 401 FROM generate_series(1, 4)`); err != nil {
+		t.Fatal(err)
+	}
+	body, code, _ := k.post("/console/login", url.Values{"username": {"admin"}, "password": {demo.Password}})
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "登录失败次数过多，登录已暂停，请于") {
+		t.Errorf("locked account: %d", code)
+	}
+	if out, code := call(t, http.DefaultClient, http.MethodPost, e.srv.URL+"/api/v1/login", `{"username":"admin","password":"`+demo.Password+`"}`); code != http.StatusTooManyRequests || !strings.Contains(out, "登录已暂停") {
+		t.Errorf("locked account through the API: %d %s", code, out)
+	}
+	// After the window the lock is gone, and a success clears the count.
+	if _, err := e.pool.Exec(ctx, `UPDATE audit_log SET at = at - interval '16 minutes' WHERE action = 'login_failed'`); err != nil {
+		t.Fatal(err)
+	}
+	k = e.consoleClient()
+
+	// Twenty failures from one address on any accounts lock that address.
+	if _, err := e.pool.Exec(ctx, `INSERT INTO audit_log (username, client, action, status)
+		SELECT 'user' || i, '127.0.0.1', 'login_failed', 401 FROM generate_series(1, 20) i`); err != nil {
+		t.Fatal(err)
+	}
+	k2 := e.anonymousConsole()
+	k2.get("/console/login")
+	if _, code, _ := k2.post("/console/login", url.Values{"username": {"admin"}, "password": {demo.Password}}); code != http.StatusTooManyRequests {
+		t.Errorf("locked client: %d", code)
+	}
+
+	// Staff actions are logged with who, where, which unit and what.
+	base := fmt.Sprintf("/console/units/%d/evaluation", e.demo.Unit.ID)
+	k.get(base)
+	if _, code, _ := k.upload(base+"/import", url.Values{"year": {"2025"}}, workbookOf(t, demo.County(12, 2))); code != http.StatusSeeOther {
+		t.Fatalf("import: %d", code)
+	}
+	k.download(base + "/report.xlsx?year=2025")
+	k.post(base+"/findings", url.Values{"year": {"2025"}, "profile": {"national-2017"}, "fig_hs_quota_pct": {"abc"}})
+	page, code := k.get("/console/audit")
+	if code != http.StatusOK {
+		t.Fatalf("audit page: %d", code)
+	}
+	for _, want := range []string{"<td>导入学校统计数据</td><td>unit=" + fmt.Sprint(e.demo.Unit.ID) + " year=2025</td><td class=\"r\">303</td>",
+		"<td>导出评估结果</td>", "<td>保存县级数据与评定</td>", "<td class=\"r fail\">422</td>", "<td>登录失败</td>", "<td>登录被暂停（失败次数过多）</td>", "<td>示范县</td>", "<td>127.0.0.1</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("audit page lacks %q", want)
+		}
+	}
+	// Filtered by another unit and by a past day, nothing shows.
+	other, _ := k.get("/console/audit?unit=999999")
+	if strings.Contains(other, "导入学校统计数据") {
+		t.Error("the unit filter does not filter")
+	}
+	old, _ := k.get("/console/audit?from=2020-01-01&to=2020-01-31")
+	if !strings.Contains(old, "这段时间没有记录") {
+		t.Error("the date filter does not filter")
+	}
+	if body, code := k.get("/console/audit?from=yesterday"); code != http.StatusBadRequest || !strings.Contains(body, "日期“yesterday”无效") {
+		t.Errorf("bad date: %d", code)
+	}
+}
+
+// TestEveryStaffChangeIsAudited: every state-changing staff route has a
+// Chinese action name, so the audit log records it.
+func TestEveryStaffChangeIsAudited(t *testing.T) {
+	e := newEnv(t)
+	h, err := New(Config{SessionKey: []byte("test-session-key-0123456789abcdef")}, e.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := actionNames(h)
+	for _, r := range h.Routes() {
+		staffRoute := strings.HasPrefix(r.Path, "/console") || strings.HasPrefix(r.Path, "/api/v1")
+		login := strings.HasSuffix(r.Path, "/login") || strings.HasSuffix(r.Path, "/logout")
+		changes := r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete
+		if staffRoute && !login && changes && names[r.Method+" "+r.Path] == "" {
+			t.Errorf("%s %s changes state but has no action name", r.Method, r.Path)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"renke/audit"
 	"renke/county"
 	"renke/evaluation"
 	"renke/sampling"
@@ -35,6 +36,8 @@ type Server struct {
 	quotas   *sampling.Store
 	staff    *staff.Store
 	stats    *statistics.Store
+	audit    *audit.Store
+	actions  map[string]string // staff actions by "METHOD path"
 	profiles *evaluation.Profiles
 	sessions *sessions.CookieStore
 	views    *template.Template
@@ -61,7 +64,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		cfg: cfg, pool: pool,
 		units: county.NewStore(pool), surveys: survey.NewStore(pool),
 		quotas: sampling.NewStore(pool), staff: staff.NewStore(pool),
-		stats: statistics.NewStore(pool), profiles: profiles,
+		stats: statistics.NewStore(pool), profiles: profiles, audit: audit.NewStore(pool),
 		views:   views,
 		formKey: derive(cfg.SessionKey, "form-token"),
 		ipKey:   derive(cfg.SessionKey, "ip-hash"),
@@ -108,6 +111,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".png") },
 	}))
 	s.routes(e)
+	s.actions = actionNames(e)
 	return e, nil
 }
 
@@ -132,6 +136,8 @@ func parseViews() (*template.Template, error) {
 		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
 		"money":      money,
 		"deref":      func(p *float64) float64 { return *p },
+		"cst":        func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
+		"action":     actionName,
 	}).ParseFS(static.Templates, "templates/*.html")
 }
 

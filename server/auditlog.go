@@ -1,0 +1,140 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/audit"
+	"renke/county"
+	"renke/staff"
+)
+
+// actionNames maps "METHOD path" to the Chinese name of a staff action,
+// from the names given in routes.go.
+func actionNames(e *echo.Echo) map[string]string {
+	m := map[string]string{}
+	for _, r := range e.Routes() {
+		if r.Name != "" && !strings.HasPrefix(r.Name, "renke/") && !strings.HasPrefix(r.Name, "github.com/") {
+			m[r.Method+" "+r.Path] = r.Name
+		}
+	}
+	return m
+}
+
+// actionName is an action as the log shows it.
+func actionName(a string) string {
+	if n, ok := map[string]string{audit.Login: "登录", audit.LoginFailed: "登录失败", audit.LoginLocked: "登录被暂停（失败次数过多）"}[a]; ok {
+		return n
+	}
+	return a
+}
+
+// audited records every named staff action after it ran, whatever its outcome.
+func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		name := s.actions[c.Request().Method+" "+c.Path()]
+		if name == "" {
+			return err
+		}
+		status := c.Response().Status
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			status = he.Code
+		} else if err != nil {
+			status = http.StatusInternalServerError
+		}
+		acct, _ := c.Get("staff").(staff.Account)
+		e := audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: c.RealIP(), Action: name, Status: status}
+		var detail []string
+		for _, p := range c.ParamNames() {
+			detail = append(detail, p+"="+c.Param(p))
+		}
+		if y := c.FormValue("year"); y != "" {
+			detail = append(detail, "year="+y)
+		}
+		e.Detail = strings.Join(detail, " ")
+		e.UnitID = s.unitOf(c)
+		if rerr := s.audit.Record(c.Request().Context(), e); rerr != nil {
+			slog.Error("audit record", "error", rerr)
+		}
+		return err
+	}
+}
+
+// unitOf is the unit a staff request acts on, if any.
+func (s *Server) unitOf(c echo.Context) *int64 {
+	if id, err := strconv.ParseInt(c.Param("unit"), 10, 64); err == nil {
+		if _, err := s.units.Unit(c.Request().Context(), id); err == nil {
+			return &id
+		}
+	}
+	if id, err := strconv.ParseInt(c.Param("campaign"), 10, 64); err == nil {
+		if cp, err := s.surveys.Campaign(c.Request().Context(), id); err == nil {
+			return &cp.UnitID
+		}
+	}
+	return nil
+}
+
+type auditPage struct {
+	consolePage
+	Units    []county.Unit
+	UnitID   int64
+	From, To string
+	Entries  []audit.Entry
+	Max      int
+}
+
+// auditLog is the admins' view of the audit log, by unit and time.
+func (s *Server) auditLog(c echo.Context) error {
+	if acct, _ := c.Get("staff").(staff.Account); acct.Role != staff.Admin {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	ctx := c.Request().Context()
+	units, err := s.units.Units(ctx)
+	if err != nil {
+		return err
+	}
+	p := auditPage{consolePage: s.consolePage(c, "操作日志"), Units: units, Max: 500}
+	day := func(name string, def time.Time) (time.Time, error) {
+		raw := c.QueryParam(name)
+		if raw == "" {
+			return def, nil
+		}
+		t, err := time.ParseInLocation("2006-01-02", raw, chinaTime)
+		if err != nil {
+			return t, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("日期“%s”无效，应为 2026-01-31 的格式", raw))
+		}
+		return t, nil
+	}
+	today := s.now().In(chinaTime).Truncate(24 * time.Hour)
+	from, err := day("from", today.AddDate(0, 0, -30))
+	if err != nil {
+		return err
+	}
+	to, err := day("to", today)
+	if err != nil {
+		return err
+	}
+	p.From, p.To = from.Format("2006-01-02"), to.Format("2006-01-02")
+	f := audit.Filter{From: from, To: to.AddDate(0, 0, 1), Max: p.Max}
+	if raw := c.QueryParam("unit"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, "单位无效")
+		}
+		p.UnitID, f.UnitID = id, &id
+	}
+	if p.Entries, err = s.audit.List(ctx, f); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "audit.html", p)
+}
