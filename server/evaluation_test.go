@@ -539,3 +539,24 @@ func TestEveryStaffChangeIsAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadLimit: a body over the upload limit is refused before any
+// middleware reads it, with a Chinese message, and changes nothing.
+func TestUploadLimit(t *testing.T) {
+	e := newEnv(t)
+	k := e.consoleClient()
+	base := fmt.Sprintf("/console/units/%d/evaluation", e.demo.Unit.ID)
+	k.get(base)
+	before := statsCount(t, e)
+	body, code, _ := k.upload(base+"/import", url.Values{"year": {"2025"}}, bytes.Repeat([]byte("x"), 10<<20))
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(body, "提交的内容过大") {
+		t.Errorf("10 MB upload: %d", code)
+	}
+	if statsCount(t, e) != before {
+		t.Error("an oversized upload changed the statistics")
+	}
+	// A 100 KB form to a page that takes small forms is refused too.
+	if _, code, _ := k.post(base+"/findings", url.Values{"year": {"2025"}, "jn_layout_plan": {strings.Repeat("字", 40_000)}}); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("100 KB findings form: %d", code)
+	}
+}

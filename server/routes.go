@@ -1,9 +1,6 @@
 package server
 
-import (
-	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-)
+import "github.com/labstack/echo/v4"
 
 // routes lists every route of the service.
 func (s *Server) routes(e *echo.Echo) {
@@ -29,7 +26,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("", s.consoleHome)
 	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate).Name = "下载学校统计模板"
 	cs.GET("/units/:unit/evaluation", s.showEvaluation)
-	cs.POST("/units/:unit/evaluation/import", s.importSchools, middleware.BodyLimit("9M")).Name = "导入学校统计数据"
+	cs.POST("/units/:unit/evaluation/import", s.importSchools).Name = "导入学校统计数据"
 	cs.POST("/units/:unit/evaluation/findings", s.saveFindings).Name = "保存县级数据与评定"
 	cs.GET("/units/:unit/evaluation/report", s.evaluationReport)
 	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook).Name = "导出评估结果"

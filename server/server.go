@@ -50,6 +50,9 @@ type Server struct {
 // a 2,000-character suggestion is well under 16 KB.
 const MaxBody = "64K"
 
+// MaxUpload is the largest upload: a school workbook.
+const MaxUpload = "9M"
+
 // New builds the HTTP handler of the service.
 func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	views, err := parseViews()
@@ -105,8 +108,12 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
 			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
 	}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody,
-		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Path(), "/import") }})) // uploads set their own
+	// Workbook uploads may be larger than forms; both limits apply before
+	// any middleware reads the body (the CSRF check parses the form).
+	upload := func(c echo.Context) bool { return strings.HasSuffix(c.Path(), "/import") }
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: upload}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxUpload,
+		Skipper: func(c echo.Context) bool { return !upload(c) }}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".png") },
 	}))
