@@ -662,21 +662,6 @@ func (q *Queries) InsertResponse(ctx context.Context, arg InsertResponseParams) 
 	return i, err
 }
 
-const insertSchoolStats = `-- name: InsertSchoolStats :exec
-INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)
-`
-
-type InsertSchoolStatsParams struct {
-	SchoolID int64  `json:"school_id"`
-	Year     int32  `json:"year"`
-	Stats    []byte `json:"stats"`
-}
-
-func (q *Queries) InsertSchoolStats(ctx context.Context, arg InsertSchoolStatsParams) error {
-	_, err := q.db.Exec(ctx, insertSchoolStats, arg.SchoolID, arg.Year, arg.Stats)
-	return err
-}
-
 const listAudit = `-- name: ListAudit :many
 SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name
 FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id

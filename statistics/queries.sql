@@ -10,9 +10,6 @@ RETURNING id;
 DELETE FROM school_stats st USING schools s
 WHERE st.school_id = s.id AND s.unit_id = $1 AND st.year = $2;
 
--- name: InsertSchoolStats :exec
-INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3);
-
 -- name: ListSchoolStats :many
 SELECT s.id, s.name, s.type, s.locale, s.public, st.stats
 FROM school_stats st JOIN schools s ON s.id = st.school_id

@@ -40,18 +40,8 @@ func (s *Store) Import(ctx context.Context, unitID int64, year int, schools []ev
 			return err
 		}
 		for _, sc := range schools {
-			id, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
-				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
-				EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
-			if err != nil {
-				return err
-			}
-			sc.ID = id
-			b, err := json.Marshal(sc)
-			if err != nil {
-				return err
-			}
-			if err := q.InsertSchoolStats(ctx, dbq.InsertSchoolStatsParams{SchoolID: id, Year: int32(year), Stats: b}); err != nil {
+			sc.ID = 0 // a workbook names its schools
+			if _, err := putSchool(ctx, q, unitID, year, sc); err != nil {
 				return err
 			}
 		}
@@ -65,34 +55,40 @@ var ErrNotFound = errors.New("not found")
 // SaveSchool saves one school's statistics for the year, entered by hand:
 // sc.ID set updates that school of the unit (renaming it if need be);
 // otherwise the school is matched by name or created.
-func (s *Store) SaveSchool(ctx context.Context, unitID int64, year int, sc evaluation.School) (int64, error) {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := dbq.New(tx)
-		if sc.ID != 0 {
-			_, err := q.UpdateSchool(ctx, dbq.UpdateSchoolParams{UnitID: unitID, ID: sc.ID, Name: sc.Name,
-				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
-				EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotFound
-			} else if err != nil {
-				return err
-			}
-		} else {
-			id, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
-				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
-				EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
-			if err != nil {
-				return err
-			}
-			sc.ID = id
-		}
-		b, err := json.Marshal(sc)
-		if err != nil {
-			return err
-		}
-		return q.UpsertSchoolStats(ctx, dbq.UpsertSchoolStatsParams{SchoolID: sc.ID, Year: int32(year), Stats: b})
+func (s *Store) SaveSchool(ctx context.Context, unitID int64, year int, sc evaluation.School) (id int64, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		id, err = putSchool(ctx, dbq.New(tx), unitID, year, sc)
+		return err
 	})
-	return sc.ID, err
+	return id, err
+}
+
+// putSchool writes a school row (by id within the unit, else by name)
+// and its statistics for the year.
+func putSchool(ctx context.Context, q *dbq.Queries, unitID int64, year int, sc evaluation.School) (int64, error) {
+	if sc.ID != 0 {
+		_, err := q.UpdateSchool(ctx, dbq.UpdateSchoolParams{UnitID: unitID, ID: sc.ID, Name: sc.Name,
+			Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+			EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, ErrNotFound
+		} else if err != nil {
+			return 0, err
+		}
+	} else {
+		id, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
+			Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+			EnrolPrimary: int32(sc.EnrolPrimary), EnrolJunior: int32(sc.EnrolJunior)})
+		if err != nil {
+			return 0, err
+		}
+		sc.ID = id
+	}
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return 0, err
+	}
+	return sc.ID, q.UpsertSchoolStats(ctx, dbq.UpsertSchoolStatsParams{SchoolID: sc.ID, Year: int32(year), Stats: b})
 }
 
 // Schools returns the unit's school statistics for the year.
