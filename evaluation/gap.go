@@ -114,13 +114,7 @@ func (p *Profile) gaps(rr *ResourceResult) Gaps {
 		if cv.Met {
 			continue
 		}
-		k := -1
-		for i, r := range Resources {
-			if r == cv.Resource {
-				k = i
-			}
-		}
-		if a := p.raise(Resources[k], cv.Level, cv.Students, 1, cv.Amount, 1); a != nil {
+		if a := p.raise(cv.Resource, cv.Level, cv.Students, 1, cv.Amount, 1); a != nil {
 			g.County = append(g.County, *a)
 		}
 	}

@@ -65,6 +65,16 @@ func (s *Server) yearParam(c echo.Context, years []int) (int, error) {
 
 // evaluate loads a unit's data for the year and runs the evaluation.
 func (s *Server) evaluate(c echo.Context) (*evaluationRun, error) {
+	run, err := s.load(c)
+	if err != nil {
+		return nil, err
+	}
+	return run, s.run(c, run)
+}
+
+// load reads a unit's statistics and findings for the year: what every
+// evaluation handler needs, without the survey tally or the evaluation.
+func (s *Server) load(c echo.Context) (*evaluationRun, error) {
 	ctx := c.Request().Context()
 	u, err := s.unit(c)
 	if err != nil {
@@ -87,17 +97,25 @@ func (s *Server) evaluate(c echo.Context) (*evaluationRun, error) {
 	if run.Campaigns, err = s.surveys.Campaigns(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	var rec *evaluation.Recognition
 	for i, cp := range run.Campaigns {
 		if run.Findings.CampaignID != nil && cp.ID == *run.Findings.CampaignID {
 			run.Campaign = &run.Campaigns[i]
-			if rec, err = s.recognitionFor(c, cp); err != nil {
-				return nil, err
-			}
+		}
+	}
+	return run, nil
+}
+
+// run scores the linked survey and evaluates a loaded run.
+func (s *Server) run(c echo.Context, run *evaluationRun) error {
+	var rec *evaluation.Recognition
+	if run.Campaign != nil {
+		var err error
+		if rec, err = s.recognitionFor(c, *run.Campaign); err != nil {
+			return err
 		}
 	}
 	run.Result = evaluation.Evaluate(run.Profile, run.Findings.Inputs(run.Schools, rec))
-	return run, nil
+	return nil
 }
 
 // profileOf is the profile with the id, or the national one.
@@ -197,20 +215,29 @@ func savedValues(f statistics.Findings) func(string) string {
 	return func(name string) string { return m[name] }
 }
 
-func (s *Server) evaluationPage(c echo.Context, code int, run *evaluationRun, saved, errMsg string, problems []statistics.CellError) error {
+// evaluationPage evaluates a loaded run and shows it with the findings
+// form, filled from ff (nil: from the saved findings).
+func (s *Server) evaluationPage(c echo.Context, code int, run *evaluationRun, saved, errMsg string, problems []statistics.CellError, ff *findingsFields) error {
+	if err := s.run(c, run); err != nil {
+		return err
+	}
 	p := evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 优质均衡发展指标评估"), evaluationRun: run,
 		Profiles: s.profiles.All(), Saved: saved, Error: errMsg, Problems: problems}
-	p.Fields = fields(run.Profile, savedValues(run.Findings))
+	if ff != nil {
+		p.Fields = *ff
+	} else {
+		p.Fields = fields(run.Profile, savedValues(run.Findings))
+	}
 	return s.render(c, code, "evaluation.html", p)
 }
 
 func (s *Server) showEvaluation(c echo.Context) error {
-	run, err := s.evaluate(c)
+	run, err := s.load(c)
 	if err != nil {
 		return err
 	}
 	saved := map[string]string{"import": "学校统计数据已导入。", "findings": "县级数据与评定已保存。", "school": "学校统计数据已保存。"}[c.QueryParam("saved")]
-	return s.evaluationPage(c, http.StatusOK, run, saved, "", nil)
+	return s.evaluationPage(c, http.StatusOK, run, saved, "", nil, nil)
 }
 
 func (s *Server) evaluationURL(run *evaluationRun, saved string) string {
@@ -224,16 +251,16 @@ func (s *Server) evaluationURL(run *evaluationRun, saved string) string {
 // importSchools reads an uploaded workbook; any problem saves nothing and
 // shows every problem by row and column.
 func (s *Server) importSchools(c echo.Context) error {
-	run, err := s.evaluate(c)
+	run, err := s.load(c)
 	if err != nil {
 		return err
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", "请选择要导入的 Excel 文件（.xlsx）。", nil)
+		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", "请选择要导入的 Excel 文件（.xlsx）。", nil, nil)
 	}
 	if fh.Size > MaxWorkbook {
-		return s.evaluationPage(c, http.StatusRequestEntityTooLarge, run, "", "文件过大（上限 8 MB），请只保留学校统计表。", nil)
+		return s.evaluationPage(c, http.StatusRequestEntityTooLarge, run, "", "文件过大（上限 8 MB），请只保留学校统计表。", nil, nil)
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -242,7 +269,7 @@ func (s *Server) importSchools(c echo.Context) error {
 	defer f.Close()
 	schools, err := statistics.Parse(f)
 	if ie, ok := statistics.IsImportError(err); ok {
-		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", ie.Error()+"，请按下列提示修改后重新导入。", ie.Problems)
+		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", ie.Error()+"，请按下列提示修改后重新导入。", ie.Problems, nil)
 	} else if err != nil {
 		return err
 	}
@@ -310,13 +337,13 @@ func findingsForm(c echo.Context, p *evaluation.Profile, year int) (statistics.F
 }
 
 func (s *Server) saveFindings(c echo.Context) error {
-	run, err := s.evaluate(c)
+	run, err := s.load(c)
 	if err != nil {
 		return err
 	}
 	p, ok := s.profiles.Get(c.FormValue("profile"))
 	if !ok {
-		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", "请选择评估标准。", nil)
+		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", "请选择评估标准。", nil, nil)
 	}
 	f, err := findingsForm(c, p, run.Year)
 	if err == nil {
@@ -324,10 +351,8 @@ func (s *Server) saveFindings(c echo.Context) error {
 	}
 	if err != nil {
 		// Show the form as it was filled in, so nothing typed is lost.
-		page := evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 优质均衡发展指标评估"), evaluationRun: run,
-			Profiles: s.profiles.All(), Error: err.Error() + "。未保存任何修改，请改正后重新保存。"}
-		page.Fields = fields(p, c.FormValue)
-		return s.render(c, http.StatusUnprocessableEntity, "evaluation.html", page)
+		ff := fields(p, c.FormValue)
+		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", err.Error()+"。未保存任何修改，请改正后重新保存。", nil, &ff)
 	}
 
 	if err := s.stats.SaveFindings(c.Request().Context(), run.Unit.ID, f); err != nil {
@@ -378,7 +403,7 @@ func (s *Server) evaluationWorkbook(c echo.Context) error {
 }
 
 func (s *Server) exportSchools(c echo.Context) error {
-	run, err := s.evaluate(c)
+	run, err := s.load(c)
 	if err != nil {
 		return err
 	}
@@ -422,7 +447,7 @@ type schoolPage struct {
 
 // schoolForm shows one school's statistics for entry by hand.
 func (s *Server) schoolForm(c echo.Context) error {
-	run, err := s.evaluate(c)
+	run, err := s.load(c)
 	if err != nil {
 		return err
 	}
