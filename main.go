@@ -153,7 +153,7 @@ func createAdmin(ctx context.Context, pool *pgxpool.Pool, args []string) error {
 	if err != nil && line == "" {
 		return errors.New("no password on standard input")
 	}
-	acct, err := staff.NewStore(pool).Create(ctx, args[0], strings.TrimRight(line, "\r\n"), staff.Admin)
+	acct, err := staff.NewStore(pool).Create(ctx, args[0], strings.TrimRight(line, "\r\n"), staff.Grant{Role: staff.Admin})
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ type Unit struct {
 	Shares           sampling.Shares `json:"shares"` // basis points by locale
 }
 
-var unitKinds = map[string]string{"county": "县", "district": "区", "city": "县级市", "town": "镇区"}
+// UnitKinds names the kinds of unit in Chinese.
+var UnitKinds = map[string]string{"county": "县", "district": "区", "city": "县级市", "town": "镇区"}
 
 var codePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,32}$`)
 
@@ -36,7 +37,7 @@ func (u *Unit) Validate() error {
 		return errors.New("单位代码须为 1 至 32 位字母、数字、下划线或连字符")
 	case u.Name == "" || utf8.RuneCountInString(u.Name) > 100:
 		return errors.New("单位名称不能为空，且不超过 100 字")
-	case unitKinds[u.Kind] == "":
+	case UnitKinds[u.Kind] == "":
 		return errors.New("单位类型须为 county、district、city 或 town")
 	case u.Population <= 0:
 		return errors.New("常住人口须为正整数")

@@ -3,11 +3,17 @@ INSERT INTO units (code, name, kind, population, population_source, population_y
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING *;
 
+-- Units are reached only through a scope: every unit (all_units) or the
+-- caller's own (unit_ids).
+
 -- name: GetUnit :one
-SELECT * FROM units WHERE id = $1;
+SELECT * FROM units
+WHERE id = @id AND (@all_units::boolean OR id = ANY(@unit_ids::bigint[]));
 
 -- name: ListUnits :many
-SELECT * FROM units ORDER BY id;
+SELECT * FROM units
+WHERE @all_units::boolean OR id = ANY(@unit_ids::bigint[])
+ORDER BY id;
 
 -- name: UpdateUnit :one
 UPDATE units SET code = $2, name = $3, kind = $4, population = $5, population_source = $6,
@@ -33,3 +39,11 @@ RETURNING *;
 
 -- name: DeleteSchool :execrows
 DELETE FROM schools WHERE unit_id = $1 AND id = $2;
+
+-- name: UpsertSchoolByName :one
+INSERT INTO schools (unit_id, name, type, locale, public, enrol_primary, enrol_junior)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (unit_id, name) DO UPDATE
+SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
+    enrol_primary = EXCLUDED.enrol_primary, enrol_junior = EXCLUDED.enrol_junior
+RETURNING id;

@@ -3,6 +3,7 @@ package county
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,11 +17,12 @@ var ErrNotFound = errors.New("not found")
 
 // Store keeps units and schools in PostgreSQL.
 type Store struct {
-	q *dbq.Queries
+	pool *pgxpool.Pool
+	q    *dbq.Queries
 }
 
 // NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{q: dbq.New(pool)} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
 
 func unitFrom(r dbq.Unit) Unit {
 	return Unit{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, Population: r.Population,
@@ -56,15 +58,30 @@ func (s *Store) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
 	return unitFrom(r), notFound(err)
 }
 
-// Unit returns the unit with id.
-func (s *Store) Unit(ctx context.Context, id int64) (Unit, error) {
-	r, err := s.q.GetUnit(ctx, id)
+// Scope is the set of units a caller may reach: every unit, or the listed
+// ones. Units are only found through a scope, so a unit outside it does
+// not exist for the caller.
+type Scope struct {
+	All   bool
+	Units []int64
+}
+
+// Everything reaches every unit: for the public survey pages, which find a
+// unit through a published link, and for the platform admin.
+var Everything = Scope{All: true}
+
+// Includes reports whether the scope reaches unit id.
+func (sc Scope) Includes(id int64) bool { return sc.All || slices.Contains(sc.Units, id) }
+
+// Unit returns the unit with id, if it is in scope.
+func (s *Store) Unit(ctx context.Context, scope Scope, id int64) (Unit, error) {
+	r, err := s.q.GetUnit(ctx, dbq.GetUnitParams{ID: id, AllUnits: scope.All, UnitIds: scope.Units})
 	return unitFrom(r), notFound(err)
 }
 
-// Units lists every unit.
-func (s *Store) Units(ctx context.Context) ([]Unit, error) {
-	rows, err := s.q.ListUnits(ctx)
+// Units lists the units in scope.
+func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
+	rows, err := s.q.ListUnits(ctx, dbq.ListUnitsParams{AllUnits: scope.All, UnitIds: scope.Units})
 	out := make([]Unit, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, unitFrom(r))
@@ -100,6 +117,30 @@ func (s *Store) DeleteSchool(ctx context.Context, unitID, id int64) error {
 func (s *Store) School(ctx context.Context, unitID, id int64) (School, error) {
 	r, err := s.q.GetSchool(ctx, dbq.GetSchoolParams{UnitID: unitID, ID: id})
 	return schoolFrom(r), notFound(err)
+}
+
+// ImportSchools saves a roster in one transaction: schools are matched by
+// name, updated when known and created when new; schools not in the roster
+// stay. It returns how many were new.
+func (s *Store) ImportSchools(ctx context.Context, unitID int64, list []School) (added int, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		before, err := q.ListSchools(ctx, unitID)
+		if err != nil {
+			return err
+		}
+		for _, sc := range list {
+			if _, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
+				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+				EnrolPrimary: sc.EnrolPrimary, EnrolJunior: sc.EnrolJunior}); err != nil {
+				return err
+			}
+		}
+		after, err := q.ListSchools(ctx, unitID)
+		added = len(after) - len(before)
+		return err
+	})
+	return added, err
 }
 
 // Schools lists the schools of a unit.

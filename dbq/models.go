@@ -127,6 +127,11 @@ type Staff struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
+type StaffUnit struct {
+	StaffID int64 `json:"staff_id"`
+	UnitID  int64 `json:"unit_id"`
+}
+
 type Unit struct {
 	ID               int64     `json:"id"`
 	Code             string    `json:"code"`

@@ -10,6 +10,20 @@ import (
 	"time"
 )
 
+const addStaffUnit = `-- name: AddStaffUnit :exec
+INSERT INTO staff_units (staff_id, unit_id) VALUES ($1, $2)
+`
+
+type AddStaffUnitParams struct {
+	StaffID int64 `json:"staff_id"`
+	UnitID  int64 `json:"unit_id"`
+}
+
+func (q *Queries) AddStaffUnit(ctx context.Context, arg AddStaffUnitParams) error {
+	_, err := q.db.Exec(ctx, addStaffUnit, arg.StaffID, arg.UnitID)
+	return err
+}
+
 const admitToCell = `-- name: AdmitToCell :execrows
 UPDATE quota_cells SET admitted = admitted + 1
 WHERE campaign_id = $1 AND category = $2 AND locale = $3
@@ -37,6 +51,39 @@ func (q *Queries) AdmitToCell(ctx context.Context, arg AdmitToCellParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const allStaffUnits = `-- name: AllStaffUnits :many
+SELECT staff_id, unit_id FROM staff_units ORDER BY staff_id, unit_id
+`
+
+func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
+	rows, err := q.db.Query(ctx, allStaffUnits)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StaffUnit
+	for rows.Next() {
+		var i StaffUnit
+		if err := rows.Scan(&i.StaffID, &i.UnitID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const clearStaffUnits = `-- name: ClearStaffUnits :exec
+DELETE FROM staff_units WHERE staff_id = $1
+`
+
+func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
+	_, err := q.db.Exec(ctx, clearStaffUnits, staffID)
+	return err
 }
 
 const closeCampaign = `-- name: CloseCampaign :one
@@ -411,11 +458,18 @@ func (q *Queries) DeleteYearStats(ctx context.Context, arg DeleteYearStatsParams
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE id = $1
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns
+WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
-func (q *Queries) GetCampaign(ctx context.Context, id int64) (Campaign, error) {
-	row := q.db.QueryRow(ctx, getCampaign, id)
+type GetCampaignParams struct {
+	ID       int64   `json:"id"`
+	AllUnits bool    `json:"all_units"`
+	UnitIds  []int64 `json:"unit_ids"`
+}
+
+func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campaign, error) {
+	row := q.db.QueryRow(ctx, getCampaign, arg.ID, arg.AllUnits, arg.UnitIds)
 	var i Campaign
 	err := row.Scan(
 		&i.ID,
@@ -571,11 +625,21 @@ func (q *Queries) GetStaffByUsername(ctx context.Context, username string) (Staf
 }
 
 const getUnit = `-- name: GetUnit :one
-SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units WHERE id = $1
+
+SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units
+WHERE id = $1 AND ($2::boolean OR id = ANY($3::bigint[]))
 `
 
-func (q *Queries) GetUnit(ctx context.Context, id int64) (Unit, error) {
-	row := q.db.QueryRow(ctx, getUnit, id)
+type GetUnitParams struct {
+	ID       int64   `json:"id"`
+	AllUnits bool    `json:"all_units"`
+	UnitIds  []int64 `json:"unit_ids"`
+}
+
+// Units are reached only through a scope: every unit (all_units) or the
+// caller's own (unit_ids).
+func (q *Queries) GetUnit(ctx context.Context, arg GetUnitParams) (Unit, error) {
+	row := q.db.QueryRow(ctx, getUnit, arg.ID, arg.AllUnits, arg.UnitIds)
 	var i Unit
 	err := row.Scan(
 		&i.ID,
@@ -591,6 +655,38 @@ func (q *Queries) GetUnit(ctx context.Context, id int64) (Unit, error) {
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const hourlySubmissions = `-- name: HourlySubmissions :many
+SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) AS n
+FROM responses WHERE campaign_id = $1
+GROUP BY 1, 2 ORDER BY 1
+`
+
+type HourlySubmissionsRow struct {
+	Hour   time.Time `json:"hour"`
+	Status string    `json:"status"`
+	N      int64     `json:"n"`
+}
+
+func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]HourlySubmissionsRow, error) {
+	rows, err := q.db.Query(ctx, hourlySubmissions, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HourlySubmissionsRow
+	for rows.Next() {
+		var i HourlySubmissionsRow
+		if err := rows.Scan(&i.Hour, &i.Status, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertAnswers = `-- name: InsertAnswers :exec
@@ -940,12 +1036,55 @@ func (q *Queries) ListSchools(ctx context.Context, unitID int64) ([]School, erro
 	return items, nil
 }
 
-const listUnits = `-- name: ListUnits :many
-SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units ORDER BY id
+const listStaff = `-- name: ListStaff :many
+SELECT id, username, role, created_at FROM staff ORDER BY id
 `
 
-func (q *Queries) ListUnits(ctx context.Context) ([]Unit, error) {
-	rows, err := q.db.Query(ctx, listUnits)
+type ListStaffRow struct {
+	ID        int64     `json:"id"`
+	Username  string    `json:"username"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
+	rows, err := q.db.Query(ctx, listStaff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListStaffRow
+	for rows.Next() {
+		var i ListStaffRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Username,
+			&i.Role,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUnits = `-- name: ListUnits :many
+SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units
+WHERE $1::boolean OR id = ANY($2::bigint[])
+ORDER BY id
+`
+
+type ListUnitsParams struct {
+	AllUnits bool    `json:"all_units"`
+	UnitIds  []int64 `json:"unit_ids"`
+}
+
+func (q *Queries) ListUnits(ctx context.Context, arg ListUnitsParams) ([]Unit, error) {
+	rows, err := q.db.Query(ctx, listUnits, arg.AllUnits, arg.UnitIds)
 	if err != nil {
 		return nil, err
 	}
@@ -1147,6 +1286,64 @@ func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationIn
 		arg.Vetoes,
 	)
 	return err
+}
+
+const setStaffPassword = `-- name: SetStaffPassword :execrows
+UPDATE staff SET password_hash = $2 WHERE id = $1
+`
+
+type SetStaffPasswordParams struct {
+	ID           int64  `json:"id"`
+	PasswordHash string `json:"password_hash"`
+}
+
+func (q *Queries) SetStaffPassword(ctx context.Context, arg SetStaffPasswordParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setStaffPassword, arg.ID, arg.PasswordHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setStaffRole = `-- name: SetStaffRole :execrows
+UPDATE staff SET role = $2 WHERE id = $1
+`
+
+type SetStaffRoleParams struct {
+	ID   int64  `json:"id"`
+	Role string `json:"role"`
+}
+
+func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setStaffRole, arg.ID, arg.Role)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const staffUnits = `-- name: StaffUnits :many
+SELECT unit_id FROM staff_units WHERE staff_id = $1 ORDER BY unit_id
+`
+
+func (q *Queries) StaffUnits(ctx context.Context, staffID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, staffUnits, staffID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var unit_id int64
+		if err := rows.Scan(&unit_id); err != nil {
+			return nil, err
+		}
+		items = append(items, unit_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const statsYears = `-- name: StatsYears :many

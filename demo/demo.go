@@ -35,7 +35,7 @@ type Seeded struct {
 // returns nil when there was something already.
 func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 	units, surveys := county.NewStore(pool), survey.NewStore(pool)
-	existing, err := units.Units(ctx)
+	existing, err := units.Units(ctx, county.Everything)
 	if err != nil || len(existing) > 0 {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 	if err := seedEvaluation(ctx, statistics.NewStore(pool), out); err != nil {
 		return nil, fmt.Errorf("demo evaluation: %w", err)
 	}
-	if _, err := staff.NewStore(pool).Create(ctx, Username, Password, staff.Admin); err != nil {
+	if _, err := staff.NewStore(pool).Create(ctx, Username, Password, staff.Grant{Role: staff.Admin}); err != nil {
 		return nil, fmt.Errorf("demo login: %w", err)
 	}
 	return out, nil

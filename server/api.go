@@ -73,7 +73,7 @@ func (s *Server) unit(c echo.Context) (county.Unit, error) {
 	if err != nil {
 		return county.Unit{}, err
 	}
-	u, err := s.units.Unit(c.Request().Context(), id)
+	u, err := s.units.Unit(c.Request().Context(), scope(c), id)
 	return u, storeError(err)
 }
 
@@ -82,7 +82,7 @@ func (s *Server) campaign(c echo.Context) (survey.Campaign, error) {
 	if err != nil {
 		return survey.Campaign{}, err
 	}
-	cp, err := s.surveys.Campaign(c.Request().Context(), id)
+	cp, err := s.surveys.Campaign(c.Request().Context(), scope(c), id)
 	return cp, storeError(err)
 }
 
@@ -94,7 +94,7 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 func (s *Server) listUnits(c echo.Context) error {
-	us, err := s.units.Units(c.Request().Context())
+	us, err := s.units.Units(c.Request().Context(), scope(c))
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (s *Server) updateCampaign(c echo.Context) error {
 func (s *Server) allocationOf(c echo.Context, cp survey.Campaign) (sampling.Allocation, []sampling.CellProgress, error) {
 	ctx := c.Request().Context()
 	if cp.Status == survey.Draft {
-		u, err := s.units.Unit(ctx, cp.UnitID)
+		u, err := s.units.Unit(ctx, county.Everything, cp.UnitID) // cp was reached in scope
 		if err != nil {
 			return sampling.Allocation{}, nil, err
 		}
@@ -524,10 +524,19 @@ func (s *Server) progress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	p, err := s.progressOf(c, cp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// progressOf is a campaign's sample against its quota.
+func (s *Server) progressOf(c echo.Context, cp survey.Campaign) (Progress, error) {
 	ctx := c.Request().Context()
 	a, cells, err := s.allocationOf(c, cp)
 	if err != nil {
-		return err
+		return Progress{}, err
 	}
 	p := Progress{SampleSize: a.SampleSize, Cells: cells}
 	for _, cat := range sampling.Categories {
@@ -546,13 +555,11 @@ func (s *Server) progress(c echo.Context) error {
 	}
 	bands, err := s.quotas.GradeBandCounts(ctx, cp.ID)
 	if err != nil {
-		return err
+		return p, err
 	}
 	p.GradeBalance = sampling.GradeBalance(bands)
-	if p.Responses, err = s.surveys.StatusCounts(ctx, cp.ID); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, p)
+	p.Responses, err = s.surveys.StatusCounts(ctx, cp.ID)
+	return p, err
 }
 
 // RecognitionReport is the recognition result with the counts beside it.

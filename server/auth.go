@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"renke/audit"
+	"renke/county"
 	"renke/staff"
 )
 
@@ -120,6 +121,41 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set("staff", acct)
+		return next(c)
+	}
+}
+
+// scope is the units the signed-in account reaches; nothing without one.
+func scope(c echo.Context) county.Scope {
+	acct, ok := c.Get("staff").(staff.Account)
+	if !ok {
+		return county.Scope{}
+	}
+	return acct.Scope()
+}
+
+// readOnly refuses changes from a reviewer's account. Logout is not a
+// change of data and stays open to everyone.
+func (s *Server) readOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		acct, _ := c.Get("staff").(staff.Account)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead:
+		default:
+			if acct.ReadOnly() {
+				return echo.NewHTTPError(http.StatusForbidden, "审核人员账号只能查看，不能修改数据。")
+			}
+		}
+		return next(c)
+	}
+}
+
+// adminOnly lets only platform admins through.
+func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if acct, _ := c.Get("staff").(staff.Account); acct.Role != staff.Admin {
+			return echo.NewHTTPError(http.StatusForbidden, "只有平台管理员可以执行此操作。")
+		}
 		return next(c)
 	}
 }

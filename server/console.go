@@ -16,9 +16,10 @@ import (
 // consolePage is what every console page gets: the signed-in account and
 // the form token against cross-site requests.
 type consolePage struct {
-	Title string
-	Staff staff.Account
-	CSRF  string
+	Title   string
+	Refresh int // seconds; a page that refreshes itself without script
+	Staff   staff.Account
+	CSRF    string
 }
 
 func (s *Server) consolePage(c echo.Context, title string) consolePage {
@@ -106,7 +107,7 @@ type unitsPage struct {
 }
 
 func (s *Server) consoleHome(c echo.Context) error {
-	units, err := s.units.Units(c.Request().Context())
+	units, err := s.units.Units(c.Request().Context(), scope(c))
 	if err != nil {
 		return err
 	}

@@ -129,7 +129,7 @@ func (s *Server) profileOf(id string) *evaluation.Profile {
 
 // recognitionFor is a campaign's survey result as the evaluation reads it.
 func (s *Server) recognitionFor(c echo.Context, cp survey.Campaign) (*evaluation.Recognition, error) {
-	r, err := s.recognition(c, cp)
+	r, _, err := s.cachedRecognition(c, cp)
 	if err != nil {
 		return nil, err
 	}
@@ -383,10 +383,17 @@ func (s *Server) evaluationReport(c echo.Context) error {
 	return s.render(c, http.StatusOK, "report.html", evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 县域义务教育优质均衡发展评估报告"), evaluationRun: run})
 }
 
-func attachment(c echo.Context, name string, b []byte) error {
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// download marks the response as a file to save under name.
+func download(c echo.Context, name string) {
 	c.Response().Header().Set(echo.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+}
+
+func attachment(c echo.Context, name, contentType string, b []byte) error {
+	download(c, name)
+	return c.Blob(http.StatusOK, contentType, b)
 }
 
 func (s *Server) evaluationWorkbook(c echo.Context) error {
@@ -399,7 +406,7 @@ func (s *Server) evaluationWorkbook(c echo.Context) error {
 	if err := statistics.ReportWorkbook(&buf, title, run.Profile, &run.Result); err != nil {
 		return err
 	}
-	return attachment(c, fmt.Sprintf("%s-%d-评估结果.xlsx", run.Unit.Name, run.Year), buf.Bytes())
+	return attachment(c, fmt.Sprintf("%s-%d-评估结果.xlsx", run.Unit.Name, run.Year), xlsxType, buf.Bytes())
 }
 
 func (s *Server) exportSchools(c echo.Context) error {
@@ -411,7 +418,7 @@ func (s *Server) exportSchools(c echo.Context) error {
 	if err := statistics.Workbook(&buf, run.Schools); err != nil {
 		return err
 	}
-	return attachment(c, fmt.Sprintf("%s-%d-学校统计.xlsx", run.Unit.Name, run.Year), buf.Bytes())
+	return attachment(c, fmt.Sprintf("%s-%d-学校统计.xlsx", run.Unit.Name, run.Year), xlsxType, buf.Bytes())
 }
 
 func (s *Server) schoolsTemplate(c echo.Context) error {
@@ -419,7 +426,7 @@ func (s *Server) schoolsTemplate(c echo.Context) error {
 	if err := statistics.Workbook(&buf, nil); err != nil {
 		return err
 	}
-	return attachment(c, "学校统计导入模板.xlsx", buf.Bytes())
+	return attachment(c, "学校统计导入模板.xlsx", xlsxType, buf.Bytes())
 }
 
 // apiEvaluation is GET /api/v1/units/:unit/evaluation?year=: the whole result.

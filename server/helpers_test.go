@@ -20,7 +20,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	slog.SetDefault(slog.New(slog.NewTextHandler(logOut(), nil)))
 	os.Exit(dbtest.Main(m))
 }
 
@@ -149,12 +149,15 @@ func (e *env) state() dbState {
 }
 
 // staffClient is an HTTP client logged in as the demo admin.
-func (e *env) staffClient() *http.Client {
+func (e *env) staffClient() *http.Client { return e.apiAs(demo.Username, demo.Password) }
+
+// apiAs is an HTTP client logged in to the API as an account.
+func (e *env) apiAs(username, password string) *http.Client {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Post(e.srv.URL+"/api/v1/login", "application/json",
-		strings.NewReader(`{"username":"`+demo.Username+`","password":"`+demo.Password+`"}`))
+		strings.NewReader(`{"username":"`+username+`","password":"`+password+`"}`))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -178,4 +181,13 @@ func call(t *testing.T, c *http.Client, method, url, body string) (string, int) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b), resp.StatusCode
+}
+
+// logOut is where the server logs go in tests: nowhere, unless
+// RENKE_TEST_LOG is set.
+func logOut() io.Writer {
+	if os.Getenv("RENKE_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -37,10 +37,10 @@ func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
 		return nil, err
 	}
 	v := &visit{link: link}
-	if v.campaign, err = s.surveys.Campaign(ctx, link.CampaignID); err != nil {
+	if v.campaign, err = s.surveys.Campaign(ctx, county.Everything, link.CampaignID); err != nil {
 		return nil, err
 	}
-	if v.unit, err = s.units.Unit(ctx, v.campaign.UnitID); err != nil {
+	if v.unit, err = s.units.Unit(ctx, county.Everything, v.campaign.UnitID); err != nil {
 		return nil, err
 	}
 	if link.SchoolID != nil {
@@ -57,13 +57,16 @@ func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
 }
 
 // categories are those this link serves, in the national order.
-func (v *visit) categories() []sampling.Category {
+func (v *visit) categories() []sampling.Category { return linkCategories(v.forms, v.link) }
+
+// linkCategories are the respondent categories a link's forms serve.
+func linkCategories(forms []survey.Form, link survey.Link) []sampling.Category {
 	var out []sampling.Category
 	for _, c := range sampling.Categories {
-		if v.link.Kind != nil && survey.KindFor(c) != *v.link.Kind {
+		if link.Kind != nil && survey.KindFor(c) != *link.Kind {
 			continue
 		}
-		if v.form(c) != nil {
+		if formFor(forms, c) != nil {
 			out = append(out, c)
 		}
 	}
@@ -72,10 +75,21 @@ func (v *visit) categories() []sampling.Category {
 	return out
 }
 
-func (v *visit) form(c sampling.Category) *survey.Form {
-	for i := range v.forms {
-		if v.forms[i].Kind == survey.KindFor(c) && v.forms[i].Serves(c) {
-			return &v.forms[i]
+// audience is the line on a poster that says who the link is for.
+func audience(forms []survey.Form, link survey.Link) string {
+	var names []string
+	for _, cat := range linkCategories(forms, link) {
+		names = append(names, cat.Name())
+	}
+	return "调查对象：" + strings.Join(names, "、")
+}
+
+func (v *visit) form(c sampling.Category) *survey.Form { return formFor(v.forms, c) }
+
+func formFor(forms []survey.Form, c sampling.Category) *survey.Form {
+	for i := range forms {
+		if forms[i].Kind == survey.KindFor(c) && forms[i].Serves(c) {
+			return &forms[i]
 		}
 	}
 	return nil
@@ -335,6 +349,13 @@ func (s *Server) qrCode(c echo.Context) error {
 }
 
 type posterPage struct {
+	Title   string
+	Posters []poster
+	Sheet   bool // a print sheet of many posters, with a toolbar
+	Back    string
+}
+
+type poster struct {
 	UnitName, SchoolName, Audience, Code, URL string
 }
 
@@ -344,14 +365,9 @@ func (s *Server) poster(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := posterPage{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code)}
+	p := poster{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code), Audience: audience(v.forms, v.link)}
 	if v.school != nil {
 		p.SchoolName = v.school.Name
 	}
-	var names []string
-	for _, cat := range v.categories() {
-		names = append(names, cat.Name())
-	}
-	p.Audience = "调查对象：" + strings.Join(names, "、")
-	return s.render(c, http.StatusOK, "poster.html", p)
+	return s.render(c, http.StatusOK, "poster.html", posterPage{Title: v.unit.Name + " 调查二维码 " + p.SchoolName, Posters: []poster{p}})
 }

@@ -15,16 +15,49 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Staff routes with a Chinese name are staff actions: the audit log
 	// records each call with who, when, from where and on which unit.
+	// Every unit and campaign is looked up in the caller's scope, so
+	// another unit's resources answer 404; reviewers may only read.
 
 	// Staff console (HTML). Every state change carries a CSRF token.
 	con := e.Group("/console", s.csrf())
 	con.GET("/login", s.showLogin)
 	con.POST("/login", s.submitLogin)
 	con.POST("/logout", s.submitLogout)
-	cs := con.Group("", s.requireConsole, s.audited)
-	cs.GET("/audit", s.auditLog)
+	cs := con.Group("", s.requireConsole, s.readOnly, s.audited)
 	cs.GET("", s.consoleHome)
+	cs.GET("/schools-template.xlsx", s.rosterTemplate)
 	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate).Name = "下载学校统计模板"
+
+	adm := cs.Group("", s.adminOnly)
+	adm.GET("/audit", s.auditLog)
+	adm.GET("/accounts", s.showAccounts)
+	adm.POST("/accounts", s.createAccount).Name = "创建账号"
+	adm.POST("/accounts/:account", s.updateAccount).Name = "修改账号"
+	adm.GET("/units/new", s.newUnit)
+	adm.POST("/units/preview", s.saveUnit)
+	adm.POST("/units", s.saveUnit).Name = "创建评价单位"
+
+	cs.GET("/units/:unit", s.showUnit)
+	cs.POST("/units/:unit", s.saveUnit).Name = "修改评价单位"
+	cs.POST("/units/:unit/preview", s.saveUnit)
+	cs.GET("/units/:unit/schools.xlsx", s.exportRoster).Name = "导出学校名单"
+	cs.POST("/units/:unit/schools/import", s.importRoster).Name = "导入学校名单"
+	cs.POST("/units/:unit/schools", s.addSchool).Name = "添加学校"
+	cs.POST("/units/:unit/schools/:school/delete", s.removeSchool).Name = "删除学校"
+	cs.POST("/units/:unit/campaigns", s.newCampaign).Name = "创建调查"
+	cs.GET("/campaigns/:campaign", s.showCampaign)
+	cs.POST("/campaigns/:campaign", s.saveCampaign).Name = "修改调查"
+	cs.POST("/campaigns/:campaign/open", s.openCampaignForm).Name = "开始调查"
+	cs.POST("/campaigns/:campaign/close", s.closeCampaignForm).Name = "结束调查"
+	cs.POST("/campaigns/:campaign/links", s.createLinks).Name = "生成问卷链接"
+	cs.GET("/campaigns/:campaign/posters", s.posters)
+	cs.GET("/campaigns/:campaign/qr.zip", s.qrZip).Name = "下载二维码"
+	cs.GET("/campaigns/:campaign/dashboard", s.dashboard)
+	cs.GET("/campaigns/:campaign/dossier", s.dossier)
+	cs.GET("/campaigns/:campaign/responses.xlsx", s.exportResponses).Name = "导出答卷（Excel）"
+	cs.GET("/campaigns/:campaign/responses.csv", s.exportResponses).Name = "导出答卷（CSV）"
+	cs.GET("/campaigns/:campaign/tables.xlsx", s.exportTables).Name = "导出统计表"
+
 	cs.GET("/units/:unit/evaluation", s.showEvaluation)
 	cs.POST("/units/:unit/evaluation/import", s.importSchools).Name = "导入学校统计数据"
 	cs.POST("/units/:unit/evaluation/findings", s.saveFindings).Name = "保存县级数据与评定"
@@ -40,10 +73,10 @@ func (s *Server) routes(e *echo.Echo) {
 	api := e.Group("/api/v1")
 	api.POST("/login", s.login)
 	api.POST("/logout", s.logout)
-	a := api.Group("", s.requireStaff, s.audited)
+	a := api.Group("", s.requireStaff, s.readOnly, s.audited)
 	a.GET("/me", s.me)
 	a.GET("/units", s.listUnits)
-	a.POST("/units", s.createUnit).Name = "创建评价单位"
+	a.POST("/units", s.createUnit, s.adminOnly).Name = "创建评价单位"
 	a.GET("/units/:unit", s.getUnit)
 	a.PUT("/units/:unit", s.updateUnit).Name = "修改评价单位"
 	a.GET("/units/:unit/schools", s.listSchools)

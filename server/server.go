@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type Server struct {
 	audit    *audit.Store
 	actions  map[string]string // staff actions by "METHOD path"
 	profiles *evaluation.Profiles
+	reports  *reportCache
 	sessions *sessions.CookieStore
 	views    *template.Template
 	formKey  []byte
@@ -72,6 +74,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		formKey: derive(cfg.SessionKey, "form-token"),
 		ipKey:   derive(cfg.SessionKey, "ip-hash"),
 		now:     time.Now,
+		reports: newReportCache(15 * time.Second),
 	}
 	s.sessions = sessions.NewCookieStore(derive(cfg.SessionKey, "cookie-hash"), derive(cfg.SessionKey, "cookie-block")[:32])
 	s.sessions.Options = &sessions.Options{Path: "/", MaxAge: 8 * 3600, HttpOnly: true,
@@ -145,6 +148,31 @@ func parseViews() (*template.Template, error) {
 		"deref":      func(p *float64) float64 { return *p },
 		"cst":        func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
 		"action":     actionName,
+		"kinds":      func() map[string]string { return county.UnitKinds },
+		"bp":         func(bp int) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) },
+		"share": func(n, of int) string {
+			if of == 0 {
+				return "—"
+			}
+			return evaluation.Num(float64(n)*100/float64(of)) + "%"
+		},
+		"statusName": func(st survey.Status) string {
+			return map[survey.Status]string{survey.Draft: "未开始", survey.Open: "进行中", survey.Closed: "已结束"}[st]
+		},
+		"locales":  func() []sampling.Locale { return sampling.Locales },
+		"has":      func(list []int64, id int64) bool { return slices.Contains(list, id) },
+		"meter":    meter,
+		"ratio":    ratioOf,
+		"add":      func(a, b int64) int64 { return a + b },
+		"countOf":  func(m map[survey.ResponseStatus]int64, st string) int64 { return m[survey.ResponseStatus(st)] },
+		"mul100":   func(x float64) float64 { return x * 100 },
+		"permille": permille,
+		"localInput": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.In(chinaTime).Format("2006-01-02T15:04")
+		},
 	}).ParseFS(static.Templates, "templates/*.html")
 }
 
@@ -208,3 +236,5 @@ func money(x float64) string {
 	}
 	return evaluation.Num(x) + " 元"
 }
+
+func permille(ppm int) string { return strconv.FormatFloat(float64(ppm)/1000, 'f', -1, 64) }

@@ -1,10 +1,12 @@
-// Package staff knows the bureau staff accounts that manage campaigns.
+// Package staff knows the bureau staff accounts, their roles and the units
+// each may reach.
 package staff
 
 import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,27 +14,101 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
+	"renke/county"
 	"renke/dbq"
 )
 
 // Role is what an account may do.
 type Role string
 
-// Admin manages every unit and account.
-const Admin Role = "admin"
+const (
+	// Admin (平台管理员) manages every unit and the staff accounts.
+	Admin Role = "admin"
+	// UnitStaff (单位工作人员) runs the surveys and evaluation of one unit.
+	UnitStaff Role = "staff"
+	// Reviewer (审核人员) reads one or more units and changes nothing,
+	// e.g. the city checking its counties.
+	Reviewer Role = "reviewer"
+)
+
+// Roles lists the roles in the order the console offers them.
+var Roles = []Role{UnitStaff, Reviewer, Admin}
+
+// Name is the role's Chinese name.
+func (r Role) Name() string {
+	switch r {
+	case Admin:
+		return "平台管理员"
+	case UnitStaff:
+		return "单位工作人员"
+	case Reviewer:
+		return "审核人员（只读）"
+	}
+	return string(r)
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
 // Account is a staff account, without its password hash.
 type Account struct {
 	ID        int64     `json:"id"`
 	Username  string    `json:"username"`
 	Role      Role      `json:"role"`
+	Units     []int64   `json:"units"` // the units a unit staff or reviewer reaches
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Scope is the set of units the account reaches.
+func (a Account) Scope() county.Scope {
+	if a.Role == Admin {
+		return county.Everything
+	}
+	return county.Scope{Units: a.Units}
+}
+
+// ReadOnly reports whether the account may change nothing.
+func (a Account) ReadOnly() bool { return a.Role == Reviewer }
+
+// Grant is a role and the units that go with it.
+type Grant struct {
+	Role  Role
+	Units []int64
+}
+
+// Validate checks that the units fit the role: none for an admin, exactly
+// one for unit staff, at least one for a reviewer.
+func (g *Grant) Validate() error {
+	switch g.Role {
+	case Admin:
+		g.Units = nil
+	case UnitStaff:
+		if len(g.Units) != 1 {
+			return Refusal("单位工作人员须指定一个评价单位")
+		}
+	case Reviewer:
+		if len(g.Units) == 0 {
+			return Refusal("审核人员须至少指定一个评价单位")
+		}
+	default:
+		return Refusal("角色无效")
+	}
+	slices.Sort(g.Units)
+	g.Units = slices.Compact(g.Units)
+	return nil
+}
+
+// Refusal is an account change refused for a reason the admin can fix;
+// its text says what to fix.
+type Refusal string
+
+func (r Refusal) Error() string { return string(r) }
+
 var (
 	ErrBadLogin = errors.New("用户名或密码错误")
-	ErrExists   = errors.New("用户名已存在")
 	ErrNotFound = errors.New("not found")
+	ErrExists   = Refusal("用户名已存在")
+	ErrNoUnit   = Refusal("所选评价单位不存在")
 )
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{3,64}$`)
@@ -40,30 +116,105 @@ var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{3,64}$`)
 // MinPasswordLen is the shortest password accepted.
 const MinPasswordLen = 10
 
+func checkPassword(password string) error {
+	if len(password) < MinPasswordLen || len(password) > 72 {
+		return Refusal("密码须为 10 至 72 个字符")
+	}
+	return nil
+}
+
 // Store keeps accounts in PostgreSQL.
-type Store struct{ q *dbq.Queries }
+type Store struct {
+	pool *pgxpool.Pool
+	q    *dbq.Queries
+}
 
 // NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{q: dbq.New(pool)} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
 
-// Create adds an account with a bcrypt hash of its password.
-func (s *Store) Create(ctx context.Context, username, password string, role Role) (Account, error) {
+// Create adds an account with a bcrypt hash of its password and the
+// grant's units, in one transaction.
+func (s *Store) Create(ctx context.Context, username, password string, g Grant) (Account, error) {
 	if !usernamePattern.MatchString(username) {
-		return Account{}, errors.New("用户名须为 3 至 64 位字母、数字或 _.@-")
+		return Account{}, Refusal("用户名须为 3 至 64 位字母、数字或 _.@-")
 	}
-	if len(password) < MinPasswordLen || len(password) > 72 {
-		return Account{}, errors.New("密码须为 10 至 72 个字符")
+	if err := checkPassword(password); err != nil {
+		return Account{}, err
+	}
+	if err := g.Validate(); err != nil {
+		return Account{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return Account{}, err
 	}
-	r, err := s.q.CreateStaff(ctx, dbq.CreateStaffParams{Username: username, PasswordHash: string(hash), Role: string(role)})
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return Account{}, ErrExists
+	var a Account
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		r, err := q.CreateStaff(ctx, dbq.CreateStaffParams{Username: username, PasswordHash: string(hash), Role: string(g.Role)})
+		if err != nil {
+			return err
+		}
+		a = Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: g.Units, CreatedAt: r.CreatedAt}
+		return setUnits(ctx, q, r.ID, g.Units)
+	})
+	return a, storeError(err)
+}
+
+func setUnits(ctx context.Context, q *dbq.Queries, id int64, units []int64) error {
+	if err := q.ClearStaffUnits(ctx, id); err != nil {
+		return err
 	}
-	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt}, err
+	for _, u := range units {
+		if err := q.AddStaffUnit(ctx, dbq.AddStaffUnitParams{StaffID: id, UnitID: u}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func storeError(err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return ErrExists
+	case errors.As(err, &pgErr) && pgErr.Code == "23503":
+		return ErrNoUnit
+	}
+	return err
+}
+
+// SetGrant changes an account's role and units.
+func (s *Store) SetGrant(ctx context.Context, id int64, g Grant) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	return storeError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		n, err := q.SetStaffRole(ctx, dbq.SetStaffRoleParams{ID: id, Role: string(g.Role)})
+		if err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return setUnits(ctx, q, id, g.Units)
+	}))
+}
+
+// SetPassword replaces an account's password.
+func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
+	if err := checkPassword(password); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	n, err := s.q.SetStaffPassword(ctx, dbq.SetStaffPasswordParams{ID: id, PasswordHash: string(hash)})
+	if err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return err
 }
 
 // dummyHash keeps the time of a login for an unknown user like that of a
@@ -82,14 +233,38 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Ac
 	if bcrypt.CompareHashAndPassword([]byte(r.PasswordHash), []byte(password)) != nil {
 		return Account{}, ErrBadLogin
 	}
-	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt}, nil
+	return s.Get(ctx, r.ID)
 }
 
-// Get returns the account with id.
+// Get returns the account with id and its units.
 func (s *Store) Get(ctx context.Context, id int64) (Account, error) {
 	r, err := s.q.GetStaff(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Account{}, ErrNotFound
+	} else if err != nil {
+		return Account{}, err
 	}
-	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt}, err
+	units, err := s.q.StaffUnits(ctx, id)
+	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units, CreatedAt: r.CreatedAt}, err
+}
+
+// List returns every account with its units.
+func (s *Store) List(ctx context.Context) ([]Account, error) {
+	rows, err := s.q.ListStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := s.q.AllStaffUnits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	units := map[int64][]int64{}
+	for _, g := range grants {
+		units[g.StaffID] = append(units[g.StaffID], g.UnitID)
+	}
+	out := make([]Account, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], CreatedAt: r.CreatedAt})
+	}
+	return out, nil
 }

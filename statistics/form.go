@@ -63,7 +63,7 @@ func Form(s *evaluation.School) []Field {
 // Problems carry the header of their field, no row.
 func FromForm(get func(name string) string) (evaluation.School, []CellError) {
 	var probs []CellError
-	s := readRow(func(c column) string { return strings.TrimSpace(get(fieldName(c))) }, func(c column, msg string) {
+	s := readRow(columns, func(c column) string { return strings.TrimSpace(get(fieldName(c))) }, func(c column, msg string) {
 		probs = append(probs, CellError{Header: c.Header, Message: msg})
 	})
 	if len(probs) == 0 {

@@ -1,11 +1,3 @@
--- name: UpsertSchoolByName :one
-INSERT INTO schools (unit_id, name, type, locale, public, enrol_primary, enrol_junior)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (unit_id, name) DO UPDATE
-SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
-    enrol_primary = EXCLUDED.enrol_primary, enrol_junior = EXCLUDED.enrol_junior
-RETURNING id;
-
 -- name: DeleteYearStats :exec
 DELETE FROM school_stats st USING schools s
 WHERE st.school_id = s.id AND s.unit_id = $1 AND st.year = $2;

@@ -80,10 +80,24 @@ var columns = []column{
 	{"教师培训经费", "TrainingFunds", decimal, "元"},
 }
 
+// layout is one kind of school workbook: its sheet, its columns, the
+// checks across a row's cells, and the note on how to fill it in.
+type layout struct {
+	sheet   string
+	columns []column
+	check   func(*evaluation.School) []CellError
+	note    string
+}
+
+var statsLayout = layout{sheet: SheetName, columns: columns, check: consistency,
+	note: "每校一行，一个学年一个文件；导入时该学年原有数据整体替换。九年一贯制等学校的教师按任教学段分别填写，校舍、设备按全校填写，系统按评估办法的折算比例分摊。任何一行有误时不导入任何数据，并按行、列列出错误。"}
+
 // Headers lists the workbook's column headers in order.
-func Headers() []string {
-	out := make([]string, len(columns))
-	for i, c := range columns {
+func Headers() []string { return statsLayout.headers() }
+
+func (l layout) headers() []string {
+	out := make([]string, len(l.columns))
+	for i, c := range l.columns {
 		out[i] = c.Header
 	}
 	return out
@@ -136,13 +150,15 @@ func letter(i int) string {
 
 // Parse reads a school workbook. Every problem is reported by row and
 // column in Chinese; if there is any, no school is returned.
-func Parse(r io.Reader) ([]evaluation.School, error) {
+func Parse(r io.Reader) ([]evaluation.School, error) { return statsLayout.parse(r) }
+
+func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
 	if err != nil {
 		return nil, &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
 	}
 	defer f.Close()
-	sheet := SheetName
+	sheet := l.sheet
 	if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		sheet = f.GetSheetList()[0]
 	}
@@ -150,10 +166,12 @@ func Parse(r io.Reader) ([]evaluation.School, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseRows(rows)
+	return l.parseRows(rows)
 }
 
-func parseRows(rows [][]string) ([]evaluation.School, error) {
+func parseRows(rows [][]string) ([]evaluation.School, error) { return statsLayout.parseRows(rows) }
+
+func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
 	var probs []CellError
 	if len(rows) == 0 {
 		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
@@ -162,7 +180,7 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 	for i, h := range rows[0] {
 		at[strings.TrimSpace(h)] = i
 	}
-	for _, c := range columns {
+	for _, c := range l.columns {
 		if _, ok := at[c.Header]; !ok {
 			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", c.Header)})
 		}
@@ -184,7 +202,7 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 			return ""
 		}
 		empty := true
-		for _, c := range columns {
+		for _, c := range l.columns {
 			if cell(c) != "" {
 				empty = false
 			}
@@ -193,12 +211,12 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 			continue
 		}
 		rowProbs := 0
-		s := readRow(cell, func(c column, msg string) {
+		s := readRow(l.columns, cell, func(c column, msg string) {
 			probs = append(probs, CellError{Row: line, Column: letter(at[c.Header]), Header: c.Header, Message: msg})
 			rowProbs++
 		})
 		if rowProbs == 0 {
-			for _, p := range consistency(&s) {
+			for _, p := range l.check(&s) {
 				if p.Header != "" {
 					p.Column = letter(at[p.Header])
 				}
@@ -229,10 +247,10 @@ func parseRows(rows [][]string) ([]evaluation.School, error) {
 
 // readRow reads one school from its cells, telling bad about every cell
 // that cannot be read.
-func readRow(cell func(column) string, bad func(column, string)) evaluation.School {
+func readRow(cols []column, cell func(column) string, bad func(column, string)) evaluation.School {
 	var s evaluation.School
 	v := reflect.ValueOf(&s).Elem()
-	for _, c := range columns {
+	for _, c := range cols {
 		raw := cell(c)
 		fv := v.FieldByName(c.Field)
 		switch c.Kind {
@@ -381,6 +399,11 @@ func cellValue(s *evaluation.School, c column) any {
 // (none for the template), drop-down lists for the coded columns and a
 // sheet that explains every column.
 func Workbook(w io.Writer, schools []evaluation.School) error {
+	return statsLayout.workbook(w, schools)
+}
+
+func (l layout) workbook(w io.Writer, schools []evaluation.School) error {
+	columns, SheetName := l.columns, l.sheet
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
@@ -443,7 +466,7 @@ func Workbook(w io.Writer, schools []evaluation.School) error {
 		_ = f.SetSheetRow(notes, fmt.Sprintf("A%d", i+2), &[]any{letter(i), c.Header, c.Hint})
 	}
 	n := len(columns) + 3
-	_ = f.SetCellValue(notes, fmt.Sprintf("A%d", n), "每校一行，一个学年一个文件；导入时该学年原有数据整体替换。九年一贯制等学校的教师按任教学段分别填写，校舍、设备按全校填写，系统按评估办法的折算比例分摊。任何一行有误时不导入任何数据，并按行、列列出错误。")
+	_ = f.SetCellValue(notes, fmt.Sprintf("A%d", n), l.note)
 	_ = f.SetColWidth(notes, "B", "B", 28)
 	_ = f.SetColWidth(notes, "C", "C", 60)
 	var buf bytes.Buffer

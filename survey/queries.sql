@@ -4,7 +4,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING *;
 
 -- name: GetCampaign :one
-SELECT * FROM campaigns WHERE id = $1;
+SELECT * FROM campaigns
+WHERE id = @id AND (@all_units::boolean OR unit_id = ANY(@unit_ids::bigint[]));
 
 -- name: ListCampaigns :many
 SELECT * FROM campaigns WHERE unit_id = $1 ORDER BY id;
@@ -82,3 +83,8 @@ SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY stat
 -- admitted, and no response is admitted after it closed.
 -- name: LockCampaignForSubmit :one
 SELECT * FROM campaigns WHERE id = $1 FOR SHARE;
+
+-- name: HourlySubmissions :many
+SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) AS n
+FROM responses WHERE campaign_id = $1
+GROUP BY 1, 2 ORDER BY 1;

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"renke/county"
 	"renke/dbq"
 	"renke/sampling"
 )
@@ -79,9 +80,9 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	return out, err
 }
 
-// Campaign returns the campaign with id.
-func (s *Store) Campaign(ctx context.Context, id int64) (Campaign, error) {
-	r, err := s.q.GetCampaign(ctx, id)
+// Campaign returns the campaign with id, if its unit is in scope.
+func (s *Store) Campaign(ctx context.Context, scope county.Scope, id int64) (Campaign, error) {
+	r, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: id, AllUnits: scope.All, UnitIds: scope.Units})
 	return campaignFrom(r), notFound(err)
 }
 
@@ -99,7 +100,7 @@ func (s *Store) Campaigns(ctx context.Context, unitID int64) ([]Campaign, error)
 // once open, the sampling parameters are locked and only the title, the
 // schedule, the scoring method and the threshold may change.
 func (s *Store) UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
-	cur, err := s.Campaign(ctx, c.ID)
+	cur, err := s.Campaign(ctx, county.Everything, c.ID) // c was reached through the caller's scope
 	if err != nil {
 		return Campaign{}, err
 	}
@@ -358,6 +359,26 @@ func (s *Store) StatusCounts(ctx context.Context, campaignID int64) (map[Respons
 	out := map[ResponseStatus]int64{Admitted: 0, OverQuota: 0, Invalidated: 0}
 	for _, r := range rows {
 		out[ResponseStatus(r.Status)] = r.N
+	}
+	return out, err
+}
+
+// Hour is how many responses arrived in one clock hour, by status.
+type Hour struct {
+	Start time.Time
+	N     map[ResponseStatus]int64
+}
+
+// Hourly counts a campaign's responses per hour, oldest first; hours with
+// none are left out.
+func (s *Store) Hourly(ctx context.Context, campaignID int64) ([]Hour, error) {
+	rows, err := s.q.HourlySubmissions(ctx, campaignID)
+	var out []Hour
+	for _, r := range rows {
+		if len(out) == 0 || !out[len(out)-1].Start.Equal(r.Hour) {
+			out = append(out, Hour{Start: r.Hour, N: map[ResponseStatus]int64{}})
+		}
+		out[len(out)-1].N[ResponseStatus(r.Status)] = r.N
 	}
 	return out, err
 }

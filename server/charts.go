@@ -1,0 +1,129 @@
+package server
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"renke/evaluation"
+	"renke/survey"
+)
+
+// The dashboard's charts are SVG drawn here, on the server: they need no
+// script, no CDN and no inline style (the CSP forbids both), and they
+// print. Every function is pure.
+
+// meter is a small horizontal bar: share filled, with an optional mark
+// (e.g. the 50% floor) as a vertical line.
+func meter(share, mark float64) template.HTML {
+	share = math.Max(0, math.Min(1, share))
+	var b strings.Builder
+	b.WriteString(`<svg class="meter" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="`)
+	fmt.Fprintf(&b, `%s"><rect width="100" height="10" fill="#e6ebf1"/>`, pctText(share))
+	fill := "#2f7d4a"
+	if mark > 0 && share < mark {
+		fill = "#c77700"
+	}
+	fmt.Fprintf(&b, `<rect width="%.2f" height="10" fill="%s"/>`, share*100, fill)
+	if mark > 0 {
+		fmt.Fprintf(&b, `<line x1="%.2f" x2="%.2f" y1="0" y2="10" stroke="#a3151a" stroke-width="1.2"/>`, mark*100, mark*100)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func pctText(x float64) string { return evaluation.Num(x*100) + "%" }
+
+// intervalRow is one line of an interval chart.
+type intervalRow struct {
+	Label   string
+	Answers int64
+	survey.Interval
+}
+
+// intervalChart draws each row's rate as a dot with its 95% interval as a
+// whisker, against the threshold drawn as a red line. Rows are drawn in
+// the order given (the dashboard puts the weakest first).
+func intervalChart(rows []intervalRow, threshold float64) template.HTML {
+	if len(rows) == 0 {
+		return template.HTML(`<p class="muted">还没有答卷。</p>`)
+	}
+	const labelW, plotW, valueW, rowH, top = 250.0, 380.0, 90.0, 24.0, 22.0
+	lo := threshold
+	for _, r := range rows {
+		lo = math.Min(lo, r.Low)
+	}
+	lo = math.Max(0, math.Floor(lo*10-0.0001)/10) // down to a tenth
+	x := func(v float64) float64 { return labelW + (v-lo)/(1-lo)*plotW }
+	h := top + rowH*float64(len(rows)) + 6
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="认可度及其95%%置信区间">`, labelW+plotW+valueW, h)
+	for t := lo; t <= 1.0001; t += 0.1 {
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.1f" stroke="#e3e8ee"/><text x="%.1f" y="14" font-size="11" text-anchor="middle" fill="#5f6b7a">%s</text>`,
+			x(t), x(t), top-4, h, x(t), pctText(t))
+	}
+	for i, r := range rows {
+		y := top + rowH*float64(i) + rowH/2
+		colour := "#2f7d4a" // the whole interval clears the line
+		switch {
+		case r.High < threshold:
+			colour = "#a3151a"
+		case r.Low < threshold:
+			colour = "#c77700"
+		}
+		label := r.Label
+		if utf8.RuneCountInString(label) > 17 {
+			label = string([]rune(label)[:16]) + "…"
+		}
+		fmt.Fprintf(&b, `<g><title>%s：%s（95%%区间 %s–%s，%d 个有效回答）</title>`, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Answers)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="13" text-anchor="end" fill="#1f2328">%s</text>`, labelW-8, y+4, html.EscapeString(label))
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`, x(r.Low), x(r.High), y, y, colour)
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x(r.Rate), y, colour)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="13" fill="%s">%s</text></g>`, labelW+plotW+8, y+4, colour, pctText(r.Rate))
+	}
+	tx := x(threshold)
+	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.1f" stroke="#a3151a" stroke-width="1.5" stroke-dasharray="4 3"/>`, tx, tx, top-4, h)
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// hourChart draws responses per hour as columns: admitted in blue, the
+// rest (over quota, invalidated) stacked above in grey.
+func hourChart(hours []survey.Hour) template.HTML {
+	if len(hours) == 0 {
+		return template.HTML(`<p class="muted">还没有答卷。</p>`)
+	}
+	if len(hours) > 72 {
+		hours = hours[len(hours)-72:]
+	}
+	const w, h, left, bottom = 720.0, 160.0, 36.0, 20.0
+	var peak int64 = 1
+	for _, hr := range hours {
+		peak = max(peak, hr.N[survey.Admitted]+hr.N[survey.OverQuota]+hr.N[survey.Invalidated])
+	}
+	step := (w - left) / float64(len(hours))
+	y := func(n int64) float64 { return (h - bottom) * float64(n) / float64(peak) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="每小时提交量">`, w, h)
+	fmt.Fprintf(&b, `<text x="%.0f" y="12" font-size="11" text-anchor="end" fill="#5f6b7a">%d</text><line x1="%.0f" x2="%.0f" y1="%.0f" y2="%.0f" stroke="#c2cbd6"/>`, left-4, peak, left, w, h-bottom, h-bottom)
+	for i, hr := range hours {
+		ad, rest := hr.N[survey.Admitted], hr.N[survey.OverQuota]+hr.N[survey.Invalidated]
+		x0 := left + step*float64(i) + step*0.1
+		bw := math.Max(1, step*0.8)
+		t := hr.Start.In(chinaTime)
+		fmt.Fprintf(&b, `<g><title>%s 时：纳入 %d 份，其他 %d 份</title>`, t.Format("1月2日 15"), ad, rest)
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#0b5cad"/>`, x0, h-bottom-y(ad), bw, y(ad))
+		if rest > 0 {
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#9aa5b1"/>`, x0, h-bottom-y(ad)-y(rest), bw, y(rest))
+		}
+		b.WriteString(`</g>`)
+		if i == 0 || t.Hour() == 0 || i == len(hours)-1 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f" font-size="11" fill="#5f6b7a">%s</text>`, x0, h-5, t.Format("1/2 15时"))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/evaluation"
+	"renke/sampling"
+	"renke/survey"
+)
+
+// dossierPage is the satisfaction-survey dossier (公众满意度调查材料) a
+// bureau hands the reviewer: the design and its sources, the achieved
+// sample, the results by every method with intervals, what was left out
+// and why, and the questionnaires as asked.
+type dossierPage struct {
+	*campaignView
+	Progress   Progress
+	Report     RecognitionReport
+	MarginText string
+	Generated  string
+	Formula    string
+	Tables     []dossierTable
+	Left       []leftOut
+}
+
+type dossierTable struct {
+	Title  string
+	Groups []survey.Group
+	Rows   []intervalRow
+}
+
+type leftOut struct {
+	Status survey.ResponseStatus
+	N      int64
+	Reason string
+}
+
+func (s *Server) dossier(c echo.Context) error {
+	v, err := s.campaignView(c, "社会认可度调查材料")
+	if err != nil {
+		return err
+	}
+	p := dossierPage{campaignView: v, Generated: s.now().In(chinaTime).Format("2006年1月2日 15:04")}
+	if p.Progress, err = s.progressOf(c, v.Campaign); err != nil {
+		return err
+	}
+	if p.Report, err = s.recognition(c, v.Campaign); err != nil {
+		return err
+	}
+	cp := v.Campaign
+	n := sampling.SampleSize(v.Unit.Population, cp.RatePPM, 0)
+	p.Formula = evaluation.Num(float64(v.Unit.Population)) + " × " + permille(cp.RatePPM) + "‰ = " + evaluation.Num(float64(v.Unit.Population)*float64(cp.RatePPM)/1e6) + "，向上取整为 " + evaluation.Num(float64(n)) + " 人"
+	p.MarginText = marginText[p.Report.Margin]
+	r := p.Report
+	for _, t := range []dossierTable{{Title: "按调查对象类别", Groups: r.ByCategory}, {Title: "按评价内容", Groups: r.ByArea},
+		{Title: "按城乡", Groups: r.ByLocale}, {Title: "按学校", Groups: r.BySchool}, {Title: "按题目", Groups: r.ByItem}} {
+		for _, g := range t.Groups {
+			t.Rows = append(t.Rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: groupInterval(g, r.Method)})
+		}
+		p.Tables = append(p.Tables, t)
+	}
+	policy := "配额策略为“满额后不再纳入”：所属类别与城乡的配额已满，答卷保存但不计入认可度。"
+	if cp.Policy == sampling.Floor {
+		policy = "配额策略为“配额为下限”，满额后仍纳入样本，本项应为 0。"
+	}
+	p.Left = []leftOut{
+		{survey.OverQuota, p.Progress.Responses[survey.OverQuota], policy},
+		{survey.Invalidated, p.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效（每份均有记录的审核决定和理由）。"},
+	}
+	return s.render(c, http.StatusOK, "dossier.html", p)
+}
