@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"math"
 	"strings"
-	"unicode/utf8"
 
 	"renke/evaluation"
 	"renke/survey"
@@ -44,49 +43,43 @@ type intervalRow struct {
 	survey.Interval
 }
 
-// intervalChart draws each row's rate as a dot with its 95% interval as a
-// whisker, against the threshold drawn as a red line. Rows are drawn in
-// the order given (the dashboard puts the weakest first).
+// intervalChart draws each row's rate as a mark with its 95% interval as
+// a bar, against the threshold drawn as a red dashed line, one row per
+// group in the order given (the dashboard puts the weakest first). Labels
+// and values are HTML text, so they stay readable at any width; each row's
+// graphic is a small SVG stretched to the row's width over a common scale.
 func intervalChart(rows []intervalRow, threshold float64) template.HTML {
 	if len(rows) == 0 {
 		return template.HTML(`<p class="muted">还没有答卷。</p>`)
 	}
-	const labelW, plotW, valueW, rowH, top = 250.0, 380.0, 90.0, 24.0, 22.0
 	lo := threshold
 	for _, r := range rows {
 		lo = math.Min(lo, r.Low)
 	}
 	lo = math.Max(0, math.Floor(lo*10-0.0001)/10) // down to a tenth
-	x := func(v float64) float64 { return labelW + (v-lo)/(1-lo)*plotW }
-	h := top + rowH*float64(len(rows)) + 6
+	x := func(v float64) float64 { return (v - lo) / (1 - lo) * 100 }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="认可度及其95%%置信区间">`, labelW+plotW+valueW, h)
-	for t := lo; t <= 1.0001; t += 0.1 {
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.1f" stroke="#e3e8ee"/><text x="%.1f" y="14" font-size="11" text-anchor="middle" fill="#5f6b7a">%s</text>`,
-			x(t), x(t), top-4, h, x(t), pctText(t))
-	}
-	for i, r := range rows {
-		y := top + rowH*float64(i) + rowH/2
-		colour := "#2f7d4a" // the whole interval clears the line
+	fmt.Fprintf(&b, `<div class="ivchart"><p class="scale"><span>%s</span><span>横轴：%s 至 100%%</span><span>100%%</span></p>`, pctText(lo), pctText(lo))
+	for _, r := range rows {
+		class := "ok" // the whole interval clears the line
 		switch {
 		case r.High < threshold:
-			colour = "#a3151a"
+			class = "bad"
 		case r.Low < threshold:
-			colour = "#c77700"
+			class = "warn"
 		}
-		label := r.Label
-		if utf8.RuneCountInString(label) > 17 {
-			label = string([]rune(label)[:16]) + "…"
+		fmt.Fprintf(&b, `<div class="iv %s" title="%s：%s（95%%置信区间 %s–%s，%d 个有效回答）"><span class="l">%s</span><span class="v">%s <small>%s–%s</small></span>`,
+			class, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Answers,
+			html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High))
+		b.WriteString(`<svg viewBox="0 0 100 12" preserveAspectRatio="none" aria-hidden="true">`)
+		for t := lo + 0.1; t < 0.9999; t += 0.1 {
+			fmt.Fprintf(&b, `<line x1="%.2f" x2="%.2f" y1="0" y2="12" class="grid"/>`, x(t), x(t))
 		}
-		fmt.Fprintf(&b, `<g><title>%s：%s（95%%区间 %s–%s，%d 个有效回答）</title>`, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Answers)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="13" text-anchor="end" fill="#1f2328">%s</text>`, labelW-8, y+4, html.EscapeString(label))
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="2"/>`, x(r.Low), x(r.High), y, y, colour)
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x(r.Rate), y, colour)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" font-size="13" fill="%s">%s</text></g>`, labelW+plotW+8, y+4, colour, pctText(r.Rate))
+		fmt.Fprintf(&b, `<rect x="%.2f" y="4" width="%.2f" height="4" class="ci"/>`, x(r.Low), math.Max(0.3, x(r.High)-x(r.Low)))
+		fmt.Fprintf(&b, `<rect x="%.2f" y="1" width="0.8" height="10" class="pt"/>`, x(r.Rate)-0.4)
+		fmt.Fprintf(&b, `<line x1="%.2f" x2="%.2f" y1="0" y2="12" class="line"/></svg></div>`, x(threshold), x(threshold))
 	}
-	tx := x(threshold)
-	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.0f" y2="%.1f" stroke="#a3151a" stroke-width="1.5" stroke-dasharray="4 3"/>`, tx, tx, top-4, h)
-	b.WriteString(`</svg>`)
+	b.WriteString(`</div>`)
 	return template.HTML(b.String())
 }
 

@@ -86,13 +86,18 @@ func (k *console) post(path string, form url.Values) (string, int, string) {
 }
 
 func (k *console) upload(path string, fields url.Values, file []byte) (string, int, string) {
+	return k.uploadFile(path, fields, "学校统计.xlsx", file)
+}
+
+// uploadFile posts a multipart form with one file under the name.
+func (k *console) uploadFile(path string, fields url.Values, name string, file []byte) (string, int, string) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	_ = w.WriteField("_csrf", k.csrf)
 	for name, vs := range fields {
 		_ = w.WriteField(name, vs[0])
 	}
-	fw, _ := w.CreateFormFile("file", "学校统计.xlsx")
+	fw, _ := w.CreateFormFile("file", name)
 	_, _ = fw.Write(file)
 	_ = w.Close()
 	req, _ := http.NewRequest(http.MethodPost, k.e.srv.URL+path, &buf)
