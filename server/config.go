@@ -68,3 +68,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // Secure reports whether the public address is https, so cookies are Secure.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// MemoryLimit is the server's soft memory limit (GOMEMLIMIT overrides
+// it): near it the garbage collector runs more often, so a large export
+// or a busy evening stays within a small server's memory.
+const MemoryLimit = 128 << 20

@@ -188,3 +188,33 @@ func TestReviewerReadsOnly(t *testing.T) {
 		t.Errorf("reviewer reading progress: %d", code)
 	}
 }
+
+// TestAccountsInConsole: an admin creates a unit staff account in the
+// console; a bad grant is refused with a message and saves nothing; the
+// new account sees only its unit; the audit log records the change.
+func TestAccountsInConsole(t *testing.T) {
+	e := newIsolated(t)
+	k := e.consoleClient()
+	k.get("/console/accounts")
+	body, code, _ := k.post("/console/accounts", url.Values{"username": {"county-b"}, "password": {"b-password-2026"}, "role": {"staff"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "须指定一个评价单位") {
+		t.Errorf("staff account without a unit: %d", code)
+	}
+	if _, err := staff.NewStore(e.pool).Authenticate(context.Background(), "county-b", "b-password-2026"); err == nil {
+		t.Fatal("a refused account was saved")
+	}
+	_, code, _ = k.post("/console/accounts", url.Values{"username": {"county-b"}, "password": {"b-password-2026"}, "role": {"staff"},
+		"unit": {fmt.Sprint(e.b.ID)}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create account: %d", code)
+	}
+	b := e.consoleAs("county-b", "b-password-2026")
+	home, _ := b.get("/console")
+	if !strings.Contains(home, e.b.Name) || strings.Contains(home, "甲县") {
+		t.Error("the new account's home does not list exactly its unit")
+	}
+	log, _ := k.get("/console/audit")
+	if !strings.Contains(log, "创建账号") {
+		t.Error("account creation is not in the audit log")
+	}
+}

@@ -1,0 +1,29 @@
+package survey
+
+import (
+	"testing"
+	"time"
+)
+
+func TestResponseTableShowsLabels(t *testing.T) {
+	forms := []Form{{Questionnaire: Questionnaire{Kind: SocialForm,
+		Scale: []Option{{Value: "A", Label: "满意"}, {Value: "X", Label: "不了解"}},
+		Items: []Item{{ID: "S01", Text: "就近入学"}, {ID: "S02", Text: "课后服务"}}}},
+		{Questionnaire: Questionnaire{Kind: StaffForm, Scale: []Option{{Value: "A", Label: "非常满意"}},
+			Items: []Item{{ID: "T01", Text: "培训"}}}}}
+	tb := NewResponseTable(forms)
+	if len(tb.Header) != 14 || tb.Header[10] != "S01 就近入学" || tb.Header[13] != "意见建议" {
+		t.Fatalf("header %v", tb.Header)
+	}
+	r := &Row{Receipt: "R1", SubmittedAt: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), Kind: SocialForm, Category: "parent",
+		Locale: "rural", GradeBand: "3-4", Status: OverQuota, FillMS: 95_500, Suggestion: "好",
+		Answers: map[string]string{"S01": "A", "S02": "X", "T01": "A"}}
+	got := tb.Record(7, r, nil)
+	want := map[int]string{0: "7", 2: "2026-11-01 20:00:00", 3: "社会问卷", 4: "家长", 5: "乡村", 6: "三至四年级", 8: "超出配额", 9: "95.5",
+		10: "满意", 11: "不了解", 12: "满意", 13: "好"} // T01 is shown with the social scale it was answered on
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("column %d (%s) = %q, want %q", i, tb.Header[i], got[i], w)
+		}
+	}
+}
