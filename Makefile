@@ -15,10 +15,11 @@ build:
 vet:
 	gofmt -l . | (! grep .) && $(GO) vet ./...
 
-# Benchmarks (not tests): scoring 100,000 responses, and evaluating a
-# county of 300 schools.
+# Benchmarks (not tests): scoring 100,000 responses, evaluating a county
+# of 300 schools, and exporting 200,000 responses (peak memory).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling ./evaluation
+	$(GO) test -run '^$$' -bench ExportResponses200k -benchtime 1x ./server
 
 # Load: real forms submitted for 30 s by 64 clients against a fresh local
 # server and database; prints admitted/s, p50/p99 and errors.

@@ -143,6 +143,7 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error 
 		fmt.Fprintf(&b, "  %-24s %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, base, l.Code, base, l.Code)
 	}
 	fmt.Fprintf(&b, "Staff console: %s/console   login (local demo only): %s / %s\n", base, demo.Username, demo.Password)
+	fmt.Fprintf(&b, "Survey of the demo county (setup, QR posters, dashboard): %s/console/campaigns/%d\n", base, seeded.Campaign.ID)
 	fmt.Fprintf(&b, "Indicator evaluation of the demo county: %s/console/units/%d/evaluation\n\n", base, seeded.Unit.ID)
 	fmt.Fprint(os.Stderr, b.String())
 	return nil
