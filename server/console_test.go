@@ -94,6 +94,7 @@ func TestSurveyEndToEndInBrowser(t *testing.T) {
 	if rows := evaluate[int](t, ctx, `document.querySelectorAll('#school-list tbody tr').length`); rows != 3 {
 		t.Errorf("%d schools after import, want 3", rows)
 	}
+	screenshot(t, ctx, "unit-desktop.png")
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`#campaigns input[name="title"]`), "乙县 2026 年社会认可度调查"),
 		chromedp.Click(chromedp.CSS(`#campaigns button.primary`)),
@@ -109,6 +110,7 @@ func TestSurveyEndToEndInBrowser(t *testing.T) {
 	if got := text(`#status`); got != "进行中" {
 		t.Errorf("status after opening %q", got)
 	}
+	screenshot(t, ctx, "campaign-desktop.png")
 	campaignURL := evaluate[string](t, ctx, `location.pathname`)
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`#posters`)),

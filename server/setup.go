@@ -208,8 +208,7 @@ func (s *Server) saveUnit(c echo.Context) error {
 		u, err = s.units.UpdateUnit(ctx, u)
 	}
 	if err = storeError(err); err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusConflict {
+		if isConflict(err) {
 			p.Error = "单位代码已被其他单位使用，请换一个"
 			return s.render(c, http.StatusConflict, "unit.html", p)
 		}
@@ -307,8 +306,7 @@ func (s *Server) addSchool(c echo.Context) error {
 	}
 	if _, err := s.units.CreateSchool(c.Request().Context(), sc); err != nil {
 		if err = storeError(err); err != nil {
-			var he *echo.HTTPError
-			if errors.As(err, &he) && he.Code == http.StatusConflict {
+			if isConflict(err) {
 				return s.unitError(c, u, "已有同名学校："+sc.Name)
 			}
 			return err
@@ -337,8 +335,7 @@ func (s *Server) removeSchool(c echo.Context) error {
 		return err
 	}
 	if err := storeError(s.units.DeleteSchool(c.Request().Context(), u.ID, id)); err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusConflict {
+		if isConflict(err) {
 			return s.unitError(c, u, "该学校已有问卷链接或答卷，不能删除")
 		}
 		return err
@@ -363,4 +360,11 @@ func (s *Server) newCampaign(c echo.Context) error {
 		return storeError(err)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d", cp.ID))
+}
+
+// isConflict reports whether err is a 409 from storeError: a duplicate
+// name or a row still referenced.
+func isConflict(err error) bool {
+	var he *echo.HTTPError
+	return errors.As(err, &he) && he.Code == http.StatusConflict
 }
