@@ -1,7 +1,7 @@
 # The two commands of the quick start are `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test build bench load generate vet
+.PHONY: run test build bench load generate vet fuzz
 
 run:
 	$(GO) run .
@@ -25,6 +25,14 @@ bench:
 # server and database; prints admitted/s, p50/p99 and errors.
 load:
 	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s
+
+# A short, bounded fuzz run of every fuzz target (their seed corpora also
+# run in `make test`). FUZZTIME=5m for a longer hunt.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test ./survey -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRows$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRoster$$' -fuzztime $(FUZZTIME)
 
 # Regenerate dbq/ from the queries.sql files (needs sqlc:
 # go install github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1).
