@@ -19,8 +19,8 @@ import (
 	"renke/survey"
 )
 
-// campaignView is what the campaign pages share: the campaign, its unit,
-// schools, forms and links.
+// campaignView is what the campaign pages share: the campaign, its unit
+// and forms; the pages that list links, and the quota, load them too.
 type campaignView struct {
 	consolePage
 	Campaign survey.Campaign
@@ -55,15 +55,22 @@ func (s *Server) campaignView(c echo.Context, title string) (*campaignView, erro
 		return nil, err
 	}
 	v.consolePage = s.consolePage(c, v.Unit.Name+" "+title)
-	if v.Schools, err = s.units.Schools(ctx, cp.UnitID); err != nil {
-		return nil, err
-	}
 	if v.Forms, err = s.surveys.Forms(ctx, cp.ID); err != nil {
 		return nil, err
 	}
-	links, err := s.surveys.Links(ctx, cp.ID)
+	return v, nil
+}
+
+// withLinks adds the unit's schools and the campaign's links.
+func (s *Server) withLinks(c echo.Context, v *campaignView) error {
+	ctx := c.Request().Context()
+	var err error
+	if v.Schools, err = s.units.Schools(ctx, v.Campaign.UnitID); err != nil {
+		return err
+	}
+	links, err := s.surveys.Links(ctx, v.Campaign.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	names := map[int64]string{}
 	for _, sc := range v.Schools {
@@ -76,19 +83,35 @@ func (s *Server) campaignView(c echo.Context, title string) (*campaignView, erro
 		}
 		v.Links = append(v.Links, r)
 	}
-	a, cells, err := s.allocationOf(c, cp)
+	return nil
+}
+
+// withProgress adds the quota with what has been admitted, and the counts
+// by status.
+func (s *Server) withProgress(c echo.Context, v *campaignView) (Progress, error) {
+	p, err := s.progressOf(c, v.Campaign)
+	if err != nil {
+		return p, err
+	}
+	v.Quota, v.Counts = newQuotaTable(p.SampleSize, p.Cells), p.Responses
+	return p, nil
+}
+
+// campaignPage is the campaign page's view: everything.
+func (s *Server) campaignPage(c echo.Context) (*campaignView, error) {
+	v, err := s.campaignView(c, "调查设置")
 	if err != nil {
 		return nil, err
 	}
-	v.Quota = newQuotaTable(a, cells)
-	if v.Counts, err = s.surveys.StatusCounts(ctx, cp.ID); err != nil {
+	if err := s.withLinks(c, v); err != nil {
 		return nil, err
 	}
-	return v, nil
+	_, err = s.withProgress(c, v)
+	return v, err
 }
 
 func (s *Server) showCampaign(c echo.Context) error {
-	v, err := s.campaignView(c, "调查设置")
+	v, err := s.campaignPage(c)
 	if err != nil {
 		return err
 	}
@@ -112,7 +135,7 @@ func localTime(raw string) string {
 // saveCampaign saves the settings form. A draft may change everything;
 // once open only the title, schedule and scoring.
 func (s *Server) saveCampaign(c echo.Context) error {
-	v, err := s.campaignView(c, "调查设置")
+	v, err := s.campaignPage(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +176,7 @@ func (s *Server) saveCampaign(c echo.Context) error {
 }
 
 func (s *Server) openCampaignForm(c echo.Context) error {
-	v, err := s.campaignView(c, "调查设置")
+	v, err := s.campaignPage(c)
 	if err != nil {
 		return err
 	}
@@ -189,7 +212,7 @@ func (s *Server) closeCampaignForm(c echo.Context) error {
 // and/or one county-wide, for each questionnaire chosen ("any" lets the
 // respondent pick). Links that exist already are kept, not repeated.
 func (s *Server) createLinks(c echo.Context) error {
-	v, err := s.campaignView(c, "调查设置")
+	v, err := s.campaignPage(c)
 	if err != nil {
 		return err
 	}
@@ -270,6 +293,9 @@ func (s *Server) posters(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.withLinks(c, v); err != nil {
+		return err
+	}
 	p := posterPage{Title: v.Title, Sheet: true, Back: fmt.Sprintf("/console/campaigns/%d#links", v.Campaign.ID)}
 	for _, l := range v.Links {
 		school := l.School
@@ -286,6 +312,9 @@ func (s *Server) posters(c echo.Context) error {
 func (s *Server) qrZip(c echo.Context) error {
 	v, err := s.campaignView(c, "调查二维码")
 	if err != nil {
+		return err
+	}
+	if err := s.withLinks(c, v); err != nil {
 		return err
 	}
 	download(c, v.Unit.Name+"-"+v.Campaign.Title+"-二维码.zip")

@@ -54,7 +54,7 @@ func TestQuotaTableTotals(t *testing.T) {
 	for i, c := range a.Cells {
 		cells[i] = sampling.CellProgress{Cell: c, Admitted: c.Target / 2}
 	}
-	q := newQuotaTable(a, cells)
+	q := newQuotaTable(a.SampleSize, cells)
 	if q.Total.Target != 300 || q.Rows[0].Name != "家长" || q.Rows[0].Target != 150 {
 		t.Errorf("totals: %d, first row %s %d", q.Total.Target, q.Rows[0].Name, q.Rows[0].Target)
 	}

@@ -85,7 +85,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	if v.Campaign.Status == survey.Open {
 		p.Refresh = 30
 	}
-	if p.Progress, err = s.progressOf(c, v.Campaign); err != nil {
+	if p.Progress, err = s.withProgress(c, v); err != nil {
 		return err
 	}
 	if p.Report, p.Updated, err = s.cachedRecognition(c, v.Campaign); err != nil {

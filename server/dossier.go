@@ -43,7 +43,7 @@ func (s *Server) dossier(c echo.Context) error {
 		return err
 	}
 	p := dossierPage{campaignView: v, Generated: s.now().In(chinaTime).Format("2006年1月2日 15:04")}
-	if p.Progress, err = s.progressOf(c, v.Campaign); err != nil {
+	if p.Progress, err = s.withProgress(c, v); err != nil {
 		return err
 	}
 	if p.Report, err = s.recognition(c, v.Campaign); err != nil {

@@ -43,8 +43,8 @@ func (c quotaCell) Share() float64 {
 	return math.Min(1, float64(c.Admitted)/float64(c.Target))
 }
 
-func newQuotaTable(a sampling.Allocation, cells []sampling.CellProgress) quotaTable {
-	t := quotaTable{SampleSize: a.SampleSize, Locales: sampling.Locales}
+func newQuotaTable(sampleSize int, cells []sampling.CellProgress) quotaTable {
+	t := quotaTable{SampleSize: sampleSize, Locales: sampling.Locales}
 	t.Total = quotaRow{Name: "合计", Cells: make([]quotaCell, len(sampling.Locales))}
 	for _, cat := range sampling.Categories {
 		row := quotaRow{Name: cat.Name()}
@@ -153,7 +153,7 @@ func preview(u county.Unit) *quotaTable {
 	for i, cell := range a.Cells {
 		cells[i] = sampling.CellProgress{Cell: cell}
 	}
-	t := newQuotaTable(a, cells)
+	t := newQuotaTable(a.SampleSize, cells)
 	return &t
 }
 
