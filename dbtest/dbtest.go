@@ -88,3 +88,37 @@ func NewWithConfig(tb testing.TB, tune func(*pgxpool.Config)) *pgxpool.Pool {
 func URL(pool *pgxpool.Pool) string {
 	return pool.Config().ConnString()
 }
+
+// SocialResponses fills a campaign, for benchmarks, with n admitted
+// responses to its social questionnaire formID through one new link:
+// parents, residents, NPC deputies and CPPCC members in turn, spread over
+// the three locales and the unit's schools, 12 answers each (mostly
+// satisfied, a few "don't know"), a suggestion on one in ten.
+func SocialResponses(tb testing.TB, pool *pgxpool.Pool, campaignID, formID int64, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	var linkID int64
+	if err := pool.QueryRow(ctx, `INSERT INTO links (campaign_id, code) VALUES ($1::bigint, 'bench-' || $1::bigint) RETURNING id`, campaignID).Scan(&linkID); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `
+		WITH unit_schools AS (
+			SELECT s.id, row_number() OVER (ORDER BY s.id) - 1 AS k, count(*) OVER () AS total
+			FROM schools s JOIN campaigns c ON c.unit_id = s.unit_id WHERE c.id = $1::bigint)
+		INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
+			grade_band, school_id, status, ip_hash, ua_family, fill_ms, suggestion)
+		SELECT $1::bigint, $2, $3, 's' || $1::bigint || '-' || g, 'R' || $1::bigint || '-' || lpad(g::text, 9, '0'),
+			(ARRAY['parent','resident','npc','cppcc'])[1 + g % 4], (ARRAY['urban','town','rural'])[1 + g % 3], '3-4',
+			(SELECT id FROM unit_schools WHERE k = g % total), 'admitted', '\x00', 'wechat', 90000,
+			CASE WHEN g % 10 = 0 THEN '希望增加课后服务的内容，减少重复作业。' ELSE '' END
+		FROM generate_series(1, $4::int) g`, campaignID, formID, linkID, n); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `
+		INSERT INTO answers (response_id, item, option)
+		SELECT r.id, 'S' || lpad(i::text, 2, '0'), (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8]
+		FROM responses r, generate_series(1, 12) i WHERE r.campaign_id = $1`, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	_, _ = pool.Exec(ctx, `ANALYZE`)
+}

@@ -33,7 +33,6 @@ type campaignView struct {
 	Error    string
 	Notice   string
 	Problems []statistics.CellError
-	Kinds    []survey.Kind
 	Methods  []survey.Method
 }
 
@@ -50,7 +49,7 @@ func (s *Server) campaignView(c echo.Context, title string) (*campaignView, erro
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	v := &campaignView{Campaign: cp, Kinds: survey.Kinds, Methods: survey.Methods}
+	v := &campaignView{Campaign: cp, Methods: survey.Methods}
 	if v.Unit, err = s.units.Unit(ctx, county.Everything, cp.UnitID); err != nil { // cp was reached in scope
 		return nil, err
 	}
@@ -368,5 +367,5 @@ func kindName(k *survey.Kind) string {
 	if k == nil {
 		return "不限身份"
 	}
-	return map[survey.Kind]string{survey.SocialForm: "社会问卷", survey.StaffForm: "校长教师问卷", survey.StudentForm: "学生问卷"}[*k]
+	return k.Name()
 }

@@ -18,25 +18,10 @@ type dashboardPage struct {
 	*campaignView
 	Progress   Progress
 	Report     RecognitionReport
-	Interval   survey.Interval
-	Pass       bool
 	MarginText string
 	Updated    time.Time
-	Bands      []bandRow
-	Categories []categoryRow
 	Charts     []chart
 	Hourly     template.HTML
-}
-
-type bandRow struct {
-	Name  string
-	Count int
-	Share float64
-}
-
-type categoryRow struct {
-	categoryProgress
-	Share float64 // of target
 }
 
 type chart struct {
@@ -92,18 +77,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	r := p.Report
-	p.Interval, p.Pass = r.Result.Interval, r.Result.Pass
 	p.MarginText = marginText[r.Margin]
-	for _, b := range p.Progress.GradeBalance {
-		p.Bands = append(p.Bands, bandRow{Name: b.Band.Name(), Count: b.Count, Share: b.Share})
-	}
-	for _, cp := range p.Progress.ByCategory {
-		row := categoryRow{categoryProgress: cp}
-		if cp.Target > 0 {
-			row.Share = float64(cp.Admitted) / float64(cp.Target)
-		}
-		p.Categories = append(p.Categories, row)
-	}
 	m := r.Method
 	p.Charts = []chart{
 		{"by-category", "按调查对象类别", "", intervalChart(weakestFirst(r.ByCategory, m), r.Threshold)},

@@ -43,27 +43,7 @@ func BenchmarkExportResponses200k(b *testing.B) {
 		b.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)
-	var linkID int64
-	if err := pool.QueryRow(ctx, `INSERT INTO links (campaign_id, code) VALUES ($1, 'bench') RETURNING id`, c.ID).Scan(&linkID); err != nil {
-		b.Fatal(err)
-	}
-	const n = 200_000
-	if _, err = pool.Exec(ctx, `
-		INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-			grade_band, school_id, status, ip_hash, ua_family, fill_ms, suggestion)
-		SELECT $1, $2, $3, 's' || g, 'R' || lpad(g::text, 9, '0'), (ARRAY['parent','resident','npc','cppcc'])[1 + g % 4],
-			(ARRAY['urban','town','rural'])[1 + g % 3], '3-4', (SELECT min(id) FROM schools) + g % 300,
-			'admitted', '\x00', 'wechat', 90000, CASE WHEN g % 10 = 0 THEN '希望增加课后服务的内容，减少重复作业。' ELSE '' END
-		FROM generate_series(1, $4::int) g`, c.ID, forms[0].ID, linkID, n); err != nil {
-		b.Fatal(err)
-	}
-	if _, err = pool.Exec(ctx, `
-		INSERT INTO answers (response_id, item, option)
-		SELECT r.id, 'S' || lpad(i::text, 2, '0'), (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8]
-		FROM responses r, generate_series(1, 12) i`); err != nil {
-		b.Fatal(err)
-	}
-	_, _ = pool.Exec(ctx, `ANALYZE`)
+	dbtest.SocialResponses(b, pool, c.ID, forms[0].ID, 200_000)
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(MemoryLimit)) // as main sets it
 	t := survey.NewResponseTable(forms)
 	each := func(fn func(*survey.Row) error) error { return store.EachResponse(ctx, c.ID, fn) }

@@ -17,6 +17,17 @@ import (
 // eachResponse walks a campaign's responses one at a time.
 type eachResponse func(fn func(*survey.Row) error) error
 
+// eachRecord walks the responses as numbered table rows; rec is reused.
+func eachRecord(t *survey.ResponseTable, each eachResponse, fn func(n int, rec []string) error) error {
+	n := 0
+	var rec []string
+	return each(func(r *survey.Row) error {
+		n++
+		rec = t.Record(n, r, rec)
+		return fn(n, rec)
+	})
+}
+
 // writeResponsesCSV writes the responses as CSV with a UTF-8 BOM, so that
 // Excel opens the Chinese correctly. Rows go out as they are read.
 func writeResponsesCSV(w io.Writer, t *survey.ResponseTable, each eachResponse) error {
@@ -29,13 +40,7 @@ func writeResponsesCSV(w io.Writer, t *survey.ResponseTable, each eachResponse) 
 	if err := cw.Write(t.Header); err != nil {
 		return err
 	}
-	n := 0
-	var rec []string
-	if err := each(func(r *survey.Row) error {
-		n++
-		rec = t.Record(n, r, rec)
-		return cw.Write(rec)
-	}); err != nil {
+	if err := eachRecord(t, each, func(_ int, rec []string) error { return cw.Write(rec) }); err != nil {
 		return err
 	}
 	cw.Flush()
@@ -72,11 +77,7 @@ func writeResponsesXLSX(w io.Writer, t *survey.ResponseTable, each eachResponse)
 	if err := sw.SetRow("A1", cells); err != nil {
 		return err
 	}
-	n := 0
-	var rec []string
-	if err := each(func(r *survey.Row) error {
-		n++
-		rec = t.Record(n, r, rec)
+	if err := eachRecord(t, each, func(n int, rec []string) error {
 		cells[0] = n
 		for i := 1; i < len(rec); i++ {
 			cells[i] = rec[i]

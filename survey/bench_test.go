@@ -37,28 +37,7 @@ func BenchmarkScore100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)
-	var linkID int64
-	if err := pool.QueryRow(ctx, `INSERT INTO links (campaign_id, code) VALUES ($1, 'bench') RETURNING id`, c.ID).Scan(&linkID); err != nil {
-		b.Fatal(err)
-	}
-	_, err = pool.Exec(ctx, `
-		INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-			grade_band, school_id, status, ip_hash, ua_family, fill_ms)
-		SELECT $1, $2, $3, 's' || g, 'R' || g, (ARRAY['parent','resident','npc','cppcc'])[1 + g % 4],
-			(ARRAY['urban','town','rural'])[1 + g % 3], '3-4',
-			(SELECT min(id) FROM schools) + g % 300, 'admitted', '\x00', 'wechat', 90000
-		FROM generate_series(1, 100000) g`, c.ID, forms[0].ID, linkID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, err = pool.Exec(ctx, `
-		INSERT INTO answers (response_id, item, option)
-		SELECT r.id, 'S' || lpad(i::text, 2, '0'), (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8]
-		FROM responses r, generate_series(1, 12) i`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, _ = pool.Exec(ctx, `ANALYZE`)
+	dbtest.SocialResponses(b, pool, c.ID, forms[0].ID, 100_000)
 	sc := Scoring{Method: TopTwo, Threshold: 0.85}
 	for _, f := range forms {
 		sc.Questionnaires = append(sc.Questionnaires, f.Questionnaire)
