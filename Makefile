@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test ./survey -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRows$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRoster$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzReadAnswerForm$$' -fuzztime $(FUZZTIME)
 
 # Regenerate dbq/ from the queries.sql files (needs sqlc:
 # go install github.com/sqlc-dev/sqlc/cmd/sqlc@v1.31.1).

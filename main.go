@@ -4,6 +4,7 @@
 //	renke                        serve (the default)
 //	renke create-admin NAME      create a platform admin; the password is read from stdin
 //	renke migrate                apply the database migrations and exit
+//	renke verify CAMPAIGN_ID     recompute a campaign's sample chain; exit 1 naming every discrepancy
 //	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
 
@@ -14,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +35,7 @@ import (
 	"renke/pgcluster"
 	"renke/server"
 	"renke/staff"
+	"renke/survey"
 )
 
 func main() {
@@ -57,11 +61,11 @@ func run(args []string) error {
 		cmd = args[0]
 	}
 	switch cmd {
-	case "serve", "migrate", "create-admin":
+	case "serve", "migrate", "create-admin", "verify":
 	case "healthcheck":
 		return healthcheck(cfg)
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify or healthcheck", cmd)
 	}
 
 	local := cfg.DatabaseURL == ""
@@ -85,6 +89,8 @@ func run(args []string) error {
 		return nil
 	case "create-admin":
 		return createAdmin(ctx, pool, args[1:])
+	case "verify":
+		return verify(ctx, pool, args[1:], os.Stdout)
 	}
 	if local {
 		if err := seedDemo(ctx, pool, cfg); err != nil {
@@ -163,6 +169,36 @@ func createAdmin(ctx context.Context, pool *pgxpool.Pool, args []string) error {
 		return err
 	}
 	slog.Info("admin created", "username", acct.Username)
+	return nil
+}
+
+// verify recomputes a campaign's chain and prints the result; any
+// discrepancy is an error, so the exit status tells a script.
+func verify(ctx context.Context, pool *pgxpool.Pool, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: renke verify CAMPAIGN_ID")
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("campaign id %q is not a number", args[0])
+	}
+	v, err := survey.NewStore(pool).Verify(ctx, id)
+	if errors.Is(err, survey.ErrNotFound) {
+		return fmt.Errorf("campaign %d not found", id)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "campaign %d: %d entries, head %s\n", id, v.Length, v.Head)
+	if v.SealedLength != nil {
+		fmt.Fprintf(out, "sealed at close: %d entries, head %s\n", *v.SealedLength, v.SealedHead)
+	}
+	for _, p := range v.Problems {
+		fmt.Fprintf(out, "%s\t%s\n", p.Kind, p.Text)
+	}
+	if !v.OK() {
+		return fmt.Errorf("campaign %d: %d discrepancies in the sample chain", id, len(v.Problems))
+	}
+	fmt.Fprintln(out, "ok: every entry matches its response; nothing changed, removed or inserted")
 	return nil
 }
 

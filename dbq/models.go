@@ -27,21 +27,34 @@ type AuditLog struct {
 }
 
 type Campaign struct {
-	ID            int64      `json:"id"`
-	UnitID        int64      `json:"unit_id"`
-	Title         string     `json:"title"`
-	Status        string     `json:"status"`
-	OpensAt       *time.Time `json:"opens_at"`
-	ClosesAt      *time.Time `json:"closes_at"`
-	RatePpm       int32      `json:"rate_ppm"`
-	MinSample     int32      `json:"min_sample"`
-	QuotaPolicy   string     `json:"quota_policy"`
-	ScoringMethod string     `json:"scoring_method"`
-	Threshold     float64    `json:"threshold"`
-	SampleSize    *int32     `json:"sample_size"`
-	CreatedAt     time.Time  `json:"created_at"`
-	OpenedAt      *time.Time `json:"opened_at"`
-	ClosedAt      *time.Time `json:"closed_at"`
+	ID             int64      `json:"id"`
+	UnitID         int64      `json:"unit_id"`
+	Title          string     `json:"title"`
+	Status         string     `json:"status"`
+	OpensAt        *time.Time `json:"opens_at"`
+	ClosesAt       *time.Time `json:"closes_at"`
+	RatePpm        int32      `json:"rate_ppm"`
+	MinSample      int32      `json:"min_sample"`
+	QuotaPolicy    string     `json:"quota_policy"`
+	ScoringMethod  string     `json:"scoring_method"`
+	Threshold      float64    `json:"threshold"`
+	SampleSize     *int32     `json:"sample_size"`
+	CreatedAt      time.Time  `json:"created_at"`
+	OpenedAt       *time.Time `json:"opened_at"`
+	ClosedAt       *time.Time `json:"closed_at"`
+	MinFillSeconds int32      `json:"min_fill_seconds"`
+	PowBits        int32      `json:"pow_bits"`
+	ChainLength    int64      `json:"chain_length"`
+	ChainHead      []byte     `json:"chain_head"`
+	SealedLength   *int64     `json:"sealed_length"`
+	SealedHead     []byte     `json:"sealed_head"`
+}
+
+type ChainEntry struct {
+	CampaignID int64  `json:"campaign_id"`
+	Pos        int64  `json:"pos"`
+	ResponseID int64  `json:"response_id"`
+	Hash       []byte `json:"hash"`
 }
 
 type EvaluationInput struct {
@@ -99,6 +112,19 @@ type Response struct {
 	UaFamily        string    `json:"ua_family"`
 	FillMs          int32     `json:"fill_ms"`
 	SubmittedAt     time.Time `json:"submitted_at"`
+	DeviceHash      []byte    `json:"device_hash"`
+	AnswerSig       string    `json:"answer_sig"`
+	Flags           []string  `json:"flags"`
+}
+
+type Review struct {
+	ID         int64     `json:"id"`
+	ResponseID int64     `json:"response_id"`
+	Decision   string    `json:"decision"`
+	Reason     string    `json:"reason"`
+	StaffID    *int64    `json:"staff_id"`
+	Username   string    `json:"username"`
+	DecidedAt  time.Time `json:"decided_at"`
 }
 
 type School struct {

@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+const addFlag = `-- name: AddFlag :exec
+UPDATE responses SET flags = array_append(flags, $1::text)
+WHERE id = ANY($2::bigint[]) AND NOT ($1::text = ANY(flags))
+`
+
+type AddFlagParams struct {
+	Flag string  `json:"flag"`
+	Ids  []int64 `json:"ids"`
+}
+
+func (q *Queries) AddFlag(ctx context.Context, arg AddFlagParams) error {
+	_, err := q.db.Exec(ctx, addFlag, arg.Flag, arg.Ids)
+	return err
+}
+
 const addStaffUnit = `-- name: AddStaffUnit :exec
 INSERT INTO staff_units (staff_id, unit_id) VALUES ($1, $2)
 `
@@ -21,6 +36,29 @@ type AddStaffUnitParams struct {
 
 func (q *Queries) AddStaffUnit(ctx context.Context, arg AddStaffUnitParams) error {
 	_, err := q.db.Exec(ctx, addStaffUnit, arg.StaffID, arg.UnitID)
+	return err
+}
+
+const addToCells = `-- name: AddToCells :exec
+UPDATE quota_cells q SET admitted = q.admitted + t.n
+FROM (SELECT unnest($2::text[]) AS category, unnest($3::text[]) AS locale, unnest($4::int[]) AS n) t
+WHERE q.campaign_id = $1 AND q.category = t.category AND q.locale = t.locale
+`
+
+type AddToCellsParams struct {
+	CampaignID int64    `json:"campaign_id"`
+	Categories []string `json:"categories"`
+	Locales    []string `json:"locales"`
+	Ns         []int32  `json:"ns"`
+}
+
+func (q *Queries) AddToCells(ctx context.Context, arg AddToCellsParams) error {
+	_, err := q.db.Exec(ctx, addToCells,
+		arg.CampaignID,
+		arg.Categories,
+		arg.Locales,
+		arg.Ns,
+	)
 	return err
 }
 
@@ -53,6 +91,21 @@ func (q *Queries) AdmitToCell(ctx context.Context, arg AdmitToCellParams) (int64
 	return result.RowsAffected(), nil
 }
 
+const advanceChain = `-- name: AdvanceChain :exec
+UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1
+`
+
+type AdvanceChainParams struct {
+	ID          int64  `json:"id"`
+	ChainLength int64  `json:"chain_length"`
+	ChainHead   []byte `json:"chain_head"`
+}
+
+func (q *Queries) AdvanceChain(ctx context.Context, arg AdvanceChainParams) error {
+	_, err := q.db.Exec(ctx, advanceChain, arg.ID, arg.ChainLength, arg.ChainHead)
+	return err
+}
+
 const allStaffUnits = `-- name: AllStaffUnits :many
 SELECT staff_id, unit_id FROM staff_units ORDER BY staff_id, unit_id
 `
@@ -77,6 +130,160 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 	return items, nil
 }
 
+const chainEntries = `-- name: ChainEntries :many
+SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY pos
+`
+
+type ChainEntriesRow struct {
+	Pos        int64  `json:"pos"`
+	ResponseID int64  `json:"response_id"`
+	Hash       []byte `json:"hash"`
+}
+
+func (q *Queries) ChainEntries(ctx context.Context, campaignID int64) ([]ChainEntriesRow, error) {
+	rows, err := q.db.Query(ctx, chainEntries, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ChainEntriesRow
+	for rows.Next() {
+		var i ChainEntriesRow
+		if err := rows.Scan(&i.Pos, &i.ResponseID, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const chainEntryHash = `-- name: ChainEntryHash :one
+SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = $2
+`
+
+type ChainEntryHashParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	Pos        int64 `json:"pos"`
+}
+
+func (q *Queries) ChainEntryHash(ctx context.Context, arg ChainEntryHashParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, chainEntryHash, arg.CampaignID, arg.Pos)
+	var hash []byte
+	err := row.Scan(&hash)
+	return hash, err
+}
+
+const chainedResponseByID = `-- name: ChainedResponseByID :one
+SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
+    coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers
+FROM responses r WHERE r.id = $1
+`
+
+type ChainedResponseByIDRow struct {
+	ID              int64     `json:"id"`
+	Receipt         string    `json:"receipt"`
+	QuestionnaireID int64     `json:"questionnaire_id"`
+	LinkID          int64     `json:"link_id"`
+	Category        string    `json:"category"`
+	Locale          string    `json:"locale"`
+	GradeBand       string    `json:"grade_band"`
+	SchoolID        int64     `json:"school_id"`
+	Suggestion      string    `json:"suggestion"`
+	FillMs          int32     `json:"fill_ms"`
+	SubmittedAt     time.Time `json:"submitted_at"`
+	Status          string    `json:"status"`
+	Answers         []string  `json:"answers"`
+}
+
+func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedResponseByIDRow, error) {
+	row := q.db.QueryRow(ctx, chainedResponseByID, id)
+	var i ChainedResponseByIDRow
+	err := row.Scan(
+		&i.ID,
+		&i.Receipt,
+		&i.QuestionnaireID,
+		&i.LinkID,
+		&i.Category,
+		&i.Locale,
+		&i.GradeBand,
+		&i.SchoolID,
+		&i.Suggestion,
+		&i.FillMs,
+		&i.SubmittedAt,
+		&i.Status,
+		&i.Answers,
+	)
+	return i, err
+}
+
+const chainedResponses = `-- name: ChainedResponses :many
+SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
+    coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+FROM responses r
+WHERE r.campaign_id = $1
+  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM chain_entries e WHERE e.response_id = r.id))
+`
+
+type ChainedResponsesRow struct {
+	ID              int64     `json:"id"`
+	Receipt         string    `json:"receipt"`
+	QuestionnaireID int64     `json:"questionnaire_id"`
+	LinkID          int64     `json:"link_id"`
+	Category        string    `json:"category"`
+	Locale          string    `json:"locale"`
+	GradeBand       string    `json:"grade_band"`
+	SchoolID        int64     `json:"school_id"`
+	Suggestion      string    `json:"suggestion"`
+	FillMs          int32     `json:"fill_ms"`
+	SubmittedAt     time.Time `json:"submitted_at"`
+	Status          string    `json:"status"`
+	Answers         []string  `json:"answers"`
+	Decision        string    `json:"decision"`
+}
+
+// Every response that is or was in the sample, as the database holds it,
+// with its answers and latest review decision.
+func (q *Queries) ChainedResponses(ctx context.Context, campaignID int64) ([]ChainedResponsesRow, error) {
+	rows, err := q.db.Query(ctx, chainedResponses, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ChainedResponsesRow
+	for rows.Next() {
+		var i ChainedResponsesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Receipt,
+			&i.QuestionnaireID,
+			&i.LinkID,
+			&i.Category,
+			&i.Locale,
+			&i.GradeBand,
+			&i.SchoolID,
+			&i.Suggestion,
+			&i.FillMs,
+			&i.SubmittedAt,
+			&i.Status,
+			&i.Answers,
+			&i.Decision,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const clearStaffUnits = `-- name: ClearStaffUnits :exec
 DELETE FROM staff_units WHERE staff_id = $1
 `
@@ -87,11 +294,13 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 }
 
 const closeCampaign = `-- name: CloseCampaign :one
-UPDATE campaigns SET status = 'closed', closed_at = now()
+UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
 `
 
+// Closing fixes the chain head: no submit can add to it afterwards, since
+// each one locks the campaign row and checks the status under the lock.
 func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error) {
 	row := q.db.QueryRow(ctx, closeCampaign, id)
 	var i Campaign
@@ -111,6 +320,12 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }
@@ -177,21 +392,24 @@ func (q *Queries) CountResponsesByStatus(ctx context.Context, campaignID int64) 
 }
 
 const createCampaign = `-- name: CreateCampaign :one
-INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at
+INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
+    min_fill_seconds, pow_bits)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
 `
 
 type CreateCampaignParams struct {
-	UnitID        int64      `json:"unit_id"`
-	Title         string     `json:"title"`
-	OpensAt       *time.Time `json:"opens_at"`
-	ClosesAt      *time.Time `json:"closes_at"`
-	RatePpm       int32      `json:"rate_ppm"`
-	MinSample     int32      `json:"min_sample"`
-	QuotaPolicy   string     `json:"quota_policy"`
-	ScoringMethod string     `json:"scoring_method"`
-	Threshold     float64    `json:"threshold"`
+	UnitID         int64      `json:"unit_id"`
+	Title          string     `json:"title"`
+	OpensAt        *time.Time `json:"opens_at"`
+	ClosesAt       *time.Time `json:"closes_at"`
+	RatePpm        int32      `json:"rate_ppm"`
+	MinSample      int32      `json:"min_sample"`
+	QuotaPolicy    string     `json:"quota_policy"`
+	ScoringMethod  string     `json:"scoring_method"`
+	Threshold      float64    `json:"threshold"`
+	MinFillSeconds int32      `json:"min_fill_seconds"`
+	PowBits        int32      `json:"pow_bits"`
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -205,6 +423,8 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.QuotaPolicy,
 		arg.ScoringMethod,
 		arg.Threshold,
+		arg.MinFillSeconds,
+		arg.PowBits,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -223,6 +443,12 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }
@@ -457,8 +683,157 @@ func (q *Queries) DeleteYearStats(ctx context.Context, arg DeleteYearStatsParams
 	return err
 }
 
+const exclusions = `-- name: Exclusions :many
+SELECT v.reason, count(*) AS n
+FROM responses r
+JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+WHERE r.campaign_id = $1 AND r.status = 'invalidated' AND v.decision = 'invalid'
+GROUP BY v.reason ORDER BY n DESC, v.reason
+`
+
+type ExclusionsRow struct {
+	Reason string `json:"reason"`
+	N      int64  `json:"n"`
+}
+
+// Why responses left the sample: the latest decision's reason, counted.
+func (q *Queries) Exclusions(ctx context.Context, campaignID int64) ([]ExclusionsRow, error) {
+	rows, err := q.db.Query(ctx, exclusions, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExclusionsRow
+	for rows.Next() {
+		var i ExclusionsRow
+		if err := rows.Scan(&i.Reason, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const findSubmissions = `-- name: FindSubmissions :many
+SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.submission_id = ANY($1::text[])
+`
+
+type FindSubmissionsRow struct {
+	SubmissionID string `json:"submission_id"`
+	CampaignID   int64  `json:"campaign_id"`
+	Receipt      string `json:"receipt"`
+	Status       string `json:"status"`
+	Pos          int64  `json:"pos"`
+	Hash         []byte `json:"hash"`
+}
+
+// Submissions stored before, with their receipt and place in the chain.
+func (q *Queries) FindSubmissions(ctx context.Context, submissionIds []string) ([]FindSubmissionsRow, error) {
+	rows, err := q.db.Query(ctx, findSubmissions, submissionIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []FindSubmissionsRow
+	for rows.Next() {
+		var i FindSubmissionsRow
+		if err := rows.Scan(
+			&i.SubmissionID,
+			&i.CampaignID,
+			&i.Receipt,
+			&i.Status,
+			&i.Pos,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const flaggedResponses = `-- name: FlaggedResponses :many
+SELECT r.id, r.receipt, r.submitted_at, r.category, r.locale, coalesce(s.name, '')::text AS school, l.label AS link_label,
+    l.code AS link_code, r.flags, r.fill_ms, r.status, r.answer_sig,
+    coalesce(v.decision, '')::text AS decision, coalesce(v.reason, '')::text AS reason,
+    coalesce(v.username, '')::text AS decided_by, coalesce(v.decided_at, 'epoch')::timestamptz AS decided_at
+FROM responses r
+JOIN links l ON l.id = r.link_id
+LEFT JOIN schools s ON s.id = r.school_id
+LEFT JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+WHERE r.campaign_id = $1 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+ORDER BY (v.decision IS NOT NULL), r.id
+LIMIT 1000
+`
+
+type FlaggedResponsesRow struct {
+	ID          int64     `json:"id"`
+	Receipt     string    `json:"receipt"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	Category    string    `json:"category"`
+	Locale      string    `json:"locale"`
+	School      string    `json:"school"`
+	LinkLabel   string    `json:"link_label"`
+	LinkCode    string    `json:"link_code"`
+	Flags       []string  `json:"flags"`
+	FillMs      int32     `json:"fill_ms"`
+	Status      string    `json:"status"`
+	AnswerSig   string    `json:"answer_sig"`
+	Decision    string    `json:"decision"`
+	Reason      string    `json:"reason"`
+	DecidedBy   string    `json:"decided_by"`
+	DecidedAt   time.Time `json:"decided_at"`
+}
+
+// Flagged responses in the sample (or taken out of it), oldest first, with
+// their latest decision.
+func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]FlaggedResponsesRow, error) {
+	rows, err := q.db.Query(ctx, flaggedResponses, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []FlaggedResponsesRow
+	for rows.Next() {
+		var i FlaggedResponsesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Receipt,
+			&i.SubmittedAt,
+			&i.Category,
+			&i.Locale,
+			&i.School,
+			&i.LinkLabel,
+			&i.LinkCode,
+			&i.Flags,
+			&i.FillMs,
+			&i.Status,
+			&i.AnswerSig,
+			&i.Decision,
+			&i.Reason,
+			&i.DecidedBy,
+			&i.DecidedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -487,6 +862,12 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }
@@ -532,29 +913,6 @@ func (q *Queries) GetLinkByCode(ctx context.Context, code string) (Link, error) 
 		&i.QuestionnaireKind,
 		&i.Label,
 		&i.CreatedAt,
-	)
-	return i, err
-}
-
-const getResponseBySubmission = `-- name: GetResponseBySubmission :one
-SELECT id, receipt, status, campaign_id FROM responses WHERE submission_id = $1
-`
-
-type GetResponseBySubmissionRow struct {
-	ID         int64  `json:"id"`
-	Receipt    string `json:"receipt"`
-	Status     string `json:"status"`
-	CampaignID int64  `json:"campaign_id"`
-}
-
-func (q *Queries) GetResponseBySubmission(ctx context.Context, submissionID string) (GetResponseBySubmissionRow, error) {
-	row := q.db.QueryRow(ctx, getResponseBySubmission, submissionID)
-	var i GetResponseBySubmissionRow
-	err := row.Scan(
-		&i.ID,
-		&i.Receipt,
-		&i.Status,
-		&i.CampaignID,
 	)
 	return i, err
 }
@@ -689,73 +1047,143 @@ func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]Ho
 	return items, nil
 }
 
-const insertAnswers = `-- name: InsertAnswers :exec
-INSERT INTO answers (response_id, item, option)
-SELECT $1::bigint, unnest($2::text[]), unnest($3::text[])
+const insertChainEntries = `-- name: InsertChainEntries :exec
+INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
+SELECT $1::bigint, unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::bytea[])
 `
 
-type InsertAnswersParams struct {
-	ResponseID int64    `json:"response_id"`
-	Items      []string `json:"items"`
-	Options    []string `json:"options"`
+type InsertChainEntriesParams struct {
+	CampaignID  int64    `json:"campaign_id"`
+	Positions   []int64  `json:"positions"`
+	ResponseIds []int64  `json:"response_ids"`
+	Hashes      [][]byte `json:"hashes"`
 }
 
-func (q *Queries) InsertAnswers(ctx context.Context, arg InsertAnswersParams) error {
-	_, err := q.db.Exec(ctx, insertAnswers, arg.ResponseID, arg.Items, arg.Options)
+func (q *Queries) InsertChainEntries(ctx context.Context, arg InsertChainEntriesParams) error {
+	_, err := q.db.Exec(ctx, insertChainEntries,
+		arg.CampaignID,
+		arg.Positions,
+		arg.ResponseIds,
+		arg.Hashes,
+	)
 	return err
 }
 
-const insertResponse = `-- name: InsertResponse :one
+const insertResponses = `-- name: InsertResponses :many
 INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags)
+SELECT $1::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
+    nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
+    t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}')
+FROM (SELECT unnest($2::bigint[]) AS questionnaire_id,
+    unnest($3::bigint[]) AS link_id,
+    unnest($4::text[]) AS submission_id,
+    unnest($5::text[]) AS receipt,
+    unnest($6::text[]) AS category,
+    unnest($7::text[]) AS locale,
+    unnest($8::text[]) AS grade_band,
+    unnest($9::bigint[]) AS school_id,
+    unnest($10::text[]) AS status,
+    unnest($11::text[]) AS suggestion,
+    unnest($12::bytea[]) AS ip_hash,
+    unnest($13::text[]) AS ua_family,
+    unnest($14::int[]) AS fill_ms,
+    unnest($15::timestamptz[]) AS submitted_at,
+    unnest($16::bytea[]) AS device_hash,
+    unnest($17::text[]) AS answer_sig,
+    unnest($18::text[]) AS flags) t
 ON CONFLICT (submission_id) DO NOTHING
-RETURNING id, receipt, status
+RETURNING id, submission_id
 `
 
-type InsertResponseParams struct {
-	CampaignID      int64   `json:"campaign_id"`
-	QuestionnaireID int64   `json:"questionnaire_id"`
-	LinkID          int64   `json:"link_id"`
-	SubmissionID    string  `json:"submission_id"`
-	Receipt         string  `json:"receipt"`
-	Category        string  `json:"category"`
-	Locale          string  `json:"locale"`
-	GradeBand       *string `json:"grade_band"`
-	SchoolID        *int64  `json:"school_id"`
-	Status          string  `json:"status"`
-	Suggestion      string  `json:"suggestion"`
-	IpHash          []byte  `json:"ip_hash"`
-	UaFamily        string  `json:"ua_family"`
-	FillMs          int32   `json:"fill_ms"`
+type InsertResponsesParams struct {
+	CampaignID       int64       `json:"campaign_id"`
+	QuestionnaireIds []int64     `json:"questionnaire_ids"`
+	LinkIds          []int64     `json:"link_ids"`
+	SubmissionIds    []string    `json:"submission_ids"`
+	Receipts         []string    `json:"receipts"`
+	Categories       []string    `json:"categories"`
+	Locales          []string    `json:"locales"`
+	GradeBands       []string    `json:"grade_bands"`
+	SchoolIds        []int64     `json:"school_ids"`
+	Statuses         []string    `json:"statuses"`
+	Suggestions      []string    `json:"suggestions"`
+	IpHashes         [][]byte    `json:"ip_hashes"`
+	UaFamilies       []string    `json:"ua_families"`
+	FillMs           []int32     `json:"fill_ms"`
+	SubmittedAts     []time.Time `json:"submitted_ats"`
+	DeviceHashes     [][]byte    `json:"device_hashes"`
+	AnswerSigs       []string    `json:"answer_sigs"`
+	FlagLists        []string    `json:"flag_lists"`
 }
 
-type InsertResponseRow struct {
-	ID      int64  `json:"id"`
-	Receipt string `json:"receipt"`
-	Status  string `json:"status"`
+type InsertResponsesRow struct {
+	ID           int64  `json:"id"`
+	SubmissionID string `json:"submission_id"`
 }
 
-func (q *Queries) InsertResponse(ctx context.Context, arg InsertResponseParams) (InsertResponseRow, error) {
-	row := q.db.QueryRow(ctx, insertResponse,
+// A group of responses to one campaign in one statement. A submission id
+// stored meanwhile by another server is skipped (fewer rows return).
+func (q *Queries) InsertResponses(ctx context.Context, arg InsertResponsesParams) ([]InsertResponsesRow, error) {
+	rows, err := q.db.Query(ctx, insertResponses,
 		arg.CampaignID,
-		arg.QuestionnaireID,
-		arg.LinkID,
-		arg.SubmissionID,
-		arg.Receipt,
-		arg.Category,
-		arg.Locale,
-		arg.GradeBand,
-		arg.SchoolID,
-		arg.Status,
-		arg.Suggestion,
-		arg.IpHash,
-		arg.UaFamily,
+		arg.QuestionnaireIds,
+		arg.LinkIds,
+		arg.SubmissionIds,
+		arg.Receipts,
+		arg.Categories,
+		arg.Locales,
+		arg.GradeBands,
+		arg.SchoolIds,
+		arg.Statuses,
+		arg.Suggestions,
+		arg.IpHashes,
+		arg.UaFamilies,
 		arg.FillMs,
+		arg.SubmittedAts,
+		arg.DeviceHashes,
+		arg.AnswerSigs,
+		arg.FlagLists,
 	)
-	var i InsertResponseRow
-	err := row.Scan(&i.ID, &i.Receipt, &i.Status)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []InsertResponsesRow
+	for rows.Next() {
+		var i InsertResponsesRow
+		if err := rows.Scan(&i.ID, &i.SubmissionID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertReview = `-- name: InsertReview :exec
+INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
+`
+
+type InsertReviewParams struct {
+	ResponseID int64  `json:"response_id"`
+	Decision   string `json:"decision"`
+	Reason     string `json:"reason"`
+	StaffID    *int64 `json:"staff_id"`
+	Username   string `json:"username"`
+}
+
+func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) error {
+	_, err := q.db.Exec(ctx, insertReview,
+		arg.ResponseID,
+		arg.Decision,
+		arg.Reason,
+		arg.StaffID,
+		arg.Username,
+	)
+	return err
 }
 
 const listAudit = `-- name: ListAudit :many
@@ -824,7 +1252,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -852,6 +1280,12 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.CreatedAt,
 			&i.OpenedAt,
 			&i.ClosedAt,
+			&i.MinFillSeconds,
+			&i.PowBits,
+			&i.ChainLength,
+			&i.ChainHead,
+			&i.SealedLength,
+			&i.SealedHead,
 		); err != nil {
 			return nil, err
 		}
@@ -1116,11 +1550,12 @@ func (q *Queries) ListUnits(ctx context.Context, arg ListUnitsParams) ([]Unit, e
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at FROM campaigns WHERE id = $1 FOR SHARE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
-// Taken by every submit: a campaign cannot close while a response is being
-// admitted, and no response is admitted after it closed.
+// Taken by every group commit: a campaign cannot close while responses are
+// being admitted, none is admitted after it closed, and the chain grows
+// one group at a time, across server processes too.
 func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign, error) {
 	row := q.db.QueryRow(ctx, lockCampaignForSubmit, id)
 	var i Campaign
@@ -1140,14 +1575,76 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
+}
+
+const lockFlaggedResponse = `-- name: LockFlaggedResponse :one
+SELECT id, status, flags FROM responses
+WHERE id = $1 AND campaign_id = $2 AND flags <> '{}' AND status IN ('admitted', 'invalidated')
+FOR UPDATE
+`
+
+type LockFlaggedResponseParams struct {
+	ID         int64 `json:"id"`
+	CampaignID int64 `json:"campaign_id"`
+}
+
+type LockFlaggedResponseRow struct {
+	ID     int64    `json:"id"`
+	Status string   `json:"status"`
+	Flags  []string `json:"flags"`
+}
+
+func (q *Queries) LockFlaggedResponse(ctx context.Context, arg LockFlaggedResponseParams) (LockFlaggedResponseRow, error) {
+	row := q.db.QueryRow(ctx, lockFlaggedResponse, arg.ID, arg.CampaignID)
+	var i LockFlaggedResponseRow
+	err := row.Scan(&i.ID, &i.Status, &i.Flags)
+	return i, err
+}
+
+const lockQuotaCells = `-- name: LockQuotaCells :many
+SELECT campaign_id, category, locale, target, admitted FROM quota_cells WHERE campaign_id = $1 FOR UPDATE
+`
+
+// Taken by a group commit: the cells' row locks serialise admissions across
+// server processes, and the counts read under them are exact.
+func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]QuotaCell, error) {
+	rows, err := q.db.Query(ctx, lockQuotaCells, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []QuotaCell
+	for rows.Next() {
+		var i QuotaCell
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Category,
+			&i.Locale,
+			&i.Target,
+			&i.Admitted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
 `
 
 type OpenCampaignParams struct {
@@ -1174,6 +1671,12 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }
@@ -1227,6 +1730,61 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 	return items, nil
 }
 
+const recentTraces = `-- name: RecentTraces :many
+SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
+WHERE campaign_id = $1 AND submitted_at > $2
+  AND (link_id = ANY($3::bigint[]) OR school_id = ANY($4::bigint[]))
+ORDER BY id DESC LIMIT 2000
+`
+
+type RecentTracesParams struct {
+	CampaignID int64     `json:"campaign_id"`
+	Since      time.Time `json:"since"`
+	LinkIds    []int64   `json:"link_ids"`
+	SchoolIds  []int64   `json:"school_ids"`
+}
+
+type RecentTracesRow struct {
+	ID          int64     `json:"id"`
+	LinkID      int64     `json:"link_id"`
+	SchoolID    int64     `json:"school_id"`
+	AnswerSig   string    `json:"answer_sig"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// Recent responses from the links and schools of a group, newest first,
+// for burst detection.
+func (q *Queries) RecentTraces(ctx context.Context, arg RecentTracesParams) ([]RecentTracesRow, error) {
+	rows, err := q.db.Query(ctx, recentTraces,
+		arg.CampaignID,
+		arg.Since,
+		arg.LinkIds,
+		arg.SchoolIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RecentTracesRow
+	for rows.Next() {
+		var i RecentTracesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.LinkID,
+			&i.SchoolID,
+			&i.AnswerSig,
+			&i.SubmittedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recordAudit = `-- name: RecordAudit :exec
 INSERT INTO audit_log (staff_id, username, client, unit_id, action, detail, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -1253,6 +1811,57 @@ func (q *Queries) RecordAudit(ctx context.Context, arg RecordAuditParams) error 
 		arg.Status,
 	)
 	return err
+}
+
+const responseByReceipt = `-- name: ResponseByReceipt :one
+SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.receipt = $1
+`
+
+type ResponseByReceiptRow struct {
+	ID          int64     `json:"id"`
+	CampaignID  int64     `json:"campaign_id"`
+	Receipt     string    `json:"receipt"`
+	Status      string    `json:"status"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	Pos         int64     `json:"pos"`
+	Hash        []byte    `json:"hash"`
+}
+
+func (q *Queries) ResponseByReceipt(ctx context.Context, receipt string) (ResponseByReceiptRow, error) {
+	row := q.db.QueryRow(ctx, responseByReceipt, receipt)
+	var i ResponseByReceiptRow
+	err := row.Scan(
+		&i.ID,
+		&i.CampaignID,
+		&i.Receipt,
+		&i.Status,
+		&i.SubmittedAt,
+		&i.Pos,
+		&i.Hash,
+	)
+	return i, err
+}
+
+const reviewCounts = `-- name: ReviewCounts :one
+SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
+    count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
+    count(*) FILTER (WHERE r.status = 'invalidated') AS excluded
+FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'invalidated')
+`
+
+type ReviewCountsRow struct {
+	Flagged  int64 `json:"flagged"`
+	Pending  int64 `json:"pending"`
+	Excluded int64 `json:"excluded"`
+}
+
+func (q *Queries) ReviewCounts(ctx context.Context, campaignID int64) (ReviewCountsRow, error) {
+	row := q.db.QueryRow(ctx, reviewCounts, campaignID)
+	var i ReviewCountsRow
+	err := row.Scan(&i.Flagged, &i.Pending, &i.Excluded)
+	return i, err
 }
 
 const saveEvaluationInputs = `-- name: SaveEvaluationInputs :exec
@@ -1285,6 +1894,51 @@ func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationIn
 		arg.Scores,
 		arg.Vetoes,
 	)
+	return err
+}
+
+const seenDevices = `-- name: SeenDevices :many
+SELECT DISTINCT device_hash::bytea FROM responses
+WHERE campaign_id = $1 AND device_hash = ANY($2::bytea[])
+`
+
+type SeenDevicesParams struct {
+	CampaignID   int64    `json:"campaign_id"`
+	DeviceHashes [][]byte `json:"device_hashes"`
+}
+
+// Devices that have answered a campaign before.
+func (q *Queries) SeenDevices(ctx context.Context, arg SeenDevicesParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, seenDevices, arg.CampaignID, arg.DeviceHashes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items [][]byte
+	for rows.Next() {
+		var device_hash []byte
+		if err := rows.Scan(&device_hash); err != nil {
+			return nil, err
+		}
+		items = append(items, device_hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setResponseStatus = `-- name: SetResponseStatus :exec
+UPDATE responses SET status = $2 WHERE id = $1
+`
+
+type SetResponseStatusParams struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+}
+
+func (q *Queries) SetResponseStatus(ctx context.Context, arg SetResponseStatusParams) error {
+	_, err := q.db.Exec(ctx, setResponseStatus, arg.ID, arg.Status)
 	return err
 }
 
@@ -1420,18 +2074,21 @@ func (q *Queries) TallyAnswers(ctx context.Context, campaignID int64) ([]TallyAn
 }
 
 const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
-UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6
+UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
+    min_fill_seconds = $7, pow_bits = $8
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
 `
 
 type UpdateCampaignScheduleParams struct {
-	ID            int64      `json:"id"`
-	Title         string     `json:"title"`
-	OpensAt       *time.Time `json:"opens_at"`
-	ClosesAt      *time.Time `json:"closes_at"`
-	ScoringMethod string     `json:"scoring_method"`
-	Threshold     float64    `json:"threshold"`
+	ID             int64      `json:"id"`
+	Title          string     `json:"title"`
+	OpensAt        *time.Time `json:"opens_at"`
+	ClosesAt       *time.Time `json:"closes_at"`
+	ScoringMethod  string     `json:"scoring_method"`
+	Threshold      float64    `json:"threshold"`
+	MinFillSeconds int32      `json:"min_fill_seconds"`
+	PowBits        int32      `json:"pow_bits"`
 }
 
 func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaignScheduleParams) (Campaign, error) {
@@ -1442,6 +2099,8 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		arg.ClosesAt,
 		arg.ScoringMethod,
 		arg.Threshold,
+		arg.MinFillSeconds,
+		arg.PowBits,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -1460,27 +2119,35 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }
 
 const updateDraftCampaign = `-- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
 `
 
 type UpdateDraftCampaignParams struct {
-	ID            int64      `json:"id"`
-	Title         string     `json:"title"`
-	OpensAt       *time.Time `json:"opens_at"`
-	ClosesAt      *time.Time `json:"closes_at"`
-	RatePpm       int32      `json:"rate_ppm"`
-	MinSample     int32      `json:"min_sample"`
-	QuotaPolicy   string     `json:"quota_policy"`
-	ScoringMethod string     `json:"scoring_method"`
-	Threshold     float64    `json:"threshold"`
+	ID             int64      `json:"id"`
+	Title          string     `json:"title"`
+	OpensAt        *time.Time `json:"opens_at"`
+	ClosesAt       *time.Time `json:"closes_at"`
+	RatePpm        int32      `json:"rate_ppm"`
+	MinSample      int32      `json:"min_sample"`
+	QuotaPolicy    string     `json:"quota_policy"`
+	ScoringMethod  string     `json:"scoring_method"`
+	Threshold      float64    `json:"threshold"`
+	MinFillSeconds int32      `json:"min_fill_seconds"`
+	PowBits        int32      `json:"pow_bits"`
 }
 
 func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampaignParams) (Campaign, error) {
@@ -1494,6 +2161,8 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		arg.QuotaPolicy,
 		arg.ScoringMethod,
 		arg.Threshold,
+		arg.MinFillSeconds,
+		arg.PowBits,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -1512,6 +2181,12 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.CreatedAt,
 		&i.OpenedAt,
 		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
 	)
 	return i, err
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,7 @@ type Cluster struct {
 	Port int
 	cmd  *exec.Cmd
 	done chan error
+	stop sync.Once
 }
 
 // Options tune a cluster.
@@ -172,18 +174,21 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 	return errors.New("postgres did not accept connections within 60 s")
 }
 
-// Stop shuts the server down (fast shutdown) and waits for it.
+// Stop shuts the server down (fast shutdown) and waits for it. Stopping
+// again does nothing.
 func (c *Cluster) Stop() {
-	if c.cmd.Process == nil {
-		return
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-c.done:
-	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	}
+	c.stop.Do(func() {
+		if c.cmd.Process == nil {
+			return
+		}
+		_ = c.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-c.done:
+		case <-time.After(30 * time.Second):
+			_ = c.cmd.Process.Kill()
+			<-c.done
+		}
+	})
 }
 
 // Remove stops the server and deletes its data directory.

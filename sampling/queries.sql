@@ -18,3 +18,13 @@ SELECT grade_band::text AS band, count(*) AS n
 FROM responses
 WHERE campaign_id = $1 AND status = 'admitted' AND grade_band IS NOT NULL
 GROUP BY grade_band;
+
+-- Taken by a group commit: the cells' row locks serialise admissions across
+-- server processes, and the counts read under them are exact.
+-- name: LockQuotaCells :many
+SELECT * FROM quota_cells WHERE campaign_id = $1 FOR UPDATE;
+
+-- name: AddToCells :exec
+UPDATE quota_cells q SET admitted = q.admitted + t.n
+FROM (SELECT unnest(@categories::text[]) AS category, unnest(@locales::text[]) AS locale, unnest(@ns::int[]) AS n) t
+WHERE q.campaign_id = @campaign_id AND q.category = t.category AND q.locale = t.locale;

@@ -221,3 +221,32 @@ func (a Allocation) Target(c Category, l Locale) int {
 	}
 	return 0
 }
+
+// Place is a cell of the category × locale grid, without its target.
+type Place struct {
+	Category Category
+	Locale   Locale
+}
+
+// Grant decides which of a group of responses, in arrival order, take a
+// place in their cell: under Cap while the cell has room, under Floor
+// always. A response whose cell does not exist gets none. cells holds the
+// current counts; Grant returns who got a place and how many places each
+// cell gave.
+func Grant(cells []CellProgress, wants []Place, p Policy) ([]bool, map[Place]int) {
+	room := make(map[Place]int, len(cells))
+	for _, c := range cells {
+		room[Place{c.Category, c.Locale}] = c.Target - c.Admitted
+	}
+	got := make([]bool, len(wants))
+	given := map[Place]int{}
+	for i, w := range wants {
+		left, ok := room[w]
+		if !ok || (p != Floor && left <= 0) {
+			continue
+		}
+		room[w], got[i] = left-1, true
+		given[w]++
+	}
+	return got, given
+}

@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -179,6 +180,33 @@ func TestGradeBalance(t *testing.T) {
 	for _, b := range GradeBalance(nil) {
 		if b.Share != 0 || b.Deviation != 0 {
 			t.Errorf("empty balance: %+v", b)
+		}
+	}
+}
+
+func TestGrant(t *testing.T) {
+	cells := []CellProgress{
+		{Cell: Cell{Category: Parent, Locale: Urban, Target: 3}, Admitted: 1},
+		{Cell: Cell{Category: Teacher, Locale: Rural, Target: 1}, Admitted: 1},
+	}
+	pu, tr, nx := Place{Parent, Urban}, Place{Teacher, Rural}, Place{Resident, Town}
+	tests := []struct {
+		name   string
+		wants  []Place
+		policy Policy
+		got    []bool
+		given  map[Place]int
+	}{
+		{"room for two of three", []Place{pu, pu, pu}, Cap, []bool{true, true, false}, map[Place]int{pu: 2}},
+		{"full cell admits none", []Place{tr, pu}, Cap, []bool{false, true}, map[Place]int{pu: 1}},
+		{"floor admits all", []Place{tr, tr, pu, pu, pu}, Floor, []bool{true, true, true, true, true}, map[Place]int{tr: 2, pu: 3}},
+		{"no such cell", []Place{nx}, Floor, []bool{false}, map[Place]int{}},
+		{"empty group", nil, Cap, []bool{}, map[Place]int{}},
+	}
+	for _, tt := range tests {
+		got, given := Grant(cells, tt.wants, tt.policy)
+		if fmt.Sprint(got) != fmt.Sprint(tt.got) || fmt.Sprint(given) != fmt.Sprint(tt.given) {
+			t.Errorf("%s: got %v %v, want %v %v", tt.name, got, given, tt.got, tt.given)
 		}
 	}
 }

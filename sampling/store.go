@@ -73,3 +73,28 @@ func (s *Store) GradeBandCounts(ctx context.Context, campaignID int64) (map[Grad
 	}
 	return out, err
 }
+
+// AdmitGroup takes places for a group of responses to one campaign, in
+// arrival order, and reports who got one. It locks the campaign's cells, so
+// call it in the transaction that inserts the responses.
+func (s *Store) AdmitGroup(ctx context.Context, campaignID int64, wants []Place, p Policy) ([]bool, error) {
+	rows, err := s.q.LockQuotaCells(ctx, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	cells := make([]CellProgress, len(rows))
+	for i, r := range rows {
+		cells[i] = CellProgress{Cell: Cell{Category: Category(r.Category), Locale: Locale(r.Locale), Target: int(r.Target)}, Admitted: int(r.Admitted)}
+	}
+	got, given := Grant(cells, wants, p)
+	if len(given) == 0 {
+		return got, nil
+	}
+	arg := dbq.AddToCellsParams{CampaignID: campaignID}
+	for pl, n := range given {
+		arg.Categories = append(arg.Categories, string(pl.Category))
+		arg.Locales = append(arg.Locales, string(pl.Locale))
+		arg.Ns = append(arg.Ns, int32(n))
+	}
+	return got, s.q.AddToCells(ctx, arg)
+}

@@ -240,6 +240,8 @@ type campaignInput struct {
 	Policy    *sampling.Policy `json:"quota_policy"`
 	Method    *survey.Method   `json:"scoring_method"`
 	Threshold *float64         `json:"threshold"`
+	MinFill   *int             `json:"min_fill_seconds"`
+	PowBits   *int             `json:"pow_bits"`
 }
 
 func (in campaignInput) apply(cp *survey.Campaign) error {
@@ -271,6 +273,12 @@ func (in campaignInput) apply(cp *survey.Campaign) error {
 	}
 	if in.Policy != nil {
 		cp.Policy = *in.Policy
+	}
+	if in.MinFill != nil {
+		cp.MinFillSeconds = *in.MinFill
+	}
+	if in.PowBits != nil {
+		cp.PowBits = *in.PowBits
 	}
 	if in.Method != nil {
 		cp.Method = *in.Method

@@ -151,6 +151,15 @@ func (s *Server) saveCampaign(c echo.Context) error {
 	}
 	th /= 100
 	in.Threshold = &th
+	minFill, err := strconv.Atoi(strings.TrimSpace(c.FormValue("min_fill_seconds")))
+	if err != nil {
+		return fail("最短填写时间须为整数秒，如 20")
+	}
+	pow, err := strconv.Atoi(strings.TrimSpace(c.FormValue("pow_bits")))
+	if err != nil {
+		return fail("提交验证强度须为整数，不要求时填 0")
+	}
+	in.MinFill, in.PowBits = &minFill, &pow
 	if v.Campaign.Status == survey.Draft {
 		rate, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("rate")), 64)
 		if err != nil || rate <= 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -18,7 +19,15 @@ type Config struct {
 	TrustedProxies []*net.IPNet // TRUSTED_PROXIES: comma-separated CIDRs or addresses of reverse proxies
 	DataDir        string       // DATA_DIR, for the local development cluster, default .data
 	ProfilesDir    string       // PROFILES_DIR: extra evaluation profiles (*.json) beside the built-in ones
+	// SUBMIT_RATE: submissions a minute from one client address before the
+	// form asks for a proof of work; default 30, "off" never asks. The
+	// zero Config (tests) has no limit.
+	SubmitRate int
 }
+
+// DefaultSubmitRate is SUBMIT_RATE when unset: a school's parents behind one
+// address rarely submit more than one every two seconds, sustained.
+const DefaultSubmitRate = 30
 
 // ConfigFromEnv reads the configuration with getenv (os.Getenv).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -35,6 +44,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.DataDir == "" {
 		c.DataDir = ".data"
+	}
+	switch r := getenv("SUBMIT_RATE"); r {
+	case "":
+		c.SubmitRate = DefaultSubmitRate
+	case "off":
+	default:
+		n, err := strconv.Atoi(r)
+		if err != nil || n < 1 || n > 100000 {
+			return c, fmt.Errorf("SUBMIT_RATE %q: want submissions per minute (1 to 100000) or off", r)
+		}
+		c.SubmitRate = n
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)

@@ -23,6 +23,8 @@ type dossierPage struct {
 	Formula    string
 	Tables     []dossierTable
 	Left       []leftOut
+	Review     survey.ReviewSummary
+	Chain      survey.Verification
 }
 
 type dossierTable struct {
@@ -67,7 +69,13 @@ func (s *Server) dossier(c echo.Context) error {
 	}
 	p.Left = []leftOut{
 		{survey.OverQuota, p.Progress.Responses[survey.OverQuota], policy},
-		{survey.Invalidated, p.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效（每份均有记录的审核决定和理由）。"},
+		{survey.Invalidated, p.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效，每份均有记录的审核决定和理由（见下表）。"},
+	}
+	if p.Review, err = s.surveys.Review(c.Request().Context(), cp.ID); err != nil {
+		return err
+	}
+	if p.Chain, err = s.surveys.Verify(c.Request().Context(), cp.ID); err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, "dossier.html", p)
 }

@@ -34,12 +34,22 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with a configuration change.
+func newEnvWith(t *testing.T, tune func(*Config)) *env {
+	t.Helper()
 	pool := dbtest.New(t)
 	seeded, err := demo.Seed(context.Background(), pool)
 	if err != nil || seeded == nil {
 		t.Fatalf("seed: %v", err)
 	}
-	h, err := New(Config{SessionKey: []byte("test-session-key-0123456789abcdef")}, pool)
+	cfg := Config{SessionKey: []byte("test-session-key-0123456789abcdef")}
+	if tune != nil {
+		tune(&cfg)
+	}
+	h, err := New(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,3 +68,11 @@ func (s *Server) cachedRecognition(c echo.Context, cp survey.Campaign) (Recognit
 	e = v.(cachedReport)
 	return e.report, e.at, nil
 }
+
+// forget drops a campaign's report after a review decision, so the next
+// view shows the sample without the responses taken out.
+func (rc *reportCache) forget(campaignID int64) {
+	rc.mu.Lock()
+	delete(rc.entries, campaignID)
+	rc.mu.Unlock()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,12 +139,12 @@ type formPage struct {
 	Answers      map[string]string
 	Suggestion   string
 	Problems     survey.Problems
+	PowBits      int // proof of work the submit must carry; 0 for none
 }
 
 type donePage struct {
 	page
-	Receipt string
-	Status  survey.ResponseStatus
+	Receipt survey.Receipt
 }
 
 func (s *Server) refusal(c echo.Context, v *visit) error {
@@ -190,7 +191,8 @@ func (s *Server) showForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Token = newToken(s.formKey, s.now())
+	p.Token, p.PowBits = newToken(s.formKey, s.now()), v.campaign.PowBits
+	s.ensureDevice(c)
 	return s.render(c, http.StatusOK, "form.html", p)
 }
 
@@ -227,6 +229,44 @@ func (s *Server) formPage(ctx context.Context, v *visit, cat sampling.Category) 
 
 func badForm(msg string) error { return echo.NewHTTPError(http.StatusBadRequest, msg) }
 
+// answerForm is a respondent's POST as sent, checked for shape only.
+type answerForm struct {
+	Token, Category, Band, Locale, Suggestion, Pow string
+	School                                         int64 // 0 when none was chosen
+	Answers                                        map[string]string
+}
+
+// maxAnswerFields bounds the answers a form may carry; a questionnaire has
+// at most 60 items.
+const maxAnswerFields = 100
+
+// readAnswerForm reads the fields of a submitted form. Its errors are
+// messages for the respondent.
+func readAnswerForm(form url.Values) (answerForm, error) {
+	for k, vals := range form {
+		for _, val := range vals {
+			if !utf8.ValidString(k) || !utf8.ValidString(val) {
+				return answerForm{}, badForm("提交的内容包含无法识别的字符，请检查意见建议中的文字后重新提交。")
+			}
+		}
+	}
+	f := answerForm{Token: form.Get("token"), Category: form.Get("category"), Band: form.Get("band"),
+		Locale: form.Get("locale"), Suggestion: strings.TrimSpace(form.Get("suggestion")), Pow: form.Get("pow"),
+		Answers: map[string]string{}}
+	if id, err := strconv.ParseInt(form.Get("school"), 10, 64); err == nil && id > 0 {
+		f.School = id
+	}
+	for k, vals := range form {
+		if item, ok := strings.CutPrefix(k, "a_"); ok && len(vals) > 0 {
+			if len(f.Answers) == maxAnswerFields {
+				return answerForm{}, badForm("提交的题目数量异常，请刷新页面后重新填写。")
+			}
+			f.Answers[item] = vals[0]
+		}
+	}
+	return f, nil
+}
+
 // submitForm is POST /s/:code.
 func (s *Server) submitForm(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -241,15 +281,11 @@ func (s *Server) submitForm(c echo.Context) error {
 		}
 		return badForm("提交的内容无法识别，请返回问卷页面重新提交。")
 	}
-	form := req.PostForm
-	for k, vals := range form {
-		for _, val := range vals {
-			if !utf8.ValidString(k) || !utf8.ValidString(val) {
-				return badForm("提交的内容包含无法识别的字符，请检查意见建议中的文字后重新提交。")
-			}
-		}
+	in, err := readAnswerForm(req.PostForm)
+	if err != nil {
+		return err
 	}
-	sid, rendered, ok := readToken(s.formKey, form.Get("token"))
+	sid, rendered, ok := readToken(s.formKey, in.Token)
 	if !ok {
 		return badForm("问卷页面已失效，请重新扫描二维码或刷新页面后填写。")
 	}
@@ -260,49 +296,52 @@ func (s *Server) submitForm(c echo.Context) error {
 	if v.campaign.Refusal(s.now()) != "" {
 		return s.refusal(c, v)
 	}
-	cat := sampling.Category(form.Get("category"))
+	cat := sampling.Category(in.Category)
 	if !slices.Contains(v.categories(), cat) {
 		return badForm("请先选择您的身份，再填写问卷。")
 	}
 	sub := survey.Submission{
-		Category:   cat,
-		GradeBand:  sampling.GradeBand(form.Get("band")),
-		Locale:     sampling.Locale(form.Get("locale")),
-		Answers:    map[string]string{},
-		Suggestion: strings.TrimSpace(form.Get("suggestion")),
-		School:     v.school,
+		Category: cat, GradeBand: sampling.GradeBand(in.Band), Locale: sampling.Locale(in.Locale),
+		Answers: in.Answers, Suggestion: in.Suggestion, School: v.school,
 	}
-	if sub.School == nil && survey.NeedsSchool(cat) {
-		if id, err := strconv.ParseInt(form.Get("school"), 10, 64); err == nil {
-			if sc, err := s.units.School(ctx, v.unit.ID, id); err == nil {
-				sub.School = &sc
-			} else if !errors.Is(err, county.ErrNotFound) {
-				return err
-			}
-		}
-	}
-	for k, vals := range form {
-		if item, ok := strings.CutPrefix(k, "a_"); ok && len(vals) > 0 {
-			sub.Answers[item] = vals[0]
+	if sub.School == nil && survey.NeedsSchool(cat) && in.School != 0 {
+		if sc, err := s.units.School(ctx, v.unit.ID, in.School); err == nil {
+			sub.School = &sc
+		} else if !errors.Is(err, county.ErrNotFound) {
+			return err
 		}
 	}
 	f := v.form(cat)
-	if problems := f.Check(&sub); len(problems) > 0 {
+	again := func(code int, problems survey.Problems, pow int) error {
 		p, err := s.formPage(ctx, v, cat)
 		if err != nil {
 			return err
 		}
-		p.Token, p.Problems, p.Answers, p.Suggestion = form.Get("token"), problems, sub.Answers, sub.Suggestion
-		p.Band, p.Locale = string(sub.GradeBand), string(sub.Locale)
+		p.Token, p.Problems, p.Answers, p.Suggestion = in.Token, problems, sub.Answers, sub.Suggestion
+		p.Band, p.Locale, p.PowBits = string(sub.GradeBand), string(sub.Locale), pow
 		if sub.School != nil {
 			p.SchoolID = sub.School.ID
 		}
-		return s.render(c, http.StatusUnprocessableEntity, "form.html", p)
+		return s.render(c, code, "form.html", p)
+	}
+	if problems := f.Check(&sub); len(problems) > 0 {
+		return again(http.StatusUnprocessableEntity, problems, v.campaign.PowBits)
+	}
+	// Proof of work: always when the campaign asks for it, and past the
+	// client's rate limit; a proof of the higher level skips the limit.
+	work := powBits(in.Token, in.Pow)
+	switch {
+	case work < v.campaign.PowBits:
+		return again(http.StatusUnprocessableEntity, survey.Problems{"form": "请点击“提交问卷”，页面将自动完成安全验证。"}, v.campaign.PowBits)
+	case work < max(v.campaign.PowBits, limitedPowBits) && s.overLimit(c):
+		return again(http.StatusTooManyRequests, survey.Problems{"form": "您所在的网络提交较多。请再次点击“提交问卷”，页面将自动完成几秒钟的安全验证。"},
+			max(v.campaign.PowBits, limitedPowBits))
 	}
 	now := s.now()
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
 		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: sid,
 		IPHash: hashIP(s.ipKey, c.RealIP()), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(rendered), 0),
+		DeviceHash: s.device(c), Signature: f.Signature(sub.Answers),
 	}, sub, now)
 	var closed *survey.ClosedError
 	switch {
@@ -313,7 +352,7 @@ func (s *Server) submitForm(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	return s.render(c, http.StatusOK, "done.html", donePage{page: v.page(), Receipt: rc.Code, Status: rc.Status})
+	return s.render(c, http.StatusOK, "done.html", donePage{page: v.page(), Receipt: rc})
 }
 
 func (s *Server) formURL(c echo.Context, code string) string {
@@ -370,4 +409,39 @@ func (s *Server) poster(c echo.Context) error {
 		p.SchoolName = v.school.Name
 	}
 	return s.render(c, http.StatusOK, "poster.html", posterPage{Title: v.unit.Name + " 调查二维码 " + p.SchoolName, Posters: []poster{p}})
+}
+
+type checkPage struct {
+	Title, UnitName, SchoolName string
+	Code, Message               string
+	Found                       *survey.ReceiptCheck
+}
+
+// checkReceipt is GET /check?receipt=…: a respondent finds out whether
+// their answer is in the sample and unchanged.
+func (s *Server) checkReceipt(c echo.Context) error {
+	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("receipt")))
+	p := checkPage{Title: "回执查询", UnitName: "", Code: code}
+	if code == "" {
+		return s.render(c, http.StatusOK, "check.html", p)
+	}
+	notFound := "没有找到回执码 " + code + "。回执码为 10 位大写字母和数字（不含 I、L、O、0、1），请核对后再查。"
+	if len(code) > 20 {
+		p.Code, p.Message = "", "回执码为 10 位大写字母和数字，请核对后再查。"
+		return s.render(c, http.StatusBadRequest, "check.html", p)
+	}
+	rc, err := s.surveys.CheckReceipt(c.Request().Context(), code)
+	if errors.Is(err, survey.ErrNotFound) {
+		p.Message = notFound
+		return s.render(c, http.StatusNotFound, "check.html", p)
+	} else if err != nil {
+		return err
+	}
+	p.Found = &rc
+	if camp, err := s.surveys.Campaign(c.Request().Context(), county.Everything, rc.CampaignID); err == nil {
+		if u, err := s.units.Unit(c.Request().Context(), county.Everything, camp.UnitID); err == nil {
+			p.UnitName = u.Name
+		}
+	}
+	return s.render(c, http.StatusOK, "check.html", p)
 }

@@ -12,6 +12,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/s/:code", s.submitForm)
 	e.GET("/s/:code/qr.png", s.qrCode)
 	e.GET("/s/:code/poster", s.poster)
+	e.GET("/check", s.checkReceipt)
 
 	// Staff routes with a Chinese name are staff actions: the audit log
 	// records each call with who, when, from where and on which unit.
@@ -54,6 +55,9 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/campaigns/:campaign/qr.zip", s.qrZip).Name = "下载二维码"
 	cs.GET("/campaigns/:campaign/dashboard", s.dashboard)
 	cs.GET("/campaigns/:campaign/dossier", s.dossier)
+	cs.GET("/campaigns/:campaign/review", s.showReview)
+	cs.POST("/campaigns/:campaign/review/:response", s.decide).Name = "审核答卷"
+	cs.GET("/campaigns/:campaign/verify", s.showVerify).Name = "校验样本链"
 	cs.GET("/campaigns/:campaign/responses.xlsx", s.exportResponses).Name = "导出答卷（Excel）"
 	cs.GET("/campaigns/:campaign/responses.csv", s.exportResponses).Name = "导出答卷（CSV）"
 	cs.GET("/campaigns/:campaign/tables.xlsx", s.exportTables).Name = "导出统计表"
@@ -96,6 +100,9 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/links", s.createLink).Name = "创建问卷链接"
 	a.GET("/campaigns/:campaign/progress", s.progress)
 	a.GET("/campaigns/:campaign/report", s.report)
+	a.GET("/campaigns/:campaign/review", s.apiReview)
+	a.POST("/campaigns/:campaign/review/:response", s.apiDecide).Name = "审核答卷"
+	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本链"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)
 }

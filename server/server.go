@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -20,6 +21,7 @@ import (
 
 	"renke/audit"
 	"renke/county"
+	"renke/database"
 	"renke/evaluation"
 	"renke/sampling"
 	"renke/staff"
@@ -30,22 +32,24 @@ import (
 
 // Server holds what the handlers need.
 type Server struct {
-	cfg      Config
-	pool     *pgxpool.Pool
-	units    *county.Store
-	surveys  *survey.Store
-	quotas   *sampling.Store
-	staff    *staff.Store
-	stats    *statistics.Store
-	audit    *audit.Store
-	actions  map[string]string // staff actions by "METHOD path"
-	profiles *evaluation.Profiles
-	reports  *reportCache
-	sessions *sessions.CookieStore
-	views    *template.Template
-	formKey  []byte
-	ipKey    []byte
-	now      func() time.Time
+	cfg       Config
+	pool      *pgxpool.Pool
+	units     *county.Store
+	surveys   *survey.Store
+	quotas    *sampling.Store
+	staff     *staff.Store
+	stats     *statistics.Store
+	audit     *audit.Store
+	actions   map[string]string // staff actions by "METHOD path"
+	profiles  *evaluation.Profiles
+	reports   *reportCache
+	sessions  *sessions.CookieStore
+	views     *template.Template
+	formKey   []byte
+	ipKey     []byte
+	deviceKey []byte
+	limiter   *middleware.RateLimiterMemoryStore // nil: no limit
+	now       func() time.Time
 }
 
 // MaxBody is the largest request body accepted. A full questionnaire with
@@ -70,11 +74,13 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		units: county.NewStore(pool), surveys: survey.NewStore(pool),
 		quotas: sampling.NewStore(pool), staff: staff.NewStore(pool),
 		stats: statistics.NewStore(pool), profiles: profiles, audit: audit.NewStore(pool),
-		views:   views,
-		formKey: derive(cfg.SessionKey, "form-token"),
-		ipKey:   derive(cfg.SessionKey, "ip-hash"),
-		now:     time.Now,
-		reports: newReportCache(15 * time.Second),
+		views:     views,
+		formKey:   derive(cfg.SessionKey, "form-token"),
+		ipKey:     derive(cfg.SessionKey, "ip-hash"),
+		deviceKey: derive(cfg.SessionKey, "device-hash"),
+		limiter:   newSubmitLimiter(cfg.SubmitRate),
+		now:       time.Now,
+		reports:   newReportCache(15 * time.Second),
 	}
 	s.sessions = sessions.NewCookieStore(derive(cfg.SessionKey, "cookie-hash"), derive(cfg.SessionKey, "cookie-block")[:32])
 	s.sessions.Options = &sessions.Options{Path: "/", MaxAge: 8 * 3600, HttpOnly: true,
@@ -194,6 +200,15 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	code, msg := http.StatusInternalServerError, "服务器暂时无法处理您的请求，请稍后再试。"
+	if errors.Is(err, survey.ErrUnavailable) || database.Unavailable(err) {
+		// Retryable: nothing was stored; the same form token sent again is
+		// stored exactly once.
+		code, msg = http.StatusServiceUnavailable, "系统暂时繁忙，请稍候几秒后刷新页面。"
+		if c.Request().Method == http.MethodPost && strings.HasPrefix(c.Request().URL.Path, "/s/") {
+			msg = "系统暂时繁忙，您的答卷尚未保存。请稍候几秒后返回上一页，再次点击“提交问卷”；同一份答卷不会被重复计入。"
+		}
+		c.Response().Header().Set("Retry-After", "5")
+	}
 	if he, ok := err.(*echo.HTTPError); ok {
 		code = he.Code
 		m, ok := he.Message.(string)
@@ -210,7 +225,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			msg = "请求无效。"
 		}
 	}
-	if code >= 500 {
+	if code >= 500 && code != http.StatusServiceUnavailable {
 		slog.Error("request failed", "path", c.Request().URL.Path, "error", err)
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {

@@ -35,7 +35,26 @@ type Campaign struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	OpenedAt   *time.Time      `json:"opened_at"`
 	ClosedAt   *time.Time      `json:"closed_at"`
+	// Against stuffing: answers filled faster are flagged for review; every
+	// submit must carry a proof of work of PowBits (0 = only past a
+	// client's rate limit).
+	MinFillSeconds int `json:"min_fill_seconds"`
+	PowBits        int `json:"pow_bits"`
+	// The hash chain of admitted responses (see chain.go): its length and
+	// head now, and as fixed when the campaign closed.
+	ChainLength  int64  `json:"chain_length"`
+	ChainHead    []byte `json:"-"`
+	SealedLength *int64 `json:"sealed_length"`
+	SealedHead   []byte `json:"-"`
 }
+
+// MaxPowBits is the hardest proof of work a campaign may ask: about four
+// million hashes, some seconds on an old phone.
+const MaxPowBits = 22
+
+// DefaultMinFillSeconds is the fill time under which a response is flagged:
+// reading and answering a dozen items honestly takes longer.
+const DefaultMinFillSeconds = 20
 
 // Defaults fills unset parameters with the national defaults.
 func (c *Campaign) Defaults() {
@@ -50,6 +69,9 @@ func (c *Campaign) Defaults() {
 	}
 	if c.Threshold == 0 {
 		c.Threshold = 0.85
+	}
+	if c.MinFillSeconds == 0 {
+		c.MinFillSeconds = DefaultMinFillSeconds
 	}
 }
 
@@ -68,6 +90,10 @@ func (c *Campaign) Validate() error {
 		return fmt.Errorf("计分方法须为 top2、top3、points 或 category")
 	case c.Threshold <= 0 || c.Threshold > 1:
 		return errors.New("达标线须在 0 至 1 之间（85% 即 0.85）")
+	case c.MinFillSeconds < 0 || c.MinFillSeconds > 3600:
+		return errors.New("最短填写时间须在 0 至 3600 秒之间")
+	case c.PowBits < 0 || c.PowBits > MaxPowBits:
+		return fmt.Errorf("提交时的计算验证强度须在 0 至 %d 之间（0 为不要求）", MaxPowBits)
 	case c.OpensAt != nil && c.ClosesAt != nil && !c.ClosesAt.After(*c.OpensAt):
 		return errors.New("结束时间须晚于开始时间")
 	}

@@ -1,6 +1,7 @@
 -- name: CreateCampaign :one
-INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
+    min_fill_seconds, pow_bits)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING *;
 
 -- name: GetCampaign :one
@@ -12,12 +13,13 @@ SELECT * FROM campaigns WHERE unit_id = $1 ORDER BY id;
 
 -- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 
 -- name: UpdateCampaignSchedule :one
-UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6
+UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
+    min_fill_seconds = $7, pow_bits = $8
 WHERE id = $1
 RETURNING *;
 
@@ -26,8 +28,10 @@ UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 
+-- Closing fixes the chain head: no submit can add to it afterwards, since
+-- each one locks the campaign row and checks the status under the lock.
 -- name: CloseCampaign :one
-UPDATE campaigns SET status = 'closed', closed_at = now()
+UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
 WHERE id = $1 AND status = 'open'
 RETURNING *;
 
@@ -54,19 +58,63 @@ SELECT * FROM links WHERE campaign_id = $1 ORDER BY id;
 -- name: GetLinkByCode :one
 SELECT * FROM links WHERE code = $1;
 
--- name: InsertResponse :one
+-- A group of responses to one campaign in one statement. A submission id
+-- stored meanwhile by another server is skipped (fewer rows return).
+-- name: InsertResponses :many
 INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags)
+SELECT @campaign_id::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
+    nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
+    t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}')
+FROM (SELECT unnest(@questionnaire_ids::bigint[]) AS questionnaire_id,
+    unnest(@link_ids::bigint[]) AS link_id,
+    unnest(@submission_ids::text[]) AS submission_id,
+    unnest(@receipts::text[]) AS receipt,
+    unnest(@categories::text[]) AS category,
+    unnest(@locales::text[]) AS locale,
+    unnest(@grade_bands::text[]) AS grade_band,
+    unnest(@school_ids::bigint[]) AS school_id,
+    unnest(@statuses::text[]) AS status,
+    unnest(@suggestions::text[]) AS suggestion,
+    unnest(@ip_hashes::bytea[]) AS ip_hash,
+    unnest(@ua_families::text[]) AS ua_family,
+    unnest(@fill_ms::int[]) AS fill_ms,
+    unnest(@submitted_ats::timestamptz[]) AS submitted_at,
+    unnest(@device_hashes::bytea[]) AS device_hash,
+    unnest(@answer_sigs::text[]) AS answer_sig,
+    unnest(@flag_lists::text[]) AS flags) t
 ON CONFLICT (submission_id) DO NOTHING
-RETURNING id, receipt, status;
+RETURNING id, submission_id;
 
--- name: GetResponseBySubmission :one
-SELECT id, receipt, status, campaign_id FROM responses WHERE submission_id = $1;
+-- Submissions stored before, with their receipt and place in the chain.
+-- name: FindSubmissions :many
+SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.submission_id = ANY(@submission_ids::text[]);
 
--- name: InsertAnswers :exec
-INSERT INTO answers (response_id, item, option)
-SELECT @response_id::bigint, unnest(@items::text[]), unnest(@options::text[]);
+-- name: InsertChainEntries :exec
+INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
+SELECT @campaign_id::bigint, unnest(@positions::bigint[]), unnest(@response_ids::bigint[]), unnest(@hashes::bytea[]);
+
+-- name: AdvanceChain :exec
+UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1;
+
+-- Devices that have answered a campaign before.
+-- name: SeenDevices :many
+SELECT DISTINCT device_hash::bytea FROM responses
+WHERE campaign_id = $1 AND device_hash = ANY(@device_hashes::bytea[]);
+
+-- Recent responses from the links and schools of a group, newest first,
+-- for burst detection.
+-- name: RecentTraces :many
+SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
+WHERE campaign_id = @campaign_id AND submitted_at > @since
+  AND (link_id = ANY(@link_ids::bigint[]) OR school_id = ANY(@school_ids::bigint[]))
+ORDER BY id DESC LIMIT 2000;
+
+-- name: AddFlag :exec
+UPDATE responses SET flags = array_append(flags, @flag::text)
+WHERE id = ANY(@ids::bigint[]) AND NOT (@flag::text = ANY(flags));
 
 -- name: TallyAnswers :many
 SELECT a.item, a.option, r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
@@ -79,12 +127,81 @@ GROUP BY a.item, a.option, r.category, r.locale, s.name;
 -- name: CountResponsesByStatus :many
 SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY status;
 
--- Taken by every submit: a campaign cannot close while a response is being
--- admitted, and no response is admitted after it closed.
+-- Taken by every group commit: a campaign cannot close while responses are
+-- being admitted, none is admitted after it closed, and the chain grows
+-- one group at a time, across server processes too.
 -- name: LockCampaignForSubmit :one
-SELECT * FROM campaigns WHERE id = $1 FOR SHARE;
+SELECT * FROM campaigns WHERE id = $1 FOR UPDATE;
 
 -- name: HourlySubmissions :many
 SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) AS n
 FROM responses WHERE campaign_id = $1
 GROUP BY 1, 2 ORDER BY 1;
+
+-- name: ChainEntries :many
+SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY pos;
+
+-- Every response that is or was in the sample, as the database holds it,
+-- with its answers and latest review decision.
+-- name: ChainedResponses :many
+SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
+    coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+FROM responses r
+WHERE r.campaign_id = $1
+  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM chain_entries e WHERE e.response_id = r.id));
+
+-- name: ResponseByReceipt :one
+SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.receipt = $1;
+
+-- name: ChainedResponseByID :one
+SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
+    coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers
+FROM responses r WHERE r.id = $1;
+
+-- name: ChainEntryHash :one
+SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = $2;
+
+-- Flagged responses in the sample (or taken out of it), oldest first, with
+-- their latest decision.
+-- name: FlaggedResponses :many
+SELECT r.id, r.receipt, r.submitted_at, r.category, r.locale, coalesce(s.name, '')::text AS school, l.label AS link_label,
+    l.code AS link_code, r.flags, r.fill_ms, r.status, r.answer_sig,
+    coalesce(v.decision, '')::text AS decision, coalesce(v.reason, '')::text AS reason,
+    coalesce(v.username, '')::text AS decided_by, coalesce(v.decided_at, 'epoch')::timestamptz AS decided_at
+FROM responses r
+JOIN links l ON l.id = r.link_id
+LEFT JOIN schools s ON s.id = r.school_id
+LEFT JOIN LATERAL (SELECT * FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+WHERE r.campaign_id = $1 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+ORDER BY (v.decision IS NOT NULL), r.id
+LIMIT 1000;
+
+-- name: LockFlaggedResponse :one
+SELECT id, status, flags FROM responses
+WHERE id = $1 AND campaign_id = $2 AND flags <> '{}' AND status IN ('admitted', 'invalidated')
+FOR UPDATE;
+
+-- name: InsertReview :exec
+INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5);
+
+-- name: SetResponseStatus :exec
+UPDATE responses SET status = $2 WHERE id = $1;
+
+-- Why responses left the sample: the latest decision's reason, counted.
+-- name: Exclusions :many
+SELECT v.reason, count(*) AS n
+FROM responses r
+JOIN LATERAL (SELECT * FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+WHERE r.campaign_id = $1 AND r.status = 'invalidated' AND v.decision = 'invalid'
+GROUP BY v.reason ORDER BY n DESC, v.reason;
+
+-- name: ReviewCounts :one
+SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
+    count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
+    count(*) FILTER (WHERE r.status = 'invalidated') AS excluded
+FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'invalidated');

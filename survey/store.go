@@ -28,8 +28,9 @@ var (
 
 // Store keeps campaigns, questionnaires, links and responses in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
-	q    *dbq.Queries
+	pool    *pgxpool.Pool
+	q       *dbq.Queries
+	commits committer
 }
 
 // NewStore returns a store on pool.
@@ -45,7 +46,9 @@ func notFound(err error) error {
 func campaignFrom(r dbq.Campaign) Campaign {
 	c := Campaign{ID: r.ID, UnitID: r.UnitID, Title: r.Title, Status: Status(r.Status), OpensAt: r.OpensAt,
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
-		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt}
+		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
+		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), ChainLength: r.ChainLength, ChainHead: r.ChainHead,
+		SealedLength: r.SealedLength, SealedHead: r.SealedHead}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
 		c.SampleSize = &n
@@ -64,7 +67,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
 		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold})
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
 		if err != nil {
 			return err
 		}
@@ -108,13 +111,14 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	if cur.Status == Draft {
 		r, err = s.q.UpdateDraftCampaign(ctx, dbq.UpdateDraftCampaignParams{ID: c.ID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold})
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
 	} else {
 		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
 			return Campaign{}, ErrLocked
 		}
 		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
-			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold})
+			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
+			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Campaign{}, ErrNotDraft // opened between the read and the update
@@ -263,84 +267,23 @@ type Envelope struct {
 	IPHash       []byte // keyed hash of the client address
 	UAFamily     string
 	FillTime     time.Duration // from render to submit
+	DeviceHash   []byte        // keyed hash of the device cookie; nil without one
+	Signature    string        // Questionnaire.Signature of the answers
 }
 
 // Receipt is what the respondent is told after submitting.
 type Receipt struct {
 	Code      string         `json:"receipt"`
 	Status    ResponseStatus `json:"status"`
-	Duplicate bool           `json:"duplicate"` // the submission id had been stored before
+	Duplicate bool           `json:"duplicate"`            // the submission id had been stored before
+	Pos       int64          `json:"chain_pos,omitempty"`  // place in the sample chain; 0 when not admitted
+	Hash      string         `json:"chain_hash,omitempty"` // the entry's hash prefix
 }
 
 // ClosedError says a campaign took no answers at the moment of submitting.
 type ClosedError struct{ Reason string }
 
 func (e *ClosedError) Error() string { return e.Reason }
-
-// Submit stores a checked submission exactly once. In one transaction it
-// confirms the campaign is taking answers, takes a place in the quota cell
-// when one is free, and inserts the response and its answers. A submission
-// id seen before returns the first receipt and stores nothing new.
-func (s *Store) Submit(ctx context.Context, env Envelope, sub Submission, now time.Time) (Receipt, error) {
-	var rc Receipt
-	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
-		row, err := q.LockCampaignForSubmit(ctx, env.CampaignID)
-		if err != nil {
-			return notFound(err)
-		}
-		c := campaignFrom(row)
-		if reason := c.Refusal(now); reason != "" {
-			return &ClosedError{Reason: reason}
-		}
-		admitted, err := sampling.NewStore(tx).Admit(ctx, c.ID, sub.Category, sub.Locale, c.Policy)
-		if err != nil {
-			return err
-		}
-		status := OverQuota
-		if admitted {
-			status = Admitted
-		}
-		var band *string
-		if sub.GradeBand != "" {
-			b := string(sub.GradeBand)
-			band = &b
-		}
-		var school *int64
-		if sub.School != nil {
-			school = &sub.School.ID
-		}
-		r, err := q.InsertResponse(ctx, dbq.InsertResponseParams{CampaignID: c.ID, QuestionnaireID: env.FormID,
-			LinkID: env.LinkID, SubmissionID: env.SubmissionID, Receipt: randomCode(receiptAlphabet, 10),
-			Category: string(sub.Category), Locale: string(sub.Locale), GradeBand: band, SchoolID: school,
-			Status: string(status), Suggestion: sub.Suggestion, IpHash: env.IPHash, UaFamily: env.UAFamily,
-			FillMs: int32(min(env.FillTime.Milliseconds(), 1<<31-1))})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errDuplicate // roll back the quota place
-		} else if err != nil {
-			return err
-		}
-		rc = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status)}
-		items := make([]string, 0, len(sub.Answers))
-		options := make([]string, 0, len(sub.Answers))
-		for item, opt := range sub.Answers {
-			items, options = append(items, item), append(options, opt)
-		}
-		return q.InsertAnswers(ctx, dbq.InsertAnswersParams{ResponseID: r.ID, Items: items, Options: options})
-	})
-	if errors.Is(err, errDuplicate) {
-		r, err := s.q.GetResponseBySubmission(ctx, env.SubmissionID)
-		if err != nil {
-			return Receipt{}, err
-		}
-		if r.CampaignID != env.CampaignID {
-			return Receipt{}, ErrIDConflict
-		}
-		return Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true}, nil
-	}
-	return rc, err
-}
-
-var errDuplicate = errors.New("duplicate submission")
 
 // Tally counts a campaign's admitted answers for scoring.
 func (s *Store) Tally(ctx context.Context, campaignID int64) ([]Count, error) {

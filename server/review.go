@@ -1,0 +1,160 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/staff"
+	"renke/survey"
+)
+
+// reviewPage is the review queue of a campaign: flagged responses in the
+// sample, undecided first, each with its latest decision.
+type reviewPage struct {
+	*campaignView
+	Queue   []survey.Flagged
+	Summary survey.ReviewSummary
+	Flags   []survey.Flag
+}
+
+// showReview is GET /console/campaigns/:campaign/review.
+func (s *Server) showReview(c echo.Context) error {
+	v, err := s.campaignView(c, "答卷审核")
+	if err != nil {
+		return err
+	}
+	return s.renderReview(c, v, http.StatusOK)
+}
+
+func (s *Server) renderReview(c echo.Context, v *campaignView, code int) error {
+	ctx := c.Request().Context()
+	p := reviewPage{campaignView: v, Flags: survey.Flags}
+	var err error
+	if p.Queue, err = s.surveys.Queue(ctx, v.Campaign.ID); err != nil {
+		return err
+	}
+	if p.Summary, err = s.surveys.Review(ctx, v.Campaign.ID); err != nil {
+		return err
+	}
+	v.Notice = c.QueryParam("ok")
+	return s.render(c, code, "review.html", p)
+}
+
+// decide is POST /console/campaigns/:campaign/review/:response: a decision
+// with its reason.
+func (s *Server) decide(c echo.Context) error {
+	v, err := s.campaignView(c, "答卷审核")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("response"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	d := survey.Decision(c.FormValue("decision"))
+	err = s.surveys.Decide(c.Request().Context(), v.Campaign.ID, id, d, c.FormValue("reason"), acct.ID, acct.Username)
+	switch {
+	case errors.Is(err, survey.ErrNotFlagged):
+		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
+	case err != nil && survey.CheckReason(d, c.FormValue("reason")) != nil:
+		v.Error = fmt.Sprintf("答卷 %d：%s", id, err.Error())
+		return s.renderReview(c, v, http.StatusUnprocessableEntity)
+	case err != nil:
+		return err
+	}
+	s.reports.forget(v.Campaign.ID)
+	msg := "已记录：答卷判为有效，保留在样本中"
+	if d == survey.Invalid {
+		msg = "已记录：答卷判为无效，移出样本"
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d/review?ok=%s#r%d", v.Campaign.ID, url.QueryEscape(msg), id))
+}
+
+type verifyPage struct {
+	*campaignView
+	Result  survey.Verification
+	Printed string // a head the visitor typed in from the dossier
+	Matches bool
+}
+
+// showVerify is GET /console/campaigns/:campaign/verify[?head=…]: the chain
+// recomputed from the database, and compared with a printed head.
+func (s *Server) showVerify(c echo.Context) error {
+	v, err := s.campaignView(c, "样本链校验")
+	if err != nil {
+		return err
+	}
+	p := verifyPage{campaignView: v, Printed: c.QueryParam("head")}
+	if p.Result, err = s.surveys.Verify(c.Request().Context(), v.Campaign.ID); err != nil {
+		return err
+	}
+	p.Matches = p.Result.MatchesHead(p.Printed)
+	return s.render(c, http.StatusOK, "verify.html", p)
+}
+
+// apiVerify is GET /api/v1/campaigns/:campaign/verify.
+func (s *Server) apiVerify(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.surveys.Verify(c.Request().Context(), cp.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		OK bool `json:"ok"`
+		survey.Verification
+	}{r.OK(), r})
+}
+
+// apiReview is GET /api/v1/campaigns/:campaign/review: the queue.
+func (s *Server) apiReview(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.surveys.Queue(c.Request().Context(), cp.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, q)
+}
+
+// apiDecide is POST /api/v1/campaigns/:campaign/review/:response with
+// {"decision": "valid"|"invalid", "reason": "…"}.
+func (s *Server) apiDecide(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("response"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound)
+	}
+	var in struct {
+		Decision survey.Decision `json:"decision"`
+		Reason   string          `json:"reason"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	if err := survey.CheckReason(in.Decision, in.Reason); err != nil {
+		return invalid(err)
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	err = s.surveys.Decide(c.Request().Context(), cp.ID, id, in.Decision, in.Reason, acct.ID, acct.Username)
+	if errors.Is(err, survey.ErrNotFlagged) {
+		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
+	} else if err != nil {
+		return err
+	}
+	s.reports.forget(cp.ID)
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,303 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"renke/county"
+	"renke/dbtest"
+	"renke/sampling"
+)
+
+type fixture struct {
+	pool     *pgxpool.Pool
+	store    *Store
+	campaign Campaign
+	school   county.School
+	form     Form
+	link     Link
+}
+
+// openCampaign makes a unit of population whose parent quota in town is
+// small, one school and one open campaign with a link.
+func openCampaign(t *testing.T, population int64) fixture {
+	t.Helper()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	units, store := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "t", Name: "测试县", Kind: "county", Population: population,
+		Shares: sampling.Shares{Town: 10000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := units.CreateSchool(ctx, county.School{UnitID: u.ID, Name: "一小", Type: county.Primary, Locale: sampling.Town, EnrolPrimary: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Campaign{UnitID: u.ID, Title: "测试"}
+	c.Defaults()
+	if c, err = store.CreateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = store.Open(ctx, c.ID, a); err != nil {
+		t.Fatal(err)
+	}
+	forms, _ := store.Forms(ctx, c.ID)
+	social := SocialForm
+	link, err := store.CreateLink(ctx, Link{CampaignID: c.ID, SchoolID: &sc.ID, Kind: &social})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{pool, store, c, sc, forms[0], link}
+}
+
+// submit sends a parent's answers; opts picks each item's option by index.
+func (f fixture) submit(t *testing.T, id string, opts func(i int) string, fill time.Duration, device []byte) Receipt {
+	t.Helper()
+	sub := Submission{Category: sampling.Parent, GradeBand: sampling.Grades34, School: &f.school, Locale: f.school.Locale,
+		Answers: map[string]string{}, Suggestion: "希望多开展体育活动"}
+	for i, it := range f.form.Items {
+		sub.Answers[it.ID] = opts(i)
+	}
+	if p := f.form.Check(&sub); len(p) > 0 {
+		t.Fatalf("invalid submission: %v", p)
+	}
+	rc, err := f.store.Submit(context.Background(), Envelope{CampaignID: f.campaign.ID, FormID: f.form.ID, LinkID: f.link.ID,
+		SubmissionID: id, IPHash: []byte{1}, UAFamily: "wechat", FillTime: fill, DeviceHash: device,
+		Signature: f.form.Signature(sub.Answers)}, sub, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+func varied(seed int) func(int) string {
+	return func(i int) string { return []string{"A", "B", "C", "D", "X"}[(seed*7+i*3+seed/5)%5] }
+}
+
+func TestGroupCommitKeepsQuotaAndChain(t *testing.T) {
+	f := openCampaign(t, 40_000) // N = 60, 30 parents in town
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	receipts := make([]Receipt, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			receipts[i] = f.submit(t, fmt.Sprintf("sub-%03d", i), varied(i), time.Minute, nil)
+		}()
+	}
+	wg.Wait()
+	admitted := 0
+	positions := map[int64]bool{}
+	for _, rc := range receipts {
+		if rc.Status == Admitted {
+			admitted++
+			positions[rc.Pos] = true
+			if len(rc.Hash) != 12 {
+				t.Errorf("receipt %s has hash %q", rc.Code, rc.Hash)
+			}
+		} else if rc.Pos != 0 {
+			t.Errorf("over-quota receipt %s has a chain position", rc.Code)
+		}
+	}
+	if admitted != 30 || len(positions) != 30 || !positions[1] || !positions[30] {
+		t.Fatalf("admitted %d with %d distinct positions, want 30 at 1..30", admitted, len(positions))
+	}
+	var cell int
+	if err := f.pool.QueryRow(ctx, `SELECT admitted FROM quota_cells WHERE campaign_id = $1 AND category = 'parent' AND locale = 'town'`, f.campaign.ID).Scan(&cell); err != nil || cell != 30 {
+		t.Fatalf("cell admitted %d (%v)", cell, err)
+	}
+	// A resubmission returns the first receipt and stores nothing.
+	again := f.submit(t, "sub-007", varied(99), time.Minute, nil)
+	if !again.Duplicate || again.Code != receipts[7].Code || again.Pos != receipts[7].Pos {
+		t.Fatalf("resubmit: %+v, first %+v", again, receipts[7])
+	}
+	v, err := f.store.Verify(ctx, f.campaign.ID)
+	if err != nil || !v.OK() || v.Length != 30 {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	// Each receipt checks out on the public page's lookup.
+	for _, rc := range receipts[:20] {
+		chk, err := f.store.CheckReceipt(ctx, rc.Code)
+		if err != nil || chk.Status != rc.Status || chk.Pos != rc.Pos || (rc.Pos > 0 && (!chk.Intact || chk.Hash != rc.Hash)) {
+			t.Fatalf("check %s: %+v %v", rc.Code, chk, err)
+		}
+	}
+	// Closing fixes the head.
+	closed, err := f.store.Close(ctx, f.campaign.ID)
+	if err != nil || closed.SealedLength == nil || *closed.SealedLength != 30 || string(closed.SealedHead) != string(closed.ChainHead) {
+		t.Fatalf("close: %+v %v", closed, err)
+	}
+}
+
+// TestTamperDetected edits, deletes and inserts rows behind the
+// application's back and expects verify to name each.
+func TestTamperDetected(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 40_000)
+	var rcs []Receipt
+	for i := range 8 {
+		rcs = append(rcs, f.submit(t, fmt.Sprintf("t-%d", i), varied(i), time.Minute, nil))
+	}
+	if _, err := f.store.Close(ctx, f.campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	id := func(receipt string) int64 {
+		var id int64
+		if err := f.pool.QueryRow(ctx, `SELECT id FROM responses WHERE receipt = $1`, receipt).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := f.pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1. An answer of entry 2 changed to 不满意.
+	exec(`UPDATE answers SET option = 'D' WHERE response_id = $1 AND item = (SELECT min(item) FROM answers WHERE response_id = $1)`, id(rcs[1].Code))
+	// 2. Entry 4's response deleted (its answers go with it).
+	exec(`DELETE FROM responses WHERE id = $1`, id(rcs[3].Code))
+	// 3. A response inserted as admitted, copying entry 6 with new answers.
+	exec(`INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale, grade_band,
+		school_id, status, ip_hash, ua_family, fill_ms) SELECT campaign_id, questionnaire_id, link_id, 'forged', 'FORGED0001',
+		category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms FROM responses WHERE id = $1`, id(rcs[5].Code))
+	// 4. Entry 7 taken out of the sample with no decision.
+	exec(`UPDATE responses SET status = 'invalidated' WHERE id = $1`, id(rcs[6].Code))
+	// 5. Entry 8 and its response both deleted, and the campaign's head
+	// rewound to entry 7: only the head sealed at close still tells.
+	exec(`DELETE FROM chain_entries WHERE campaign_id = $1 AND pos = 8`, f.campaign.ID)
+	exec(`DELETE FROM responses WHERE id = $1`, id(rcs[7].Code))
+	exec(`UPDATE campaigns SET chain_length = 7, chain_head = (SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = 7) WHERE id = $1`, f.campaign.ID)
+
+	v, err := f.store.Verify(ctx, f.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range v.Problems {
+		got[fmt.Sprintf("%s@%d:%s", p.Kind, p.Pos, p.Receipt)] = true
+	}
+	for _, want := range []string{
+		Changed + "@2:" + rcs[1].Code,
+		Removed + "@4:",
+		Inserted + "@0:FORGED0001",
+		Excluded + "@7:" + rcs[6].Code,
+	} {
+		if !got[want] {
+			t.Errorf("verify does not report %s; got %v", want, keysOf(got))
+		}
+	}
+	if !slices.ContainsFunc(v.Problems, func(p ChainProblem) bool { return p.Kind == Head }) {
+		t.Errorf("the rewound head is not reported against the sealed one: %v", keysOf(got))
+	}
+	if len(v.Problems) != 5 {
+		t.Errorf("%d problems, want 5: %v", len(v.Problems), keysOf(got))
+	}
+	// The respondent's own check shows the edited entry as changed.
+	chk, err := f.store.CheckReceipt(ctx, rcs[1].Code)
+	if err != nil || chk.Intact {
+		t.Errorf("receipt check of the edited response: %+v %v", chk, err)
+	}
+	if chk, err := f.store.CheckReceipt(ctx, rcs[0].Code); err != nil || !chk.Intact || !chk.Sealed || chk.ChainLength != 8 {
+		t.Errorf("receipt check of an untouched response: %+v %v", chk, err)
+	}
+}
+
+func keysOf(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFlagsAndReview(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 400_000) // room for every response below
+	phone := []byte("device-1")
+	fast := f.submit(t, "fast", varied(1), 5*time.Second, nil)
+	straight := f.submit(t, "straight", func(int) string { return "A" }, time.Minute, nil)
+	first := f.submit(t, "dev-1", varied(2), time.Minute, phone)
+	repeat := f.submit(t, "dev-2", varied(3), time.Minute, phone)
+	// A burst: five near-identical vectors from one link within minutes.
+	var burst []Receipt
+	for i := range 5 {
+		burst = append(burst, f.submit(t, fmt.Sprintf("burst-%d", i), func(j int) string {
+			if j == 0 {
+				return []string{"A", "B", "C", "D", "X"}[i]
+			}
+			return varied(50)(j)
+		}, time.Minute, nil))
+	}
+	flags := func(rc Receipt) []string {
+		var fl []string
+		if err := f.pool.QueryRow(ctx, `SELECT flags FROM responses WHERE receipt = $1`, rc.Code).Scan(&fl); err != nil {
+			t.Fatal(err)
+		}
+		return fl
+	}
+	for _, c := range []struct {
+		name string
+		rc   Receipt
+		want []string
+	}{
+		{"fast", fast, []string{"fast"}}, {"straight", straight, []string{"straight"}}, {"first on device", first, nil},
+		{"second on device", repeat, []string{"device"}}, {"burst, first", burst[0], []string{"burst"}},
+		{"burst, last", burst[4], []string{"burst"}},
+	} {
+		if got := flags(c.rc); !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
+			t.Errorf("%s: flags %v, want %v", c.name, got, c.want)
+		}
+	}
+	q, err := f.store.Queue(ctx, f.campaign.ID)
+	if err != nil || len(q) != 8 {
+		t.Fatalf("queue of %d (%v), want 8", len(q), err)
+	}
+	idOf := func(rc Receipt) int64 {
+		for _, x := range q {
+			if x.Receipt == rc.Code {
+				return x.ID
+			}
+		}
+		t.Fatalf("%s not in the queue", rc.Code)
+		return 0
+	}
+	var unflagged int64
+	_ = f.pool.QueryRow(ctx, `SELECT id FROM responses WHERE receipt = $1`, first.Code).Scan(&unflagged)
+	if err := f.store.Decide(ctx, f.campaign.ID, unflagged, Invalid, "不喜欢这份答卷", 0, "admin"); err != ErrNotFlagged {
+		t.Fatalf("an unflagged response was decided on: %v", err)
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, idOf(fast), Invalid, " ", 0, "admin"); err == nil {
+		t.Fatal("a decision without a reason was taken")
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, idOf(repeat), Invalid, "同一家长重复填写", 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, idOf(straight), Valid, "电话回访确认为本人真实意见", 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := f.store.StatusCounts(ctx, f.campaign.ID)
+	sum, err := f.store.Review(ctx, f.campaign.ID)
+	if err != nil || counts[Invalidated] != 1 || sum.Excluded != 1 || sum.Pending != 6 || sum.Flagged != 8 ||
+		len(sum.Reasons) != 1 || sum.Reasons[0].Reason != "同一家长重复填写" {
+		t.Fatalf("after review: counts %v summary %+v %v", counts, sum, err)
+	}
+	// The chain still verifies: the exclusion has its decision.
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("verify after review: %+v %v", v, err)
+	}
+}
