@@ -15,8 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
