@@ -24,7 +24,7 @@ bench:
 # Load: real forms submitted for 30 s by 64 clients against a fresh local
 # server and database; prints admitted/s, p50/p99 and errors.
 load:
-	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s
+	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s -baseline 15s
 
 # A short, bounded fuzz run of every fuzz target (their seed corpora also
 # run in `make test`). FUZZTIME=5m for a longer hunt.

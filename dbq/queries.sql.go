@@ -1734,7 +1734,7 @@ const recentTraces = `-- name: RecentTraces :many
 SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
 WHERE campaign_id = $1 AND submitted_at > $2
   AND (link_id = ANY($3::bigint[]) OR school_id = ANY($4::bigint[]))
-ORDER BY id DESC LIMIT 2000
+ORDER BY id DESC LIMIT 500
 `
 
 type RecentTracesParams struct {

@@ -45,6 +45,9 @@ type Options struct {
 func BinDir() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if _, err := exec.LookPath("postgres"); err == nil {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				p = real // the directory that also holds psql and pgbench
+			}
 			return filepath.Dir(p), nil
 		}
 	}

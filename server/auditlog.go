@@ -40,6 +40,9 @@ func actionName(a string) string {
 func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
+		if c.Request().Method != http.MethodGet {
+			s.visits.clear() // a campaign, unit, school or link may have changed
+		}
 		name := s.actions[c.Request().Method+" "+c.Path()]
 		if name == "" {
 			return err

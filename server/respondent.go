@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -25,9 +27,68 @@ type visit struct {
 	unit     county.Unit
 	school   *county.School // preset by the link
 	forms    []survey.Form
+	blank    sync.Map // category → blankForm: the empty form, rendered once per visit
+}
+
+// blankForm is an empty form page split where its token goes.
+type blankForm struct{ before, after string }
+
+// tokenSlot stands in for the token in a blank form.
+const tokenSlot = "TOKEN-SLOT-7f3c9a"
+
+// visitCache keeps what a link leads to for a few seconds: a busy evening
+// loads the same few links thousands of times a minute, and the forms of an
+// open campaign are frozen. A staff change in this process clears it; the
+// campaign's status is checked again under its lock when a response is
+// stored, so a form shown seconds after closing is still refused.
+type visitCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedVisit
+}
+
+type cachedVisit struct {
+	v  *visit
+	at time.Time
+}
+
+const visitTTL = 5 * time.Second
+
+func (vc *visitCache) get(code string, now time.Time) *visit {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e, ok := vc.entries[code]; ok && now.Sub(e.at) < visitTTL {
+		return e.v
+	}
+	return nil
+}
+
+func (vc *visitCache) put(code string, v *visit, now time.Time) {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if vc.entries == nil || len(vc.entries) > 10_000 {
+		vc.entries = map[string]cachedVisit{}
+	}
+	vc.entries[code] = cachedVisit{v, now}
+}
+
+func (vc *visitCache) clear() {
+	vc.mu.Lock()
+	vc.entries = nil
+	vc.mu.Unlock()
 }
 
 func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
+	if v := s.visits.get(code, time.Now()); v != nil {
+		return v, nil
+	}
+	v, err := s.readVisit(ctx, code)
+	if err == nil && v.campaign.Status == survey.Open {
+		s.visits.put(code, v, time.Now())
+	}
+	return v, err
+}
+
+func (s *Server) readVisit(ctx context.Context, code string) (*visit, error) {
 	if len(code) > 32 {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "二维码链接无效，请重新扫描学校发布的二维码。")
 	}
@@ -187,13 +248,29 @@ func (s *Server) showForm(c echo.Context) error {
 		}
 		return s.render(c, http.StatusOK, "choose.html", p)
 	}
+	s.ensureDevice(c)
+	token := newToken(s.formKey, s.now())
+	if b, ok := v.blank.Load(cat); ok {
+		page := b.(blankForm)
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.HTML(http.StatusOK, page.before+token+page.after)
+	}
 	p, err := s.formPage(c.Request().Context(), v, cat)
 	if err != nil {
 		return err
 	}
-	p.Token, p.PowBits = newToken(s.formKey, s.now()), v.campaign.PowBits
-	s.ensureDevice(c)
-	return s.render(c, http.StatusOK, "form.html", p)
+	p.Token, p.PowBits = tokenSlot, v.campaign.PowBits
+	var b strings.Builder
+	if err := s.views.ExecuteTemplate(&b, "form.html", p); err != nil {
+		return err
+	}
+	before, after, ok := strings.Cut(b.String(), tokenSlot)
+	if !ok || strings.Contains(after, tokenSlot) {
+		return errors.New("form.html must carry the token exactly once")
+	}
+	v.blank.Store(cat, blankForm{before, after})
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTML(http.StatusOK, before+token+after)
 }
 
 func (s *Server) formPage(ctx context.Context, v *visit, cat sampling.Category) (formPage, error) {

@@ -66,21 +66,29 @@ func Straightlined(sig string) bool {
 }
 
 // NearIdentical reports whether two signatures of the same questionnaire
-// differ in at most one item.
+// differ in at most one item. It compares in place: burst detection runs
+// it against every recent response of a link.
 func NearIdentical(a, b string) bool {
-	x, y := strings.Split(a, ","), strings.Split(b, ",")
-	if len(x) != len(y) {
-		return false
-	}
 	diff := 0
-	for i := range x {
-		if x[i] != y[i] {
+	for {
+		i, j := strings.IndexByte(a, ','), strings.IndexByte(b, ',')
+		if (i < 0) != (j < 0) {
+			return false // different lengths
+		}
+		x, y := a, b
+		if i >= 0 {
+			x, y = a[:i], b[:j]
+		}
+		if x != y {
 			if diff++; diff > 1 {
 				return false
 			}
 		}
+		if i < 0 {
+			return true
+		}
+		a, b = a[i+1:], b[j+1:]
 	}
-	return true
 }
 
 // Trace is a response as burst detection sees it.

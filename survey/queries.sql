@@ -110,7 +110,7 @@ WHERE campaign_id = $1 AND device_hash = ANY(@device_hashes::bytea[]);
 SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
 WHERE campaign_id = @campaign_id AND submitted_at > @since
   AND (link_id = ANY(@link_ids::bigint[]) OR school_id = ANY(@school_ids::bigint[]))
-ORDER BY id DESC LIMIT 2000;
+ORDER BY id DESC LIMIT 500;
 
 -- name: AddFlag :exec
 UPDATE responses SET flags = array_append(flags, @flag::text)

@@ -2,63 +2,206 @@
 // the form's token, at a given concurrency for a given time. It prints
 // admitted/s, latency percentiles of the POST, over-quota count and errors.
 //
-//	loadgen -spawn -c 64 -d 30s            start a local database and server, then load it
+//	loadgen -spawn -c 64 -d 30s            start a database and a server process, then load it
 //	loadgen -url http://127.0.0.1:8080/s/CODE -c 64 -d 30s
 //
-// -spawn makes a campaign large enough (N = 300,000) that no cell fills
-// during the run, so every submission goes through admission.
+// -spawn starts a durable PostgreSQL (fsync on), measures its own
+// single-row insert rate with pgbench at the same concurrency as the
+// baseline, builds and starts the renke binary as a separate process on a
+// campaign large enough (N = 300,000) that no cell fills, loads it, and
+// prints the ratio of admitted submissions per second to the pgbench rate,
+// the server's peak RSS, and whether any quota cell overshot. Run it from
+// the repository root (make load).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/county"
 	"renke/database"
 	"renke/pgcluster"
 	"renke/sampling"
-	"renke/server"
 	"renke/survey"
 )
 
 func main() {
 	target := flag.String("url", "", "form URL of a link bound to a school (…/s/CODE)")
-	spawn := flag.Bool("spawn", false, "start a throwaway PostgreSQL and server on 127.0.0.1")
+	spawn := flag.Bool("spawn", false, "start a throwaway PostgreSQL and a server process on 127.0.0.1, with a pgbench baseline")
 	conc := flag.Int("c", 64, "concurrent clients")
 	dur := flag.Duration("d", 30*time.Second, "duration")
+	baseline := flag.Duration("baseline", 15*time.Second, "duration of the pgbench baseline (with -spawn)")
 	flag.Parse()
-	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if *spawn {
-		u, stop, err := spawnServer()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "spawn:", err)
-			os.Exit(1)
-		}
-		defer stop()
-		*target = u
-	}
-	if *target == "" || !strings.Contains(*target, "/s/") {
-		fmt.Fprintln(os.Stderr, "give -url …/s/CODE or -spawn")
-		os.Exit(2)
-	}
 	if *conc < 1 || *conc > 4096 || *dur <= 0 || *dur > 10*time.Minute {
 		fmt.Fprintln(os.Stderr, "-c must be 1..4096 and -d at most 10m")
 		os.Exit(2)
 	}
-	run(*target, *conc, *dur)
+	if !*spawn {
+		if *target == "" || !strings.Contains(*target, "/s/") {
+			fmt.Fprintln(os.Stderr, "give -url …/s/CODE or -spawn")
+			os.Exit(2)
+		}
+		run(*target, *conc, *dur)
+		return
+	}
+	if err := spawned(*conc, *dur, *baseline); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// spawned runs the whole measurement on a throwaway cluster.
+func spawned(conc int, dur, baseline time.Duration) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "renke-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	pgDir, err := os.MkdirTemp("", "renke-load-pg-") // the postgres user must reach it
+	if err != nil {
+		return err
+	}
+	cluster, err := pgcluster.Start(ctx, pgDir, pgcluster.Options{Durable: true})
+	if err != nil {
+		return err
+	}
+	defer cluster.Remove()
+
+	tps, err := pgbenchInserts(ctx, cluster, conc, baseline)
+	if err != nil {
+		return fmt.Errorf("pgbench: %w", err)
+	}
+	fmt.Printf("pgbench: single-row INSERT, %d clients, %s, fsync on: %.1f tps\n", conc, baseline, tps)
+
+	if err := cluster.CreateDatabase(ctx, "renke", ""); err != nil {
+		return err
+	}
+	pool, err := database.Open(ctx, cluster.URL("renke"))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	code, campaignID, err := loadCampaign(ctx, pool)
+	if err != nil {
+		return err
+	}
+	bin := filepath.Join(dir, "renke")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("build renke (run loadgen from the repository root): %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	srv := exec.Command(bin)
+	// SUBMIT_RATE=off: every client here shares 127.0.0.1, which real
+	// phones do not.
+	srv.Env = append(os.Environ(), "DATABASE_URL="+cluster.URL("renke"), "LISTEN_ADDR="+addr, "SUBMIT_RATE=off",
+		"SESSION_KEY=loadgen-session-key-0123456789abcdef")
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("server did not start")
+		}
+	}
+	admitted := run(base+"/s/"+code, conc, dur)
+	rss := peakRSS(srv.Process.Pid)
+	fmt.Printf("server peak RSS %.1f MB\n", float64(rss)/(1<<20))
+	fmt.Printf("ratio admitted/s ÷ pgbench tps = %.2f\n", admitted/tps)
+	var over, mismatch int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE admitted > target),
+		count(*) FILTER (WHERE admitted <> (SELECT count(*) FROM responses r WHERE r.campaign_id = q.campaign_id
+			AND r.category = q.category AND r.locale = q.locale AND r.status = 'admitted'))
+		FROM quota_cells q WHERE campaign_id = $1`, campaignID).Scan(&over, &mismatch); err != nil {
+		return err
+	}
+	v, err := survey.NewStore(pool).Verify(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample chain: %d entries, %d problems\n",
+		over, mismatch, v.Length, len(v.Problems))
+	return nil
+}
+
+// pgbenchInserts measures PostgreSQL's own rate of single-row inserts, one
+// transaction each, on the same cluster at the same concurrency.
+func pgbenchInserts(ctx context.Context, cluster *pgcluster.Cluster, conc int, d time.Duration) (float64, error) {
+	if err := cluster.CreateDatabase(ctx, "bench", ""); err != nil {
+		return 0, err
+	}
+	bin, err := pgcluster.BinDir()
+	if err != nil {
+		return 0, err
+	}
+	conn, err := pgxpool.New(ctx, cluster.URL("bench"))
+	if err != nil {
+		return 0, err
+	}
+	_, err = conn.Exec(ctx, `CREATE TABLE single_insert (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, x integer, at timestamptz DEFAULT now())`)
+	conn.Close()
+	if err != nil {
+		return 0, err
+	}
+	script := filepath.Join(os.TempDir(), fmt.Sprintf("renke-pgbench-%d.sql", os.Getpid()))
+	if err := os.WriteFile(script, []byte("INSERT INTO single_insert (x) VALUES (1);\n"), 0o644); err != nil {
+		return 0, err
+	}
+	defer os.Remove(script)
+	out, err := exec.CommandContext(ctx, filepath.Join(bin, "pgbench"), "-n", "-c", fmt.Sprint(conc), "-j", "2",
+		"-T", fmt.Sprint(int(d.Seconds())), "-f", script, cluster.URL("bench")).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no tps in %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 var tokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
@@ -70,7 +213,7 @@ type result struct {
 	err      bool
 }
 
-func run(target string, conc int, dur time.Duration) {
+func run(target string, conc int, dur time.Duration) float64 {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
 	deadline := time.Now().Add(dur)
 	results := make(chan result, 1024)
@@ -111,6 +254,7 @@ func run(target string, conc int, dur time.Duration) {
 		conc, dur, len(lat), admitted, float64(admitted)/dur.Seconds(), full, errs)
 	fmt.Printf("POST latency p50 %s p95 %s p99 %s max %s\n",
 		pct(0.50).Round(100*time.Microsecond), pct(0.95).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
+	return float64(admitted) / dur.Seconds()
 }
 
 func submitOnce(client *http.Client, target string) result {
@@ -149,70 +293,32 @@ func submitOnce(client *http.Client, target string) result {
 	return r
 }
 
-// spawnServer starts a durable throwaway cluster and the real server on
-// 127.0.0.1, with a campaign too large to fill, and returns a school link.
-func spawnServer() (string, func(), error) {
-	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "renke-load-")
-	if err != nil {
-		return "", nil, err
-	}
-	cluster, err := pgcluster.Start(ctx, dir, pgcluster.Options{Durable: true})
-	if err != nil {
-		return "", nil, err
-	}
-	stop := func() { cluster.Remove() }
-	if err := cluster.CreateDatabase(ctx, "renke", ""); err != nil {
-		stop()
-		return "", nil, err
-	}
-	pool, err := database.Open(ctx, cluster.URL("renke"))
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
+// loadCampaign creates a unit, a school and an open campaign too large to
+// fill, and returns the school's parent link.
+func loadCampaign(ctx context.Context, pool *pgxpool.Pool) (string, int64, error) {
 	units, surveys := county.NewStore(pool), survey.NewStore(pool)
 	u, err := units.CreateUnit(ctx, county.Unit{Code: "load", Name: "压测县", Kind: "county", Population: 200_000_000,
 		Shares: sampling.Shares{Urban: 10000}})
 	if err != nil {
-		stop()
-		return "", nil, err
+		return "", 0, err
 	}
 	sc, err := units.CreateSchool(ctx, county.School{UnitID: u.ID, Name: "压测小学", Type: county.Primary, Locale: sampling.Urban, EnrolPrimary: 1000})
 	if err != nil {
-		stop()
-		return "", nil, err
+		return "", 0, err
 	}
 	c := survey.Campaign{UnitID: u.ID, Title: "压测"}
 	c.Defaults()
-	c, err = surveys.CreateCampaign(ctx, c)
-	if err == nil {
-		var a sampling.Allocation
-		if a, err = sampling.Allocate(c.Design(u.Population, u.Shares)); err == nil {
-			_, err = surveys.Open(ctx, c.ID, a)
-		}
+	if c, err = surveys.CreateCampaign(ctx, c); err != nil {
+		return "", 0, err
 	}
+	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
 	if err != nil {
-		stop()
-		return "", nil, err
+		return "", 0, err
+	}
+	if _, err = surveys.Open(ctx, c.ID, a); err != nil {
+		return "", 0, err
 	}
 	social := survey.SocialForm
 	link, err := surveys.CreateLink(ctx, survey.Link{CampaignID: c.ID, SchoolID: &sc.ID, Kind: &social})
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
-	h, err := server.New(server.Config{SessionKey: []byte("loadgen-session-key-0123456789abcdef")}, pool)
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		stop()
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
-	return fmt.Sprintf("http://%s/s/%s", l.Addr(), link.Code), func() { srv.Close(); pool.Close(); stop() }, nil
+	return link.Code, c.ID, err
 }
