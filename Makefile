@@ -21,8 +21,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling ./evaluation
 	$(GO) test -run '^$$' -bench ExportResponses200k -benchtime 1x ./server
 
-# Load: real forms submitted for 30 s by 64 clients against a fresh local
-# server and database; prints admitted/s, p50/p99 and errors.
+# Load: a pgbench single-row INSERT baseline on a fresh durable cluster,
+# then real forms submitted for 30 s by 64 clients to the renke binary on
+# it; prints admitted/s, p50/p95/p99, errors, the ratio to pgbench and the
+# server's peak RSS.
 load:
 	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s -baseline 15s
 
