@@ -179,7 +179,8 @@ func (q *Queries) ChainEntryHash(ctx context.Context, arg ChainEntryHashParams) 
 const chainedResponseByID = `-- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r WHERE r.id = $1
 `
 
@@ -197,8 +198,10 @@ type ChainedResponseByIDRow struct {
 	SubmittedAt     time.Time `json:"submitted_at"`
 	Status          string    `json:"status"`
 	Answers         []string  `json:"answers"`
+	Decision        string    `json:"decision"`
 }
 
+// The same columns as ChainedResponses, for one response.
 func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedResponseByIDRow, error) {
 	row := q.db.QueryRow(ctx, chainedResponseByID, id)
 	var i ChainedResponseByIDRow
@@ -216,6 +219,7 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 		&i.SubmittedAt,
 		&i.Status,
 		&i.Answers,
+		&i.Decision,
 	)
 	return i, err
 }

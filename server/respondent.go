@@ -498,7 +498,7 @@ type checkPage struct {
 // their answer is in the sample and unchanged.
 func (s *Server) checkReceipt(c echo.Context) error {
 	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("receipt")))
-	p := checkPage{Title: "回执查询", UnitName: "", Code: code}
+	p := checkPage{Title: "回执查询", Code: code}
 	if code == "" {
 		return s.render(c, http.StatusOK, "check.html", p)
 	}

@@ -56,16 +56,16 @@ func (s *Server) decide(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	acct, _ := c.Get("staff").(staff.Account)
-	d := survey.Decision(c.FormValue("decision"))
-	err = s.surveys.Decide(c.Request().Context(), v.Campaign.ID, id, d, c.FormValue("reason"), acct.ID, acct.Username)
-	switch {
-	case errors.Is(err, survey.ErrNotFlagged):
-		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
-	case err != nil && survey.CheckReason(d, c.FormValue("reason")) != nil:
+	d, reason := survey.Decision(c.FormValue("decision")), c.FormValue("reason")
+	if err := survey.CheckReason(d, reason); err != nil {
 		v.Error = fmt.Sprintf("答卷 %d：%s", id, err.Error())
 		return s.renderReview(c, v, http.StatusUnprocessableEntity)
-	case err != nil:
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	err = s.surveys.Decide(c.Request().Context(), v.Campaign.ID, id, d, reason, acct.ID, acct.Username)
+	if errors.Is(err, survey.ErrNotFlagged) {
+		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
+	} else if err != nil {
 		return err
 	}
 	s.reports.forget(v.Campaign.ID)

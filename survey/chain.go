@@ -84,7 +84,8 @@ func EntryHash(prev []byte, pos int64, r *Chained) []byte {
 	return h.Sum(nil)
 }
 
-// HashPrefix is the short form of a hash shown on receipts: 12 hex digits.
+// HashPrefix is the short form of a hash shown on receipts: 12 hex digits;
+// "" for no hash.
 func HashPrefix(h []byte) string {
 	s := hex.EncodeToString(h)
 	return s[:min(12, len(s))]

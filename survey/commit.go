@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -130,16 +131,19 @@ func admitGroup(ctx context.Context, q *dbq.Queries, tx pgx.Tx, group []*pending
 	if err != nil {
 		return err
 	}
+	seen := make(map[string]dbq.FindSubmissionsRow, len(stored))
+	for _, r := range stored {
+		seen[r.SubmissionID] = r
+	}
 	first := map[string]*pending{}
 	var fresh []*pending
 	var repeats []*pending
 	for _, p := range group {
-		if i := slices.IndexFunc(stored, func(r dbq.FindSubmissionsRow) bool { return r.SubmissionID == p.env.SubmissionID }); i >= 0 {
-			r := stored[i]
+		if r, ok := seen[p.env.SubmissionID]; ok {
 			if r.CampaignID != p.env.CampaignID {
 				p.err = ErrIDConflict
 			} else {
-				p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: prefixOrEmpty(r.Hash)}
+				p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
 			}
 			continue
 		}
@@ -155,12 +159,7 @@ func admitGroup(ctx context.Context, q *dbq.Queries, tx pgx.Tx, group []*pending
 	for _, p := range fresh {
 		byCampaign[p.env.CampaignID] = append(byCampaign[p.env.CampaignID], p)
 	}
-	campaigns := make([]int64, 0, len(byCampaign))
-	for id := range byCampaign {
-		campaigns = append(campaigns, id)
-	}
-	slices.Sort(campaigns)
-	for _, id := range campaigns {
+	for _, id := range slices.Sorted(maps.Keys(byCampaign)) {
 		if err := admitToCampaign(ctx, q, tx, id, byCampaign[id]); err != nil {
 			return err
 		}
@@ -171,13 +170,6 @@ func admitGroup(ctx context.Context, q *dbq.Queries, tx pgx.Tx, group []*pending
 		p.out.Duplicate = true
 	}
 	return nil
-}
-
-func prefixOrEmpty(h []byte) string {
-	if len(h) == 0 {
-		return ""
-	}
-	return HashPrefix(h)
 }
 
 func admitToCampaign(ctx context.Context, q *dbq.Queries, tx pgx.Tx, campaignID int64, group []*pending) error {
@@ -340,7 +332,7 @@ func flagGroup(ctx context.Context, q *dbq.Queries, c Campaign, group []*pending
 	// Bursts: each member against recent stored responses and the members
 	// before it.
 	recent, err := q.RecentTraces(ctx, dbq.RecentTracesParams{CampaignID: c.ID, Since: oldest.Add(-BurstWindow),
-		LinkIds: keys(links), SchoolIds: keys(schools)})
+		LinkIds: slices.Collect(maps.Keys(links)), SchoolIds: slices.Collect(maps.Keys(schools))})
 	if err != nil {
 		return nil, err
 	}
@@ -357,21 +349,18 @@ func flagGroup(ctx context.Context, q *dbq.Queries, c Campaign, group []*pending
 		}
 		if like := Burst(t, traces); like != nil {
 			p.flags = appendFlag(p.flags, FlagBurst)
-			for _, l := range like {
-				if l.ID != 0 {
-					retro[l.ID] = true
-				}
-			}
-			for i, l := range traces {
-				if m, ok := member[i]; ok && slices.ContainsFunc(like, func(x Trace) bool { return x == l }) {
+			for _, i := range like {
+				if m, ok := member[i]; ok {
 					m.flags = appendFlag(m.flags, FlagBurst)
+				} else {
+					retro[traces[i].ID] = true
 				}
 			}
 		}
 		member[len(traces)] = p
 		traces = append(traces, t)
 	}
-	return keys(retro), nil
+	return slices.Sorted(maps.Keys(retro)), nil
 }
 
 func appendFlag(flags []Flag, f Flag) []Flag {
@@ -379,13 +368,4 @@ func appendFlag(flags []Flag, f Flag) []Flag {
 		return flags
 	}
 	return append(flags, f)
-}
-
-func keys[K int64](m map[K]bool) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

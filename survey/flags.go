@@ -100,17 +100,17 @@ type Trace struct {
 	At       time.Time
 }
 
-// Burst returns the responses in recent that form a burst with t: those
-// from the same link or school, within BurstWindow before t, whose answers
-// are near-identical to t's, when with t they number at least BurstSize.
-// nil when there is no burst.
-func Burst(t Trace, recent []Trace) []Trace {
-	var like []Trace
-	for _, r := range recent {
+// Burst returns the indices of the responses in recent that form a burst
+// with t: those from the same link or school, within BurstWindow before t,
+// whose answers are near-identical to t's, when with t they number at least
+// BurstSize. nil when there is no burst.
+func Burst(t Trace, recent []Trace) []int {
+	var like []int
+	for i, r := range recent {
 		sameSource := r.LinkID == t.LinkID || (t.SchoolID != 0 && r.SchoolID == t.SchoolID)
 		inWindow := !r.At.After(t.At) && t.At.Sub(r.At) <= BurstWindow
 		if sameSource && inWindow && NearIdentical(r.Sig, t.Sig) {
-			like = append(like, r)
+			like = append(like, i)
 		}
 	}
 	if len(like)+1 < BurstSize {

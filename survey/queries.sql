@@ -157,10 +157,12 @@ SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos,
 FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
 WHERE r.receipt = $1;
 
+-- The same columns as ChainedResponses, for one response.
 -- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers
+    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r WHERE r.id = $1;
 
 -- name: ChainEntryHash :one

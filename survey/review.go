@@ -135,18 +135,20 @@ func (s *Store) Review(ctx context.Context, campaignID int64) (ReviewSummary, er
 	return out, err
 }
 
-func storedFrom(campaignID int64, id int64, receipt string, form, link int64, category, locale, band string, school int64,
-	suggestion string, fill int32, at time.Time, answers []string) (Chained, error) {
-	c := Chained{CampaignID: campaignID, Receipt: receipt, FormID: form, LinkID: link, Category: category, Locale: locale,
-		GradeBand: band, SchoolID: school, Suggestion: suggestion, FillMS: fill, SubmittedAt: at, Answers: map[string]string{}}
-	for _, a := range answers {
+// storedFrom reads a response as the database holds it now.
+func storedFrom(campaignID int64, r dbq.ChainedResponsesRow) (StoredResponse, error) {
+	out := StoredResponse{ID: r.ID, Status: ResponseStatus(r.Status), Decision: r.Decision, Chained: Chained{
+		CampaignID: campaignID, Receipt: r.Receipt, FormID: r.QuestionnaireID, LinkID: r.LinkID, Category: r.Category,
+		Locale: r.Locale, GradeBand: r.GradeBand, SchoolID: r.SchoolID, Suggestion: r.Suggestion, FillMS: r.FillMs,
+		SubmittedAt: r.SubmittedAt, Answers: map[string]string{}}}
+	for _, a := range r.Answers {
 		item, opt, ok := strings.Cut(a, "=")
 		if !ok {
-			return c, fmt.Errorf("response %d: malformed answer %q", id, a)
+			return out, fmt.Errorf("response %d: malformed answer %q", r.ID, a)
 		}
-		c.Answers[item] = opt
+		out.Answers[item] = opt
 	}
-	return c, nil
+	return out, nil
 }
 
 // Verify recomputes a campaign's chain from the database; see Verify.
@@ -175,12 +177,9 @@ func (s *Store) Verify(ctx context.Context, campaignID int64) (Verification, err
 		}
 		stored := make([]StoredResponse, len(resp))
 		for i, r := range resp {
-			ch, err := storedFrom(campaignID, r.ID, r.Receipt, r.QuestionnaireID, r.LinkID, r.Category, r.Locale, r.GradeBand,
-				r.SchoolID, r.Suggestion, r.FillMs, r.SubmittedAt, r.Answers)
-			if err != nil {
+			if stored[i], err = storedFrom(campaignID, r); err != nil {
 				return err
 			}
-			stored[i] = StoredResponse{ID: r.ID, Chained: ch, Status: ResponseStatus(r.Status), Decision: r.Decision}
 		}
 		v = Verify(campaignID, entries, stored, c.ChainLength, c.ChainHead, c.SealedLength, c.SealedHead)
 		return nil
@@ -213,9 +212,9 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string) (ReceiptCheck,
 	if err != nil {
 		return out, err
 	}
-	out.ChainLength, out.ChainHead = c.ChainLength, prefixOrEmpty(c.ChainHead)
+	out.ChainLength, out.ChainHead = c.ChainLength, HashPrefix(c.ChainHead)
 	if c.SealedLength != nil {
-		out.ChainLength, out.ChainHead, out.Sealed = *c.SealedLength, prefixOrEmpty(c.SealedHead), true
+		out.ChainLength, out.ChainHead, out.Sealed = *c.SealedLength, HashPrefix(c.SealedHead), true
 	}
 	if r.Pos == 0 {
 		return out, nil
@@ -231,11 +230,10 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string) (ReceiptCheck,
 	if err != nil {
 		return out, err
 	}
-	ch, err := storedFrom(r.CampaignID, cr.ID, cr.Receipt, cr.QuestionnaireID, cr.LinkID, cr.Category, cr.Locale, cr.GradeBand,
-		cr.SchoolID, cr.Suggestion, cr.FillMs, cr.SubmittedAt, cr.Answers)
+	st, err := storedFrom(r.CampaignID, dbq.ChainedResponsesRow(cr))
 	if err != nil {
 		return out, err
 	}
-	out.Intact = len(prev) > 0 && bytes.Equal(EntryHash(prev, r.Pos, &ch), r.Hash)
+	out.Intact = len(prev) > 0 && bytes.Equal(EntryHash(prev, r.Pos, &st.Chained), r.Hash)
 	return out, nil
 }
