@@ -21,10 +21,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling ./evaluation
 	$(GO) test -run '^$$' -bench ExportResponses200k -benchtime 1x ./server
 
-# Load: a pgbench single-row INSERT baseline on a fresh durable cluster,
-# then real forms submitted for 30 s by 64 clients to the renke binary on
-# it; prints admitted/s, p50/p95/p99, errors, the ratio to pgbench and the
-# server's peak RSS.
+# Load: pgbench single-row INSERT baselines (1 client and 64) on a fresh
+# durable cluster, then real forms submitted for 30 s by 64 clients to the
+# renke binary on it; prints admitted/s, p50/p95/p99, errors, the ratios to
+# pgbench, the processor time of server, PostgreSQL and load generator, and
+# the server's peak RSS.
 load:
 	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s -baseline 15s
 

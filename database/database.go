@@ -20,6 +20,11 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	// Plan each execution for its own arguments. A prepared statement's
+	// generic plan, made while a new campaign's tables were nearly empty,
+	// stays until the tables are next analysed, and a sequential scan of a
+	// growing responses table then ran inside every group commit.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err

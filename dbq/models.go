@@ -8,12 +8,6 @@ import (
 	"time"
 )
 
-type Answer struct {
-	ResponseID int64  `json:"response_id"`
-	Item       string `json:"item"`
-	Option     string `json:"option"`
-}
-
 type AuditLog struct {
 	ID       int64     `json:"id"`
 	At       time.Time `json:"at"`
@@ -115,6 +109,7 @@ type Response struct {
 	DeviceHash      []byte    `json:"device_hash"`
 	AnswerSig       string    `json:"answer_sig"`
 	Flags           []string  `json:"flags"`
+	Answers         []string  `json:"answers"`
 }
 
 type Review struct {

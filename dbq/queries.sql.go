@@ -62,35 +62,6 @@ func (q *Queries) AddToCells(ctx context.Context, arg AddToCellsParams) error {
 	return err
 }
 
-const admitToCell = `-- name: AdmitToCell :execrows
-UPDATE quota_cells SET admitted = admitted + 1
-WHERE campaign_id = $1 AND category = $2 AND locale = $3
-  AND (admitted < target OR $4::boolean)
-`
-
-type AdmitToCellParams struct {
-	CampaignID int64  `json:"campaign_id"`
-	Category   string `json:"category"`
-	Locale     string `json:"locale"`
-	Floor      bool   `json:"floor"`
-}
-
-// AdmitToCell takes a place in a cell if one is free. The row lock taken by
-// the UPDATE serialises concurrent admissions to the same cell, and the
-// condition is re-checked on the locked row, so the cell never overshoots.
-func (q *Queries) AdmitToCell(ctx context.Context, arg AdmitToCellParams) (int64, error) {
-	result, err := q.db.Exec(ctx, admitToCell,
-		arg.CampaignID,
-		arg.Category,
-		arg.Locale,
-		arg.Floor,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const advanceChain = `-- name: AdvanceChain :exec
 UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1
 `
@@ -179,7 +150,7 @@ func (q *Queries) ChainEntryHash(ctx context.Context, arg ChainEntryHashParams) 
 const chainedResponseByID = `-- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    r.answers,
     coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r WHERE r.id = $1
 `
@@ -227,7 +198,7 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 const chainedResponses = `-- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    r.answers,
     coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r
 WHERE r.campaign_id = $1
@@ -1051,122 +1022,6 @@ func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]Ho
 	return items, nil
 }
 
-const insertChainEntries = `-- name: InsertChainEntries :exec
-INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
-SELECT $1::bigint, unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::bytea[])
-`
-
-type InsertChainEntriesParams struct {
-	CampaignID  int64    `json:"campaign_id"`
-	Positions   []int64  `json:"positions"`
-	ResponseIds []int64  `json:"response_ids"`
-	Hashes      [][]byte `json:"hashes"`
-}
-
-func (q *Queries) InsertChainEntries(ctx context.Context, arg InsertChainEntriesParams) error {
-	_, err := q.db.Exec(ctx, insertChainEntries,
-		arg.CampaignID,
-		arg.Positions,
-		arg.ResponseIds,
-		arg.Hashes,
-	)
-	return err
-}
-
-const insertResponses = `-- name: InsertResponses :many
-INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags)
-SELECT $1::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
-    nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
-    t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}')
-FROM (SELECT unnest($2::bigint[]) AS questionnaire_id,
-    unnest($3::bigint[]) AS link_id,
-    unnest($4::text[]) AS submission_id,
-    unnest($5::text[]) AS receipt,
-    unnest($6::text[]) AS category,
-    unnest($7::text[]) AS locale,
-    unnest($8::text[]) AS grade_band,
-    unnest($9::bigint[]) AS school_id,
-    unnest($10::text[]) AS status,
-    unnest($11::text[]) AS suggestion,
-    unnest($12::bytea[]) AS ip_hash,
-    unnest($13::text[]) AS ua_family,
-    unnest($14::int[]) AS fill_ms,
-    unnest($15::timestamptz[]) AS submitted_at,
-    unnest($16::bytea[]) AS device_hash,
-    unnest($17::text[]) AS answer_sig,
-    unnest($18::text[]) AS flags) t
-ON CONFLICT (submission_id) DO NOTHING
-RETURNING id, submission_id
-`
-
-type InsertResponsesParams struct {
-	CampaignID       int64       `json:"campaign_id"`
-	QuestionnaireIds []int64     `json:"questionnaire_ids"`
-	LinkIds          []int64     `json:"link_ids"`
-	SubmissionIds    []string    `json:"submission_ids"`
-	Receipts         []string    `json:"receipts"`
-	Categories       []string    `json:"categories"`
-	Locales          []string    `json:"locales"`
-	GradeBands       []string    `json:"grade_bands"`
-	SchoolIds        []int64     `json:"school_ids"`
-	Statuses         []string    `json:"statuses"`
-	Suggestions      []string    `json:"suggestions"`
-	IpHashes         [][]byte    `json:"ip_hashes"`
-	UaFamilies       []string    `json:"ua_families"`
-	FillMs           []int32     `json:"fill_ms"`
-	SubmittedAts     []time.Time `json:"submitted_ats"`
-	DeviceHashes     [][]byte    `json:"device_hashes"`
-	AnswerSigs       []string    `json:"answer_sigs"`
-	FlagLists        []string    `json:"flag_lists"`
-}
-
-type InsertResponsesRow struct {
-	ID           int64  `json:"id"`
-	SubmissionID string `json:"submission_id"`
-}
-
-// A group of responses to one campaign in one statement. A submission id
-// stored meanwhile by another server is skipped (fewer rows return).
-func (q *Queries) InsertResponses(ctx context.Context, arg InsertResponsesParams) ([]InsertResponsesRow, error) {
-	rows, err := q.db.Query(ctx, insertResponses,
-		arg.CampaignID,
-		arg.QuestionnaireIds,
-		arg.LinkIds,
-		arg.SubmissionIds,
-		arg.Receipts,
-		arg.Categories,
-		arg.Locales,
-		arg.GradeBands,
-		arg.SchoolIds,
-		arg.Statuses,
-		arg.Suggestions,
-		arg.IpHashes,
-		arg.UaFamilies,
-		arg.FillMs,
-		arg.SubmittedAts,
-		arg.DeviceHashes,
-		arg.AnswerSigs,
-		arg.FlagLists,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []InsertResponsesRow
-	for rows.Next() {
-		var i InsertResponsesRow
-		if err := rows.Scan(&i.ID, &i.SubmissionID); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const insertReview = `-- name: InsertReview :exec
 INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
 `
@@ -1735,16 +1590,22 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 }
 
 const recentTraces = `-- name: RecentTraces :many
-SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
-WHERE campaign_id = $1 AND submitted_at > $2
-  AND (link_id = ANY($3::bigint[]) OR school_id = ANY($4::bigint[]))
-ORDER BY id DESC LIMIT 500
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+FROM unnest($1::bigint[]) AS l (id)
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = $2 AND r.link_id = l.id
+    AND r.submitted_at > $3 ORDER BY r.id DESC LIMIT 200) t
+UNION
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+FROM unnest($4::bigint[]) AS s (id)
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = $2 AND r.school_id = s.id
+    AND r.submitted_at > $3 ORDER BY r.id DESC LIMIT 200) t
+ORDER BY id
 `
 
 type RecentTracesParams struct {
+	LinkIds    []int64   `json:"link_ids"`
 	CampaignID int64     `json:"campaign_id"`
 	Since      time.Time `json:"since"`
-	LinkIds    []int64   `json:"link_ids"`
 	SchoolIds  []int64   `json:"school_ids"`
 }
 
@@ -1756,13 +1617,13 @@ type RecentTracesRow struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-// Recent responses from the links and schools of a group, newest first,
-// for burst detection.
+// The newest responses (at most 200 each) from the links and schools of a
+// group since a time, for burst detection.
 func (q *Queries) RecentTraces(ctx context.Context, arg RecentTracesParams) ([]RecentTracesRow, error) {
 	rows, err := q.db.Query(ctx, recentTraces,
+		arg.LinkIds,
 		arg.CampaignID,
 		arg.Since,
-		arg.LinkIds,
 		arg.SchoolIds,
 	)
 	if err != nil {
@@ -2032,13 +1893,106 @@ func (q *Queries) StatsYears(ctx context.Context, unitID int64) ([]int32, error)
 	return items, nil
 }
 
+const storeResponses = `-- name: StoreResponses :exec
+WITH r AS (
+    INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
+        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers)
+    SELECT $1::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
+        nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
+        t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}')
+    FROM (SELECT unnest($5::bigint[]) AS questionnaire_id,
+        unnest($6::bigint[]) AS link_id,
+        unnest($7::text[]) AS submission_id,
+        unnest($8::text[]) AS receipt,
+        unnest($9::text[]) AS category,
+        unnest($10::text[]) AS locale,
+        unnest($11::text[]) AS grade_band,
+        unnest($12::bigint[]) AS school_id,
+        unnest($13::text[]) AS status,
+        unnest($14::text[]) AS suggestion,
+        unnest($15::bytea[]) AS ip_hash,
+        unnest($16::text[]) AS ua_family,
+        unnest($17::int[]) AS fill_ms,
+        unnest($18::timestamptz[]) AS submitted_at,
+        unnest($19::bytea[]) AS device_hash,
+        unnest($20::text[]) AS answer_sig,
+        unnest($21::text[]) AS flags,
+        unnest($22::text[]) AS answers) t
+    RETURNING id, submission_id
+)
+INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
+SELECT $1::bigint, x.pos, r.id, x.hash FROM r
+JOIN (SELECT unnest($2::text[]) AS submission_id, unnest($3::bigint[]) AS pos,
+    unnest($4::bytea[]) AS hash) x ON x.submission_id = r.submission_id
+`
+
+type StoreResponsesParams struct {
+	CampaignID           int64       `json:"campaign_id"`
+	ChainedSubmissionIds []string    `json:"chained_submission_ids"`
+	Positions            []int64     `json:"positions"`
+	Hashes               [][]byte    `json:"hashes"`
+	QuestionnaireIds     []int64     `json:"questionnaire_ids"`
+	LinkIds              []int64     `json:"link_ids"`
+	SubmissionIds        []string    `json:"submission_ids"`
+	Receipts             []string    `json:"receipts"`
+	Categories           []string    `json:"categories"`
+	Locales              []string    `json:"locales"`
+	GradeBands           []string    `json:"grade_bands"`
+	SchoolIds            []int64     `json:"school_ids"`
+	Statuses             []string    `json:"statuses"`
+	Suggestions          []string    `json:"suggestions"`
+	IpHashes             [][]byte    `json:"ip_hashes"`
+	UaFamilies           []string    `json:"ua_families"`
+	FillMs               []int32     `json:"fill_ms"`
+	SubmittedAts         []time.Time `json:"submitted_ats"`
+	DeviceHashes         [][]byte    `json:"device_hashes"`
+	AnswerSigs           []string    `json:"answer_sigs"`
+	FlagLists            []string    `json:"flag_lists"`
+	AnswerLists          []string    `json:"answer_lists"`
+}
+
+// A group of responses to one campaign in one statement, with the chain
+// entries of the admitted ones. Each response's answers come as one
+// 'item=option,…' list. Run under the campaign's lock, after
+// FindSubmissions: a submission id stored before is an error, and the group
+// is retried member by member.
+func (q *Queries) StoreResponses(ctx context.Context, arg StoreResponsesParams) error {
+	_, err := q.db.Exec(ctx, storeResponses,
+		arg.CampaignID,
+		arg.ChainedSubmissionIds,
+		arg.Positions,
+		arg.Hashes,
+		arg.QuestionnaireIds,
+		arg.LinkIds,
+		arg.SubmissionIds,
+		arg.Receipts,
+		arg.Categories,
+		arg.Locales,
+		arg.GradeBands,
+		arg.SchoolIds,
+		arg.Statuses,
+		arg.Suggestions,
+		arg.IpHashes,
+		arg.UaFamilies,
+		arg.FillMs,
+		arg.SubmittedAts,
+		arg.DeviceHashes,
+		arg.AnswerSigs,
+		arg.FlagLists,
+		arg.AnswerLists,
+	)
+	return err
+}
+
 const tallyAnswers = `-- name: TallyAnswers :many
-SELECT a.item, a.option, r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
+SELECT split_part(a.pair, '=', 1)::text AS item, split_part(a.pair, '=', 2)::text AS option,
+    r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
 FROM responses r
-JOIN answers a ON a.response_id = r.id
+CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
 LEFT JOIN schools s ON s.id = r.school_id
 WHERE r.campaign_id = $1 AND r.status = 'admitted'
-GROUP BY a.item, a.option, r.category, r.locale, s.name
+GROUP BY 1, 2, r.category, r.locale, s.name
 `
 
 type TallyAnswersRow struct {

@@ -115,9 +115,9 @@ func SocialResponses(tb testing.TB, pool *pgxpool.Pool, campaignID, formID int64
 		tb.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `
-		INSERT INTO answers (response_id, item, option)
-		SELECT r.id, 'S' || lpad(i::text, 2, '0'), (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8]
-		FROM responses r, generate_series(1, 12) i WHERE r.campaign_id = $1`, campaignID); err != nil {
+		UPDATE responses r SET answers = (SELECT array_agg('S' || lpad(i::text, 2, '0') || '='
+			|| (ARRAY['A','A','A','B','B','C','D','X'])[1 + (r.id * 7 + i * 13) % 8] ORDER BY i) FROM generate_series(1, 12) i)
+		WHERE r.campaign_id = $1`, campaignID); err != nil {
 		tb.Fatal(err)
 	}
 	_, _ = pool.Exec(ctx, `ANALYZE`)

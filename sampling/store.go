@@ -3,6 +3,8 @@ package sampling
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	"renke/dbq"
 )
 
@@ -24,16 +26,6 @@ func (s *Store) CreateCells(ctx context.Context, campaignID int64, a Allocation)
 		p.Targets = append(p.Targets, int32(c.Target))
 	}
 	return s.q.CreateQuotaCells(ctx, p)
-}
-
-// Admit takes a place in the cell for a response, and reports whether it
-// got one. Under Cap a full cell admits no more; under Floor every response
-// is admitted. Call it in the transaction that inserts the response, so the
-// place and the response commit or roll back together.
-func (s *Store) Admit(ctx context.Context, campaignID int64, c Category, l Locale, p Policy) (bool, error) {
-	n, err := s.q.AdmitToCell(ctx, dbq.AdmitToCellParams{CampaignID: campaignID, Category: string(c),
-		Locale: string(l), Floor: p == Floor})
-	return n == 1, err
 }
 
 // CellProgress is a cell's target and the responses admitted to it.
@@ -74,27 +66,41 @@ func (s *Store) GradeBandCounts(ctx context.Context, campaignID int64) (map[Grad
 	return out, err
 }
 
-// AdmitGroup takes places for a group of responses to one campaign, in
-// arrival order, and reports who got one. It locks the campaign's cells, so
-// call it in the transaction that inserts the responses.
-func (s *Store) AdmitGroup(ctx context.Context, campaignID int64, wants []Place, p Policy) ([]bool, error) {
-	rows, err := s.q.LockQuotaCells(ctx, campaignID)
-	if err != nil {
-		return nil, err
-	}
-	cells := make([]CellProgress, len(rows))
-	for i, r := range rows {
+// Admission grants places in a campaign's quota cells to a group of
+// responses, in a transaction that sends its queries in batches.
+type Admission struct {
+	campaignID int64
+	cells      []dbq.QuotaCell
+}
+
+// LockCells queues in b the lock of a campaign's cells. The row locks
+// serialise admissions across server processes, and the counts read under
+// them are exact.
+func LockCells(b *pgx.Batch, campaignID int64) *Admission {
+	a := &Admission{campaignID: campaignID}
+	dbq.Queue(b, func(q *dbq.Queries) { q.LockQuotaCells(context.Background(), campaignID) }).
+		Query(dbq.Into(&a.cells, pgx.RowToStructByPos[dbq.QuotaCell]))
+	return a
+}
+
+// Grant reports who of wants, in arrival order, gets a place under p, and
+// queues in b the update of the cells' counts. Call it once the batch that
+// locked the cells has run, and send b in the same transaction.
+func (a *Admission) Grant(b *pgx.Batch, wants []Place, p Policy) []bool {
+	cells := make([]CellProgress, len(a.cells))
+	for i, r := range a.cells {
 		cells[i] = CellProgress{Cell: Cell{Category: Category(r.Category), Locale: Locale(r.Locale), Target: int(r.Target)}, Admitted: int(r.Admitted)}
 	}
 	got, given := Grant(cells, wants, p)
 	if len(given) == 0 {
-		return got, nil
+		return got
 	}
-	arg := dbq.AddToCellsParams{CampaignID: campaignID}
+	arg := dbq.AddToCellsParams{CampaignID: a.campaignID}
 	for pl, n := range given {
 		arg.Categories = append(arg.Categories, string(pl.Category))
 		arg.Locales = append(arg.Locales, string(pl.Locale))
 		arg.Ns = append(arg.Ns, int32(n))
 	}
-	return got, s.q.AddToCells(ctx, arg)
+	dbq.Queue(b, func(q *dbq.Queries) { q.AddToCells(context.Background(), arg) })
+	return got
 }

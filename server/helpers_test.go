@@ -150,7 +150,7 @@ type dbState struct{ responses, answers, admitted int64 }
 func (e *env) state() dbState {
 	e.t.Helper()
 	var s dbState
-	err := e.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM answers),
+	err := e.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM responses), (SELECT coalesce(sum(cardinality(answers)), 0) FROM responses),
 		(SELECT coalesce(sum(admitted), 0) FROM quota_cells)`).Scan(&s.responses, &s.answers, &s.admitted)
 	if err != nil {
 		e.t.Fatal(err)

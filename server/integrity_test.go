@@ -202,7 +202,8 @@ func TestReceiptCheckPage(t *testing.T) {
 	if _, status := e.get("/check?receipt=" + strings.Repeat("A", 300)); status != http.StatusBadRequest {
 		t.Fatalf("overlong receipt: %d", status)
 	}
-	if _, err := e.pool.Exec(context.Background(), `UPDATE answers SET option = 'D' WHERE response_id = (SELECT id FROM responses WHERE receipt = $1)`, rc); err != nil {
+	if _, err := e.pool.Exec(context.Background(), `UPDATE responses SET answers = (SELECT array_agg(split_part(p, '=', 1) || '=D' ORDER BY n)
+		FROM unnest(answers) WITH ORDINALITY a (p, n)) WHERE receipt = $1`, rc); err != nil {
 		t.Fatal(err)
 	}
 	if page, _ := e.get("/check?receipt=" + rc); !strings.Contains(page, "可能被改动") {

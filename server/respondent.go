@@ -27,11 +27,24 @@ type visit struct {
 	unit     county.Unit
 	school   *county.School // preset by the link
 	forms    []survey.Form
-	blank    sync.Map // category → blankForm: the empty form, rendered once per visit
+	blank    sync.Map // category → *blankEntry: the empty form, rendered once per visit
 }
 
-// blankForm is an empty form page split where its token goes.
-type blankForm struct{ before, after string }
+type blankEntry struct {
+	once sync.Once
+	form *blankForm
+	err  error
+}
+
+// formPath is where a link's form is shown and submitted.
+const formPath = "/s/:code"
+
+// blankForm is an empty form page split where its token goes, and
+// compressed around it.
+type blankForm struct {
+	before, after string
+	gz            *gzipSlot
+}
 
 // tokenSlot stands in for the token in a blank form.
 const tokenSlot = "TOKEN-SLOT-7f3c9a"
@@ -250,27 +263,52 @@ func (s *Server) showForm(c echo.Context) error {
 	}
 	s.ensureDevice(c)
 	token := newToken(s.formKey, s.now())
-	if b, ok := v.blank.Load(cat); ok {
-		page := b.(blankForm)
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.HTML(http.StatusOK, page.before+token+page.after)
+	e, _ := v.blank.LoadOrStore(cat, &blankEntry{})
+	entry := e.(*blankEntry)
+	// Requests that arrive together wait for one rendering.
+	entry.once.Do(func() { entry.form, entry.err = s.blankForm(c.Request().Context(), v, cat) })
+	if entry.err != nil {
+		v.blank.CompareAndDelete(cat, entry) // the next request tries again
+		return entry.err
 	}
-	p, err := s.formPage(c.Request().Context(), v, cat)
+	return entry.form.serve(c, token)
+}
+
+// blankForm renders the empty form of a category for a visit.
+func (s *Server) blankForm(ctx context.Context, v *visit, cat sampling.Category) (*blankForm, error) {
+	p, err := s.formPage(ctx, v, cat)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p.Token, p.PowBits = tokenSlot, v.campaign.PowBits
 	var b strings.Builder
 	if err := s.views.ExecuteTemplate(&b, "form.html", p); err != nil {
-		return err
+		return nil, err
 	}
 	before, after, ok := strings.Cut(b.String(), tokenSlot)
 	if !ok || strings.Contains(after, tokenSlot) {
-		return errors.New("form.html must carry the token exactly once")
+		return nil, errors.New("form.html must carry the token exactly once")
 	}
-	v.blank.Store(cat, blankForm{before, after})
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTML(http.StatusOK, before+token+after)
+	gz, err := newGzipSlot(before, after)
+	if err != nil {
+		return nil, err
+	}
+	return &blankForm{before: before, after: after, gz: gz}, nil
+}
+
+// serve sends the blank form with its token, compressed when the client
+// accepts gzip.
+func (f *blankForm) serve(c echo.Context, token string) error {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		return c.HTML(http.StatusOK, f.before+token+f.after)
+	}
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	c.Response().WriteHeader(http.StatusOK)
+	return f.gz.writeTo(c.Response(), token)
 }
 
 func (s *Server) formPage(ctx context.Context, v *visit, cat sampling.Category) (formPage, error) {

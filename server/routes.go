@@ -8,8 +8,8 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/static/*", assets())
 
 	// Respondents (public).
-	e.GET("/s/:code", s.showForm)
-	e.POST("/s/:code", s.submitForm)
+	e.GET(formPath, s.showForm)
+	e.POST(formPath, s.submitForm)
 	e.GET("/s/:code/qr.png", s.qrCode)
 	e.GET("/s/:code/poster", s.poster)
 	e.GET("/check", s.checkReceipt)

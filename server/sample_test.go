@@ -39,18 +39,17 @@ func fillSample(t *testing.T, e *env, campaignID int64, share float64) {
 		t.Fatal(err)
 	}
 	_, err = e.pool.Exec(ctx, `
-		INSERT INTO answers (response_id, item, option)
-		SELECT r.id, it.id,
-			CASE WHEN x < p.a THEN 'A' WHEN x < p.b THEN 'B' WHEN x < p.c THEN 'C' WHEN x < 0.97 THEN 'D' ELSE 'X' END
-		FROM responses r
-		JOIN questionnaires q ON q.id = r.questionnaire_id
+		UPDATE responses r SET answers = (SELECT array_agg(it.id || '=' ||
+			CASE WHEN x < p.a THEN 'A' WHEN x < p.b THEN 'B' WHEN x < p.c THEN 'C' WHEN x < 0.97 THEN 'D' ELSE 'X' END ORDER BY it.id)
+		FROM questionnaires q
 		CROSS JOIN LATERAL (SELECT e->>'id' AS id FROM jsonb_array_elements(q.definition->'items') e) it
 		CROSS JOIN LATERAL (SELECT random() AS x) rnd
 		CROSS JOIN LATERAL (SELECT
 			CASE WHEN it.id IN ('S07', 'T09', 'P06') THEN 0.40 WHEN r.locale = 'rural' THEN 0.52 ELSE 0.62 END AS a,
 			CASE WHEN it.id IN ('S07', 'T09', 'P06') THEN 0.72 WHEN r.locale = 'rural' THEN 0.84 ELSE 0.90 END AS b,
 			0.94 AS c) p
-		WHERE r.campaign_id = $1 AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)`, campaignID)
+		WHERE q.id = r.questionnaire_id)
+		WHERE r.campaign_id = $1 AND r.answers = '{}'`, campaignID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,10 +124,11 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: upload}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxUpload,
 		Skipper: func(c echo.Context) bool { return !upload(c) }}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Level:   1, // nearly the size of the default level at a third of its cost
-		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".png") },
-	}))
+	gzip, err := compress()
+	if err != nil {
+		return nil, err
+	}
+	e.Use(gzip)
 	s.routes(e)
 	s.actions = actionNames(e)
 	return e, nil

@@ -21,8 +21,9 @@ import (
 // Group commit: submissions that arrive while a transaction is running wait
 // for the next one, and each submitter is answered only after the
 // transaction holding its response has committed. One transaction then
-// carries many responses: one lock of the campaign row and its quota cells,
-// one insert of the responses, one COPY of their answers, one fsync.
+// carries many responses in two round trips: one lock of the campaign row
+// and its quota cells, one statement storing the responses and their chain
+// entries, one fsync.
 
 // MaxGroup is the most submissions committed in one transaction.
 const MaxGroup = 128
@@ -92,7 +93,14 @@ func (s *Store) commitLoop() {
 func (s *Store) commitGroup(group []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error { return admitGroup(ctx, q, tx, group) })
+	conn, err := s.pool.Acquire(ctx)
+	if err == nil {
+		if err = admitGroup(ctx, conn.Conn(), group); err != nil {
+			// A connection left in a transaction is closed on release.
+			_, _ = conn.Exec(ctx, "ROLLBACK")
+		}
+		conn.Release()
+	}
 	if database.Unavailable(err) {
 		err = fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
@@ -114,55 +122,83 @@ func (s *Store) commitGroup(group []*pending) {
 // was not stored and may be sent again with the same id.
 var ErrUnavailable = errors.New("database unavailable")
 
-var errConflict = errors.New("a submission id of the group was stored meanwhile")
+// lockedCampaign is one campaign of a group, as the group's first round
+// trip reads it under the campaign's lock.
+type lockedCampaign struct {
+	members []*pending
+	row     dbq.Campaign
+	cells   *sampling.Admission
+	seen    [][]byte // devices of the members that answered before
+	recent  []dbq.RecentTracesRow
+}
 
-// admitGroup does the work of one group commit inside tx, setting each
-// member's receipt or error.
-func admitGroup(ctx context.Context, q *dbq.Queries, tx pgx.Tx, group []*pending) error {
-	for _, p := range group {
-		p.out, p.err, p.flags = Receipt{}, nil, nil
-	}
-	// Submission ids stored before, or repeated within the group.
+// admitGroup does the work of one group commit, setting each member's
+// receipt or error, in one transaction of two round trips: the first
+// begins it, locks the campaigns and reads what admission and flagging
+// need; the second stores the responses, their answers and chain entries
+// and the counts, and commits.
+func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
+	byCampaign := map[int64][]*pending{}
 	ids := make([]string, len(group))
 	for i, p := range group {
+		p.out, p.err, p.flags = Receipt{}, nil, nil
+		byCampaign[p.env.CampaignID] = append(byCampaign[p.env.CampaignID], p)
 		ids[i] = p.env.SubmissionID
 	}
-	stored, err := q.FindSubmissions(ctx, ids)
-	if err != nil {
-		return err
+	// Campaigns in id order, so two groups never wait on each other's
+	// locks; everything after the locks sees what the previous holder
+	// committed.
+	var b pgx.Batch
+	b.Queue("BEGIN")
+	var campaigns []*lockedCampaign
+	for _, id := range slices.Sorted(maps.Keys(byCampaign)) {
+		c := &lockedCampaign{members: byCampaign[id]}
+		dbq.Queue(&b, func(q *dbq.Queries) { q.LockCampaignForSubmit(ctx, id) }).
+			Query(dbq.One(&c.row, pgx.RowToStructByPos[dbq.Campaign]))
+		c.cells = sampling.LockCells(&b, id)
+		campaigns = append(campaigns, c)
 	}
+	var stored []dbq.FindSubmissionsRow
+	dbq.Queue(&b, func(q *dbq.Queries) { q.FindSubmissions(ctx, ids) }).
+		Query(dbq.Into(&stored, pgx.RowToStructByPos[dbq.FindSubmissionsRow]))
+	for _, c := range campaigns {
+		c.queueTraces(ctx, &b)
+	}
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return notFound(err)
+	}
+
+	// Submission ids stored before, or repeated within the group.
 	seen := make(map[string]dbq.FindSubmissionsRow, len(stored))
 	for _, r := range stored {
 		seen[r.SubmissionID] = r
 	}
 	first := map[string]*pending{}
-	var fresh []*pending
 	var repeats []*pending
-	for _, p := range group {
-		if r, ok := seen[p.env.SubmissionID]; ok {
-			if r.CampaignID != p.env.CampaignID {
-				p.err = ErrIDConflict
-			} else {
-				p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
+	b = pgx.Batch{}
+	for _, c := range campaigns {
+		var fresh []*pending
+		for _, p := range c.members {
+			if r, ok := seen[p.env.SubmissionID]; ok {
+				if r.CampaignID != p.env.CampaignID {
+					p.err = ErrIDConflict
+				} else {
+					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
+				}
+				continue
 			}
-			continue
+			if _, ok := first[p.env.SubmissionID]; ok {
+				repeats = append(repeats, p)
+				continue
+			}
+			first[p.env.SubmissionID] = p
+			fresh = append(fresh, p)
 		}
-		if _, ok := first[p.env.SubmissionID]; ok {
-			repeats = append(repeats, p)
-			continue
-		}
-		first[p.env.SubmissionID] = p
-		fresh = append(fresh, p)
+		c.admit(ctx, &b, fresh)
 	}
-	// Campaigns in id order, so two groups never wait on each other's locks.
-	byCampaign := map[int64][]*pending{}
-	for _, p := range fresh {
-		byCampaign[p.env.CampaignID] = append(byCampaign[p.env.CampaignID], p)
-	}
-	for _, id := range slices.Sorted(maps.Keys(byCampaign)) {
-		if err := admitToCampaign(ctx, q, tx, id, byCampaign[id]); err != nil {
-			return err
-		}
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return err
 	}
 	for _, p := range repeats {
 		f := first[p.env.SubmissionID]
@@ -172,46 +208,67 @@ func admitGroup(ctx context.Context, q *dbq.Queries, tx pgx.Tx, group []*pending
 	return nil
 }
 
-func admitToCampaign(ctx context.Context, q *dbq.Queries, tx pgx.Tx, campaignID int64, group []*pending) error {
-	row, err := q.LockCampaignForSubmit(ctx, campaignID)
-	if err != nil {
-		return notFound(err)
+// queueTraces queues the look-ups that flagging needs: the members'
+// devices seen before in the campaign, and the recent responses from their
+// links and schools.
+func (c *lockedCampaign) queueTraces(ctx context.Context, b *pgx.Batch) {
+	var devices [][]byte
+	links, schools := map[int64]bool{}, map[int64]bool{}
+	oldest := c.members[0].now
+	for _, p := range c.members {
+		if p.env.DeviceHash != nil {
+			devices = append(devices, p.env.DeviceHash)
+		}
+		links[p.env.LinkID] = true
+		if p.sub.School != nil {
+			schools[p.sub.School.ID] = true
+		}
+		if p.now.Before(oldest) {
+			oldest = p.now
+		}
 	}
-	c := campaignFrom(row)
+	id := c.members[0].env.CampaignID
+	if len(devices) > 0 {
+		dbq.Queue(b, func(q *dbq.Queries) {
+			q.SeenDevices(ctx, dbq.SeenDevicesParams{CampaignID: id, DeviceHashes: devices})
+		}).Query(dbq.Into(&c.seen, pgx.RowTo[[]byte]))
+	}
+	dbq.Queue(b, func(q *dbq.Queries) {
+		q.RecentTraces(ctx, dbq.RecentTracesParams{CampaignID: id, Since: oldest.Add(-BurstWindow),
+			LinkIds: slices.Collect(maps.Keys(links)), SchoolIds: slices.Collect(maps.Keys(schools))})
+	}).Query(dbq.Into(&c.recent, pgx.RowToStructByPos[dbq.RecentTracesRow]))
+}
+
+// admit decides on the fresh submissions to a campaign: refused when the
+// campaign is not taking answers, admitted or over quota, flagged, and
+// chained when admitted. It queues in b what stores them.
+func (c *lockedCampaign) admit(ctx context.Context, b *pgx.Batch, fresh []*pending) {
+	cp := campaignFrom(c.row)
 	var open []*pending
-	for _, p := range group {
-		if reason := c.Refusal(p.now); reason != "" {
+	for _, p := range fresh {
+		if reason := cp.Refusal(p.now); reason != "" {
 			p.err = &ClosedError{Reason: reason}
 		} else {
 			open = append(open, p)
 		}
 	}
 	if len(open) == 0 {
-		return nil
+		return
 	}
 	wants := make([]sampling.Place, len(open))
 	for i, p := range open {
 		wants[i] = sampling.Place{Category: p.sub.Category, Locale: p.sub.Locale}
 	}
-	admitted, err := sampling.NewStore(tx).AdmitGroup(ctx, c.ID, wants, c.Policy)
-	if err != nil {
-		return err
-	}
-	retro, err := flagGroup(ctx, q, c, open)
-	if err != nil {
-		return err
-	}
+	admitted := c.cells.Grant(b, wants, cp.Policy)
+	retro := flagGroup(cp, open, c.seen, c.recent)
 
 	// The chain: each admitted response, in arrival order, follows the head.
-	prev := c.ChainHead
+	prev := cp.ChainHead
 	if len(prev) == 0 {
-		prev = Genesis(c.ID)
+		prev = Genesis(cp.ID)
 	}
-	pos := c.ChainLength
-	var chain dbq.InsertChainEntriesParams
-	chain.CampaignID = c.ID
-	arg := dbq.InsertResponsesParams{CampaignID: c.ID}
-	bySubmission := map[string]*pending{}
+	pos := cp.ChainLength
+	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
 	for i, p := range open {
 		status := OverQuota
 		if admitted[i] {
@@ -225,19 +282,20 @@ func admitToCampaign(ctx context.Context, q *dbq.Queries, tx pgx.Tx, campaignID 
 		fill := int32(min(p.env.FillTime.Milliseconds(), 1<<31-1))
 		if admitted[i] {
 			pos++
-			h := EntryHash(prev, pos, &Chained{CampaignID: c.ID, Receipt: p.out.Code, FormID: p.env.FormID, LinkID: p.env.LinkID,
+			h := EntryHash(prev, pos, &Chained{CampaignID: cp.ID, Receipt: p.out.Code, FormID: p.env.FormID, LinkID: p.env.LinkID,
 				Category: string(p.sub.Category), Locale: string(p.sub.Locale), GradeBand: band, SchoolID: school,
 				Suggestion: p.sub.Suggestion, FillMS: fill, SubmittedAt: p.now, Answers: p.sub.Answers})
 			p.out.Pos, p.out.Hash = pos, HashPrefix(h)
-			chain.Positions = append(chain.Positions, pos)
-			chain.Hashes = append(chain.Hashes, h)
+			arg.ChainedSubmissionIds = append(arg.ChainedSubmissionIds, p.env.SubmissionID)
+			arg.Positions = append(arg.Positions, pos)
+			arg.Hashes = append(arg.Hashes, h)
 			prev = h
 		}
 		flags := make([]string, len(p.flags))
 		for j, f := range p.flags {
 			flags[j] = string(f)
 		}
-		bySubmission[p.env.SubmissionID] = p
+		arg.AnswerLists = append(arg.AnswerLists, answerList(p.sub.Answers))
 		arg.QuestionnaireIds = append(arg.QuestionnaireIds, p.env.FormID)
 		arg.LinkIds = append(arg.LinkIds, p.env.LinkID)
 		arg.SubmissionIds = append(arg.SubmissionIds, p.env.SubmissionID)
@@ -256,86 +314,47 @@ func admitToCampaign(ctx context.Context, q *dbq.Queries, tx pgx.Tx, campaignID 
 		arg.AnswerSigs = append(arg.AnswerSigs, p.env.Signature)
 		arg.FlagLists = append(arg.FlagLists, strings.Join(flags, ","))
 	}
-	rows, err := q.InsertResponses(ctx, arg)
-	if err != nil {
-		return err
-	}
-	if len(rows) != len(open) {
-		return errConflict
-	}
-	responseID := map[string]int64{}
-	var answers [][]any
-	for _, r := range rows {
-		responseID[r.SubmissionID] = r.ID
-		for item, opt := range bySubmission[r.SubmissionID].sub.Answers {
-			answers = append(answers, []any{r.ID, item, opt})
-		}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"answers"}, []string{"response_id", "item", "option"}, pgx.CopyFromRows(answers)); err != nil {
-		return err
-	}
-	if len(chain.Positions) > 0 {
-		for i, p := range open {
-			if admitted[i] {
-				chain.ResponseIds = append(chain.ResponseIds, responseID[p.env.SubmissionID])
-			}
-		}
-		if err := q.InsertChainEntries(ctx, chain); err != nil {
-			return err
-		}
-		if err := q.AdvanceChain(ctx, dbq.AdvanceChainParams{ID: c.ID, ChainLength: pos, ChainHead: prev}); err != nil {
-			return err
-		}
+	dbq.Queue(b, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
+	if pos > cp.ChainLength {
+		dbq.Queue(b, func(q *dbq.Queries) {
+			q.AdvanceChain(ctx, dbq.AdvanceChainParams{ID: cp.ID, ChainLength: pos, ChainHead: prev})
+		})
 	}
 	if len(retro) > 0 {
-		return q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro})
+		dbq.Queue(b, func(q *dbq.Queries) { q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro}) })
 	}
-	return nil
 }
 
-// flagGroup sets the flags of a campaign's group before it is stored, and
-// returns the stored responses that a burst in the group implicates.
-func flagGroup(ctx context.Context, q *dbq.Queries, c Campaign, group []*pending) ([]int64, error) {
+// answerList is a response's answers as StoreResponses takes them:
+// 'item=option' pairs, sorted by item, joined by commas. Item and option
+// codes hold neither sign (Questionnaire.Validate).
+func answerList(answers map[string]string) string {
+	pairs := make([]string, 0, len(answers))
+	for _, item := range slices.Sorted(maps.Keys(answers)) {
+		pairs = append(pairs, item+"="+answers[item])
+	}
+	return strings.Join(pairs, ",")
+}
+
+// flagGroup sets the flags of a campaign's group before it is stored,
+// given the devices of the group seen before and the recent responses from
+// its links and schools, and returns the stored responses that a burst in
+// the group implicates.
+func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []dbq.RecentTracesRow) []int64 {
 	minFill := time.Duration(c.MinFillSeconds) * time.Second
-	var devices [][]byte
-	links, schools := map[int64]bool{}, map[int64]bool{}
-	oldest := group[0].now
 	for _, p := range group {
 		p.flags = Assess(p.env.Signature, p.env.FillTime, minFill)
-		if p.env.DeviceHash != nil {
-			devices = append(devices, p.env.DeviceHash)
+		// A device seen before in this campaign, or earlier in the group.
+		if p.env.DeviceHash == nil {
+			continue
 		}
-		links[p.env.LinkID] = true
-		if p.sub.School != nil {
-			schools[p.sub.School.ID] = true
+		if slices.ContainsFunc(seen, func(d []byte) bool { return bytes.Equal(d, p.env.DeviceHash) }) {
+			p.flags = append(p.flags, FlagDevice)
 		}
-		if p.now.Before(oldest) {
-			oldest = p.now
-		}
-	}
-	// A device seen before in this campaign, or earlier in the group.
-	if len(devices) > 0 {
-		seen, err := q.SeenDevices(ctx, dbq.SeenDevicesParams{CampaignID: c.ID, DeviceHashes: devices})
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range group {
-			if p.env.DeviceHash == nil {
-				continue
-			}
-			if slices.ContainsFunc(seen, func(d []byte) bool { return bytes.Equal(d, p.env.DeviceHash) }) {
-				p.flags = append(p.flags, FlagDevice)
-			}
-			seen = append(seen, p.env.DeviceHash)
-		}
+		seen = append(seen, p.env.DeviceHash)
 	}
 	// Bursts: each member against recent stored responses and the members
 	// before it.
-	recent, err := q.RecentTraces(ctx, dbq.RecentTracesParams{CampaignID: c.ID, Since: oldest.Add(-BurstWindow),
-		LinkIds: slices.Collect(maps.Keys(links)), SchoolIds: slices.Collect(maps.Keys(schools))})
-	if err != nil {
-		return nil, err
-	}
 	traces := make([]Trace, 0, len(recent)+len(group))
 	for _, r := range recent {
 		traces = append(traces, Trace{ID: r.ID, LinkID: r.LinkID, SchoolID: r.SchoolID, Sig: r.AnswerSig, At: r.SubmittedAt})
@@ -360,7 +379,7 @@ func flagGroup(ctx context.Context, q *dbq.Queries, c Campaign, group []*pending
 		member[len(traces)] = p
 		traces = append(traces, t)
 	}
-	return slices.Sorted(maps.Keys(retro)), nil
+	return slices.Sorted(maps.Keys(retro))
 }
 
 func appendFlag(flags []Flag, f Flag) []Flag {

@@ -3,8 +3,8 @@
 -- stream in constant memory.
 SELECT r.receipt, r.submitted_at, q.kind, r.category, r.locale,
        coalesce(r.grade_band, ''), coalesce(s.name, ''), r.status, r.fill_ms, r.suggestion,
-       coalesce((SELECT array_agg(a.item ORDER BY a.item) FROM answers a WHERE a.response_id = r.id), '{}'::text[]),
-       coalesce((SELECT array_agg(a.option ORDER BY a.item) FROM answers a WHERE a.response_id = r.id), '{}'::text[])
+       coalesce((SELECT array_agg(split_part(p, '=', 1) ORDER BY n) FROM unnest(r.answers) WITH ORDINALITY a (p, n)), '{}'::text[]),
+       coalesce((SELECT array_agg(split_part(p, '=', 2) ORDER BY n) FROM unnest(r.answers) WITH ORDINALITY a (p, n)), '{}'::text[])
 FROM responses r
 JOIN questionnaires q ON q.id = r.questionnaire_id
 LEFT JOIN schools s ON s.id = r.school_id

@@ -167,7 +167,7 @@ func TestTamperDetected(t *testing.T) {
 		}
 	}
 	// 1. An answer of entry 2 changed to 不满意.
-	exec(`UPDATE answers SET option = 'D' WHERE response_id = $1 AND item = (SELECT min(item) FROM answers WHERE response_id = $1)`, id(rcs[1].Code))
+	exec(`UPDATE responses SET answers[1] = split_part(answers[1], '=', 1) || '=D' WHERE id = $1`, id(rcs[1].Code))
 	// 2. Entry 4's response deleted (its answers go with it).
 	exec(`DELETE FROM responses WHERE id = $1`, id(rcs[3].Code))
 	// 3. A response inserted as admitted, copying entry 6 with new answers.

@@ -58,43 +58,49 @@ SELECT * FROM links WHERE campaign_id = $1 ORDER BY id;
 -- name: GetLinkByCode :one
 SELECT * FROM links WHERE code = $1;
 
--- A group of responses to one campaign in one statement. A submission id
--- stored meanwhile by another server is skipped (fewer rows return).
--- name: InsertResponses :many
-INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-    grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags)
-SELECT @campaign_id::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
-    nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
-    t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}')
-FROM (SELECT unnest(@questionnaire_ids::bigint[]) AS questionnaire_id,
-    unnest(@link_ids::bigint[]) AS link_id,
-    unnest(@submission_ids::text[]) AS submission_id,
-    unnest(@receipts::text[]) AS receipt,
-    unnest(@categories::text[]) AS category,
-    unnest(@locales::text[]) AS locale,
-    unnest(@grade_bands::text[]) AS grade_band,
-    unnest(@school_ids::bigint[]) AS school_id,
-    unnest(@statuses::text[]) AS status,
-    unnest(@suggestions::text[]) AS suggestion,
-    unnest(@ip_hashes::bytea[]) AS ip_hash,
-    unnest(@ua_families::text[]) AS ua_family,
-    unnest(@fill_ms::int[]) AS fill_ms,
-    unnest(@submitted_ats::timestamptz[]) AS submitted_at,
-    unnest(@device_hashes::bytea[]) AS device_hash,
-    unnest(@answer_sigs::text[]) AS answer_sig,
-    unnest(@flag_lists::text[]) AS flags) t
-ON CONFLICT (submission_id) DO NOTHING
-RETURNING id, submission_id;
+-- A group of responses to one campaign in one statement, with the chain
+-- entries of the admitted ones. Each response's answers come as one
+-- 'item=option,…' list. Run under the campaign's lock, after
+-- FindSubmissions: a submission id stored before is an error, and the group
+-- is retried member by member.
+-- name: StoreResponses :exec
+WITH r AS (
+    INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
+        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers)
+    SELECT @campaign_id::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
+        nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
+        t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}')
+    FROM (SELECT unnest(@questionnaire_ids::bigint[]) AS questionnaire_id,
+        unnest(@link_ids::bigint[]) AS link_id,
+        unnest(@submission_ids::text[]) AS submission_id,
+        unnest(@receipts::text[]) AS receipt,
+        unnest(@categories::text[]) AS category,
+        unnest(@locales::text[]) AS locale,
+        unnest(@grade_bands::text[]) AS grade_band,
+        unnest(@school_ids::bigint[]) AS school_id,
+        unnest(@statuses::text[]) AS status,
+        unnest(@suggestions::text[]) AS suggestion,
+        unnest(@ip_hashes::bytea[]) AS ip_hash,
+        unnest(@ua_families::text[]) AS ua_family,
+        unnest(@fill_ms::int[]) AS fill_ms,
+        unnest(@submitted_ats::timestamptz[]) AS submitted_at,
+        unnest(@device_hashes::bytea[]) AS device_hash,
+        unnest(@answer_sigs::text[]) AS answer_sig,
+        unnest(@flag_lists::text[]) AS flags,
+        unnest(@answer_lists::text[]) AS answers) t
+    RETURNING id, submission_id
+)
+INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
+SELECT @campaign_id::bigint, x.pos, r.id, x.hash FROM r
+JOIN (SELECT unnest(@chained_submission_ids::text[]) AS submission_id, unnest(@positions::bigint[]) AS pos,
+    unnest(@hashes::bytea[]) AS hash) x ON x.submission_id = r.submission_id;
 
 -- Submissions stored before, with their receipt and place in the chain.
 -- name: FindSubmissions :many
 SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
 FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
 WHERE r.submission_id = ANY(@submission_ids::text[]);
-
--- name: InsertChainEntries :exec
-INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
-SELECT @campaign_id::bigint, unnest(@positions::bigint[]), unnest(@response_ids::bigint[]), unnest(@hashes::bytea[]);
 
 -- name: AdvanceChain :exec
 UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1;
@@ -104,25 +110,32 @@ UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1;
 SELECT DISTINCT device_hash::bytea FROM responses
 WHERE campaign_id = $1 AND device_hash = ANY(@device_hashes::bytea[]);
 
--- Recent responses from the links and schools of a group, newest first,
--- for burst detection.
+-- The newest responses (at most 200 each) from the links and schools of a
+-- group since a time, for burst detection.
 -- name: RecentTraces :many
-SELECT id, link_id, coalesce(school_id, 0)::bigint AS school_id, answer_sig, submitted_at FROM responses
-WHERE campaign_id = @campaign_id AND submitted_at > @since
-  AND (link_id = ANY(@link_ids::bigint[]) OR school_id = ANY(@school_ids::bigint[]))
-ORDER BY id DESC LIMIT 500;
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+FROM unnest(@link_ids::bigint[]) AS l (id)
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = @campaign_id AND r.link_id = l.id
+    AND r.submitted_at > @since ORDER BY r.id DESC LIMIT 200) t
+UNION
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+FROM unnest(@school_ids::bigint[]) AS s (id)
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = @campaign_id AND r.school_id = s.id
+    AND r.submitted_at > @since ORDER BY r.id DESC LIMIT 200) t
+ORDER BY id;
 
 -- name: AddFlag :exec
 UPDATE responses SET flags = array_append(flags, @flag::text)
 WHERE id = ANY(@ids::bigint[]) AND NOT (@flag::text = ANY(flags));
 
 -- name: TallyAnswers :many
-SELECT a.item, a.option, r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
+SELECT split_part(a.pair, '=', 1)::text AS item, split_part(a.pair, '=', 2)::text AS option,
+    r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
 FROM responses r
-JOIN answers a ON a.response_id = r.id
+CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
 LEFT JOIN schools s ON s.id = r.school_id
 WHERE r.campaign_id = $1 AND r.status = 'admitted'
-GROUP BY a.item, a.option, r.category, r.locale, s.name;
+GROUP BY 1, 2, r.category, r.locale, s.name;
 
 -- name: CountResponsesByStatus :many
 SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY status;
@@ -146,7 +159,7 @@ SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY
 -- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    r.answers,
     coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r
 WHERE r.campaign_id = $1
@@ -161,7 +174,7 @@ WHERE r.receipt = $1;
 -- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    coalesce((SELECT array_agg(a.item || '=' || a.option) FROM answers a WHERE a.response_id = r.id), '{}')::text[] AS answers,
+    r.answers,
     coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
 FROM responses r WHERE r.id = $1;
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"renke/sampling"
@@ -100,6 +101,11 @@ type Questionnaire struct {
 	Suggestion Suggestion          `json:"suggestion"`
 }
 
+// answerSeparators may not appear in item and option codes: a response
+// stores its answers as 'item=option' pairs, and they travel to the
+// database joined by commas.
+const answerSeparators = ",="
+
 // MaxSuggestionLen is the longest free-text suggestion any questionnaire may allow.
 const MaxSuggestionLen = 2000
 
@@ -126,8 +132,8 @@ func (q *Questionnaire) Validate() error {
 	values := map[string]bool{}
 	dontKnow := 0
 	for _, o := range q.Scale {
-		if o.Value == "" || o.Label == "" || len(o.Value) > 8 {
-			return fmt.Errorf("选项须有代码（不超过 8 个字符）和文字")
+		if o.Value == "" || o.Label == "" || len(o.Value) > 8 || strings.ContainsAny(o.Value, answerSeparators) {
+			return fmt.Errorf("选项须有代码（不超过 8 个字符，不含逗号和等号）和文字")
 		}
 		if values[o.Value] {
 			return fmt.Errorf("选项代码 %q 重复", o.Value)
@@ -155,8 +161,8 @@ func (q *Questionnaire) Validate() error {
 	}
 	ids := map[string]bool{}
 	for _, it := range q.Items {
-		if it.ID == "" || len(it.ID) > 16 || ids[it.ID] {
-			return fmt.Errorf("题目编号 %q 为空、过长或重复", it.ID)
+		if it.ID == "" || len(it.ID) > 16 || ids[it.ID] || strings.ContainsAny(it.ID, answerSeparators) {
+			return fmt.Errorf("题目编号 %q 为空、过长、重复或含逗号、等号", it.ID)
 		}
 		ids[it.ID] = true
 		if it.Area.Name() == "" {

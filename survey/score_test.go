@@ -169,3 +169,23 @@ func TestBankIsValid(t *testing.T) {
 		}
 	}
 }
+
+// A response stores its answers as 'item=option' pairs joined by commas,
+// so no code may hold either sign.
+func TestCodesCannotHoldAnswerSeparators(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(q *Questionnaire)
+	}{
+		{"item id with a comma", func(q *Questionnaire) { q.Items[0].ID = "S,01" }},
+		{"item id with an equals sign", func(q *Questionnaire) { q.Items[0].ID = "S=01" }},
+		{"option with a comma", func(q *Questionnaire) { q.Scale[0].Value = "A," }},
+		{"option with an equals sign", func(q *Questionnaire) { q.Scale[0].Value = "=A" }},
+	} {
+		q := Bank()[0]
+		tc.edit(&q)
+		if err := q.Validate(); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+}
