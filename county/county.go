@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"renke/sampling"
@@ -109,6 +110,10 @@ func (s *School) Validate() error {
 	switch {
 	case s.Name == "" || utf8.RuneCountInString(s.Name) > 100:
 		return errors.New("学校名称不能为空，且不超过 100 字")
+	case strings.ContainsFunc(s.Name, func(r rune) bool { return !unicode.IsGraphic(r) }):
+		// Control and unassigned characters cannot be shown, nor written
+		// to a workbook (XML has no U+FFFF).
+		return errors.New("学校名称含有无法显示的字符，请删除后重新填写")
 	case s.Type.Name() == "":
 		return fmt.Errorf("学校类型 %q 无效", s.Type)
 	case !s.Locale.Valid():

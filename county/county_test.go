@@ -41,6 +41,9 @@ func TestSchoolValidateAndTeaches(t *testing.T) {
 		{School{Name: "x", Type: Primary, Locale: "suburb"}, false},
 		{School{Name: "", Type: Primary, Locale: sampling.Rural}, false},
 		{School{Name: "x", Type: Primary, Locale: sampling.Rural, EnrolPrimary: -1}, false},
+		{School{Name: "\uffff", Type: TeachingPoint, Locale: sampling.Rural, EnrolPrimary: 1}, false}, // found by FuzzParseRoster
+		{School{Name: "一小\t分校", Type: Primary, Locale: sampling.Rural}, false},
+		{School{Name: "一小\u3000分校", Type: Primary, Locale: sampling.Rural}, true}, // the ideographic space is fine
 	} {
 		if err := tc.s.Validate(); (err == nil) != tc.valid {
 			t.Errorf("%+v: err %v, want valid %v", tc.s, err, tc.valid)
