@@ -300,8 +300,7 @@ func (s *Server) blankForm(ctx context.Context, v *visit, cat sampling.Category)
 // accepts gzip.
 func (f *blankForm) serve(c echo.Context, token string) error {
 	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	h.Set("Cache-Control", "no-store") // compress adds Vary: Accept-Encoding
 	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
 		return c.HTML(http.StatusOK, f.before+token+f.after)
 	}
