@@ -61,17 +61,16 @@ func (g *gzipSlot) writeTo(w io.Writer, slot string) error {
 		return errors.New("gzip slot: at most 65535 bytes")
 	}
 	n := uint16(len(slot))
-	out := make([]byte, 0, len(g.head)+5+len(slot)+len(g.tail)+8)
-	out = append(out, g.head...)
-	out = append(out, 0) // stored block, not the last: BFINAL 0, BTYPE 00, padding
-	out = binary.LittleEndian.AppendUint16(out, n)
-	out = binary.LittleEndian.AppendUint16(out, ^n)
-	out = append(out, slot...)
-	out = append(out, g.tail...)
+	// A stored block, not the last (BFINAL 0, BTYPE 00, padding), then its
+	// length and the length's complement.
+	block := binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16([]byte{0}, n), ^n)
 	crc := crc32.Update(g.crcBefore, crc32.IEEETable, []byte(slot))
 	crc = crc32.Update(crc, crc32.IEEETable, g.after)
-	out = binary.LittleEndian.AppendUint32(out, crc)
-	out = binary.LittleEndian.AppendUint32(out, uint32(g.size+len(slot)))
-	_, err := w.Write(out)
-	return err
+	trailer := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, crc), uint32(g.size+len(slot)))
+	for _, part := range [][]byte{g.head, block, []byte(slot), g.tail, trailer} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
 }
