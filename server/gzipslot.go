@@ -20,15 +20,15 @@ import (
 // minute, each with its own token; compressing it whole took a third of the
 // server's processor time.
 type gzipSlot struct {
+	before    string // the page before and after the slot, uncompressed
+	after     []byte
 	head      []byte // gzip header and the part before the slot, flushed
 	tail      []byte // the part after the slot, ending the deflate stream
-	after     []byte
 	crcBefore uint32
-	size      int // bytes before and after the slot
 }
 
 func newGzipSlot(before, after string) (*gzipSlot, error) {
-	g := &gzipSlot{after: []byte(after), crcBefore: crc32.ChecksumIEEE([]byte(before)), size: len(before) + len(after)}
+	g := &gzipSlot{before: before, after: []byte(after), crcBefore: crc32.ChecksumIEEE([]byte(before))}
 	var head bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&head, gzipLevel)
 	if err != nil {
@@ -66,7 +66,7 @@ func (g *gzipSlot) writeTo(w io.Writer, slot string) error {
 	block := binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16([]byte{0}, n), ^n)
 	crc := crc32.Update(g.crcBefore, crc32.IEEETable, []byte(slot))
 	crc = crc32.Update(crc, crc32.IEEETable, g.after)
-	trailer := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, crc), uint32(g.size+len(slot)))
+	trailer := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, crc), uint32(len(g.before)+len(slot)+len(g.after)))
 	for _, part := range [][]byte{g.head, block, []byte(slot), g.tail, trailer} {
 		if _, err := w.Write(part); err != nil {
 			return err

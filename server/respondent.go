@@ -32,19 +32,12 @@ type visit struct {
 
 type blankEntry struct {
 	once sync.Once
-	form *blankForm
+	form *gzipSlot // the empty form, split where its token goes
 	err  error
 }
 
 // formPath is where a link's form is shown and submitted.
 const formPath = "/s/:code"
-
-// blankForm is an empty form page split where its token goes, and
-// compressed around it.
-type blankForm struct {
-	before, after string
-	gz            *gzipSlot
-}
 
 // tokenSlot stands in for the token in a blank form.
 const tokenSlot = "TOKEN-SLOT-7f3c9a"
@@ -271,11 +264,11 @@ func (s *Server) showForm(c echo.Context) error {
 		v.blank.CompareAndDelete(cat, entry) // the next request tries again
 		return entry.err
 	}
-	return entry.form.serve(c, token)
+	return serveBlank(c, entry.form, token)
 }
 
 // blankForm renders the empty form of a category for a visit.
-func (s *Server) blankForm(ctx context.Context, v *visit, cat sampling.Category) (*blankForm, error) {
+func (s *Server) blankForm(ctx context.Context, v *visit, cat sampling.Category) (*gzipSlot, error) {
 	p, err := s.formPage(ctx, v, cat)
 	if err != nil {
 		return nil, err
@@ -289,25 +282,21 @@ func (s *Server) blankForm(ctx context.Context, v *visit, cat sampling.Category)
 	if !ok || strings.Contains(after, tokenSlot) {
 		return nil, errors.New("form.html must carry the token exactly once")
 	}
-	gz, err := newGzipSlot(before, after)
-	if err != nil {
-		return nil, err
-	}
-	return &blankForm{before: before, after: after, gz: gz}, nil
+	return newGzipSlot(before, after)
 }
 
 // serve sends the blank form with its token, compressed when the client
 // accepts gzip.
-func (f *blankForm) serve(c echo.Context, token string) error {
+func serveBlank(c echo.Context, f *gzipSlot, token string) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store") // compress adds Vary: Accept-Encoding
 	if !strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
-		return c.HTML(http.StatusOK, f.before+token+f.after)
+		return c.HTML(http.StatusOK, f.before+token+string(f.after))
 	}
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set(echo.HeaderContentEncoding, "gzip")
 	c.Response().WriteHeader(http.StatusOK)
-	return f.gz.writeTo(c.Response(), token)
+	return f.writeTo(c.Response(), token)
 }
 
 func (s *Server) formPage(ctx context.Context, v *visit, cat sampling.Category) (formPage, error) {
