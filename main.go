@@ -43,6 +43,9 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(server.MemoryLimit)
 	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(server.GCPercent)
+	}
 	if err := run(os.Args[1:]); err != nil {
 		slog.Error("renke stopped", "error", err)
 		os.Exit(1)

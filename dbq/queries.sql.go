@@ -1591,22 +1591,24 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 
 const recentTraces = `-- name: RecentTraces :many
 SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
-FROM unnest($1::bigint[]) AS l (id)
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = $2 AND r.link_id = l.id
-    AND r.submitted_at > $3 ORDER BY r.id DESC LIMIT 200) t
+FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS after) AS l
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+    WHERE r.campaign_id = $3 AND r.link_id = l.id AND r.id > l.after ORDER BY r.id DESC LIMIT $4) t
 UNION
 SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
-FROM unnest($4::bigint[]) AS s (id)
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = $2 AND r.school_id = s.id
-    AND r.submitted_at > $3 ORDER BY r.id DESC LIMIT 200) t
+FROM (SELECT unnest($5::bigint[]) AS id, unnest($6::bigint[]) AS after) AS s
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+    WHERE r.campaign_id = $3 AND r.school_id = s.id AND r.id > s.after ORDER BY r.id DESC LIMIT $4) t
 ORDER BY id
 `
 
 type RecentTracesParams struct {
-	LinkIds    []int64   `json:"link_ids"`
-	CampaignID int64     `json:"campaign_id"`
-	Since      time.Time `json:"since"`
-	SchoolIds  []int64   `json:"school_ids"`
+	LinkIds     []int64 `json:"link_ids"`
+	LinkAfter   []int64 `json:"link_after"`
+	CampaignID  int64   `json:"campaign_id"`
+	PerSource   int32   `json:"per_source"`
+	SchoolIds   []int64 `json:"school_ids"`
+	SchoolAfter []int64 `json:"school_after"`
 }
 
 type RecentTracesRow struct {
@@ -1617,14 +1619,17 @@ type RecentTracesRow struct {
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-// The newest responses (at most 200 each) from the links and schools of a
-// group since a time, for burst detection.
+// For burst detection: the newest responses (at most per_source of each)
+// of the given links and schools, after the given response ids. A group
+// commit reads only what was stored since it last looked at a source.
 func (q *Queries) RecentTraces(ctx context.Context, arg RecentTracesParams) ([]RecentTracesRow, error) {
 	rows, err := q.db.Query(ctx, recentTraces,
 		arg.LinkIds,
+		arg.LinkAfter,
 		arg.CampaignID,
-		arg.Since,
+		arg.PerSource,
 		arg.SchoolIds,
+		arg.SchoolAfter,
 	)
 	if err != nil {
 		return nil, err

@@ -93,3 +93,9 @@ func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") 
 // it): near it the garbage collector runs more often, so a large export
 // or a busy evening stays within a small server's memory.
 const MemoryLimit = 128 << 20
+
+// GCPercent is the server's garbage-collection target (GOGC overrides it).
+// The live heap is small, so collecting at 100% growth ran the collector
+// several times a second on a busy evening, a tenth of the server's time;
+// MemoryLimit still bounds the heap.
+const GCPercent = 400

@@ -393,3 +393,20 @@ func TestFloorPolicyAdmitsBeyondTarget(t *testing.T) {
 		t.Errorf("cell at %d, want %d", admitted, target+1)
 	}
 }
+
+func TestSlottedPage(t *testing.T) {
+	for _, tt := range []struct {
+		page, want string
+	}{
+		{"", ""},
+		{"no slots", "no slots"},
+		{"<p>[A]</p>", "<p>1</p>"},
+		{"[A][B]", "12"},
+		{"[B] then [A] and [A] again, [C]", "2 then 1 and 1 again, 333"},
+		{"[A", "[A"},
+	} {
+		if got := cutAtSlots(tt.page, "[A]", "[B]", "[C]").fill("1", "2", "333"); got != tt.want {
+			t.Errorf("%q filled: %q, want %q", tt.page, got, tt.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,6 +40,16 @@ type Chained struct {
 // canonical is the byte form of a chained response that is hashed: JSON of
 // fixed field order, answers sorted by item, time in UTC microseconds.
 func (r *Chained) canonical(pos int64) []byte {
+	c := r.canonicalAround()
+	return slices.Concat(c.before, strconv.AppendInt(nil, pos, 10), c.after)
+}
+
+// canonicalForm is a response's canonical form without its position, which
+// goes between before and after: a group commit makes it before it knows
+// the position, outside the campaign's lock.
+type canonicalForm struct{ before, after []byte }
+
+func (r *Chained) canonicalAround() canonicalForm {
 	items := make([]string, 0, len(r.Answers))
 	for k := range r.Answers {
 		items = append(items, k)
@@ -48,10 +59,7 @@ func (r *Chained) canonical(pos int64) []byte {
 	for i, k := range items {
 		answers[i] = [2]string{k, r.Answers[k]}
 	}
-	b, _ := json.Marshal(struct {
-		V           int         `json:"v"`
-		Campaign    int64       `json:"campaign"`
-		Pos         int64       `json:"pos"`
+	rest, _ := json.Marshal(struct {
 		Receipt     string      `json:"receipt"`
 		Form        int64       `json:"form"`
 		Link        int64       `json:"link"`
@@ -63,9 +71,10 @@ func (r *Chained) canonical(pos int64) []byte {
 		FillMS      int32       `json:"fill_ms"`
 		SubmittedAt int64       `json:"submitted_at_us"`
 		Answers     [][2]string `json:"answers"`
-	}{1, r.CampaignID, pos, r.Receipt, r.FormID, r.LinkID, r.Category, r.Locale, r.GradeBand, r.SchoolID,
+	}{r.Receipt, r.FormID, r.LinkID, r.Category, r.Locale, r.GradeBand, r.SchoolID,
 		r.Suggestion, r.FillMS, r.SubmittedAt.UnixMicro(), answers})
-	return b
+	rest[0] = ',' // {"receipt":… continues the object after the position
+	return canonicalForm{before: fmt.Appendf(nil, `{"v":1,"campaign":%d,"pos":`, r.CampaignID), after: rest}
 }
 
 // Genesis is the hash before a campaign's first entry.
@@ -78,9 +87,15 @@ func Genesis(campaignID int64) []byte {
 
 // EntryHash is the hash of entry pos, following prev.
 func EntryHash(prev []byte, pos int64, r *Chained) []byte {
+	return r.canonicalAround().entryHash(prev, pos)
+}
+
+func (c canonicalForm) entryHash(prev []byte, pos int64) []byte {
 	h := sha256.New()
 	h.Write(prev)
-	h.Write(r.canonical(pos))
+	h.Write(c.before)
+	h.Write(strconv.AppendInt(nil, pos, 10))
+	h.Write(c.after)
 	return h.Sum(nil)
 }
 

@@ -138,6 +138,19 @@ func TestEntryHashIsCanonical(t *testing.T) {
 	if HashPrefix(a) != fmt.Sprintf("%x", a)[:12] {
 		t.Error("prefix")
 	}
+	// The bytes hashed never change: chains already stored must verify.
+	r = Chained{CampaignID: 7, Receipt: "ABCDEFGHJK", FormID: 3, LinkID: 11, Category: "parent", Locale: "town", GradeBand: "3-4",
+		SchoolID: 5, Suggestion: "希望\"多\"开展<体育>活动", FillMS: 61234, SubmittedAt: time.Date(2026, 11, 22, 20, 1, 2, 345678000, time.UTC),
+		Answers: map[string]string{"S02": "B", "S01": "A", "S10": "X"}}
+	const canonical = `{"v":1,"campaign":7,"pos":42,"receipt":"ABCDEFGHJK","form":3,"link":11,"category":"parent","locale":"town",` +
+		`"grade_band":"3-4","school":5,"suggestion":"希望\"多\"开展\u003c体育\u003e活动","fill_ms":61234,` +
+		`"submitted_at_us":1795377662345678,"answers":[["S01","A"],["S02","B"],["S10","X"]]}`
+	if got := string(r.canonical(42)); got != canonical {
+		t.Errorf("canonical form\n%s\nwant\n%s", got, canonical)
+	}
+	if got := fmt.Sprintf("%x", EntryHash(Genesis(7), 42, &r)); got != "a336078fe0b0556b0edd49bf96a380e3e49e543310352c1a7061a3efc168fc59" {
+		t.Errorf("entry hash %s", got)
+	}
 }
 
 func TestFlags(t *testing.T) {

@@ -36,6 +36,26 @@ type pending struct {
 	out   Receipt
 	err   error
 	done  chan struct{}
+
+	// Made before the group commit, outside the campaign's lock.
+	receipt string
+	school  int64 // 0 when none
+	fill    int32 // milliseconds
+	answers string
+	canon   canonicalForm
+}
+
+func newPending(env Envelope, sub Submission, now time.Time) *pending {
+	p := &pending{env: env, sub: sub, now: now.Truncate(time.Microsecond), done: make(chan struct{}),
+		receipt: randomCode(receiptAlphabet, 10), fill: int32(min(env.FillTime.Milliseconds(), 1<<31-1)),
+		answers: answerList(sub.Answers)}
+	if sub.School != nil {
+		p.school = sub.School.ID
+	}
+	p.canon = (&Chained{CampaignID: env.CampaignID, Receipt: p.receipt, FormID: env.FormID, LinkID: env.LinkID,
+		Category: string(sub.Category), Locale: string(sub.Locale), GradeBand: string(sub.GradeBand), SchoolID: p.school,
+		Suggestion: sub.Suggestion, FillMS: p.fill, SubmittedAt: p.now, Answers: sub.Answers}).canonicalAround()
+	return p
 }
 
 type committer struct {
@@ -52,11 +72,9 @@ type committer struct {
 func (s *Store) Submit(ctx context.Context, env Envelope, sub Submission, now time.Time) (Receipt, error) {
 	s.commits.once.Do(func() {
 		s.commits.queue = make(chan *pending, 4*MaxGroup)
-		for range 2 { // one commits while the other gathers and waits for the lock
-			go s.commitLoop()
-		}
+		go s.commitLoop()
 	})
-	p := &pending{env: env, sub: sub, now: now.Truncate(time.Microsecond), done: make(chan struct{})}
+	p := newPending(env, sub, now)
 	select {
 	case s.commits.queue <- p:
 	case <-ctx.Done():
@@ -71,6 +89,12 @@ func (s *Store) Submit(ctx context.Context, env Envelope, sub Submission, now ti
 	}
 }
 
+// commitLoop commits one group at a time: a group is everything that
+// arrived while the one before it was being stored. Groups of one campaign
+// are stored one after another under its lock in any case, and a second
+// worker, gathering while the first held the lock, only split the arrivals
+// into smaller groups: each group pays for its round trips and its fsync,
+// and under load a third fewer submissions a second were stored.
 func (s *Store) commitLoop() {
 	for p := range s.commits.queue {
 		group := []*pending{p}
@@ -95,7 +119,7 @@ func (s *Store) commitGroup(group []*pending) {
 	defer cancel()
 	conn, err := s.pool.Acquire(ctx)
 	if err == nil {
-		if err = admitGroup(ctx, conn.Conn(), group); err != nil {
+		if err = s.admitGroup(ctx, conn.Conn(), group); err != nil {
 			// A connection left in a transaction is closed on release.
 			_, _ = conn.Exec(ctx, "ROLLBACK")
 		}
@@ -129,7 +153,9 @@ type lockedCampaign struct {
 	row     dbq.Campaign
 	cells   *sampling.Admission
 	seen    [][]byte // devices of the members that answered before
-	recent  []dbq.RecentTracesRow
+	traces  *campaignTraces
+	sources []traceSource         // the members' links and schools
+	read    []dbq.RecentTracesRow // what was stored there since last read
 }
 
 // admitGroup does the work of one group commit, setting each member's
@@ -137,7 +163,7 @@ type lockedCampaign struct {
 // begins it, locks the campaigns and reads what admission and flagging
 // need; the second stores the responses, their answers and chain entries
 // and the counts, and commits.
-func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
+func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 	byCampaign := map[int64][]*pending{}
 	ids := make([]string, len(group))
 	for i, p := range group {
@@ -152,7 +178,7 @@ func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 	b.Queue("BEGIN")
 	var campaigns []*lockedCampaign
 	for _, id := range slices.Sorted(maps.Keys(byCampaign)) {
-		c := &lockedCampaign{members: byCampaign[id]}
+		c := &lockedCampaign{members: byCampaign[id], traces: s.campaignTraces(id)}
 		dbq.Queue(&b, func(q *dbq.Queries) { q.LockCampaignForSubmit(ctx, id) }).
 			Query(dbq.One(&c.row, pgx.RowToStructByPos[dbq.Campaign]))
 		c.cells = sampling.LockCells(&b, id)
@@ -175,6 +201,7 @@ func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 	}
 	first := map[string]*pending{}
 	var repeats []*pending
+	var kept pgx.Batch // statements that keep their plans
 	b = pgx.Batch{}
 	for _, c := range campaigns {
 		var fresh []*pending
@@ -194,8 +221,15 @@ func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 			first[p.env.SubmissionID] = p
 			fresh = append(fresh, p)
 		}
-		c.admit(ctx, &b, fresh)
+		c.admit(ctx, &b, &kept, fresh)
 	}
+	// The writes keep their plans. Planning each anew, as the pool does
+	// (database.Open), took a third of PostgreSQL's time under load, half
+	// of it for the foreign-key checks of every inserted row, and all of it
+	// inside the campaign's lock. Their plans do not depend on the size of
+	// responses: they insert, or update rows of a small table by its key.
+	b.Queue("SET LOCAL plan_cache_mode = auto")
+	b.QueuedQueries = append(b.QueuedQueries, kept.QueuedQueries...)
 	b.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
 		return err
@@ -209,22 +243,13 @@ func admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 }
 
 // queueTraces queues the look-ups that flagging needs: the members'
-// devices seen before in the campaign, and the recent responses from their
-// links and schools.
+// devices seen before in the campaign, and what was stored from their
+// links and schools since they were last read.
 func (c *lockedCampaign) queueTraces(ctx context.Context, b *pgx.Batch) {
 	var devices [][]byte
-	links, schools := map[int64]bool{}, map[int64]bool{}
-	oldest := c.members[0].now
 	for _, p := range c.members {
 		if p.env.DeviceHash != nil {
 			devices = append(devices, p.env.DeviceHash)
-		}
-		links[p.env.LinkID] = true
-		if p.sub.School != nil {
-			schools[p.sub.School.ID] = true
-		}
-		if p.now.Before(oldest) {
-			oldest = p.now
 		}
 	}
 	id := c.members[0].env.CampaignID
@@ -233,16 +258,28 @@ func (c *lockedCampaign) queueTraces(ctx context.Context, b *pgx.Batch) {
 			q.SeenDevices(ctx, dbq.SeenDevicesParams{CampaignID: id, DeviceHashes: devices})
 		}).Query(dbq.Into(&c.seen, pgx.RowTo[[]byte]))
 	}
-	dbq.Queue(b, func(q *dbq.Queries) {
-		q.RecentTraces(ctx, dbq.RecentTracesParams{CampaignID: id, Since: oldest.Add(-BurstWindow),
-			LinkIds: slices.Collect(maps.Keys(links)), SchoolIds: slices.Collect(maps.Keys(schools))})
-	}).Query(dbq.Into(&c.recent, pgx.RowToStructByPos[dbq.RecentTracesRow]))
+	c.sources = groupSources(c.members)
+	c.traces.queue(ctx, b, id, c.sources, &c.read)
+}
+
+// recent is the responses from the members' links and schools that a
+// burst among them may include.
+func (c *lockedCampaign) recent() []Trace {
+	oldest := c.members[0].now
+	for _, p := range c.members {
+		if p.now.Before(oldest) {
+			oldest = p.now
+		}
+	}
+	return c.traces.merge(c.sources, c.read, oldest.Add(-BurstWindow))
 }
 
 // admit decides on the fresh submissions to a campaign: refused when the
 // campaign is not taking answers, admitted or over quota, flagged, and
-// chained when admitted. It queues in b what stores them.
-func (c *lockedCampaign) admit(ctx context.Context, b *pgx.Batch, fresh []*pending) {
+// chained when admitted. It queues in b the flags that a burst adds to
+// stored responses, and in kept the responses, the cells' counts and the
+// chain's new head.
+func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []*pending) {
 	cp := campaignFrom(c.row)
 	var open []*pending
 	for _, p := range fresh {
@@ -259,8 +296,10 @@ func (c *lockedCampaign) admit(ctx context.Context, b *pgx.Batch, fresh []*pendi
 	for i, p := range open {
 		wants[i] = sampling.Place{Category: p.sub.Category, Locale: p.sub.Locale}
 	}
-	admitted := c.cells.Grant(b, wants, cp.Policy)
-	retro := flagGroup(cp, open, c.seen, c.recent)
+	if retro := flagGroup(cp, open, c.seen, c.recent()); len(retro) > 0 {
+		dbq.Queue(b, func(q *dbq.Queries) { q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro}) })
+	}
+	admitted := c.cells.Grant(kept, wants, cp.Policy)
 
 	// The chain: each admitted response, in arrival order, follows the head.
 	prev := cp.ChainHead
@@ -274,17 +313,10 @@ func (c *lockedCampaign) admit(ctx context.Context, b *pgx.Batch, fresh []*pendi
 		if admitted[i] {
 			status = Admitted
 		}
-		p.out = Receipt{Code: randomCode(receiptAlphabet, 10), Status: status}
-		band, school := string(p.sub.GradeBand), int64(0)
-		if p.sub.School != nil {
-			school = p.sub.School.ID
-		}
-		fill := int32(min(p.env.FillTime.Milliseconds(), 1<<31-1))
+		p.out = Receipt{Code: p.receipt, Status: status}
 		if admitted[i] {
 			pos++
-			h := EntryHash(prev, pos, &Chained{CampaignID: cp.ID, Receipt: p.out.Code, FormID: p.env.FormID, LinkID: p.env.LinkID,
-				Category: string(p.sub.Category), Locale: string(p.sub.Locale), GradeBand: band, SchoolID: school,
-				Suggestion: p.sub.Suggestion, FillMS: fill, SubmittedAt: p.now, Answers: p.sub.Answers})
+			h := p.canon.entryHash(prev, pos)
 			p.out.Pos, p.out.Hash = pos, HashPrefix(h)
 			arg.ChainedSubmissionIds = append(arg.ChainedSubmissionIds, p.env.SubmissionID)
 			arg.Positions = append(arg.Positions, pos)
@@ -295,33 +327,30 @@ func (c *lockedCampaign) admit(ctx context.Context, b *pgx.Batch, fresh []*pendi
 		for j, f := range p.flags {
 			flags[j] = string(f)
 		}
-		arg.AnswerLists = append(arg.AnswerLists, answerList(p.sub.Answers))
+		arg.AnswerLists = append(arg.AnswerLists, p.answers)
 		arg.QuestionnaireIds = append(arg.QuestionnaireIds, p.env.FormID)
 		arg.LinkIds = append(arg.LinkIds, p.env.LinkID)
 		arg.SubmissionIds = append(arg.SubmissionIds, p.env.SubmissionID)
 		arg.Receipts = append(arg.Receipts, p.out.Code)
 		arg.Categories = append(arg.Categories, string(p.sub.Category))
 		arg.Locales = append(arg.Locales, string(p.sub.Locale))
-		arg.GradeBands = append(arg.GradeBands, band)
-		arg.SchoolIds = append(arg.SchoolIds, school)
+		arg.GradeBands = append(arg.GradeBands, string(p.sub.GradeBand))
+		arg.SchoolIds = append(arg.SchoolIds, p.school)
 		arg.Statuses = append(arg.Statuses, string(status))
 		arg.Suggestions = append(arg.Suggestions, p.sub.Suggestion)
 		arg.IpHashes = append(arg.IpHashes, p.env.IPHash)
 		arg.UaFamilies = append(arg.UaFamilies, p.env.UAFamily)
-		arg.FillMs = append(arg.FillMs, fill)
+		arg.FillMs = append(arg.FillMs, p.fill)
 		arg.SubmittedAts = append(arg.SubmittedAts, p.now)
 		arg.DeviceHashes = append(arg.DeviceHashes, p.env.DeviceHash)
 		arg.AnswerSigs = append(arg.AnswerSigs, p.env.Signature)
 		arg.FlagLists = append(arg.FlagLists, strings.Join(flags, ","))
 	}
-	dbq.Queue(b, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
+	dbq.Queue(kept, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
 	if pos > cp.ChainLength {
-		dbq.Queue(b, func(q *dbq.Queries) {
+		dbq.Queue(kept, func(q *dbq.Queries) {
 			q.AdvanceChain(ctx, dbq.AdvanceChainParams{ID: cp.ID, ChainLength: pos, ChainHead: prev})
 		})
-	}
-	if len(retro) > 0 {
-		dbq.Queue(b, func(q *dbq.Queries) { q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro}) })
 	}
 }
 
@@ -340,7 +369,7 @@ func answerList(answers map[string]string) string {
 // given the devices of the group seen before and the recent responses from
 // its links and schools, and returns the stored responses that a burst in
 // the group implicates.
-func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []dbq.RecentTracesRow) []int64 {
+func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []int64 {
 	minFill := time.Duration(c.MinFillSeconds) * time.Second
 	for _, p := range group {
 		p.flags = Assess(p.env.Signature, p.env.FillTime, minFill)
@@ -355,10 +384,7 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []dbq.RecentT
 	}
 	// Bursts: each member against recent stored responses and the members
 	// before it.
-	traces := make([]Trace, 0, len(recent)+len(group))
-	for _, r := range recent {
-		traces = append(traces, Trace{ID: r.ID, LinkID: r.LinkID, SchoolID: r.SchoolID, Sig: r.AnswerSig, At: r.SubmittedAt})
-	}
+	traces := newBurstIndex(recent)
 	member := map[int]*pending{} // index in traces → group member
 	retro := map[int64]bool{}
 	for _, p := range group {
@@ -366,18 +392,18 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []dbq.RecentT
 		if p.sub.School != nil {
 			t.SchoolID = p.sub.School.ID
 		}
-		if like := Burst(t, traces); like != nil {
+		if like := traces.burst(t); like != nil {
 			p.flags = appendFlag(p.flags, FlagBurst)
 			for _, i := range like {
 				if m, ok := member[i]; ok {
 					m.flags = appendFlag(m.flags, FlagBurst)
 				} else {
-					retro[traces[i].ID] = true
+					retro[traces.traces[i].ID] = true
 				}
 			}
 		}
-		member[len(traces)] = p
-		traces = append(traces, t)
+		member[len(traces.traces)] = p
+		traces.add(t)
 	}
 	return slices.Sorted(maps.Keys(retro))
 }

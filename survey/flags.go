@@ -107,16 +107,90 @@ type Trace struct {
 func Burst(t Trace, recent []Trace) []int {
 	var like []int
 	for i, r := range recent {
-		sameSource := r.LinkID == t.LinkID || (t.SchoolID != 0 && r.SchoolID == t.SchoolID)
-		inWindow := !r.At.After(t.At) && t.At.Sub(r.At) <= BurstWindow
-		if sameSource && inWindow && NearIdentical(r.Sig, t.Sig) {
+		if alike(t, r) {
 			like = append(like, i)
 		}
 	}
+	return burstOf(like)
+}
+
+// alike reports whether an earlier response r counts towards a burst with t.
+func alike(t, r Trace) bool {
+	sameSource := r.LinkID == t.LinkID || (t.SchoolID != 0 && r.SchoolID == t.SchoolID)
+	inWindow := !r.At.After(t.At) && t.At.Sub(r.At) <= BurstWindow
+	return sameSource && inWindow && NearIdentical(r.Sig, t.Sig)
+}
+
+func burstOf(like []int) []int {
 	if len(like)+1 < BurstSize {
 		return nil
 	}
 	return like
+}
+
+// burstIndex holds responses for burst detection, found by the halves of
+// their signatures: two signatures of one questionnaire that differ in at
+// most one item agree on all the items of its first half or of its second.
+// A group commit compares each new response with hundreds of recent ones,
+// inside the campaign's lock.
+type burstIndex struct {
+	traces []Trace
+	byHalf map[sigHalf][]int // half of a signature → indices in traces
+}
+
+type sigHalf struct {
+	second  bool
+	options string
+}
+
+func newBurstIndex(traces []Trace) *burstIndex {
+	x := &burstIndex{byHalf: map[sigHalf][]int{}}
+	for _, t := range traces {
+		x.add(t)
+	}
+	return x
+}
+
+func (x *burstIndex) add(t Trace) {
+	first, second := sigHalves(t.Sig)
+	x.byHalf[first] = append(x.byHalf[first], len(x.traces))
+	x.byHalf[second] = append(x.byHalf[second], len(x.traces))
+	x.traces = append(x.traces, t)
+}
+
+// burst is Burst(t, x.traces).
+func (x *burstIndex) burst(t Trace) []int {
+	first, second := sigHalves(t.Sig)
+	var like []int
+	a, b := x.byHalf[first], x.byHalf[second]
+	for len(a) > 0 || len(b) > 0 { // the union of a and b, in order
+		var i int
+		switch {
+		case len(b) == 0 || (len(a) > 0 && a[0] < b[0]):
+			i, a = a[0], a[1:]
+		case len(a) == 0 || b[0] < a[0]:
+			i, b = b[0], b[1:]
+		default:
+			i, a, b = a[0], a[1:], b[1:]
+		}
+		if alike(t, x.traces[i]) {
+			like = append(like, i)
+		}
+	}
+	return burstOf(like)
+}
+
+// sigHalves are a signature's two halves of items.
+func sigHalves(sig string) (first, second sigHalf) {
+	n := strings.Count(sig, ",") + 1
+	cut := -1 // the comma after the first n/2 items
+	for range n / 2 {
+		cut += 1 + strings.IndexByte(sig[cut+1:], ',')
+	}
+	if cut < 0 {
+		return sigHalf{}, sigHalf{true, sig}
+	}
+	return sigHalf{false, sig[:cut]}, sigHalf{true, sig[cut+1:]}
 }
 
 // Assess gives the flags that can be told from a response alone: a fill

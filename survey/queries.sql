@@ -110,18 +110,19 @@ UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1;
 SELECT DISTINCT device_hash::bytea FROM responses
 WHERE campaign_id = $1 AND device_hash = ANY(@device_hashes::bytea[]);
 
--- The newest responses (at most 200 each) from the links and schools of a
--- group since a time, for burst detection.
+-- For burst detection: the newest responses (at most per_source of each)
+-- of the given links and schools, after the given response ids. A group
+-- commit reads only what was stored since it last looked at a source.
 -- name: RecentTraces :many
 SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
-FROM unnest(@link_ids::bigint[]) AS l (id)
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = @campaign_id AND r.link_id = l.id
-    AND r.submitted_at > @since ORDER BY r.id DESC LIMIT 200) t
+FROM (SELECT unnest(@link_ids::bigint[]) AS id, unnest(@link_after::bigint[]) AS after) AS l
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+    WHERE r.campaign_id = @campaign_id AND r.link_id = l.id AND r.id > l.after ORDER BY r.id DESC LIMIT @per_source) t
 UNION
 SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
-FROM unnest(@school_ids::bigint[]) AS s (id)
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r WHERE r.campaign_id = @campaign_id AND r.school_id = s.id
-    AND r.submitted_at > @since ORDER BY r.id DESC LIMIT 200) t
+FROM (SELECT unnest(@school_ids::bigint[]) AS id, unnest(@school_after::bigint[]) AS after) AS s
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+    WHERE r.campaign_id = @campaign_id AND r.school_id = s.id AND r.id > s.after ORDER BY r.id DESC LIMIT @per_source) t
 ORDER BY id;
 
 -- name: AddFlag :exec

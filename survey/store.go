@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,7 @@ type Store struct {
 	pool    *pgxpool.Pool
 	q       *dbq.Queries
 	commits committer
+	traces  sync.Map // campaign id → *campaignTraces, for burst detection
 }
 
 // NewStore returns a store on pool.

@@ -1,5 +1,7 @@
-// Command loadgen does what phones do: GET a form, then POST answers with
-// the form's token, at a given concurrency for a given time. It prints
+// Command loadgen does what phones do: GET a form (gzip accepted, the
+// device cookie kept), then POST answers with the form's token and the
+// cookie, at a given concurrency for a given time, each client a new
+// respondent on a kept-alive connection. It prints
 // admitted/s, latency percentiles of the POST, over-quota count and errors.
 //
 //	loadgen -spawn -c 64 -d 30s            start a database and a server process, then load it
@@ -17,9 +19,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,6 +43,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/klauspost/compress/gzip"
 
 	"renke/county"
 	"renke/database"
@@ -274,7 +278,11 @@ type result struct {
 }
 
 func run(target string, conc int, dur time.Duration) float64 {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		fmt.Fprintln(os.Stderr, "loadgen: -url must be an http or https address")
+		os.Exit(2)
+	}
 	deadline := time.Now().Add(dur)
 	results := make(chan result, 1024)
 	var wg sync.WaitGroup
@@ -282,8 +290,10 @@ func run(target string, conc int, dur time.Duration) float64 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			p := &phone{url: u}
+			defer p.hangUp()
 			for time.Now().Before(deadline) {
-				results <- submitOnce(client, target)
+				results <- p.submitOnce()
 			}
 		}()
 	}
@@ -317,8 +327,87 @@ func run(target string, conc int, dur time.Duration) float64 {
 	return float64(admitted) / dur.Seconds()
 }
 
-func submitOnce(client *http.Client, target string) result {
-	token, err := formToken(client, target+"?c=parent")
+// phone is one client connection, kept alive as a browser keeps it, over
+// which one respondent after another GETs the form and POSTs answers. It
+// writes each request and reads each response on its connection itself
+// (http.Request.Write, http.ReadResponse) rather than through an
+// http.Client, whose two goroutines per connection and gzip reader per
+// response doubled the load generator's processor time, which on one
+// machine is taken from the server it measures.
+type phone struct {
+	url  *url.URL
+	conn net.Conn
+	r    *bufio.Reader
+	w    *bufio.Writer
+	zr   *gzip.Reader
+	page []byte
+}
+
+func (p *phone) hangUp() {
+	if p.conn != nil {
+		p.conn.Close()
+		p.conn = nil
+	}
+}
+
+// roundTrip sends one request and reads the response's head; the caller
+// reads the body to its end before the next request.
+func (p *phone) roundTrip(req *http.Request) (*http.Response, error) {
+	if p.conn == nil {
+		var err error
+		if p.url.Scheme == "https" {
+			p.conn, err = tls.Dial("tcp", hostPort(p.url), &tls.Config{ServerName: p.url.Hostname()})
+		} else {
+			p.conn, err = net.Dial("tcp", hostPort(p.url))
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.r, p.w = bufio.NewReaderSize(p.conn, 16<<10), bufio.NewWriterSize(p.conn, 4<<10)
+	}
+	err := p.conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if err == nil {
+		err = req.Write(p.w)
+	}
+	if err == nil {
+		err = p.w.Flush()
+	}
+	var resp *http.Response
+	if err == nil {
+		resp, err = http.ReadResponse(p.r, req)
+	}
+	if err != nil {
+		p.hangUp()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// done finishes a response: its body read to the end, the connection
+// closed when the server asked for that.
+func (p *phone) done(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.Close {
+		p.hangUp()
+	}
+}
+
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// submitOnce is one respondent: a new device that GETs the form, keeps the
+// cookie the server gives it and POSTs twelve answers with the form's
+// token.
+func (p *phone) submitOnce() result {
+	token, cookies, err := p.formToken()
 	if err != nil {
 		return result{err: true}
 	}
@@ -326,20 +415,29 @@ func submitOnce(client *http.Client, target string) result {
 	for i := 1; i <= 12; i++ {
 		form.Set(fmt.Sprintf("a_S%02d", i), []string{"A", "A", "B", "B", "C", "D", "X"}[rand.IntN(7)])
 	}
+	body := form.Encode()
+	req, _ := http.NewRequest(http.MethodPost, p.url.String(), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
 	start := time.Now()
-	resp, err := client.PostForm(target, form)
+	resp, err := p.roundTrip(req)
 	if err != nil {
 		return result{err: true}
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	p.page = p.page[:0]
+	buf := bytes.NewBuffer(p.page)
+	_, err = buf.ReadFrom(resp.Body)
+	p.done(resp)
+	p.page = buf.Bytes()
 	r := result{latency: time.Since(start)}
 	switch {
-	case resp.StatusCode != 200:
+	case err != nil || resp.StatusCode != 200:
 		r.err = true
-	case bytes.Contains(body, []byte("提交成功")):
+	case bytes.Contains(p.page, []byte("提交成功")):
 		r.admitted = true
-	case bytes.Contains(body, []byte("样本名额已满")):
+	case bytes.Contains(p.page, []byte("样本名额已满")):
 		r.full = true
 	default:
 		r.err = true
@@ -347,40 +445,47 @@ func submitOnce(client *http.Client, target string) result {
 	return r
 }
 
-// formToken GETs a form as a phone does, gzip accepted, and returns its
-// token. The server renders, compresses and sends the whole page; the
-// client inflates it only as far as the token, which is near the top, and
-// drains the rest unread, so that its own work does not take the CPU the
-// server is measured on.
-func formToken(client *http.Client, url string) (string, error) {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Accept-Encoding", "gzip") // set by hand: the transport then leaves the body compressed
-	resp, err := client.Do(req)
+// formToken GETs the parents' form as a phone does, gzip accepted, and
+// returns its token and the cookies the server set. The server renders,
+// compresses and sends the whole page; the phone inflates it only as far
+// as the token, which is near the top, and drains the rest unread.
+func (p *phone) formToken() (string, []*http.Cookie, error) {
+	u := *p.url
+	u.RawQuery = "c=parent"
+	req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := p.roundTrip(req)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	defer func() { _, _ = io.Copy(io.Discard, resp.Body); resp.Body.Close() }()
+	defer p.done(resp)
 	if resp.StatusCode != 200 {
-		return "", fmt.Errorf("GET form: %s", resp.Status)
+		return "", nil, fmt.Errorf("GET form: %s", resp.Status)
 	}
 	var page io.Reader = resp.Body
 	if resp.Header.Get("Content-Encoding") == "gzip" {
-		if page, err = gzip.NewReader(resp.Body); err != nil {
-			return "", err
+		if p.zr == nil {
+			p.zr, err = gzip.NewReader(resp.Body)
+		} else {
+			err = p.zr.Reset(resp.Body)
 		}
+		if err != nil {
+			return "", nil, err
+		}
+		page = p.zr
 	}
-	var seen []byte
-	buf := make([]byte, 4096)
+	p.page = p.page[:0]
+	buf := make([]byte, 2048)
 	for {
 		n, err := page.Read(buf)
-		seen = append(seen, buf[:n]...)
-		if _, rest, ok := bytes.Cut(seen, tokenField); ok {
+		p.page = append(p.page, buf[:n]...)
+		if _, rest, ok := bytes.Cut(p.page, tokenField); ok {
 			if token, _, ok := bytes.Cut(rest, []byte(`"`)); ok {
-				return string(token), nil
+				return string(token), resp.Cookies(), nil
 			}
 		}
 		if err != nil {
-			return "", errors.New("no token in the form")
+			return "", nil, errors.New("no token in the form")
 		}
 	}
 }
