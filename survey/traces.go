@@ -27,6 +27,7 @@ const TracesPerSource = 200
 type campaignTraces struct {
 	mu      sync.Mutex
 	sources map[traceSource]*sourceTraces
+	swept   time.Time // when responses older than the window last left every source
 }
 
 // traceSource is a link, or a school when school is set.
@@ -104,6 +105,12 @@ func (ct *campaignTraces) merge(sources []traceSource, rows []dbq.RecentTracesRo
 			read[traceSource{school: true, id: r.SchoolID}].add(t)
 		}
 	}
+	if cutoff.Sub(ct.swept) > BurstWindow/10 { // sources that went quiet keep nothing for long
+		for _, st := range ct.sources {
+			st.trim(cutoff)
+		}
+		ct.swept = cutoff
+	}
 	byID := map[int64]Trace{}
 	for _, st := range read {
 		st.trim(cutoff)
@@ -135,5 +142,9 @@ func (st *sourceTraces) trim(cutoff time.Time) {
 		i++
 	}
 	i = max(i, len(st.traces)-TracesPerSource)
+	if i == len(st.traces) {
+		st.traces = nil // let the memory go
+		return
+	}
 	st.traces = slices.Delete(st.traces, 0, i)
 }

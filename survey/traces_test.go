@@ -141,3 +141,16 @@ func TestBurstIndexFindsWhatBurstFinds(t *testing.T) {
 		}
 	}
 }
+
+// A source that goes quiet keeps nothing once its responses leave the
+// window, though no group reads it again.
+func TestQuietSourcesLetGo(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
+	ct := &campaignTraces{sources: map[traceSource]*sourceTraces{}}
+	quiet, busy := traceSource{id: 1}, traceSource{id: 2}
+	ct.merge([]traceSource{quiet}, []dbq.RecentTracesRow{{ID: 1, LinkID: 1, AnswerSig: "A", SubmittedAt: t0}}, t0.Add(-BurstWindow))
+	ct.merge([]traceSource{busy}, []dbq.RecentTracesRow{{ID: 2, LinkID: 2, AnswerSig: "A", SubmittedAt: t0.Add(BurstWindow)}}, t0.Add(time.Second))
+	if st := ct.sources[quiet]; st.traces != nil || st.after != 1 {
+		t.Errorf("the quiet link keeps %d responses, read up to %d; want none, read up to 1", len(st.traces), st.after)
+	}
+}
