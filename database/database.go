@@ -23,7 +23,9 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	// Plan each execution for its own arguments. A prepared statement's
 	// generic plan, made while a new campaign's tables were nearly empty,
 	// stays until the tables are next analysed, and a sequential scan of a
-	// growing responses table then ran inside every group commit.
+	// growing responses table then ran inside every group commit. (That
+	// commit's writes, whose plans cannot go wrong so, keep theirs:
+	// survey.Store.admitGroup.)
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

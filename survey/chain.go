@@ -37,16 +37,11 @@ type Chained struct {
 	Answers     map[string]string
 }
 
-// canonical is the byte form of a chained response that is hashed: JSON of
-// fixed field order, answers sorted by item, time in UTC microseconds.
-func (r *Chained) canonical(pos int64) []byte {
-	c := r.canonicalAround()
-	return slices.Concat(c.before, strconv.AppendInt(nil, pos, 10), c.after)
-}
-
-// canonicalForm is a response's canonical form without its position, which
-// goes between before and after: a group commit makes it before it knows
-// the position, outside the campaign's lock.
+// canonicalForm is the byte form of a chained response that is hashed:
+// JSON of fixed field order, answers sorted by item, time in UTC
+// microseconds; the entry's position goes between before and after. A
+// group commit makes it before it knows the position, outside the
+// campaign's lock.
 type canonicalForm struct{ before, after []byte }
 
 func (r *Chained) canonicalAround() canonicalForm {

@@ -145,7 +145,8 @@ func TestEntryHashIsCanonical(t *testing.T) {
 	const canonical = `{"v":1,"campaign":7,"pos":42,"receipt":"ABCDEFGHJK","form":3,"link":11,"category":"parent","locale":"town",` +
 		`"grade_band":"3-4","school":5,"suggestion":"希望\"多\"开展\u003c体育\u003e活动","fill_ms":61234,` +
 		`"submitted_at_us":1795377662345678,"answers":[["S01","A"],["S02","B"],["S10","X"]]}`
-	if got := string(r.canonical(42)); got != canonical {
+	c := r.canonicalAround()
+	if got := string(c.before) + "42" + string(c.after); got != canonical {
 		t.Errorf("canonical form\n%s\nwant\n%s", got, canonical)
 	}
 	if got := fmt.Sprintf("%x", EntryHash(Genesis(7), 42, &r)); got != "a336078fe0b0556b0edd49bf96a380e3e49e543310352c1a7061a3efc168fc59" {
