@@ -27,20 +27,29 @@ type visit struct {
 	unit     county.Unit
 	school   *county.School // preset by the link
 	forms    []survey.Form
-	blank    sync.Map // category → *blankEntry: the empty form, rendered once per visit
-	done     sync.Map // admitted or not → *doneEntry: the receipt page, rendered once per visit
+	blank    renderedOnce[sampling.Category, *gzipSlot] // the empty form, split where its token goes
+	done     renderedOnce[bool, slottedPage]            // the receipt page, admitted or not, cut where the receipt goes
 }
 
-type doneEntry struct {
+// renderedOnce keeps pages rendered once per visit, by key. Requests that
+// arrive together wait for one rendering; a failed one is tried again by
+// the next request.
+type renderedOnce[K comparable, P any] struct{ m sync.Map }
+
+type rendering[P any] struct {
 	once sync.Once
-	page slottedPage // the receipt page, cut where the receipt's code, position and hash go
+	page P
 	err  error
 }
 
-type blankEntry struct {
-	once sync.Once
-	form *gzipSlot // the empty form, split where its token goes
-	err  error
+func (r *renderedOnce[K, P]) get(key K, render func() (P, error)) (P, error) {
+	e, _ := r.m.LoadOrStore(key, &rendering[P]{})
+	entry := e.(*rendering[P])
+	entry.once.Do(func() { entry.page, entry.err = render() })
+	if entry.err != nil {
+		r.m.CompareAndDelete(key, entry)
+	}
+	return entry.page, entry.err
 }
 
 // formPath is where a link's form is shown and submitted.
@@ -236,20 +245,17 @@ const (
 // took a tenth of the server's time under load.
 func (s *Server) showReceipt(c echo.Context, v *visit, rc survey.Receipt) error {
 	admitted := rc.Status == survey.Admitted
-	e, _ := v.done.LoadOrStore(admitted, &doneEntry{})
-	entry := e.(*doneEntry)
-	entry.once.Do(func() {
+	page, err := v.done.get(admitted, func() (slottedPage, error) {
 		var b strings.Builder
-		entry.err = s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted,
+		err := s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted,
 			Code: codeSlot, Pos: posSlot, Hash: hashSlot})
-		entry.page = cutAtSlots(b.String(), codeSlot, posSlot, hashSlot)
+		return cutAtSlots(b.String(), codeSlot, posSlot, hashSlot), err
 	})
-	if entry.err != nil {
-		v.done.CompareAndDelete(admitted, entry)
-		return entry.err
+	if err != nil {
+		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTML(http.StatusOK, entry.page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash))
+	return c.HTML(http.StatusOK, page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash))
 }
 
 // slottedPage is a page cut where values go: parts[i] comes before the
@@ -340,15 +346,11 @@ func (s *Server) showForm(c echo.Context) error {
 	}
 	s.ensureDevice(c)
 	token := newToken(s.formKey, s.now())
-	e, _ := v.blank.LoadOrStore(cat, &blankEntry{})
-	entry := e.(*blankEntry)
-	// Requests that arrive together wait for one rendering.
-	entry.once.Do(func() { entry.form, entry.err = s.blankForm(c.Request().Context(), v, cat) })
-	if entry.err != nil {
-		v.blank.CompareAndDelete(cat, entry) // the next request tries again
-		return entry.err
+	form, err := v.blank.get(cat, func() (*gzipSlot, error) { return s.blankForm(c.Request().Context(), v, cat) })
+	if err != nil {
+		return err
 	}
-	return serveBlank(c, entry.form, token)
+	return serveBlank(c, form, token)
 }
 
 // blankForm renders the empty form of a category for a visit.

@@ -55,15 +55,7 @@ func groupSources(members []*pending) []traceSource {
 			seen[traceSource{school: true, id: p.sub.School.ID}] = true
 		}
 	}
-	return slices.SortedFunc(maps.Keys(seen), func(a, b traceSource) int {
-		if a.school != b.school {
-			if a.school {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+	return slices.Collect(maps.Keys(seen))
 }
 
 // queue queues in b the look-up of what was stored in the sources since
