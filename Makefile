@@ -34,8 +34,8 @@ load:
 FUZZTIME ?= 10s
 fuzz:
 	$(GO) test ./survey -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRows$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./statistics -run '^$$' -fuzz '^FuzzParseRoster$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./workbook -run '^$$' -fuzz '^FuzzParseRows$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./workbook -run '^$$' -fuzz '^FuzzParseRoster$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzReadAnswerForm$$' -fuzztime $(FUZZTIME)
 
 # Regenerate dbq/ from the queries.sql files (needs sqlc:

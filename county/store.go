@@ -4,25 +4,65 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/dbq"
+	"renke/refusal"
 	"renke/sampling"
 )
 
 // ErrNotFound is returned when a unit or school does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store keeps units and schools in PostgreSQL.
+// Refusals of the unit and school actions.
+var (
+	ErrCodeTaken  = refusal.Conflictf("单位代码已被其他单位使用，请换一个")
+	ErrSchoolUsed = refusal.Conflictf("该学校已有问卷链接或答卷，不能删除")
+)
+
+// Store keeps units and schools in PostgreSQL. Every change to a unit or
+// its schools is a staff action here, validated here, and announced to
+// whoever keeps something derived from the unit (OnChange).
 type Store struct {
 	pool *pgxpool.Pool
 	q    *dbq.Queries
+
+	mu       sync.Mutex
+	onChange []func(unitID int64)
 }
 
 // NewStore returns a store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
+
+// OnChange registers fn to be called after a unit or one of its schools
+// changed in this process, e.g. to drop what a cache derived from it.
+func (s *Store) OnChange(fn func(unitID int64)) {
+	s.mu.Lock()
+	s.onChange = append(s.onChange, fn)
+	s.mu.Unlock()
+}
+
+func (s *Store) changed(unitID int64) {
+	s.mu.Lock()
+	fns := slices.Clone(s.onChange)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(unitID)
+	}
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error, or "".
+func pgCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
 
 func unitFrom(r dbq.Unit) Unit {
 	return Unit{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, Population: r.Population,
@@ -42,20 +82,36 @@ func notFound(err error) error {
 	return err
 }
 
-// CreateUnit saves a new, validated unit.
+// CreateUnit validates and saves a new unit.
 func (s *Store) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
+	if err := u.Validate(); err != nil {
+		return Unit{}, refusal.AsInvalid(err)
+	}
 	r, err := s.q.CreateUnit(ctx, dbq.CreateUnitParams{Code: u.Code, Name: u.Name, Kind: u.Kind,
 		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
 		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+	if pgCode(err) == "23505" {
+		return Unit{}, ErrCodeTaken
+	}
 	return unitFrom(r), err
 }
 
-// UpdateUnit saves a validated unit over the one with its id.
+// UpdateUnit validates a unit and saves it over the one with its id.
 func (s *Store) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
+	if err := u.Validate(); err != nil {
+		return Unit{}, refusal.AsInvalid(err)
+	}
 	r, err := s.q.UpdateUnit(ctx, dbq.UpdateUnitParams{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind,
 		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
 		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
-	return unitFrom(r), notFound(err)
+	if pgCode(err) == "23505" {
+		return Unit{}, ErrCodeTaken
+	}
+	if err != nil {
+		return Unit{}, notFound(err)
+	}
+	s.changed(u.ID)
+	return unitFrom(r), nil
 }
 
 // Scope is the set of units a caller may reach: every unit, or the listed
@@ -89,28 +145,52 @@ func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 	return out, err
 }
 
-// CreateSchool saves a new, validated school.
+// CreateSchool validates and saves a new school of sc.UnitID.
 func (s *Store) CreateSchool(ctx context.Context, sc School) (School, error) {
+	if err := sc.Validate(); err != nil {
+		return School{}, refusal.AsInvalid(err)
+	}
 	r, err := s.q.CreateSchool(ctx, dbq.CreateSchoolParams{UnitID: sc.UnitID, Name: sc.Name, Type: string(sc.Type),
 		Locale: string(sc.Locale), Public: sc.Public, EnrolPrimary: sc.EnrolPrimary, EnrolJunior: sc.EnrolJunior})
-	return schoolFrom(r), err
+	if pgCode(err) == "23505" {
+		return School{}, refusal.Conflictf("已有同名学校：%s", sc.Name)
+	} else if err != nil {
+		return School{}, err
+	}
+	s.changed(sc.UnitID)
+	return schoolFrom(r), nil
 }
 
-// UpdateSchool saves a validated school over the one with its id.
+// UpdateSchool validates a school and saves it over the one with its id.
 func (s *Store) UpdateSchool(ctx context.Context, sc School) (School, error) {
+	if err := sc.Validate(); err != nil {
+		return School{}, refusal.AsInvalid(err)
+	}
 	r, err := s.q.UpdateSchool(ctx, dbq.UpdateSchoolParams{UnitID: sc.UnitID, ID: sc.ID, Name: sc.Name,
 		Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public, EnrolPrimary: sc.EnrolPrimary,
 		EnrolJunior: sc.EnrolJunior})
-	return schoolFrom(r), notFound(err)
+	if pgCode(err) == "23505" {
+		return School{}, refusal.Conflictf("已有同名学校：%s", sc.Name)
+	} else if err != nil {
+		return School{}, notFound(err)
+	}
+	s.changed(sc.UnitID)
+	return schoolFrom(r), nil
 }
 
-// DeleteSchool removes a school of a unit.
+// DeleteSchool removes a school of a unit that no link or response names.
 func (s *Store) DeleteSchool(ctx context.Context, unitID, id int64) error {
 	n, err := s.q.DeleteSchool(ctx, dbq.DeleteSchoolParams{UnitID: unitID, ID: id})
-	if err == nil && n == 0 {
+	switch {
+	case pgCode(err) == "23503":
+		return ErrSchoolUsed
+	case err != nil:
+		return err
+	case n == 0:
 		return ErrNotFound
 	}
-	return err
+	s.changed(unitID)
+	return nil
 }
 
 // School returns school id of unit unitID.
@@ -123,6 +203,16 @@ func (s *Store) School(ctx context.Context, unitID, id int64) (School, error) {
 // name, updated when known and created when new; schools not in the roster
 // stay. It returns how many were new.
 func (s *Store) ImportSchools(ctx context.Context, unitID int64, list []School) (added int, err error) {
+	for i := range list {
+		if err := list[i].Validate(); err != nil {
+			return 0, refusal.Invalidf("第 %d 所学校：%s", i+1, err.Error())
+		}
+	}
+	defer func() {
+		if err == nil {
+			s.changed(unitID)
+		}
+	}()
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
 		before, err := q.ListSchools(ctx, unitID)

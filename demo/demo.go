@@ -64,16 +64,8 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 		}
 		out.Schools = append(out.Schools, s)
 	}
-	c := survey.Campaign{UnitID: u.ID, Title: "示范县 2026 年义务教育优质均衡发展社会认可度调查"}
-	c.Defaults()
-	if c, err = surveys.CreateCampaign(ctx, c); err != nil {
-		return nil, err
-	}
-	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
+	c, err := surveys.CreateCampaign(ctx, u.ID, survey.Titled("示范县 2026 年义务教育优质均衡发展社会认可度调查"))
 	if err != nil {
-		return nil, err
-	}
-	if out.Campaign, err = surveys.Open(ctx, c.ID, a); err != nil {
 		return nil, err
 	}
 	social := survey.SocialForm
@@ -88,6 +80,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 			return nil, err
 		}
 		out.Links = append(out.Links, l)
+	}
+	if out.Campaign, err = surveys.Open(ctx, c.ID); err != nil {
+		return nil, err
 	}
 	if err := seedEvaluation(ctx, statistics.NewStore(pool), out); err != nil {
 		return nil, fmt.Errorf("demo evaluation: %w", err)

@@ -230,224 +230,293 @@ func Num(x float64) string {
 
 func pct(x float64) string { return Num(x*100) + "%" }
 
-// check makes one check of a hard indicator.
+// check makes one check of a hard indicator, by the rule of its kind.
 func (p *Profile) check(c Check, in Inputs, rr *ResourceResult) CheckResult {
 	cr := CheckResult{Label: c.Label, Rule: c.Rule, Status: Pass}
-	fail := func(f string, a ...any) { cr.Failures = append(cr.Failures, fmt.Sprintf(f, a...)) }
-	schools := in.Schools
-	if isPerSchool(c.Rule) && len(schools) == 0 {
+	if isPerSchool(c.Rule) && len(in.Schools) == 0 {
 		cr.Status, cr.Value = Missing, "尚未导入学校统计数据"
 		return cr
 	}
-	applies := func(s *School) bool { return !slices.Contains(c.ExcludeTypes, s.Type) }
-	switch c.Rule {
-	case RuleResource:
-		p.checkResource(Resource(c.Key), rr, &cr)
-		return cr
-
-	case RuleJudgement:
-		j, ok := in.Judgements[c.Key]
-		if !ok || j.Met == nil {
-			cr.Status, cr.Value = Missing, "尚未评定"
-			return cr
-		}
-		cr.Note = j.Note
-		cr.Value = "已达到"
-		if !*j.Met {
-			cr.Status, cr.Value = Fail, "未达到"
-		}
-		return cr
-
-	case RuleAtLeast, RuleBelow:
-		v, ok := p.figure(in, c.Key)
-		input, _ := p.Input(c.Key)
-		if !ok {
-			cr.Status, cr.Value = Missing, "尚未填报"+input.Label
-			return cr
-		}
-		if c.Rule == RuleAtLeast {
-			cr.Value = fmt.Sprintf("%s %s（标准 ≥ %s）", Num(v), input.Unit, Num(c.Params["min"]))
-			if !atLeast(v, c.Params["min"]) {
-				cr.Status = Fail
-			}
-		} else {
-			cr.Value = fmt.Sprintf("%s %s（标准 < %s）", Num(v), input.Unit, Num(c.Params["max"]))
-			if v >= c.Params["max"] {
-				cr.Status = Fail
-			}
-		}
-		cr.Value = strings.Replace(cr.Value, " （", "（", 1)
-		return cr
-
-	case RuleRatio:
-		num, ok1 := p.figure(in, c.Num)
-		den, ok2 := p.figure(in, c.Den)
-		if !ok1 || !ok2 {
-			cr.Status, cr.Value = Missing, "尚未填报所需数据"
-			return cr
-		}
-		if den <= 0 {
-			cr.Status, cr.Value = Fail, "分母为 0，无法计算比例"
-			return cr
-		}
-		cr.Value = fmt.Sprintf("%s ÷ %s = %s（标准 ≥ %s）", Num(num), Num(den), pct(num/den), pct(c.Params["min"]))
-		if !atLeast(num/den, c.Params["min"]) {
-			cr.Status = Fail
-		}
-		return cr
-
-	case RuleSpecialRooms:
-		per := c.Params["per_classes"]
-		checked := 0
-		for i := range schools {
-			s := &schools[i]
-			classes := s.ClassesPrimary + s.ClassesJunior
-			if !applies(s) || classes == 0 {
-				continue
-			}
-			checked++
-			need := int(math.Ceil(float64(classes) / per))
-			if s.MusicRooms < need {
-				fail("%s：%d 个班应有音乐专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.MusicRooms, need-s.MusicRooms)
-			}
-			if s.ArtRooms < need {
-				fail("%s：%d 个班应有美术专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.ArtRooms, need-s.ArtRooms)
-			}
-			if s.MusicRooms > 0 && !atLeast(s.MusicRoomMinArea, c.Params["music_area"]) {
-				fail("%s：最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.MusicRoomMinArea), Num(c.Params["music_area"]), Num(c.Params["music_area"]-s.MusicRoomMinArea))
-			}
-			if s.ArtRooms > 0 && !atLeast(s.ArtRoomMinArea, c.Params["art_area"]) {
-				fail("%s：最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.ArtRoomMinArea), Num(c.Params["art_area"]), Num(c.Params["art_area"]-s.ArtRoomMinArea))
-			}
-		}
-		cr.Value = fmt.Sprintf("核查 %d 所学校", checked)
-
-	case RuleSchoolSize:
-		for i := range schools {
-			s := &schools[i]
-			if !applies(s) {
-				continue
-			}
-			max := int(c.Params["max"])
-			if s.Type == county.NineYear || s.Type == county.TwelveYear {
-				max = int(c.Params["combined"])
-			}
-			if n := s.Compulsory(); n > max {
-				fail("%s：义务教育阶段 %d 人，超过 %d 人的上限 %d 人", s.Name, n, max, n-max)
-			}
-		}
-		cr.Value = fmt.Sprintf("小学、初中 ≤ %s 人，一贯制学校 ≤ %s 人", Num(c.Params["max"]), Num(c.Params["combined"]))
-
-	case RuleClassSize:
-		for i := range schools {
-			s := &schools[i]
-			if !applies(s) {
-				continue
-			}
-			if lim := int(c.Params["primary"]); s.EnrolPrimary > 0 && s.LargestClassPrimary > lim {
-				fail("%s：小学最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
-			}
-			if lim := int(c.Params["junior"]); s.EnrolJunior > 0 && s.LargestClassJunior > lim {
-				fail("%s：初中最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassJunior, lim, s.LargestClassJunior-lim)
-			}
-		}
-		cr.Value = fmt.Sprintf("小学每班 ≤ %s 人，初中每班 ≤ %s 人", Num(c.Params["primary"]), Num(c.Params["junior"]))
-
-	case RuleSmallFunding:
-		floor := c.Params["students"]
-		normP, ok1 := p.figure(in, "funding_norm_primary")
-		normJ, ok2 := p.figure(in, "funding_norm_junior")
-		if !ok1 || !ok2 {
-			cr.Status, cr.Value = Missing, "尚未填报生均公用经费基准定额"
-			return cr
-		}
-		checked := 0
-		for i := range schools {
-			s := &schools[i]
-			small := s.Locale == sampling.Rural && (s.Type == county.Primary || s.Type == county.TeachingPoint)
-			if !applies(s) || !small || float64(s.Compulsory()) >= floor || s.Compulsory() == 0 {
-				continue
-			}
-			checked++
-			norm := normP
-			if s.EnrolJunior > s.EnrolPrimary {
-				norm = normJ
-			}
-			if need := floor * norm; !atLeast(s.OperatingFunds, need) {
-				fail("%s：%d 人，公用经费 %s 元，应按 %s 人核定 %s 元，差 %s 元", s.Name, s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(need), Num(need-s.OperatingFunds))
-			}
-		}
-		cr.Value = fmt.Sprintf("不足 %s 人的村小、教学点 %d 所", Num(floor), checked)
-
-	case RuleSpecialFunds:
-		min := c.Params["min"]
-		checked := 0
-		for i := range schools {
-			s := &schools[i]
-			if s.Type != county.Special || s.Compulsory() == 0 {
-				continue
-			}
-			checked++
-			if per := s.OperatingFunds / float64(s.Compulsory()); !atLeast(per, min) {
-				fail("%s：生均公用经费 %s 元，低于 %s 元，全校差 %s 元", s.Name, Num(per), Num(min), Num((min-per)*float64(s.Compulsory())))
-			}
-		}
-		cr.Value = fmt.Sprintf("特殊教育学校 %d 所，生均 ≥ %s 元", checked, Num(min))
-
-	case RuleCertificates:
-		var held, all int
-		for i := range schools {
-			s := &schools[i]
-			held += s.Certified
-			all += s.Teachers()
-			if s.Certified < s.Teachers() {
-				fail("%s：专任教师 %d 人，持证 %d 人，%d 人无证", s.Name, s.Teachers(), s.Certified, s.Teachers()-s.Certified)
-			}
-		}
-		if all == 0 {
-			cr.Status, cr.Value = Missing, "尚未填报专任教师数"
-			return cr
-		}
-		rate := float64(held) / float64(all)
-		cr.Value = fmt.Sprintf("%d ÷ %d = %s（标准 ≥ %s）", held, all, pct(rate), pct(c.Params["min"]))
-		if !atLeast(rate, c.Params["min"]) {
-			cr.Status = Fail
-		}
-		return cr
-
-	case RuleTrainingFunds:
-		share := c.Params["min_share"]
-		for i := range schools {
-			s := &schools[i]
-			if !applies(s) {
-				continue
-			}
-			if s.OperatingFunds <= 0 {
-				fail("%s：未填报年度公用经费，无法核算", s.Name)
-				continue
-			}
-			if got := s.TrainingFunds / s.OperatingFunds; !atLeast(got, share) {
-				fail("%s：培训经费占公用经费 %s，应 ≥ %s，差 %s 元", s.Name, pct(got), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
-			}
-		}
-		cr.Value = fmt.Sprintf("每校 ≥ 公用经费的 %s", pct(share))
-
-	case RuleRecognition:
-		rec := in.Recognition
-		if rec == nil || rec.Answers == 0 {
-			cr.Status, cr.Value = Missing, "尚未关联有答卷的社会认可度调查"
-			return cr
-		}
-		cr.Value = fmt.Sprintf("%s（95%% 区间 %s–%s，标准 ≥ %s）", pct(rec.Rate), pct(rec.Low), pct(rec.High), pct(c.Params["min"]))
-		if !atLeast(rec.Rate, c.Params["min"]) {
-			cr.Status = Fail
-		}
-		return cr
-	}
-	if len(cr.Failures) > 0 {
-		cr.Status = Fail
+	if rule, ok := checkRules[c.Rule]; ok {
+		rule(p, checking{Check: c, in: in, rr: rr, cr: &cr})
 	}
 	return cr
+}
+
+// checking is one check under way: the check, what it reads, and its
+// result so far.
+type checking struct {
+	Check
+	in Inputs
+	rr *ResourceResult
+	cr *CheckResult
+}
+
+func (k checking) fail(f string, a ...any) {
+	k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...))
+}
+
+func (k checking) missing(why string) { k.cr.Status, k.cr.Value = Missing, why }
+
+// failed sets the status from the failures listed: any one fails the check.
+func (k checking) failed() {
+	if len(k.cr.Failures) > 0 {
+		k.cr.Status = Fail
+	}
+}
+
+// applies reports whether school s is in the check's scope.
+func (k checking) applies(s *School) bool { return !slices.Contains(k.ExcludeTypes, s.Type) }
+
+// checkRules is the check of each rule kind.
+var checkRules = map[Rule]func(*Profile, checking){
+	RuleResource:      checkResourceRule,
+	RuleJudgement:     checkJudgement,
+	RuleAtLeast:       checkFigure,
+	RuleBelow:         checkFigure,
+	RuleRatio:         checkRatio,
+	RuleSpecialRooms:  checkSpecialRooms,
+	RuleSchoolSize:    checkSchoolSize,
+	RuleClassSize:     checkClassSize,
+	RuleSmallFunding:  checkSmallFunding,
+	RuleSpecialFunds:  checkSpecialFunds,
+	RuleCertificates:  checkCertificates,
+	RuleTrainingFunds: checkTrainingFunds,
+	RuleRecognition:   checkRecognition,
+}
+
+// checkResourceRule: the county value and spread of one resource indicator.
+func checkResourceRule(p *Profile, k checking) { p.checkResource(Resource(k.Key), k.rr, k.cr) }
+
+// checkJudgement: a yes/no finding staff entered, with its evidence note.
+func checkJudgement(_ *Profile, k checking) {
+	j, ok := k.in.Judgements[k.Key]
+	if !ok || j.Met == nil {
+		k.missing("尚未评定")
+		return
+	}
+	k.cr.Note = j.Note
+	k.cr.Value = "已达到"
+	if !*j.Met {
+		k.cr.Status, k.cr.Value = Fail, "未达到"
+	}
+}
+
+// checkFigure: a county figure at least params.min (RuleAtLeast) or below
+// params.max (RuleBelow).
+func checkFigure(p *Profile, k checking) {
+	v, ok := p.figure(k.in, k.Key)
+	input, _ := p.Input(k.Key)
+	if !ok {
+		k.missing("尚未填报" + input.Label)
+		return
+	}
+	cr := k.cr
+	if k.Rule == RuleAtLeast {
+		cr.Value = fmt.Sprintf("%s %s（标准 ≥ %s）", Num(v), input.Unit, Num(k.Params["min"]))
+		if !atLeast(v, k.Params["min"]) {
+			cr.Status = Fail
+		}
+	} else {
+		cr.Value = fmt.Sprintf("%s %s（标准 < %s）", Num(v), input.Unit, Num(k.Params["max"]))
+		if v >= k.Params["max"] {
+			cr.Status = Fail
+		}
+	}
+	cr.Value = strings.Replace(cr.Value, " （", "（", 1)
+}
+
+// checkRatio: one county figure over another, at least params.min.
+func checkRatio(p *Profile, k checking) {
+	num, ok1 := p.figure(k.in, k.Num)
+	den, ok2 := p.figure(k.in, k.Den)
+	switch {
+	case !ok1 || !ok2:
+		k.missing("尚未填报所需数据")
+		return
+	case den <= 0:
+		k.cr.Status, k.cr.Value = Fail, "分母为 0，无法计算比例"
+		return
+	}
+	k.cr.Value = fmt.Sprintf("%s ÷ %s = %s（标准 ≥ %s）", Num(num), Num(den), pct(num/den), pct(k.Params["min"]))
+	if !atLeast(num/den, k.Params["min"]) {
+		k.cr.Status = Fail
+	}
+}
+
+// checkSpecialRooms: a music and an art room per params.per_classes
+// classes, each at least its minimum area.
+func checkSpecialRooms(_ *Profile, k checking) {
+	per := k.Params["per_classes"]
+	checked := 0
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		classes := s.ClassesPrimary + s.ClassesJunior
+		if !k.applies(s) || classes == 0 {
+			continue
+		}
+		checked++
+		need := int(math.Ceil(float64(classes) / per))
+		if s.MusicRooms < need {
+			k.fail("%s：%d 个班应有音乐专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.MusicRooms, need-s.MusicRooms)
+		}
+		if s.ArtRooms < need {
+			k.fail("%s：%d 个班应有美术专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.ArtRooms, need-s.ArtRooms)
+		}
+		if s.MusicRooms > 0 && !atLeast(s.MusicRoomMinArea, k.Params["music_area"]) {
+			k.fail("%s：最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.MusicRoomMinArea), Num(k.Params["music_area"]), Num(k.Params["music_area"]-s.MusicRoomMinArea))
+		}
+		if s.ArtRooms > 0 && !atLeast(s.ArtRoomMinArea, k.Params["art_area"]) {
+			k.fail("%s：最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.ArtRoomMinArea), Num(k.Params["art_area"]), Num(k.Params["art_area"]-s.ArtRoomMinArea))
+		}
+	}
+	k.cr.Value = fmt.Sprintf("核查 %d 所学校", checked)
+	k.failed()
+}
+
+// checkSchoolSize: compulsory enrolment at most params.max, or
+// params.combined for nine- and twelve-year schools.
+func checkSchoolSize(_ *Profile, k checking) {
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		if !k.applies(s) {
+			continue
+		}
+		max := int(k.Params["max"])
+		if s.Type == county.NineYear || s.Type == county.TwelveYear {
+			max = int(k.Params["combined"])
+		}
+		if n := s.Compulsory(); n > max {
+			k.fail("%s：义务教育阶段 %d 人，超过 %d 人的上限 %d 人", s.Name, n, max, n-max)
+		}
+	}
+	k.cr.Value = fmt.Sprintf("小学、初中 ≤ %s 人，一贯制学校 ≤ %s 人", Num(k.Params["max"]), Num(k.Params["combined"]))
+	k.failed()
+}
+
+// checkClassSize: the largest class of each level at most its limit.
+func checkClassSize(_ *Profile, k checking) {
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		if !k.applies(s) {
+			continue
+		}
+		if lim := int(k.Params["primary"]); s.EnrolPrimary > 0 && s.LargestClassPrimary > lim {
+			k.fail("%s：小学最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
+		}
+		if lim := int(k.Params["junior"]); s.EnrolJunior > 0 && s.LargestClassJunior > lim {
+			k.fail("%s：初中最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassJunior, lim, s.LargestClassJunior-lim)
+		}
+	}
+	k.cr.Value = fmt.Sprintf("小学每班 ≤ %s 人，初中每班 ≤ %s 人", Num(k.Params["primary"]), Num(k.Params["junior"]))
+	k.failed()
+}
+
+// checkSmallFunding: small village schools and teaching points funded as
+// if they had params.students pupils at the per-pupil norm.
+func checkSmallFunding(p *Profile, k checking) {
+	floor := k.Params["students"]
+	normP, ok1 := p.figure(k.in, "funding_norm_primary")
+	normJ, ok2 := p.figure(k.in, "funding_norm_junior")
+	if !ok1 || !ok2 {
+		k.missing("尚未填报生均公用经费基准定额")
+		return
+	}
+	checked := 0
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		small := s.Locale == sampling.Rural && (s.Type == county.Primary || s.Type == county.TeachingPoint)
+		if !k.applies(s) || !small || float64(s.Compulsory()) >= floor || s.Compulsory() == 0 {
+			continue
+		}
+		checked++
+		norm := normP
+		if s.EnrolJunior > s.EnrolPrimary {
+			norm = normJ
+		}
+		if need := floor * norm; !atLeast(s.OperatingFunds, need) {
+			k.fail("%s：%d 人，公用经费 %s 元，应按 %s 人核定 %s 元，差 %s 元", s.Name, s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(need), Num(need-s.OperatingFunds))
+		}
+	}
+	k.cr.Value = fmt.Sprintf("不足 %s 人的村小、教学点 %d 所", Num(floor), checked)
+	k.failed()
+}
+
+// checkSpecialFunds: special-education schools' operating funds per pupil
+// at least params.min.
+func checkSpecialFunds(_ *Profile, k checking) {
+	min := k.Params["min"]
+	checked := 0
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		if s.Type != county.Special || s.Compulsory() == 0 {
+			continue
+		}
+		checked++
+		if per := s.OperatingFunds / float64(s.Compulsory()); !atLeast(per, min) {
+			k.fail("%s：生均公用经费 %s 元，低于 %s 元，全校差 %s 元", s.Name, Num(per), Num(min), Num((min-per)*float64(s.Compulsory())))
+		}
+	}
+	k.cr.Value = fmt.Sprintf("特殊教育学校 %d 所，生均 ≥ %s 元", checked, Num(min))
+	k.failed()
+}
+
+// checkCertificates: the county's share of certified full-time teachers
+// at least params.min; every school short of all is listed.
+func checkCertificates(_ *Profile, k checking) {
+	var held, all int
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		held += s.Certified
+		all += s.Teachers()
+		if s.Certified < s.Teachers() {
+			k.fail("%s：专任教师 %d 人，持证 %d 人，%d 人无证", s.Name, s.Teachers(), s.Certified, s.Teachers()-s.Certified)
+		}
+	}
+	if all == 0 {
+		k.missing("尚未填报专任教师数")
+		return
+	}
+	rate := float64(held) / float64(all)
+	k.cr.Value = fmt.Sprintf("%d ÷ %d = %s（标准 ≥ %s）", held, all, pct(rate), pct(k.Params["min"]))
+	if !atLeast(rate, k.Params["min"]) {
+		k.cr.Status = Fail
+	}
+}
+
+// checkTrainingFunds: each school's training funds at least
+// params.min_share of its operating funds.
+func checkTrainingFunds(_ *Profile, k checking) {
+	share := k.Params["min_share"]
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		if !k.applies(s) {
+			continue
+		}
+		if s.OperatingFunds <= 0 {
+			k.fail("%s：未填报年度公用经费，无法核算", s.Name)
+			continue
+		}
+		if got := s.TrainingFunds / s.OperatingFunds; !atLeast(got, share) {
+			k.fail("%s：培训经费占公用经费 %s，应 ≥ %s，差 %s 元", s.Name, pct(got), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
+		}
+	}
+	k.cr.Value = fmt.Sprintf("每校 ≥ 公用经费的 %s", pct(share))
+	k.failed()
+}
+
+// checkRecognition: the linked survey's recognition rate at least
+// params.min.
+func checkRecognition(_ *Profile, k checking) {
+	rec := k.in.Recognition
+	if rec == nil || rec.Answers == 0 {
+		k.missing("尚未关联有答卷的社会认可度调查")
+		return
+	}
+	k.cr.Value = fmt.Sprintf("%s（95%% 区间 %s–%s，标准 ≥ %s）", pct(rec.Rate), pct(rec.Low), pct(rec.High), pct(k.Params["min"]))
+	if !atLeast(rec.Rate, k.Params["min"]) {
+		k.cr.Status = Fail
+	}
 }
 
 func isPerSchool(r Rule) bool {

@@ -11,7 +11,7 @@ import (
 
 	"renke/county"
 	"renke/staff"
-	"renke/statistics"
+	"renke/workbook"
 )
 
 type accountsPage struct {
@@ -22,7 +22,7 @@ type accountsPage struct {
 	Roles    []staff.Role
 	Error    string
 	Notice   string
-	Problems []statistics.CellError
+	Problems []workbook.CellError
 	Username string
 }
 

@@ -171,7 +171,7 @@ func TestCampaignLifecycle(t *testing.T) {
 		t.Errorf("open form does not show the edited scale: %d", st)
 	}
 
-	var p Progress
+	var p survey.Progress
 	getJSON(t, c, cu+"/progress", &p)
 	if p.SampleSize != 450 || len(p.Cells) != 21 || p.Admitted != 0 || len(p.GradeBalance) != 4 {
 		t.Errorf("progress: %+v", p)

@@ -12,6 +12,7 @@ import (
 	"renke/audit"
 	"renke/county"
 	"renke/staff"
+	"renke/survey"
 )
 
 const sessionName = "renke_staff"
@@ -25,10 +26,8 @@ type credentials struct {
 type lockedError struct{ until time.Time }
 
 func (e lockedError) Error() string {
-	return fmt.Sprintf("登录失败次数过多，登录已暂停，请于 %s 后再试。", e.until.In(chinaTime).Format("15:04"))
+	return fmt.Sprintf("登录失败次数过多，登录已暂停，请于 %s 后再试。", e.until.In(survey.Beijing).Format("15:04"))
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // signIn checks a staff login and starts its session. It returns
 // ErrBadLogin when the name or password is wrong, and a lockedError when

@@ -106,7 +106,7 @@ func hourChart(hours []survey.Hour) template.HTML {
 		ad, rest := hr.N[survey.Admitted], hr.N[survey.OverQuota]+hr.N[survey.Invalidated]
 		x0 := left + step*float64(i) + step*0.1
 		bw := math.Max(1, step*0.8)
-		t := hr.Start.In(chinaTime)
+		t := hr.Start.In(survey.Beijing)
 		fmt.Fprintf(&b, `<g><title>%s 时：纳入 %d 份，其他 %d 份</title>`, t.Format("1月2日 15"), ad, rest)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#0b5cad"/>`, x0, h-bottom-y(ad), bw, y(ad))
 		if rest > 0 {

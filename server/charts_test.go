@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"renke/sampling"
 	"renke/survey"
 )
 
@@ -42,30 +41,5 @@ func TestMeter(t *testing.T) {
 		if got := string(meter(tc.share, tc.mark)); !strings.Contains(got, tc.want) {
 			t.Errorf("meter(%v, %v) = %s, want %s", tc.share, tc.mark, got, tc.want)
 		}
-	}
-}
-
-func TestQuotaTableTotals(t *testing.T) {
-	a, err := sampling.Allocate(sampling.Design{Population: 200_000, RatePPM: 1500, Shares: sampling.Shares{Urban: 3000, Town: 3000, Rural: 4000}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cells := make([]sampling.CellProgress, len(a.Cells))
-	for i, c := range a.Cells {
-		cells[i] = sampling.CellProgress{Cell: c, Admitted: c.Target / 2}
-	}
-	q := newQuotaTable(a.SampleSize, cells)
-	if q.Total.Target != 300 || q.Rows[0].Name != "家长" || q.Rows[0].Target != 150 {
-		t.Errorf("totals: %d, first row %s %d", q.Total.Target, q.Rows[0].Name, q.Rows[0].Target)
-	}
-	sum := 0
-	for _, c := range q.Total.Cells {
-		sum += c.Target
-	}
-	if sum != 300 || q.Total.Cells[2].Target != 120 { // rural 40%
-		t.Errorf("locale totals %+v", q.Total.Cells)
-	}
-	if s := (quotaCell{Target: 4, Admitted: 6}).Share(); s != 1 {
-		t.Errorf("an over-full cell shows %v", s)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"renke/county"
 	"renke/staff"
 )
 
@@ -99,17 +98,4 @@ func (s *Server) submitLogout(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/login")
-}
-
-type unitsPage struct {
-	consolePage
-	Units []county.Unit
-}
-
-func (s *Server) consoleHome(c echo.Context) error {
-	units, err := s.units.Units(c.Request().Context(), scope(c))
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units})
 }

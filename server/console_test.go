@@ -18,14 +18,14 @@ import (
 
 	"renke/county"
 	"renke/sampling"
-	"renke/statistics"
+	"renke/workbook"
 )
 
 // rosterOf is a school roster workbook.
 func rosterOf(t *testing.T, schools []county.School) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := statistics.RosterWorkbook(&buf, schools); err != nil {
+	if err := workbook.Roster(&buf, schools); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -230,7 +230,7 @@ func TestRosterImport(t *testing.T) {
 	if code != http.StatusSeeOther || count() != before+4 {
 		t.Errorf("XLSX roster: %d, %d schools", code, count())
 	}
-	if _, err := statistics.ParseRoster(bytes.NewReader(k.download("/console/schools-template.xlsx")), false); err == nil {
+	if _, err := workbook.ParseRoster(bytes.NewReader(k.download("/console/schools-template.xlsx")), false); err == nil {
 		t.Error("the empty template parses as a roster with schools")
 	}
 }

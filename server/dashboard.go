@@ -1,10 +1,10 @@
 package server
 
+// The live dashboard of a campaign: /console/campaigns/:campaign/dashboard.
+
 import (
 	"html/template"
 	"net/http"
-	"sort"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,10 +16,8 @@ import (
 // so it needs no script.
 type dashboardPage struct {
 	*campaignView
-	Progress   Progress
-	Report     RecognitionReport
+	Report     survey.RecognitionReport
 	MarginText string
-	Updated    time.Time
 	Charts     []chart
 	Hourly     template.HTML
 }
@@ -29,28 +27,12 @@ type chart struct {
 	SVG             template.HTML
 }
 
-// groupInterval is a group's rate with its 95% interval by the campaign's
-// method: Wilson on the top-two answers, or, for the other methods, the
-// Wilson interval of the rate as a proportion of the group's answers.
-func groupInterval(g survey.Group, m survey.Method) survey.Interval {
-	if m == survey.TopTwo || m == survey.CategoryWeighted {
-		return g.TopTwo
-	}
-	iv := survey.Wilson(g.Rate*float64(g.Answers), float64(g.Answers))
-	iv.Rate = g.Rate
-	return iv
-}
-
-// weakestFirst orders groups by rate, lowest first, as interval rows.
-func weakestFirst(groups []survey.Group, m survey.Method) []intervalRow {
+// intervalRows are groups as chart rows, weakest first.
+func intervalRows(groups []survey.Group) []intervalRow {
 	rows := make([]intervalRow, 0, len(groups))
-	for _, g := range groups {
-		if g.Answers == 0 {
-			continue
-		}
-		rows = append(rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: groupInterval(g, m)})
+	for _, g := range survey.WeakestFirst(groups) {
+		rows = append(rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: g.Interval})
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Rate < rows[j].Rate })
 	return rows
 }
 
@@ -70,21 +52,20 @@ func (s *Server) dashboard(c echo.Context) error {
 	if v.Campaign.Status == survey.Open {
 		p.Refresh = 30
 	}
-	if p.Progress, err = s.withProgress(c, v); err != nil {
+	if err := s.withProgress(c, v); err != nil {
 		return err
 	}
-	if p.Report, p.Updated, err = s.cachedRecognition(c, v.Campaign); err != nil {
+	if p.Report, err = s.surveys.CachedRecognition(c.Request().Context(), v.Campaign, v.Forms, v.Progress); err != nil {
 		return err
 	}
 	r := p.Report
 	p.MarginText = marginText[r.Margin]
-	m := r.Method
 	p.Charts = []chart{
-		{"by-category", "按调查对象类别", "", intervalChart(weakestFirst(r.ByCategory, m), r.Threshold)},
-		{"by-area", "按评价内容", "", intervalChart(weakestFirst(r.ByArea, m), r.Threshold)},
-		{"by-locale", "按城乡", "", intervalChart(weakestFirst(r.ByLocale, m), r.Threshold)},
-		{"by-school", "按学校（认可度最低的在前）", "经学校链接提交的答卷", intervalChart(weakestFirst(r.BySchool, m), r.Threshold)},
-		{"by-item", "按题目（认可度最低的在前）", "", intervalChart(weakestFirst(r.ByItem, m), r.Threshold)},
+		{"by-category", "按调查对象类别", "", intervalChart(intervalRows(r.ByCategory), r.Threshold)},
+		{"by-area", "按评价内容", "", intervalChart(intervalRows(r.ByArea), r.Threshold)},
+		{"by-locale", "按城乡", "", intervalChart(intervalRows(r.ByLocale), r.Threshold)},
+		{"by-school", "按学校（认可度最低的在前）", "经学校链接提交的答卷", intervalChart(intervalRows(r.BySchool), r.Threshold)},
+		{"by-item", "按题目（认可度最低的在前）", "", intervalChart(intervalRows(r.ByItem), r.Threshold)},
 	}
 	hours, err := s.surveys.Hourly(c.Request().Context(), v.Campaign.ID)
 	if err != nil {

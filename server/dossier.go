@@ -1,11 +1,12 @@
 package server
 
+// The satisfaction-survey dossier: /console/campaigns/:campaign/dossier.
+
 import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"renke/evaluation"
 	"renke/sampling"
 	"renke/survey"
 )
@@ -16,8 +17,7 @@ import (
 // and why, and the questionnaires as asked.
 type dossierPage struct {
 	*campaignView
-	Progress   Progress
-	Report     RecognitionReport
+	Report     survey.RecognitionReport
 	MarginText string
 	Generated  string
 	Formula    string
@@ -44,22 +44,22 @@ func (s *Server) dossier(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := dossierPage{campaignView: v, Generated: s.now().In(chinaTime).Format("2006年1月2日 15:04")}
-	if p.Progress, err = s.withProgress(c, v); err != nil {
+	p := dossierPage{campaignView: v, Generated: s.now().In(survey.Beijing).Format("2006年1月2日 15:04")}
+	if err := s.withProgress(c, v); err != nil {
 		return err
 	}
-	if p.Report, err = s.recognition(c, v.Campaign); err != nil {
+	ctx := c.Request().Context()
+	if p.Report, err = s.surveys.Recognition(ctx, v.Campaign, v.Forms, v.Progress); err != nil {
 		return err
 	}
 	cp := v.Campaign
-	n := sampling.SampleSize(v.Unit.Population, cp.RatePPM, 0)
-	p.Formula = evaluation.Num(float64(v.Unit.Population)) + " × " + permille(cp.RatePPM) + "‰ = " + evaluation.Num(float64(v.Unit.Population)*float64(cp.RatePPM)/1e6) + "，向上取整为 " + evaluation.Num(float64(n)) + " 人"
+	p.Formula = cp.Design(v.Unit.Population, v.Unit.Shares).Working()
 	p.MarginText = marginText[p.Report.Margin]
 	r := p.Report
 	for _, t := range []dossierTable{{Title: "按调查对象类别", Groups: r.ByCategory}, {Title: "按评价内容", Groups: r.ByArea},
 		{Title: "按城乡", Groups: r.ByLocale}, {Title: "按学校", Groups: r.BySchool}, {Title: "按题目", Groups: r.ByItem}} {
 		for _, g := range t.Groups {
-			t.Rows = append(t.Rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: groupInterval(g, r.Method)})
+			t.Rows = append(t.Rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: g.Interval})
 		}
 		p.Tables = append(p.Tables, t)
 	}
@@ -68,13 +68,13 @@ func (s *Server) dossier(c echo.Context) error {
 		policy = "配额策略为“配额为下限”，满额后仍纳入样本，本项应为 0。"
 	}
 	p.Left = []leftOut{
-		{survey.OverQuota, p.Progress.Responses[survey.OverQuota], policy},
-		{survey.Invalidated, p.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效，每份均有记录的审核决定和理由（见下表）。"},
+		{survey.OverQuota, v.Progress.Responses[survey.OverQuota], policy},
+		{survey.Invalidated, v.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效，每份均有记录的审核决定和理由（见下表）。"},
 	}
-	if p.Review, err = s.surveys.Review(c.Request().Context(), cp.ID); err != nil {
+	if p.Review, err = s.surveys.Review(ctx, cp.ID); err != nil {
 		return err
 	}
-	if p.Chain, err = s.surveys.Verify(c.Request().Context(), cp.ID); err != nil {
+	if p.Chain, err = s.surveys.Verify(ctx, cp.ID); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "dossier.html", p)

@@ -14,47 +14,24 @@ import (
 
 	"renke/county"
 	"renke/evaluation"
+	"renke/refusal"
 	"renke/statistics"
-	"renke/survey"
+	"renke/workbook"
 )
 
 // MaxWorkbook is the largest school workbook accepted: a county's few
 // hundred schools take tens of kilobytes.
 const MaxWorkbook = 8 << 20
 
-// evaluationRun is a unit's evaluation for one year, with what it was made from.
-type evaluationRun struct {
-	Unit      county.Unit
-	Year      int
-	Years     []int
-	Profile   *evaluation.Profile
-	Findings  statistics.Findings
-	Schools   []evaluation.School
-	Campaigns []survey.Campaign
-	Campaign  *survey.Campaign
-	Result    evaluation.Result
-}
-
-// defaultYear is the school year shown when none is asked for: the newest
-// with data, else the current one.
-func (s *Server) defaultYear(years []int) int {
-	if len(years) > 0 {
-		return years[0]
-	}
-	y := s.now().Year()
-	if s.now().Month() < 9 {
-		y-- // the school year starts in September
-	}
-	return y
-}
-
-func (s *Server) yearParam(c echo.Context, years []int) (int, error) {
+// yearParam is the school year asked for in ?year= or the form; 0 when
+// none was, for the default year.
+func yearParam(c echo.Context) (int, error) {
 	raw := c.QueryParam("year")
 	if raw == "" {
 		raw = c.FormValue("year")
 	}
 	if raw == "" {
-		return s.defaultYear(years), nil
+		return 0, nil
 	}
 	y, err := strconv.Atoi(raw)
 	if err != nil || !statistics.ValidYear(y) {
@@ -63,91 +40,37 @@ func (s *Server) yearParam(c echo.Context, years []int) (int, error) {
 	return y, nil
 }
 
-// evaluate loads a unit's data for the year and runs the evaluation.
-func (s *Server) evaluate(c echo.Context) (*evaluationRun, error) {
-	run, err := s.load(c)
-	if err != nil {
-		return nil, err
-	}
-	return run, s.run(c, run)
-}
-
-// load reads a unit's statistics and findings for the year: what every
-// evaluation handler needs, without the survey tally or the evaluation.
-func (s *Server) load(c echo.Context) (*evaluationRun, error) {
-	ctx := c.Request().Context()
+// load reads the unit's statistics and findings for the requested year:
+// what every evaluation handler needs, without the survey or the
+// evaluation.
+func (s *Server) load(c echo.Context) (*statistics.Run, error) {
 	u, err := s.unit(c)
 	if err != nil {
 		return nil, err
 	}
-	run := &evaluationRun{Unit: u}
-	if run.Years, err = s.stats.Years(ctx, u.ID); err != nil {
-		return nil, err
-	}
-	if run.Year, err = s.yearParam(c, run.Years); err != nil {
-		return nil, err
-	}
-	if run.Findings, _, err = s.stats.Findings(ctx, u.ID, run.Year); err != nil {
-		return nil, err
-	}
-	run.Profile = s.profileOf(run.Findings.Profile)
-	if run.Schools, err = s.stats.Schools(ctx, u.ID, run.Year); err != nil {
-		return nil, err
-	}
-	if run.Campaigns, err = s.surveys.Campaigns(ctx, u.ID); err != nil {
-		return nil, err
-	}
-	for i, cp := range run.Campaigns {
-		if run.Findings.CampaignID != nil && cp.ID == *run.Findings.CampaignID {
-			run.Campaign = &run.Campaigns[i]
-		}
-	}
-	return run, nil
-}
-
-// run scores the linked survey and evaluates a loaded run.
-func (s *Server) run(c echo.Context, run *evaluationRun) error {
-	var rec *evaluation.Recognition
-	if run.Campaign != nil {
-		var err error
-		if rec, err = s.recognitionFor(c, *run.Campaign); err != nil {
-			return err
-		}
-	}
-	run.Result = evaluation.Evaluate(run.Profile, run.Findings.Inputs(run.Schools, rec))
-	return nil
-}
-
-// profileOf is the profile with the id, or the national one.
-func (s *Server) profileOf(id string) *evaluation.Profile {
-	if p, ok := s.profiles.Get(id); ok {
-		return p
-	}
-	p, _ := s.profiles.Get("national-2017")
-	return p
-}
-
-// recognitionFor is a campaign's survey result as the evaluation reads it.
-func (s *Server) recognitionFor(c echo.Context, cp survey.Campaign) (*evaluation.Recognition, error) {
-	r, _, err := s.cachedRecognition(c, cp)
+	year, err := yearParam(c)
 	if err != nil {
 		return nil, err
 	}
-	rec := &evaluation.Recognition{Campaign: cp.Title, Method: r.Result.Name, Rate: r.Result.Rate,
-		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, ByArea: map[string]evaluation.AreaRate{}}
-	for _, g := range r.ByArea {
-		rec.ByArea[g.Key] = evaluation.AreaRate{Rate: g.Rate, Answers: g.Answers}
+	return s.evaluations.Load(c.Request().Context(), u, year, s.now())
+}
+
+// evaluate loads and evaluates the unit's requested year.
+func (s *Server) evaluate(c echo.Context) (*statistics.Run, error) {
+	run, err := s.load(c)
+	if err != nil {
+		return nil, err
 	}
-	return rec, nil
+	return run, s.evaluations.Evaluate(c.Request().Context(), run)
 }
 
 type evaluationPage struct {
 	consolePage
-	*evaluationRun
+	*statistics.Run
 	Profiles []*evaluation.Profile
 	Saved    string
 	Error    string
-	Problems []statistics.CellError
+	Problems []workbook.CellError
 	Fields   findingsFields
 }
 
@@ -217,12 +140,12 @@ func savedValues(f statistics.Findings) func(string) string {
 
 // evaluationPage evaluates a loaded run and shows it with the findings
 // form, filled from ff (nil: from the saved findings).
-func (s *Server) evaluationPage(c echo.Context, code int, run *evaluationRun, saved, errMsg string, problems []statistics.CellError, ff *findingsFields) error {
-	if err := s.run(c, run); err != nil {
+func (s *Server) evaluationPage(c echo.Context, code int, run *statistics.Run, saved, errMsg string, problems []workbook.CellError, ff *findingsFields) error {
+	if err := s.evaluations.Evaluate(c.Request().Context(), run); err != nil {
 		return err
 	}
-	p := evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 优质均衡发展指标评估"), evaluationRun: run,
-		Profiles: s.profiles.All(), Saved: saved, Error: errMsg, Problems: problems}
+	p := evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 优质均衡发展指标评估"), Run: run,
+		Profiles: s.evaluations.Profiles.All(), Saved: saved, Error: errMsg, Problems: problems}
 	if ff != nil {
 		p.Fields = *ff
 	} else {
@@ -240,7 +163,7 @@ func (s *Server) showEvaluation(c echo.Context) error {
 	return s.evaluationPage(c, http.StatusOK, run, saved, "", nil, nil)
 }
 
-func (s *Server) evaluationURL(run *evaluationRun, saved string) string {
+func evaluationURL(run *statistics.Run, saved string) string {
 	q := url.Values{"year": {strconv.Itoa(run.Year)}}
 	if saved != "" {
 		q.Set("saved", saved)
@@ -267,16 +190,16 @@ func (s *Server) importSchools(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	schools, err := statistics.Parse(f)
-	if ie, ok := statistics.IsImportError(err); ok {
+	schools, err := workbook.ParseSchools(f)
+	if ie, ok := workbook.IsImportError(err); ok {
 		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", ie.Error()+"，请按下列提示修改后重新导入。", ie.Problems, nil)
 	} else if err != nil {
 		return err
 	}
-	if err := s.stats.Import(c.Request().Context(), run.Unit.ID, run.Year, schools); err != nil {
+	if err := s.evaluations.Stats.Import(c.Request().Context(), run.Unit.ID, run.Year, schools); err != nil {
 		return storeError(err)
 	}
-	return c.Redirect(http.StatusSeeOther, s.evaluationURL(run, "import"))
+	return c.Redirect(http.StatusSeeOther, evaluationURL(run, "import"))
 }
 
 // findingsForm reads the county findings form against the profile.
@@ -290,7 +213,7 @@ func findingsForm(c echo.Context, p *evaluation.Profile, year int) (statistics.F
 		}
 		v, err := strconv.ParseFloat(strings.TrimSuffix(raw, "%"), 64)
 		if err != nil {
-			return 0, false, fmt.Errorf("“%s”须填写数字，现为“%s”", label, raw)
+			return 0, false, refusal.Invalidf("“%s”须填写数字，现为“%s”", label, raw)
 		}
 		return v, true, nil
 	}
@@ -333,7 +256,14 @@ func findingsForm(c echo.Context, p *evaluation.Profile, year int) (statistics.F
 			f.Vetoes[v.Key] = evaluation.Judgement{Met: applies, Note: note}
 		}
 	}
-	return f, f.Validate(p)
+	if raw := c.FormValue("campaign"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return f, refusal.Invalidf("所选调查不属于本单位")
+		}
+		f.CampaignID = &id
+	}
+	return f, nil
 }
 
 func (s *Server) saveFindings(c echo.Context) error {
@@ -341,38 +271,24 @@ func (s *Server) saveFindings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, ok := s.profiles.Get(c.FormValue("profile"))
+	p, ok := s.evaluations.Profiles.Get(c.FormValue("profile"))
 	if !ok {
 		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", "请选择评估标准。", nil, nil)
 	}
 	f, err := findingsForm(c, p, run.Year)
 	if err == nil {
-		f.CampaignID, err = campaignOf(run, c.FormValue("campaign"))
+		err = s.evaluations.SaveFindings(c.Request().Context(), run, f)
 	}
 	if err != nil {
+		code, msg, ok := refused(err)
+		if !ok {
+			return err
+		}
 		// Show the form as it was filled in, so nothing typed is lost.
 		ff := fields(p, c.FormValue)
-		return s.evaluationPage(c, http.StatusUnprocessableEntity, run, "", err.Error()+"。未保存任何修改，请改正后重新保存。", nil, &ff)
+		return s.evaluationPage(c, code, run, "", msg+"。未保存任何修改，请改正后重新保存。", nil, &ff)
 	}
-
-	if err := s.stats.SaveFindings(c.Request().Context(), run.Unit.ID, f); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, s.evaluationURL(run, "findings"))
-}
-
-// campaignOf is the chosen campaign, which must be one of the unit's.
-func campaignOf(run *evaluationRun, raw string) (*int64, error) {
-	if raw == "" {
-		return nil, nil
-	}
-	id, err := strconv.ParseInt(raw, 10, 64)
-	for _, cp := range run.Campaigns {
-		if err == nil && cp.ID == id {
-			return &id, nil
-		}
-	}
-	return nil, errors.New("所选调查不属于本单位")
+	return c.Redirect(http.StatusSeeOther, evaluationURL(run, "findings"))
 }
 
 func (s *Server) evaluationReport(c echo.Context) error {
@@ -380,20 +296,7 @@ func (s *Server) evaluationReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "report.html", evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 县域义务教育优质均衡发展评估报告"), evaluationRun: run})
-}
-
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-// download marks the response as a file to save under name.
-func download(c echo.Context, name string) {
-	c.Response().Header().Set(echo.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	c.Response().Header().Set("Cache-Control", "no-store")
-}
-
-func attachment(c echo.Context, name, contentType string, b []byte) error {
-	download(c, name)
-	return c.Blob(http.StatusOK, contentType, b)
+	return s.render(c, http.StatusOK, "report.html", evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 县域义务教育优质均衡发展评估报告"), Run: run})
 }
 
 func (s *Server) evaluationWorkbook(c echo.Context) error {
@@ -403,7 +306,7 @@ func (s *Server) evaluationWorkbook(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	title := fmt.Sprintf("%s %d 学年优质均衡发展评估", run.Unit.Name, run.Year)
-	if err := statistics.ReportWorkbook(&buf, title, run.Profile, &run.Result); err != nil {
+	if err := workbook.EvaluationResult(&buf, title, run.Profile, &run.Result); err != nil {
 		return err
 	}
 	return attachment(c, fmt.Sprintf("%s-%d-评估结果.xlsx", run.Unit.Name, run.Year), xlsxType, buf.Bytes())
@@ -415,7 +318,7 @@ func (s *Server) exportSchools(c echo.Context) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := statistics.Workbook(&buf, run.Schools); err != nil {
+	if err := workbook.Schools(&buf, run.Schools); err != nil {
 		return err
 	}
 	return attachment(c, fmt.Sprintf("%s-%d-学校统计.xlsx", run.Unit.Name, run.Year), xlsxType, buf.Bytes())
@@ -423,7 +326,7 @@ func (s *Server) exportSchools(c echo.Context) error {
 
 func (s *Server) schoolsTemplate(c echo.Context) error {
 	var buf bytes.Buffer
-	if err := statistics.Workbook(&buf, nil); err != nil {
+	if err := workbook.Schools(&buf, nil); err != nil {
 		return err
 	}
 	return attachment(c, "学校统计导入模板.xlsx", xlsxType, buf.Bytes())
@@ -440,15 +343,17 @@ func (s *Server) apiEvaluation(c echo.Context) error {
 }
 
 // apiProfiles is GET /api/v1/profiles.
-func (s *Server) apiProfiles(c echo.Context) error { return c.JSON(http.StatusOK, s.profiles.All()) }
+func (s *Server) apiProfiles(c echo.Context) error {
+	return c.JSON(http.StatusOK, s.evaluations.Profiles.All())
+}
 
 type schoolPage struct {
 	consolePage
 	Unit     county.Unit
 	Year     int
 	SchoolID int64
-	Fields   []statistics.Field
-	Problems []statistics.CellError
+	Fields   []workbook.Field
+	Problems []workbook.CellError
 	Bad      map[string]bool // headers with a problem
 }
 
@@ -460,7 +365,7 @@ func (s *Server) schoolForm(c echo.Context) error {
 	}
 	p := schoolPage{consolePage: s.consolePage(c, "学校统计数据录入"), Unit: run.Unit, Year: run.Year}
 	if c.Param("school") == "" {
-		p.Fields = statistics.Form(nil)
+		p.Fields = workbook.Form(nil)
 		return s.render(c, http.StatusOK, "school.html", p)
 	}
 	id, err := idParam(c, "school")
@@ -469,7 +374,7 @@ func (s *Server) schoolForm(c echo.Context) error {
 	}
 	for i := range run.Schools {
 		if run.Schools[i].ID == id {
-			p.SchoolID, p.Fields = id, statistics.Form(&run.Schools[i])
+			p.SchoolID, p.Fields = id, workbook.Form(&run.Schools[i])
 			return s.render(c, http.StatusOK, "school.html", p)
 		}
 	}
@@ -482,31 +387,34 @@ func (s *Server) saveSchool(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	year, err := s.yearParam(c, nil)
+	year, err := yearParam(c)
 	if err != nil {
 		return err
 	}
-	sc, probs := statistics.FromForm(c.FormValue)
+	if year == 0 {
+		year = statistics.DefaultYear(nil, s.now())
+	}
+	sc, probs := workbook.FromForm(c.FormValue)
 	if c.Param("school") != "" {
 		if sc.ID, err = idParam(c, "school"); err != nil {
 			return err
 		}
 	}
 	if len(probs) == 0 {
-		_, err = s.stats.SaveSchool(c.Request().Context(), u.ID, year, sc)
+		_, err = s.evaluations.Stats.SaveSchool(c.Request().Context(), u.ID, year, sc)
 		switch {
 		case errors.Is(err, statistics.ErrNotFound):
 			return echo.NewHTTPError(http.StatusNotFound, "没有这所学校")
 		case isUnique(err):
-			probs = append(probs, statistics.CellError{Header: "学校名称", Message: "本单位已有同名学校"})
+			probs = append(probs, workbook.CellError{Header: "学校名称", Message: "本单位已有同名学校"})
 		case err != nil:
 			return err
 		default:
-			return c.Redirect(http.StatusSeeOther, s.evaluationURL(&evaluationRun{Unit: u, Year: year}, "school"))
+			return c.Redirect(http.StatusSeeOther, evaluationURL(&statistics.Run{Unit: u, Year: year}, "school"))
 		}
 	}
 	p := schoolPage{consolePage: s.consolePage(c, "学校统计数据录入"), Unit: u, Year: year, SchoolID: sc.ID,
-		Fields: statistics.Form(nil), Problems: probs, Bad: map[string]bool{}}
+		Fields: workbook.Form(nil), Problems: probs, Bad: map[string]bool{}}
 	for i := range p.Fields {
 		p.Fields[i].Value = c.FormValue(p.Fields[i].Name)
 	}

@@ -22,7 +22,7 @@ import (
 
 	"renke/demo"
 	"renke/evaluation"
-	"renke/statistics"
+	"renke/workbook"
 )
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -123,7 +123,7 @@ func (k *console) download(path string) []byte {
 
 func workbookOf(t *testing.T, schools []evaluation.School) []byte {
 	var buf bytes.Buffer
-	if err := statistics.Workbook(&buf, schools); err != nil {
+	if err := workbook.Schools(&buf, schools); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -233,11 +233,11 @@ func TestEvaluationConsole(t *testing.T) {
 		t.Errorf("verdict cell %q", v)
 	}
 	// The schools export reads back as the same schools.
-	back, err := statistics.Parse(bytes.NewReader(k.download(base + "/schools.xlsx?year=2025")))
+	back, err := workbook.ParseSchools(bytes.NewReader(k.download(base + "/schools.xlsx?year=2025")))
 	if err != nil || len(back) != 8 || back[0].Name != "示范县实验小学" {
 		t.Errorf("export: %d schools, %v", len(back), err)
 	}
-	if _, err := statistics.Parse(bytes.NewReader(k.download("/console/evaluation/template.xlsx"))); err == nil {
+	if _, err := workbook.ParseSchools(bytes.NewReader(k.download("/console/evaluation/template.xlsx"))); err == nil {
 		t.Error("the template imported as if it had schools")
 	}
 

@@ -15,6 +15,7 @@ import (
 	"renke/dbtest"
 	"renke/sampling"
 	"renke/survey"
+	"renke/workbook"
 )
 
 // BenchmarkExportResponses200k exports 200,000 responses (2.4 million
@@ -37,9 +38,8 @@ func BenchmarkExportResponses200k(b *testing.B) {
 		SELECT $1, '学校' || g, 'primary', (ARRAY['urban','town','rural'])[1 + g % 3], 500 FROM generate_series(1, 300) g`, u.ID); err != nil {
 		b.Fatal(err)
 	}
-	c := survey.Campaign{UnitID: u.ID, Title: "bench"}
-	c.Defaults()
-	if c, err = store.CreateCampaign(ctx, c); err != nil {
+	c, err := store.CreateCampaign(ctx, u.ID, survey.Titled("bench"))
+	if err != nil {
 		b.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)
@@ -50,8 +50,8 @@ func BenchmarkExportResponses200k(b *testing.B) {
 
 	for _, format := range []struct {
 		name  string
-		write func(io.Writer, *survey.ResponseTable, eachResponse) error
-	}{{"xlsx", writeResponsesXLSX}, {"csv", writeResponsesCSV}} {
+		write func(io.Writer, *survey.ResponseTable, workbook.EachResponse) error
+	}{{"xlsx", workbook.Responses}, {"csv", workbook.ResponsesCSV}} {
 		b.Run(format.name, func(b *testing.B) {
 			var peak atomic.Uint64
 			stop := make(chan struct{})

@@ -38,9 +38,8 @@ func newIsolated(t *testing.T) *isolated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp := survey.Campaign{UnitID: a.ID, Title: "甲县调查"}
-	cp.Defaults()
-	if cp, err = survey.NewStore(e.pool).CreateCampaign(ctx, cp); err != nil {
+	cp, err := survey.NewStore(e.pool).CreateCampaign(ctx, a.ID, survey.Titled("甲县调查"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	accounts := staff.NewStore(e.pool)

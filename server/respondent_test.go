@@ -259,7 +259,7 @@ func TestReportMatchesHandComputedValues(t *testing.T) {
 	submit("/s/"+general, resident)
 
 	c := e.staffClient()
-	var r RecognitionReport
+	var r survey.RecognitionReport
 	getJSON(t, c, e.srv.URL+"/api/v1/campaigns/"+itoa(e.demo.Campaign.ID)+"/report", &r)
 	if r.Answers != 37 || r.DontKnow != 11 || r.Responses[survey.Admitted] != 4 {
 		t.Fatalf("answers %d, don't know %d, admitted %d; want 37, 11, 4", r.Answers, r.DontKnow, r.Responses[survey.Admitted])

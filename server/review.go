@@ -1,7 +1,9 @@
 package server
 
+// Review and verification of a campaign's sample:
+// /console/campaigns/:campaign/review|verify and their API twins.
+
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -56,19 +58,15 @@ func (s *Server) decide(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	d, reason := survey.Decision(c.FormValue("decision")), c.FormValue("reason")
-	if err := survey.CheckReason(d, reason); err != nil {
-		v.Error = fmt.Sprintf("答卷 %d：%s", id, err.Error())
-		return s.renderReview(c, v, http.StatusUnprocessableEntity)
-	}
+	d := survey.Decision(c.FormValue("decision"))
 	acct, _ := c.Get("staff").(staff.Account)
-	err = s.surveys.Decide(c.Request().Context(), v.Campaign.ID, id, d, reason, acct.ID, acct.Username)
-	if errors.Is(err, survey.ErrNotFlagged) {
-		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
+	err = s.surveys.Decide(c.Request().Context(), v.Campaign.ID, id, d, c.FormValue("reason"), acct.ID, acct.Username)
+	if code, msg, ok := refused(err); ok {
+		v.Error = fmt.Sprintf("答卷 %d：%s", id, msg)
+		return s.renderReview(c, v, code)
 	} else if err != nil {
-		return err
+		return storeError(err)
 	}
-	s.reports.forget(v.Campaign.ID)
 	msg := "已记录：答卷判为有效，保留在样本中"
 	if d == survey.Invalid {
 		msg = "已记录：答卷判为无效，移出样本"
@@ -145,16 +143,9 @@ func (s *Server) apiDecide(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	if err := survey.CheckReason(in.Decision, in.Reason); err != nil {
-		return invalid(err)
-	}
 	acct, _ := c.Get("staff").(staff.Account)
-	err = s.surveys.Decide(c.Request().Context(), cp.ID, id, in.Decision, in.Reason, acct.ID, acct.Username)
-	if errors.Is(err, survey.ErrNotFlagged) {
-		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")
-	} else if err != nil {
-		return err
+	if err := s.surveys.Decide(c.Request().Context(), cp.ID, id, in.Decision, in.Reason, acct.ID, acct.Username); err != nil {
+		return storeError(err)
 	}
-	s.reports.forget(cp.ID)
 	return c.NoContent(http.StatusNoContent)
 }

@@ -32,25 +32,22 @@ import (
 
 // Server holds what the handlers need.
 type Server struct {
-	cfg       Config
-	pool      *pgxpool.Pool
-	units     *county.Store
-	surveys   *survey.Store
-	quotas    *sampling.Store
-	staff     *staff.Store
-	stats     *statistics.Store
-	audit     *audit.Store
-	actions   map[string]string // staff actions by "METHOD path"
-	profiles  *evaluation.Profiles
-	reports   *reportCache
-	visits    visitCache
-	sessions  *sessions.CookieStore
-	views     *template.Template
-	formKey   []byte
-	ipKey     []byte
-	deviceKey []byte
-	limiter   *middleware.RateLimiterMemoryStore // nil: no limit
-	now       func() time.Time
+	cfg         Config
+	pool        *pgxpool.Pool
+	units       *county.Store
+	surveys     *survey.Store
+	staff       *staff.Store
+	evaluations *statistics.Evaluations
+	audit       *audit.Store
+	actions     map[string]string // staff actions by "METHOD path"
+	visits      visitCache
+	sessions    *sessions.CookieStore
+	views       *template.Template
+	formKey     []byte
+	ipKey       []byte
+	deviceKey   []byte
+	limiter     *middleware.RateLimiterMemoryStore // nil: no limit
+	now         func() time.Time
 }
 
 // MaxBody is the largest request body accepted. A full questionnaire with
@@ -72,17 +69,18 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	}
 	s := &Server{
 		cfg: cfg, pool: pool,
-		units: county.NewStore(pool), surveys: survey.NewStore(pool),
-		quotas: sampling.NewStore(pool), staff: staff.NewStore(pool),
-		stats: statistics.NewStore(pool), profiles: profiles, audit: audit.NewStore(pool),
+		units: county.NewStore(pool), surveys: survey.NewStore(pool), staff: staff.NewStore(pool),
+		audit:     audit.NewStore(pool),
 		views:     views,
 		formKey:   derive(cfg.SessionKey, "form-token"),
 		ipKey:     derive(cfg.SessionKey, "ip-hash"),
 		deviceKey: derive(cfg.SessionKey, "device-hash"),
 		limiter:   newSubmitLimiter(cfg.SubmitRate),
 		now:       time.Now,
-		reports:   newReportCache(15 * time.Second),
 	}
+	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
+	s.surveys.OnChange(s.visits.forgetCampaign)
+	s.units.OnChange(s.visits.forgetUnit)
 	s.sessions = sessions.NewCookieStore(derive(cfg.SessionKey, "cookie-hash"), derive(cfg.SessionKey, "cookie-block")[:32])
 	s.sessions.Options = &sessions.Options{Path: "/", MaxAge: 8 * 3600, HttpOnly: true,
 		Secure: cfg.Secure(), SameSite: http.SameSiteLaxMode}
@@ -155,7 +153,7 @@ func parseViews() (*template.Template, error) {
 		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
 		"money":      money,
 		"deref":      func(p *float64) float64 { return *p },
-		"cst":        func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
+		"cst":        func(t time.Time) string { return t.In(survey.Beijing).Format("2006-01-02 15:04:05") },
 		"action":     actionName,
 		"kinds":      func() map[string]string { return county.UnitKinds },
 		"bp":         func(bp int) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) },
@@ -164,9 +162,6 @@ func parseViews() (*template.Template, error) {
 				return "—"
 			}
 			return evaluation.Num(float64(n)*100/float64(of)) + "%"
-		},
-		"statusName": func(st survey.Status) string {
-			return map[survey.Status]string{survey.Draft: "未开始", survey.Open: "进行中", survey.Closed: "已结束"}[st]
 		},
 		"locales":  func() []sampling.Locale { return sampling.Locales },
 		"has":      func(list []int64, id int64) bool { return slices.Contains(list, id) },
@@ -180,7 +175,7 @@ func parseViews() (*template.Template, error) {
 			if t == nil {
 				return ""
 			}
-			return t.In(chinaTime).Format("2006-01-02T15:04")
+			return t.In(survey.Beijing).Format("2006-01-02T15:04")
 		},
 	}).ParseFS(static.Templates, "templates/*.html")
 }
@@ -253,6 +248,20 @@ func money(x float64) string {
 		return evaluation.Num(x/10_000) + " 万元"
 	}
 	return evaluation.Num(x) + " 元"
+}
+
+func ratioOf(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.pool.Ping(c.Request().Context()); err != nil {
+		return c.String(http.StatusServiceUnavailable, "database unavailable")
+	}
+	return c.String(http.StatusOK, "ok")
 }
 
 func permille(ppm int) string { return strconv.FormatFloat(float64(ppm)/1000, 'f', -1, 64) }

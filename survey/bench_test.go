@@ -31,9 +31,8 @@ func BenchmarkScore100k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	c := Campaign{UnitID: u.ID, Title: "bench"}
-	c.Defaults()
-	if c, err = store.CreateCampaign(ctx, c); err != nil {
+	c, err := store.CreateCampaign(ctx, u.ID, Titled("bench"))
+	if err != nil {
 		b.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)

@@ -18,6 +18,11 @@ const (
 	Closed Status = "closed"
 )
 
+var campaignStatusNames = map[Status]string{Draft: "未开始", Open: "进行中", Closed: "已结束"}
+
+// Name is the status's Chinese name.
+func (s Status) Name() string { return campaignStatusNames[s] }
+
 // Campaign is one run of the survey in one unit.
 type Campaign struct {
 	ID         int64           `json:"id"`
@@ -115,11 +120,13 @@ func (c *Campaign) Refusal(now time.Time) string {
 	case c.Status == Closed:
 		return "本次调查已经结束，感谢您的关注。"
 	case c.OpensAt != nil && now.Before(*c.OpensAt):
-		return "本次调查将于 " + c.OpensAt.In(china).Format(layout) + " 开始，请届时再来填写。"
+		return "本次调查将于 " + c.OpensAt.In(Beijing).Format(layout) + " 开始，请届时再来填写。"
 	case c.ClosesAt != nil && !now.Before(*c.ClosesAt):
-		return "本次调查已于 " + c.ClosesAt.In(china).Format(layout) + " 结束，感谢您的关注。"
+		return "本次调查已于 " + c.ClosesAt.In(Beijing).Format(layout) + " 结束，感谢您的关注。"
 	}
 	return ""
 }
 
-var china = time.FixedZone("CST", 8*3600)
+// Beijing is China Standard Time (UTC+8, no daylight saving), in which every
+// time is shown to people.
+var Beijing = time.FixedZone("CST", 8*3600)

@@ -54,16 +54,6 @@ func (s *Store) EachResponse(ctx context.Context, campaignID int64, fn func(*Row
 	return rows.Err()
 }
 
-var statusNames = map[ResponseStatus]string{Admitted: "纳入样本", OverQuota: "超出配额", Invalidated: "无效"}
-
-// Name is the status's Chinese name.
-func (s ResponseStatus) Name() string { return statusNames[s] }
-
-var kindNames = map[Kind]string{SocialForm: "社会问卷", StaffForm: "校长教师问卷", StudentForm: "学生问卷"}
-
-// Name is the questionnaire kind's Chinese name.
-func (k Kind) Name() string { return kindNames[k] }
-
 // ResponseTable lays responses out as rows of text, answers as their
 // labels: fixed columns first, then one column per item of the campaign's
 // questionnaires in their order, then the suggestion.
@@ -103,7 +93,7 @@ func (t *ResponseTable) Record(n int, r *Row, out []string) []string {
 	if r.GradeBand != "" {
 		band = r.GradeBand.Name()
 	}
-	out = append(out, strconv.Itoa(n), r.Receipt, r.SubmittedAt.In(beijing).Format("2006-01-02 15:04:05"),
+	out = append(out, strconv.Itoa(n), r.Receipt, r.SubmittedAt.In(Beijing).Format("2006-01-02 15:04:05"),
 		r.Kind.Name(), r.Category.Name(), r.Locale.Name(), band, r.School, r.Status.Name(),
 		strconv.FormatFloat(float64(r.FillMS)/1000, 'f', 1, 64))
 	for len(out) < len(t.Header) {
@@ -120,5 +110,3 @@ func (t *ResponseTable) Record(n int, r *Row, out []string) []string {
 	out[len(out)-1] = r.Suggestion
 	return out
 }
-
-var beijing = time.FixedZone("CST", 8*3600)

@@ -40,22 +40,17 @@ func openCampaign(t *testing.T, population int64) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Campaign{UnitID: u.ID, Title: "测试"}
-	c.Defaults()
-	if c, err = store.CreateCampaign(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
+	c, err := store.CreateCampaign(ctx, u.ID, Titled("测试"))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err = store.Open(ctx, c.ID, a); err != nil {
 		t.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)
 	social := SocialForm
 	link, err := store.CreateLink(ctx, Link{CampaignID: c.ID, SchoolID: &sc.ID, Kind: &social})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = store.Open(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	return fixture{pool, store, c, sc, forms[0], link}

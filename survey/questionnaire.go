@@ -25,6 +25,11 @@ const (
 // Kinds lists the questionnaires in the order they are shown.
 var Kinds = []Kind{SocialForm, StaffForm, StudentForm}
 
+var kindNames = map[Kind]string{SocialForm: "社会问卷", StaffForm: "校长教师问卷", StudentForm: "学生问卷"}
+
+// Name is the questionnaire kind's Chinese name.
+func (k Kind) Name() string { return kindNames[k] }
+
 // Valid reports whether k is a known questionnaire.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
 

@@ -42,9 +42,12 @@ func (q *Questionnaire) Check(s *Submission) Problems {
 		p["category"] = "请选择您的身份"
 	}
 	if NeedsSchool(s.Category) {
-		if s.School == nil {
+		switch {
+		case s.School == nil:
 			p["school"] = "请选择学校"
-		} else {
+		case len(SchoolsFor(s.Category, []county.School{*s.School})) == 0:
+			p["school"] = fmt.Sprintf("%s没有三年级及以上的学生，请核对学校", s.School.Name)
+		default:
 			s.Locale = s.School.Locale
 		}
 	} else if !s.Locale.Valid() {
@@ -54,9 +57,10 @@ func (q *Questionnaire) Check(s *Submission) Problems {
 		switch {
 		case !s.GradeBand.Valid():
 			p["band"] = "请选择年级段"
+		case offersBand(s.Category, s.School, s.GradeBand):
 		case s.Category == sampling.Student && s.GradeBand == sampling.Grades12:
 			p["band"] = "学生问卷由三年级及以上学生填写"
-		case s.School != nil && !s.School.Teaches(s.GradeBand):
+		default:
 			p["band"] = fmt.Sprintf("%s没有%s，请核对年级段或学校", s.School.Name, s.GradeBand.Name())
 		}
 	} else {

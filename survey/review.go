@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"renke/dbq"
+	"renke/refusal"
 )
 
 // Review: a flagged response stays in the sample until staff decide it is
@@ -85,9 +86,9 @@ func CheckReason(d Decision, reason string) error {
 // it into or out of the sample accordingly, in one transaction.
 func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Decision, reason string, staffID int64, username string) error {
 	if err := CheckReason(d, reason); err != nil {
-		return err
+		return refusal.AsInvalid(err)
 	}
-	return s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
 		if _, err := q.LockFlaggedResponse(ctx, dbq.LockFlaggedResponseParams{ID: responseID, CampaignID: campaignID}); errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFlagged
 		} else if err != nil {
@@ -107,6 +108,10 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		}
 		return q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)})
 	})
+	if err == nil {
+		s.changed(campaignID) // the counted sample changed
+	}
+	return err
 }
 
 // Exclusion is a reason responses were taken out of the sample, and how many.

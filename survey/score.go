@@ -72,6 +72,10 @@ type Group struct {
 	TopThree float64  `json:"top3"`
 	Points   float64  `json:"points"` // mean points ÷ 100
 	Rate     float64  `json:"rate"`   // by the campaign's method (top two for category-weighted)
+	// Interval is Rate with its 95% interval: Wilson on the top-two answers
+	// for the top-two and category-weighted methods, and for the others the
+	// Wilson interval of the rate taken as a proportion of the answers.
+	Interval Interval `json:"interval"`
 }
 
 // MethodResult is the pooled rate by one method.
@@ -159,6 +163,11 @@ func (t *tally) group(key, label string, m Method) Group {
 		g.Rate = g.Points
 	default:
 		g.Rate = g.TopTwo.Rate
+	}
+	g.Interval = g.TopTwo
+	if m != TopTwo && m != CategoryWeighted {
+		g.Interval = Wilson(g.Rate*float64(t.n), float64(t.n))
+		g.Interval.Rate = g.Rate
 	}
 	return g
 }
@@ -266,6 +275,19 @@ func Score(s Scoring, counts []Count) Report {
 	weakestFirst(r.ByItem)
 	weakestFirst(r.BySchool)
 	return r
+}
+
+// WeakestFirst is the groups with answers, lowest rate first: the order
+// staff act in.
+func WeakestFirst(groups []Group) []Group {
+	out := make([]Group, 0, len(groups))
+	for _, g := range groups {
+		if g.Answers > 0 {
+			out = append(out, g)
+		}
+	}
+	weakestFirst(out)
+	return out
 }
 
 func weakestFirst(gs []Group) {

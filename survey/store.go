@@ -6,37 +6,74 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/county"
 	"renke/dbq"
+	"renke/refusal"
 	"renke/sampling"
 )
 
 var (
 	ErrNotFound   = errors.New("not found")
-	ErrNotDraft   = errors.New("campaign is no longer a draft")
-	ErrNotOpen    = errors.New("campaign is not open")
-	ErrLocked     = errors.New("sampling parameters are locked once a campaign opens")
-	ErrFrozen     = errors.New("questionnaire is frozen")
 	ErrIDConflict = errors.New("submission id belongs to another campaign")
 )
 
+// Refusals of the staff actions on campaigns.
+var (
+	ErrNotDraft = refusal.Conflictf("调查已开始，不能再执行此操作")
+	ErrNotOpen  = refusal.Conflictf("调查未在进行中")
+	ErrLocked   = refusal.Conflictf("调查已开始，抽样比例、最低样本量和配额策略已锁定")
+	ErrFrozen   = refusal.Conflictf("调查已开始，问卷已冻结，不能修改")
+	ErrNoLinks  = refusal.Conflictf("请先生成问卷链接（二维码），再开始调查")
+)
+
 // Store keeps campaigns, questionnaires, links and responses in PostgreSQL.
+// Every staff action on a campaign is one method here, which owns its
+// rules; the console and the API both call it.
 type Store struct {
 	pool    *pgxpool.Pool
 	q       *dbq.Queries
+	units   *county.Store
+	quotas  *sampling.Store
 	commits committer
 	traces  sync.Map // campaign id → *campaignTraces, for burst detection
+	reports *reportCache
+
+	mu       sync.Mutex
+	onChange []func(campaignID int64)
 }
 
 // NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, q: dbq.New(pool), units: county.NewStore(pool), quotas: sampling.NewStore(pool),
+		reports: newReportCache(ReportMaxAge)}
+}
+
+// OnChange registers fn to be called after a staff action changed a
+// campaign in this process (its settings, status, questionnaires or the
+// sample through a review decision), e.g. to drop what a cache derived
+// from it.
+func (s *Store) OnChange(fn func(campaignID int64)) {
+	s.mu.Lock()
+	s.onChange = append(s.onChange, fn)
+	s.mu.Unlock()
+}
+
+func (s *Store) changed(campaignID int64) {
+	s.reports.forget(campaignID)
+	s.mu.Lock()
+	fns := slices.Clone(s.onChange)
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(campaignID)
+	}
+}
 
 func notFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -62,29 +99,6 @@ func (s *Store) inTx(ctx context.Context, fn func(q *dbq.Queries, tx pgx.Tx) err
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(dbq.New(tx), tx) })
 }
 
-// CreateCampaign saves a validated draft campaign with its own copy of the
-// question bank.
-func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
-	var out Campaign
-	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
-		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
-			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
-		if err != nil {
-			return err
-		}
-		for _, form := range Bank() {
-			def, _ := json.Marshal(form)
-			if _, err := q.CreateQuestionnaire(ctx, dbq.CreateQuestionnaireParams{CampaignID: r.ID, Kind: string(form.Kind), Definition: def}); err != nil {
-				return err
-			}
-		}
-		out = campaignFrom(r)
-		return nil
-	})
-	return out, err
-}
-
 // Campaign returns the campaign with id, if its unit is in scope.
 func (s *Store) Campaign(ctx context.Context, scope county.Scope, id int64) (Campaign, error) {
 	r, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: id, AllUnits: scope.All, UnitIds: scope.Units})
@@ -99,61 +113,6 @@ func (s *Store) Campaigns(ctx context.Context, unitID int64) ([]Campaign, error)
 		out = append(out, campaignFrom(r))
 	}
 	return out, err
-}
-
-// UpdateCampaign saves validated settings. A draft may change everything;
-// once open, the sampling parameters are locked and only the title, the
-// schedule, the scoring method and the threshold may change.
-func (s *Store) UpdateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
-	cur, err := s.Campaign(ctx, county.Everything, c.ID) // c was reached through the caller's scope
-	if err != nil {
-		return Campaign{}, err
-	}
-	var r dbq.Campaign
-	if cur.Status == Draft {
-		r, err = s.q.UpdateDraftCampaign(ctx, dbq.UpdateDraftCampaignParams{ID: c.ID, Title: c.Title, OpensAt: c.OpensAt,
-			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
-	} else {
-		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
-			return Campaign{}, ErrLocked
-		}
-		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
-			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
-			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, ErrNotDraft // opened between the read and the update
-	}
-	return campaignFrom(r), err
-}
-
-// Open opens a draft campaign: the sample size is fixed and the quota cells
-// of the allocation are created, in one transaction. From now on its
-// questionnaires are frozen.
-func (s *Store) Open(ctx context.Context, id int64, a sampling.Allocation) (Campaign, error) {
-	var out Campaign
-	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
-		n := int32(a.SampleSize)
-		r, err := q.OpenCampaign(ctx, dbq.OpenCampaignParams{ID: id, SampleSize: &n})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotDraft
-		} else if err != nil {
-			return err
-		}
-		out = campaignFrom(r)
-		return sampling.NewStore(tx).CreateCells(ctx, id, a)
-	})
-	return out, err
-}
-
-// Close closes an open campaign.
-func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
-	r, err := s.q.CloseCampaign(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, ErrNotOpen
-	}
-	return campaignFrom(r), err
 }
 
 // Form is a campaign's stored questionnaire.
@@ -186,23 +145,6 @@ func (s *Store) Forms(ctx context.Context, campaignID int64) ([]Form, error) {
 	return out, nil
 }
 
-// UpdateForm replaces a draft campaign's questionnaire with a validated one.
-func (s *Store) UpdateForm(ctx context.Context, campaignID int64, q Questionnaire) (Form, error) {
-	def, err := json.Marshal(q)
-	if err != nil {
-		return Form{}, err
-	}
-	r, err := s.q.UpdateQuestionnaire(ctx, dbq.UpdateQuestionnaireParams{CampaignID: campaignID, Kind: string(q.Kind), Definition: def})
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23514" {
-		return Form{}, ErrFrozen
-	}
-	if err != nil {
-		return Form{}, notFound(err)
-	}
-	return formFrom(r)
-}
-
 // Link is a published address of a campaign's form, behind a QR code.
 type Link struct {
 	ID         int64     `json:"id"`
@@ -221,18 +163,6 @@ func linkFrom(r dbq.Link) Link {
 		l.Kind = &k
 	}
 	return l
-}
-
-// CreateLink saves a link with a fresh unguessable code.
-func (s *Store) CreateLink(ctx context.Context, l Link) (Link, error) {
-	var kind *string
-	if l.Kind != nil {
-		k := string(*l.Kind)
-		kind = &k
-	}
-	r, err := s.q.CreateLink(ctx, dbq.CreateLinkParams{CampaignID: l.CampaignID, Code: randomCode(linkAlphabet, 10),
-		SchoolID: l.SchoolID, QuestionnaireKind: kind, Label: l.Label})
-	return linkFrom(r), err
 }
 
 // Links lists a campaign's links.
@@ -259,6 +189,11 @@ const (
 	OverQuota   ResponseStatus = "over_quota"
 	Invalidated ResponseStatus = "invalidated"
 )
+
+var statusNames = map[ResponseStatus]string{Admitted: "纳入样本", OverQuota: "超出配额", Invalidated: "无效"}
+
+// Name is the status's Chinese name.
+func (s ResponseStatus) Name() string { return statusNames[s] }
 
 // Envelope is what the server knows of a submission beside its answers.
 type Envelope struct {

@@ -506,19 +506,15 @@ func loadCampaign(ctx context.Context, pool *pgxpool.Pool) (string, int64, error
 	if err != nil {
 		return "", 0, err
 	}
-	c := survey.Campaign{UnitID: u.ID, Title: "压测"}
-	c.Defaults()
-	if c, err = surveys.CreateCampaign(ctx, c); err != nil {
-		return "", 0, err
-	}
-	a, err := sampling.Allocate(c.Design(u.Population, u.Shares))
+	c, err := surveys.CreateCampaign(ctx, u.ID, survey.Titled("压测"))
 	if err != nil {
-		return "", 0, err
-	}
-	if _, err = surveys.Open(ctx, c.ID, a); err != nil {
 		return "", 0, err
 	}
 	social := survey.SocialForm
 	link, err := surveys.CreateLink(ctx, survey.Link{CampaignID: c.ID, SchoolID: &sc.ID, Kind: &social})
+	if err != nil {
+		return "", 0, err
+	}
+	_, err = surveys.Open(ctx, c.ID)
 	return link.Code, c.ID, err
 }

@@ -1,7 +1,7 @@
 // Package statistics keeps the school statistics (教育事业统计 and
 // 教育经费统计) and the county findings the indicator evaluation reads:
 // their storage, and the Excel workbooks bureaus exchange them in.
-package statistics
+package workbook
 
 import (
 	"bytes"
@@ -150,7 +150,7 @@ func letter(i int) string {
 
 // Parse reads a school workbook. Every problem is reported by row and
 // column in Chinese; if there is any, no school is returned.
-func Parse(r io.Reader) ([]evaluation.School, error) { return statsLayout.parse(r) }
+func ParseSchools(r io.Reader) ([]evaluation.School, error) { return statsLayout.parse(r) }
 
 func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
@@ -395,10 +395,10 @@ func cellValue(s *evaluation.School, c column) any {
 	return fv.String()
 }
 
-// Workbook writes the school workbook: the header row, one row per school
+// Schools writes the school workbook: the header row, one row per school
 // (none for the template), drop-down lists for the coded columns and a
 // sheet that explains every column.
-func Workbook(w io.Writer, schools []evaluation.School) error {
+func Schools(w io.Writer, schools []evaluation.School) error {
 	return statsLayout.workbook(w, schools)
 }
 

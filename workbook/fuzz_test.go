@@ -1,4 +1,4 @@
-package statistics
+package workbook
 
 import (
 	"bytes"
@@ -33,10 +33,10 @@ func FuzzParseRows(f *testing.F) {
 			}
 		}
 		var buf bytes.Buffer
-		if err := Workbook(&buf, schools); err != nil {
+		if err := Schools(&buf, schools); err != nil {
 			t.Fatal(err)
 		}
-		back, err := Parse(&buf)
+		back, err := ParseSchools(&buf)
 		if err != nil || !reflect.DeepEqual(back, schools) {
 			t.Fatalf("round trip: %v", err)
 		}

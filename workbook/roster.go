@@ -1,4 +1,4 @@
-package statistics
+package workbook
 
 import (
 	"bytes"
@@ -96,9 +96,9 @@ func parseCSV(r io.Reader) ([]evaluation.School, error) {
 	return rosterLayout.parseRows(rows)
 }
 
-// RosterWorkbook writes the roster workbook: the template when schools is
+// Roster writes the roster workbook: the template when schools is
 // empty, otherwise the unit's schools.
-func RosterWorkbook(w io.Writer, schools []county.School) error {
+func Roster(w io.Writer, schools []county.School) error {
 	list := make([]evaluation.School, len(schools))
 	for i, s := range schools {
 		list[i] = evaluation.School{Name: s.Name, Type: s.Type, Locale: s.Locale, Public: s.Public,

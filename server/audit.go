@@ -14,6 +14,7 @@ import (
 	"renke/audit"
 	"renke/county"
 	"renke/staff"
+	"renke/survey"
 )
 
 // actionNames maps "METHOD path" to the Chinese name of a staff action,
@@ -40,9 +41,6 @@ func actionName(a string) string {
 func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		err := next(c)
-		if c.Request().Method != http.MethodGet {
-			s.visits.clear() // a campaign, unit, school or link may have changed
-		}
 		name := s.actions[c.Request().Method+" "+c.Path()]
 		if name == "" {
 			return err
@@ -109,13 +107,13 @@ func (s *Server) auditLog(c echo.Context) error {
 		if raw == "" {
 			return def, nil
 		}
-		t, err := time.ParseInLocation("2006-01-02", raw, chinaTime)
+		t, err := time.ParseInLocation("2006-01-02", raw, survey.Beijing)
 		if err != nil {
 			return t, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("日期“%s”无效，应为 2026-01-31 的格式", raw))
 		}
 		return t, nil
 	}
-	today := s.now().In(chinaTime).Truncate(24 * time.Hour)
+	today := s.now().In(survey.Beijing).Truncate(24 * time.Hour)
 	from, err := day("from", today.AddDate(0, 0, -30))
 	if err != nil {
 		return err

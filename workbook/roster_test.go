@@ -1,4 +1,4 @@
-package statistics
+package workbook
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ func FuzzParseRoster(f *testing.F) {
 			seen[schools[i].Name] = true
 		}
 		var buf bytes.Buffer
-		if err := RosterWorkbook(&buf, schools); err != nil {
+		if err := Roster(&buf, schools); err != nil {
 			t.Fatal(err)
 		}
 		back, err := ParseRoster(&buf, false)

@@ -1,0 +1,224 @@
+package server
+
+import (
+	"archive/zip"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"renke/survey"
+)
+
+// Links of a campaign, their QR codes and posters:
+// /console/campaigns/:campaign/links|posters|qr.zip and
+// /api/v1/campaigns/:campaign/links.
+
+type linkRow struct {
+	survey.Link
+	School   string
+	Audience string
+	URL      string
+}
+
+// withLinks adds the unit's schools and the campaign's links.
+func (s *Server) withLinks(c echo.Context, v *campaignView) error {
+	ctx := c.Request().Context()
+	var err error
+	if v.Schools, err = s.units.Schools(ctx, v.Campaign.UnitID); err != nil {
+		return err
+	}
+	links, err := s.surveys.Links(ctx, v.Campaign.ID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, sc := range v.Schools {
+		names[sc.ID] = sc.Name
+	}
+	for _, l := range links {
+		r := linkRow{Link: l, Audience: audience(v.Forms, l), URL: s.formURL(c, l.Code), School: "全县通用"}
+		if l.SchoolID != nil {
+			r.School = names[*l.SchoolID]
+		}
+		v.Links = append(v.Links, r)
+	}
+	return nil
+}
+
+// audience is the line on a poster that says who the link is for.
+func audience(forms []survey.Form, link survey.Link) string {
+	var names []string
+	for _, cat := range survey.LinkCategories(forms, link) {
+		names = append(names, cat.Name())
+	}
+	return "调查对象：" + strings.Join(names, "、")
+}
+
+// createLinks makes the links a campaign needs in bulk: for every school,
+// and/or one county-wide, for each questionnaire chosen ("any" lets the
+// respondent pick). Links that exist already are kept, not repeated.
+func (s *Server) createLinks(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return err
+	}
+	var b survey.LinkBatch
+	for _, raw := range form["kind"] {
+		if raw == "any" {
+			b.Kinds = append(b.Kinds, nil)
+			continue
+		}
+		k := survey.Kind(raw)
+		b.Kinds = append(b.Kinds, &k)
+	}
+	for _, raw := range form["scope"] {
+		b.Schools = b.Schools || raw == "schools"
+		b.UnitWide = b.UnitWide || raw == "county"
+	}
+	made, err := s.surveys.CreateLinks(c.Request().Context(), cp.ID, b)
+	if err != nil {
+		return s.campaignRefused(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d?ok=%s#links", cp.ID, fmt.Sprintf("新生成 %d 个链接", made)))
+}
+
+type linkView struct {
+	survey.Link
+	URL    string `json:"url"`
+	QR     string `json:"qr"`
+	Poster string `json:"poster"`
+}
+
+func (s *Server) viewLink(c echo.Context, l survey.Link) linkView {
+	u := s.formURL(c, l.Code)
+	return linkView{Link: l, URL: u, QR: u + "/qr.png", Poster: u + "/poster"}
+}
+
+func (s *Server) listLinks(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	links, err := s.surveys.Links(c.Request().Context(), cp.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]linkView, 0, len(links))
+	for _, l := range links {
+		out = append(out, s.viewLink(c, l))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) createLink(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		SchoolID *int64       `json:"school_id"`
+		Kind     *survey.Kind `json:"questionnaire"`
+		Label    string       `json:"label"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	l, err := s.surveys.CreateLink(c.Request().Context(), survey.Link{CampaignID: cp.ID, SchoolID: in.SchoolID, Kind: in.Kind, Label: in.Label})
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusCreated, s.viewLink(c, l))
+}
+
+// posters is the print sheet: one A4 poster per link.
+func (s *Server) posters(c echo.Context) error {
+	v, err := s.campaignView(c, "调查二维码海报")
+	if err != nil {
+		return err
+	}
+	if err := s.withLinks(c, v); err != nil {
+		return err
+	}
+	p := posterPage{Title: v.Title, Sheet: true, Back: fmt.Sprintf("/console/campaigns/%d#links", v.Campaign.ID)}
+	for _, l := range v.Links {
+		school := l.School
+		if l.SchoolID == nil {
+			school = ""
+		}
+		p.Posters = append(p.Posters, poster{UnitName: v.Unit.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL})
+	}
+	return s.render(c, http.StatusOK, "poster.html", p)
+}
+
+// qrZip is every link's QR code as a PNG, named by school and
+// questionnaire, with a CSV list of the links, in one ZIP.
+func (s *Server) qrZip(c echo.Context) error {
+	v, err := s.campaignView(c, "调查二维码")
+	if err != nil {
+		return err
+	}
+	if err := s.withLinks(c, v); err != nil {
+		return err
+	}
+	download(c, v.Unit.Name+"-"+v.Campaign.Title+"-二维码.zip")
+	c.Response().Header().Set(echo.HeaderContentType, "application/zip")
+	c.Response().WriteHeader(http.StatusOK)
+	z := zip.NewWriter(c.Response())
+	list, err := z.Create("链接清单.csv")
+	if err != nil {
+		return err
+	}
+	_, _ = list.Write([]byte("\uFEFF"))
+	w := csv.NewWriter(list)
+	_ = w.Write([]string{"文件", "学校", "调查对象", "链接"})
+	used := map[string]int{}
+	var files []struct {
+		name string
+		row  linkRow
+	}
+	for _, l := range v.Links {
+		name := strings.NewReplacer("/", "-", "\\", "-", ":", "-").Replace(l.School + "-" + kindName(l.Kind))
+		used[name]++
+		if used[name] > 1 {
+			name += "-" + strconv.Itoa(used[name])
+		}
+		name += ".png"
+		_ = w.Write([]string{name, l.School, strings.TrimPrefix(l.Audience, "调查对象："), l.URL})
+		files = append(files, struct {
+			name string
+			row  linkRow
+		}{name, l})
+	}
+	w.Flush()
+	for _, f := range files {
+		png, err := qrcode.Encode(f.row.URL, qrcode.Medium, 1024)
+		if err != nil {
+			return err
+		}
+		out, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store, Modified: f.row.CreatedAt})
+		if err != nil {
+			return err
+		}
+		if _, err := out.Write(png); err != nil {
+			return err
+		}
+	}
+	return z.Close()
+}
+
+// kindName names a link's questionnaire.
+func kindName(k *survey.Kind) string {
+	if k == nil {
+		return "不限身份"
+	}
+	return k.Name()
+}

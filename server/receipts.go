@@ -1,0 +1,124 @@
+package server
+
+// The receipt a respondent gets, and the public check of a receipt:
+// /check.
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/county"
+	"renke/survey"
+)
+
+// The slots of a receipt page. What fills them is safe in any context of
+// the page: a receipt code is letters and digits, a position digits, a
+// hash prefix hexadecimal.
+const (
+	codeSlot = "CODE-SLOT-5d2e8b"
+	posSlot  = "POS-SLOT-5d2e8b"
+	hashSlot = "HASH-SLOT-5d2e8b"
+)
+
+// showReceipt renders the page that tells a respondent the answers were
+// stored, from the visit's page with slots, rendered once: the template
+// took a tenth of the server's time under load.
+func (s *Server) showReceipt(c echo.Context, v *visit, rc survey.Receipt) error {
+	admitted := rc.Status == survey.Admitted
+	page, err := v.done.get(admitted, func() (slottedPage, error) {
+		var b strings.Builder
+		err := s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted,
+			Code: codeSlot, Pos: posSlot, Hash: hashSlot})
+		return cutAtSlots(b.String(), codeSlot, posSlot, hashSlot), err
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTML(http.StatusOK, page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash))
+}
+
+// slottedPage is a page cut where values go: parts[i] comes before the
+// value of slot slots[i], and the last part ends the page.
+type slottedPage struct {
+	parts []string
+	slots []int // index into the slots given to cutAtSlots
+}
+
+// cutAtSlots cuts page at every occurrence of the slots.
+func cutAtSlots(page string, slots ...string) slottedPage {
+	var p slottedPage
+	for {
+		at, which := len(page), -1
+		for i, slot := range slots {
+			if j := strings.Index(page, slot); j >= 0 && j < at {
+				at, which = j, i
+			}
+		}
+		if which < 0 {
+			p.parts = append(p.parts, page)
+			return p
+		}
+		p.parts = append(p.parts, page[:at])
+		p.slots = append(p.slots, which)
+		page = page[at+len(slots[which]):]
+	}
+}
+
+// fill puts values, in the order of the slots, into the page.
+func (p slottedPage) fill(values ...string) string {
+	n := 0
+	for _, part := range p.parts {
+		n += len(part)
+	}
+	for _, i := range p.slots {
+		n += len(values[i])
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, slot := range p.slots {
+		b.WriteString(p.parts[i])
+		b.WriteString(values[slot])
+	}
+	b.WriteString(p.parts[len(p.parts)-1])
+	return b.String()
+}
+
+type checkPage struct {
+	Title, UnitName, SchoolName string
+	Code, Message               string
+	Found                       *survey.ReceiptCheck
+}
+
+// checkReceipt is GET /check?receipt=…: a respondent finds out whether
+// their answer is in the sample and unchanged.
+func (s *Server) checkReceipt(c echo.Context) error {
+	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("receipt")))
+	p := checkPage{Title: "回执查询", Code: code}
+	if code == "" {
+		return s.render(c, http.StatusOK, "check.html", p)
+	}
+	notFound := "没有找到回执码 " + code + "。回执码为 10 位大写字母和数字（不含 I、L、O、0、1），请核对后再查。"
+	if len(code) > 20 {
+		p.Code, p.Message = "", "回执码为 10 位大写字母和数字，请核对后再查。"
+		return s.render(c, http.StatusBadRequest, "check.html", p)
+	}
+	rc, err := s.surveys.CheckReceipt(c.Request().Context(), code)
+	if errors.Is(err, survey.ErrNotFound) {
+		p.Message = notFound
+		return s.render(c, http.StatusNotFound, "check.html", p)
+	} else if err != nil {
+		return err
+	}
+	p.Found = &rc
+	if camp, err := s.surveys.Campaign(c.Request().Context(), county.Everything, rc.CampaignID); err == nil {
+		if u, err := s.units.Unit(c.Request().Context(), county.Everything, camp.UnitID); err == nil {
+			p.UnitName = u.Name
+		}
+	}
+	return s.render(c, http.StatusOK, "check.html", p)
+}

@@ -1,0 +1,211 @@
+package server
+
+// What a link leads to, cached for the respondent pages.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/county"
+	"renke/sampling"
+	"renke/survey"
+)
+
+// visit is everything a link leads to.
+type visit struct {
+	link     survey.Link
+	campaign survey.Campaign
+	unit     county.Unit
+	school   *county.School // preset by the link
+	forms    []survey.Form
+	blank    renderedOnce[sampling.Category, *gzipSlot] // the empty form, split where its token goes
+	done     renderedOnce[bool, slottedPage]            // the receipt page, admitted or not, cut where the receipt goes
+}
+
+// renderedOnce keeps pages rendered once per visit, by key. Requests that
+// arrive together wait for one rendering; a failed one is tried again by
+// the next request.
+type renderedOnce[K comparable, P any] struct{ m sync.Map }
+
+type rendering[P any] struct {
+	once sync.Once
+	page P
+	err  error
+}
+
+func (r *renderedOnce[K, P]) get(key K, render func() (P, error)) (P, error) {
+	e, _ := r.m.LoadOrStore(key, &rendering[P]{})
+	entry := e.(*rendering[P])
+	entry.once.Do(func() { entry.page, entry.err = render() })
+	if entry.err != nil {
+		r.m.CompareAndDelete(key, entry)
+	}
+	return entry.page, entry.err
+}
+
+// formPath is where a link's form is shown and submitted.
+const formPath = "/s/:code"
+
+// tokenSlot stands in for the token in a blank form.
+const tokenSlot = "TOKEN-SLOT-7f3c9a"
+
+// visitCache keeps what a link leads to for a few seconds: a busy evening
+// loads the same few links thousands of times a minute, and the forms of an
+// open campaign are frozen. A staff action in this process that changes a
+// campaign or a unit drops the visits it reaches (survey.Store.OnChange,
+// county.Store.OnChange); other servers see the change within visitTTL.
+// The campaign's status is checked again under its lock when a response
+// is stored, so a form shown seconds after closing is still refused.
+type visitCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedVisit
+}
+
+type cachedVisit struct {
+	v  *visit
+	at time.Time
+}
+
+const visitTTL = 5 * time.Second
+
+func (vc *visitCache) get(code string, now time.Time) *visit {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if e, ok := vc.entries[code]; ok && now.Sub(e.at) < visitTTL {
+		return e.v
+	}
+	return nil
+}
+
+func (vc *visitCache) put(code string, v *visit, now time.Time) {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if vc.entries == nil || len(vc.entries) > 10_000 {
+		vc.entries = map[string]cachedVisit{}
+	}
+	vc.entries[code] = cachedVisit{v, now}
+}
+
+// forget drops the visits that match, when the domain says something
+// they hold changed: a campaign (settings, status, questionnaires) or a
+// unit (its name, its schools).
+func (vc *visitCache) forget(match func(*visit) bool) {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	for code, e := range vc.entries {
+		if match(e.v) {
+			delete(vc.entries, code)
+		}
+	}
+}
+
+func (vc *visitCache) forgetCampaign(id int64) {
+	vc.forget(func(v *visit) bool { return v.campaign.ID == id })
+}
+
+func (vc *visitCache) forgetUnit(id int64) {
+	vc.forget(func(v *visit) bool { return v.unit.ID == id })
+}
+
+func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
+	if v := s.visits.get(code, time.Now()); v != nil {
+		return v, nil
+	}
+	v, err := s.readVisit(ctx, code)
+	if err == nil && v.campaign.Status == survey.Open {
+		s.visits.put(code, v, time.Now())
+	}
+	return v, err
+}
+
+func (s *Server) readVisit(ctx context.Context, code string) (*visit, error) {
+	if len(code) > 32 {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "二维码链接无效，请重新扫描学校发布的二维码。")
+	}
+	link, err := s.surveys.LinkByCode(ctx, code)
+	if errors.Is(err, survey.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "二维码链接无效，请重新扫描学校发布的二维码。")
+	} else if err != nil {
+		return nil, err
+	}
+	v := &visit{link: link}
+	if v.campaign, err = s.surveys.Campaign(ctx, county.Everything, link.CampaignID); err != nil {
+		return nil, err
+	}
+	if v.unit, err = s.units.Unit(ctx, county.Everything, v.campaign.UnitID); err != nil {
+		return nil, err
+	}
+	if link.SchoolID != nil {
+		sc, err := s.units.School(ctx, v.unit.ID, *link.SchoolID)
+		if err != nil {
+			return nil, err
+		}
+		v.school = &sc
+	}
+	if v.forms, err = s.surveys.Forms(ctx, v.campaign.ID); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// categories are those this link serves, in the national order.
+func (v *visit) categories() []sampling.Category { return survey.LinkCategories(v.forms, v.link) }
+
+func (v *visit) form(c sampling.Category) *survey.Form { return survey.FormFor(v.forms, c) }
+
+type page struct {
+	Title      string
+	UnitName   string
+	SchoolName string
+}
+
+func (v *visit) page() page {
+	p := page{Title: v.unit.Name + "社会认可度调查", UnitName: v.unit.Name}
+	if v.school != nil {
+		p.SchoolName = v.school.Name
+	}
+	return p
+}
+
+type noticePage struct {
+	Title, UnitName, SchoolName, Message string
+}
+
+type choice struct{ Code, Name string }
+
+type choosePage struct {
+	page
+	Choices []choice
+}
+
+type formPage struct {
+	page
+	Code         string
+	Token        string
+	Category     sampling.Category
+	CategoryName string
+	Form         *survey.Form
+	AskSchool    bool
+	Schools      []county.School
+	SchoolID     int64
+	Bands        []sampling.GradeBand
+	Band         string
+	AskLocale    bool
+	Locales      []sampling.Locale
+	Locale       string
+	Answers      map[string]string
+	Suggestion   string
+	Problems     survey.Problems
+	PowBits      int // proof of work the submit must carry; 0 for none
+}
+
+type donePage struct {
+	page
+	Admitted        bool
+	Code, Pos, Hash string
+}

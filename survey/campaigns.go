@@ -1,0 +1,444 @@
+package survey
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"renke/county"
+	"renke/dbq"
+	"renke/refusal"
+	"renke/sampling"
+)
+
+// The staff actions on a campaign and its links and questionnaires. Each
+// is the one home of its rules: the console and the JSON API translate
+// their requests into these calls and their refusals into pages and
+// status codes, and nothing else.
+
+// Settings is the part of a campaign staff may set; nil fields stay as
+// they are. The API reads it from JSON, the console from its form.
+type Settings struct {
+	Title     *string          `json:"title"`
+	OpensAt   *string          `json:"opens_at"`  // RFC 3339; "" clears
+	ClosesAt  *string          `json:"closes_at"` // RFC 3339; "" clears
+	RatePPM   *int             `json:"rate_ppm"`
+	MinSample *int             `json:"min_sample"`
+	Policy    *sampling.Policy `json:"quota_policy"`
+	Method    *Method          `json:"scoring_method"`
+	Threshold *float64         `json:"threshold"`
+	MinFill   *int             `json:"min_fill_seconds"`
+	PowBits   *int             `json:"pow_bits"`
+}
+
+// apply sets the given settings on c, fills the national defaults and
+// validates the result.
+func (in Settings) apply(c *Campaign) error {
+	if in.Title != nil {
+		c.Title = *in.Title
+	}
+	for _, t := range []struct {
+		in  *string
+		out **time.Time
+	}{{in.OpensAt, &c.OpensAt}, {in.ClosesAt, &c.ClosesAt}} {
+		if t.in == nil {
+			continue
+		}
+		if *t.in == "" {
+			*t.out = nil
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, *t.in)
+		if err != nil {
+			return refusal.Invalidf("时间 %q 格式无效，须为 RFC 3339，如 2026-12-01T08:00:00+08:00", *t.in)
+		}
+		*t.out = &v
+	}
+	set := func(p *int, out *int) {
+		if p != nil {
+			*out = *p
+		}
+	}
+	set(in.RatePPM, &c.RatePPM)
+	set(in.MinSample, &c.MinSample)
+	set(in.MinFill, &c.MinFillSeconds)
+	set(in.PowBits, &c.PowBits)
+	if in.Policy != nil {
+		c.Policy = *in.Policy
+	}
+	if in.Method != nil {
+		c.Method = *in.Method
+	}
+	if in.Threshold != nil {
+		c.Threshold = *in.Threshold
+	}
+	c.Defaults()
+	return refusal.AsInvalid(c.Validate())
+}
+
+// CreateCampaign saves a draft campaign of unit unitID with the settings
+// given and the national defaults for the rest, and its own copy of the
+// question bank.
+func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (Campaign, error) {
+	c := Campaign{UnitID: unitID}
+	if err := in.apply(&c); err != nil {
+		return Campaign{}, err
+	}
+	var out Campaign
+	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
+			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+		if err != nil {
+			return err
+		}
+		for _, form := range Bank() {
+			def, _ := json.Marshal(form)
+			if _, err := q.CreateQuestionnaire(ctx, dbq.CreateQuestionnaireParams{CampaignID: r.ID, Kind: string(form.Kind), Definition: def}); err != nil {
+				return err
+			}
+		}
+		out = campaignFrom(r)
+		return nil
+	})
+	return out, err
+}
+
+// UpdateCampaign changes a campaign's settings. A draft may change
+// everything; once open, the sampling parameters (rate, minimum, quota
+// policy) are locked and only the title, the schedule, the scoring and the
+// checks against stuffing may change.
+func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings) (Campaign, error) {
+	cur, err := s.Campaign(ctx, county.Everything, id) // id was reached through the caller's scope
+	if err != nil {
+		return Campaign{}, err
+	}
+	c := cur
+	if err := in.apply(&c); err != nil {
+		return Campaign{}, err
+	}
+	var r dbq.Campaign
+	if cur.Status == Draft {
+		r, err = s.q.UpdateDraftCampaign(ctx, dbq.UpdateDraftCampaignParams{ID: c.ID, Title: c.Title, OpensAt: c.OpensAt,
+			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+	} else {
+		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
+			return Campaign{}, ErrLocked
+		}
+		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
+			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
+			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Campaign{}, ErrNotDraft // opened between the read and the update
+	} else if err != nil {
+		return Campaign{}, err
+	}
+	s.changed(id)
+	return campaignFrom(r), nil
+}
+
+// Open opens a draft campaign that has at least one link: the sample size
+// is fixed and the quota cells of its allocation are created, in one
+// transaction. From now on its questionnaires are frozen.
+func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
+	cp, err := s.Campaign(ctx, county.Everything, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if cp.Status != Draft {
+		return Campaign{}, ErrNotDraft
+	}
+	links, err := s.q.ListLinks(ctx, id)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if len(links) == 0 {
+		return Campaign{}, ErrNoLinks
+	}
+	a, _, err := s.Allocation(ctx, cp)
+	if err != nil {
+		return Campaign{}, err
+	}
+	var out Campaign
+	err = s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
+		n := int32(a.SampleSize)
+		r, err := q.OpenCampaign(ctx, dbq.OpenCampaignParams{ID: id, SampleSize: &n})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotDraft
+		} else if err != nil {
+			return err
+		}
+		out = campaignFrom(r)
+		return sampling.NewStore(tx).CreateCells(ctx, id, a)
+	})
+	if err == nil {
+		s.changed(id)
+	}
+	return out, err
+}
+
+// Close closes an open campaign.
+func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
+	r, err := s.q.CloseCampaign(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Campaign{}, ErrNotOpen
+	} else if err != nil {
+		return Campaign{}, err
+	}
+	s.changed(id)
+	return campaignFrom(r), nil
+}
+
+// Preview is the allocation a new campaign with the national defaults
+// would enforce for the unit as it stands.
+func Preview(u county.Unit) (sampling.Allocation, error) {
+	var cp Campaign
+	cp.Defaults()
+	a, err := sampling.Allocate(cp.Design(u.Population, u.Shares))
+	return a, refusal.AsInvalid(err)
+}
+
+// Allocation is the quota of a campaign with what each cell admitted: the
+// stored cells once it is open, otherwise what opening it now would fix.
+func (s *Store) Allocation(ctx context.Context, cp Campaign) (sampling.Allocation, []sampling.CellProgress, error) {
+	if cp.Status == Draft {
+		u, err := s.units.Unit(ctx, county.Everything, cp.UnitID) // cp was reached in scope
+		if err != nil {
+			return sampling.Allocation{}, nil, err
+		}
+		a, err := sampling.Allocate(cp.Design(u.Population, u.Shares))
+		if err != nil {
+			return a, nil, refusal.AsInvalid(err)
+		}
+		return a, a.Unfilled(), nil
+	}
+	cells, err := s.quotas.Progress(ctx, cp.ID)
+	if err != nil {
+		return sampling.Allocation{}, nil, err
+	}
+	a := sampling.Allocation{ByCategory: map[sampling.Category]int{}}
+	for _, cell := range cells {
+		a.Cells = append(a.Cells, cell.Cell)
+		a.ByCategory[cell.Category] += cell.Target
+		a.SampleSize += cell.Target
+	}
+	return a, cells, nil
+}
+
+// CategoryProgress is one category's target and admitted responses.
+type CategoryProgress struct {
+	Category sampling.Category `json:"category"`
+	Name     string            `json:"name"`
+	Target   int               `json:"target"`
+	Admitted int               `json:"admitted"`
+}
+
+// Progress is a campaign's sample against its quota.
+type Progress struct {
+	SampleSize     int                      `json:"sample_size"`
+	Admitted       int                      `json:"admitted"`
+	Cells          []sampling.CellProgress  `json:"cells"`
+	ByCategory     []CategoryProgress       `json:"by_category"`
+	ParentShare    float64                  `json:"parent_share"` // of admitted responses
+	ParentFloorMet bool                     `json:"parent_floor_met"`
+	GradeBalance   []sampling.BandBalance   `json:"grade_balance"`
+	Responses      map[ResponseStatus]int64 `json:"responses"`
+	quotaShares    map[sampling.Category]float64
+}
+
+// Table is the progress as a category × locale table.
+func (p Progress) Table() sampling.QuotaTable { return sampling.NewQuotaTable(p.SampleSize, p.Cells) }
+
+// Progress reads a campaign's sample against its quota: the cells, the
+// grade bands and the responses by status, each once.
+func (s *Store) Progress(ctx context.Context, cp Campaign) (Progress, error) {
+	a, cells, err := s.Allocation(ctx, cp)
+	if err != nil {
+		return Progress{}, err
+	}
+	p := Progress{SampleSize: a.SampleSize, Cells: cells, quotaShares: map[sampling.Category]float64{}}
+	for _, cat := range sampling.Categories {
+		row := CategoryProgress{Category: cat, Name: cat.Name(), Target: a.ByCategory[cat]}
+		for _, cell := range cells {
+			if cell.Category == cat {
+				row.Admitted += cell.Admitted
+			}
+		}
+		p.Admitted += row.Admitted
+		p.ByCategory = append(p.ByCategory, row)
+		if a.SampleSize > 0 {
+			p.quotaShares[cat] = float64(row.Target) / float64(a.SampleSize)
+		}
+	}
+	if p.Admitted > 0 {
+		parents := p.ByCategory[0].Admitted // Categories[0] is Parent
+		p.ParentShare = float64(parents) / float64(p.Admitted)
+		p.ParentFloorMet = sampling.ParentFloorMet(parents, p.Admitted)
+	}
+	bands, err := s.quotas.GradeBandCounts(ctx, cp.ID)
+	if err != nil {
+		return p, err
+	}
+	p.GradeBalance = sampling.GradeBalance(bands)
+	p.Responses, err = s.StatusCounts(ctx, cp.ID)
+	return p, err
+}
+
+// MaxLinkLabel is the longest label a link may carry, in characters.
+const MaxLinkLabel = 100
+
+// validLink checks a link of campaign cp before it is saved.
+func (s *Store) validLink(ctx context.Context, cp Campaign, l Link) error {
+	if l.Kind != nil && !l.Kind.Valid() {
+		return refusal.Invalidf("问卷类型须为 social、staff 或 student")
+	}
+	if utf8.RuneCountInString(l.Label) > MaxLinkLabel {
+		return refusal.Invalidf("链接说明不超过 %d 字", MaxLinkLabel)
+	}
+	if l.SchoolID != nil {
+		if _, err := s.units.School(ctx, cp.UnitID, *l.SchoolID); errors.Is(err, county.ErrNotFound) {
+			return refusal.Invalidf("学校不属于本调查所在单位")
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateLink saves a link of a campaign with a fresh unguessable code: for
+// one school or the whole unit (SchoolID nil), for one questionnaire or
+// for the respondent to choose (Kind nil).
+func (s *Store) CreateLink(ctx context.Context, l Link) (Link, error) {
+	cp, err := s.Campaign(ctx, county.Everything, l.CampaignID)
+	if err != nil {
+		return Link{}, err
+	}
+	if err := s.validLink(ctx, cp, l); err != nil {
+		return Link{}, err
+	}
+	return s.insertLink(ctx, s.q, l)
+}
+
+func (s *Store) insertLink(ctx context.Context, q *dbq.Queries, l Link) (Link, error) {
+	var kind *string
+	if l.Kind != nil {
+		k := string(*l.Kind)
+		kind = &k
+	}
+	r, err := q.CreateLink(ctx, dbq.CreateLinkParams{CampaignID: l.CampaignID, Code: randomCode(linkAlphabet, 10),
+		SchoolID: l.SchoolID, QuestionnaireKind: kind, Label: l.Label})
+	return linkFrom(r), err
+}
+
+// LinkBatch asks for the links a campaign needs, in bulk: for each
+// questionnaire in Kinds (nil: the respondent picks), one link per school
+// of the unit and/or one for the whole unit.
+type LinkBatch struct {
+	Kinds    []*Kind
+	Schools  bool
+	UnitWide bool
+}
+
+// CreateLinks makes the links of a batch that the campaign does not have
+// yet, in one transaction, and returns how many it made.
+func (s *Store) CreateLinks(ctx context.Context, campaignID int64, b LinkBatch) (int, error) {
+	cp, err := s.Campaign(ctx, county.Everything, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	var places []*int64
+	if b.Schools {
+		schools, err := s.units.Schools(ctx, cp.UnitID)
+		if err != nil {
+			return 0, err
+		}
+		if len(schools) == 0 {
+			return 0, refusal.Invalidf("还没有学校，请先在单位页面导入学校名单")
+		}
+		for i := range schools {
+			places = append(places, &schools[i].ID)
+		}
+	}
+	if b.UnitWide {
+		places = append(places, nil)
+	}
+	if len(b.Kinds) == 0 || len(places) == 0 {
+		return 0, refusal.Invalidf("请至少选择一种问卷和一种发放范围（各学校或全县通用）")
+	}
+	key := func(school *int64, kind *Kind) string {
+		k := fmt.Sprint(0, "/")
+		if school != nil {
+			k = fmt.Sprint(*school, "/")
+		}
+		if kind != nil {
+			k += string(*kind)
+		}
+		return k
+	}
+	made := 0
+	err = s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		existing, err := q.ListLinks(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, r := range existing {
+			l := linkFrom(r)
+			have[key(l.SchoolID, l.Kind)] = true
+		}
+		for _, place := range places {
+			for _, kind := range b.Kinds {
+				l := Link{CampaignID: campaignID, SchoolID: place, Kind: kind}
+				if have[key(place, kind)] {
+					continue
+				}
+				if err := s.validLink(ctx, cp, l); err != nil {
+					return err
+				}
+				if _, err := s.insertLink(ctx, q, l); err != nil {
+					return err
+				}
+				have[key(place, kind)] = true
+				made++
+			}
+		}
+		return nil
+	})
+	return made, err
+}
+
+// UpdateForm replaces a draft campaign's questionnaire of kind with q.
+func (s *Store) UpdateForm(ctx context.Context, campaignID int64, kind Kind, q Questionnaire) (Form, error) {
+	if q.Kind != kind {
+		return Form{}, refusal.Invalidf("问卷类型与地址不一致")
+	}
+	if err := q.Validate(); err != nil {
+		return Form{}, refusal.AsInvalid(err)
+	}
+	def, err := json.Marshal(q)
+	if err != nil {
+		return Form{}, err
+	}
+	r, err := s.q.UpdateQuestionnaire(ctx, dbq.UpdateQuestionnaireParams{CampaignID: campaignID, Kind: string(q.Kind), Definition: def})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23514" {
+		return Form{}, ErrFrozen
+	}
+	if err != nil {
+		return Form{}, notFound(err)
+	}
+	s.changed(campaignID)
+	return formFrom(r)
+}
+
+// Titled is the settings of a new campaign that takes every national
+// default and sets only its title.
+func Titled(title string) Settings { return Settings{Title: &title} }

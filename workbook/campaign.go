@@ -1,0 +1,165 @@
+package workbook
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+
+	"renke/sampling"
+	"renke/survey"
+)
+
+// EachResponse walks a campaign's responses one at a time.
+type EachResponse func(fn func(*survey.Row) error) error
+
+// eachRecord walks the responses as numbered table rows; rec is reused.
+func eachRecord(t *survey.ResponseTable, each EachResponse, fn func(n int, rec []string) error) error {
+	n := 0
+	var rec []string
+	return each(func(r *survey.Row) error {
+		n++
+		rec = t.Record(n, r, rec)
+		return fn(n, rec)
+	})
+}
+
+// ResponsesCSV writes the responses as CSV with a UTF-8 BOM, so that
+// Excel opens the Chinese correctly. Rows go out as they are read.
+func ResponsesCSV(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString("\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	if err := cw.Write(t.Header); err != nil {
+		return err
+	}
+	if err := eachRecord(t, each, func(_ int, rec []string) error { return cw.Write(rec) }); err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Responses writes the responses as one sheet through excelize's stream
+// writer, which spills rows to a temporary file rather than keep them in
+// memory.
+func Responses(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "答卷"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	_ = sw.SetColWidth(2, 3, 20)
+	_ = sw.SetColWidth(8, 8, 24)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	cells := make([]any, len(t.Header))
+	for i, h := range t.Header {
+		cells[i] = excelize.Cell{StyleID: head, Value: h}
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return err
+	}
+	if err := eachRecord(t, each, func(n int, rec []string) error {
+		cells[0] = n
+		for i := 1; i < len(rec); i++ {
+			cells[i] = rec[i]
+		}
+		ref, _ := excelize.CoordinatesToCellName(1, n+1)
+		return sw.SetRow(ref, cells)
+	}); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// CampaignTables writes a campaign's quota and progress and its
+// recognition tables, one sheet each.
+func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) error {
+	b := newBook()
+	defer b.f.Close()
+	pct, _ := b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	sheet := func(name string, header []any, rows [][]any, pctCols ...int) error {
+		add, err := b.sheet(name, header, append([]float64{28}, repeat(13, len(header)-1)...)...)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			add(row)
+		}
+		for _, col := range pctCols {
+			c, _ := excelize.ColumnNumberToName(col)
+			_ = b.f.SetCellStyle(name, c+"2", fmt.Sprintf("%s%d", c, len(rows)+1), pct)
+		}
+		return nil
+	}
+	var quota [][]any
+	for _, cell := range p.Cells {
+		quota = append(quota, []any{cell.Category.Name(), cell.Locale.Name(), cell.Target, cell.Admitted,
+			sampling.QuotaCount{Target: cell.Target, Admitted: cell.Admitted}.Share()})
+	}
+	if err := sheet("配额与进度", []any{"类别", "城乡", "配额", "已纳入", "完成率"}, quota, 5); err != nil {
+		return err
+	}
+	var methods [][]any
+	for _, m := range r.Methods {
+		methods = append(methods, []any{m.Name, m.Rate, m.Low, m.High, passText(m.Pass)})
+	}
+	if err := sheet("认可度（各计分方法）", []any{"计分方法", "认可度", "95%区间下限", "95%区间上限", "是否达标"}, methods, 2, 3, 4); err != nil {
+		return err
+	}
+	for _, g := range []struct {
+		name string
+		gs   []survey.Group
+	}{{"按类别", r.ByCategory}, {"按评价内容", r.ByArea}, {"按题目", r.ByItem}, {"按学校", r.BySchool}, {"按城乡", r.ByLocale}} {
+		var rows [][]any
+		for _, g := range g.gs {
+			rows = append(rows, []any{g.Label, g.Answers, g.DontKnow, g.Rate, g.Interval.Low, g.Interval.High, g.TopTwo.Rate, g.TopThree, g.Points})
+		}
+		if err := sheet(g.name, []any{"分组", "有效回答", "不了解", "认可度", "95%区间下限", "95%区间上限", "满意+比较满意", "前三级", "加权得分"}, rows, 4, 5, 6, 7, 8, 9); err != nil {
+			return err
+		}
+	}
+	var bands [][]any
+	for _, b := range p.GradeBalance {
+		bands = append(bands, []any{b.Band.Name(), b.Count, b.Share})
+	}
+	if err := sheet("年级段", []any{"年级段", "人数", "占比"}, bands, 3); err != nil {
+		return err
+	}
+	b.f.SetActiveSheet(0)
+	return b.f.Write(w)
+}
+
+func repeat(x float64, n int) []float64 {
+	out := make([]float64, max(n, 0))
+	for i := range out {
+		out[i] = x
+	}
+	return out
+}
+
+func passText(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
