@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/dbq"
@@ -34,10 +35,13 @@ type Entry struct {
 }
 
 // Store keeps the log in PostgreSQL.
-type Store struct{ q *dbq.Queries }
+type Store struct {
+	pool *pgxpool.Pool
+	q    *dbq.Queries
+}
 
 // NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{q: dbq.New(pool)} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
 
 func clip(s string, n int) string {
 	r := []rune(s)
@@ -71,11 +75,13 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
 	return out, err
 }
 
-// Throttle is the login policy: within Window, each failure of an account
-// slows its next attempt by Step; AccountLimit failures lock the account,
-// and ClientLimit failures from one client lock that client, until Window
-// has passed since the last failure. A successful login clears the
-// account's count.
+// Throttle is the login policy, per client address: within Window, each
+// failure of an account from the address slows its next attempt there by
+// Step; AccountLimit failures lock the account for that address, and
+// ClientLimit failures of any accounts lock the address, until Window has
+// passed since the last failure. A successful login clears the account's
+// count. A stranger on another network can therefore not lock anyone out
+// of their own.
 type Throttle struct {
 	Window       time.Duration
 	Step         time.Duration
@@ -86,21 +92,30 @@ type Throttle struct {
 // DefaultThrottle: 5 failures lock an account and 20 lock a client for 15 minutes.
 var DefaultThrottle = Throttle{Window: 15 * time.Minute, Step: time.Second, AccountLimit: 5, ClientLimit: 20}
 
-// Failure is a recent failed login.
+// Failure is a recent failed login from the client.
 type Failure struct {
 	At          time.Time
 	SameAccount bool
-	SameClient  bool
 }
 
-// Decide says how long the next attempt waits and until when it is locked
-// (zero when it is not), from the failures newest first.
-func (t Throttle) Decide(failures []Failure, now time.Time) (wait time.Duration, lockedUntil time.Time) {
+// Lock says why and until when logins are refused.
+type Lock struct {
+	Until   time.Time
+	Account bool // the account is locked for this address; else the address is
+}
+
+// Decide says how long the next attempt waits and what lock, if any,
+// refuses it (a zero Until when none), from the client's failures.
+func (t Throttle) Decide(failures []Failure, now time.Time) (wait time.Duration, lock Lock) {
 	var account, client int
 	var lastAccount, lastClient time.Time
 	for _, f := range failures {
 		if now.Sub(f.At) >= t.Window {
 			continue
+		}
+		client++
+		if f.At.After(lastClient) {
+			lastClient = f.At
 		}
 		if f.SameAccount {
 			account++
@@ -108,28 +123,57 @@ func (t Throttle) Decide(failures []Failure, now time.Time) (wait time.Duration,
 				lastAccount = f.At
 			}
 		}
-		if f.SameClient {
-			client++
-			if f.At.After(lastClient) {
-				lastClient = f.At
-			}
-		}
 	}
 	if account >= t.AccountLimit {
-		lockedUntil = lastAccount.Add(t.Window)
+		lock = Lock{Until: lastAccount.Add(t.Window), Account: true}
 	}
-	if client >= t.ClientLimit && lastClient.Add(t.Window).After(lockedUntil) {
-		lockedUntil = lastClient.Add(t.Window)
+	if client >= t.ClientLimit && lastClient.Add(t.Window).After(lock.Until) {
+		lock = Lock{Until: lastClient.Add(t.Window)}
 	}
-	return time.Duration(account) * t.Step, lockedUntil
+	return time.Duration(account) * t.Step, lock
 }
 
-// Failures returns the recent failed logins of an account or a client.
-func (s *Store) Failures(ctx context.Context, username, client string, since time.Time) ([]Failure, error) {
-	rows, err := s.q.RecentLoginFailures(ctx, dbq.RecentLoginFailuresParams{Since: since, Username: username, Client: client})
-	out := make([]Failure, len(rows))
-	for i, r := range rows {
-		out[i] = Failure{At: r.At, SameAccount: r.SameAccount, SameClient: r.SameClient}
-	}
-	return out, err
+// Attempt is a login attempt recorded, as failed, before its password is
+// checked.
+type Attempt struct {
+	ID   int64
+	Wait time.Duration // before the password is checked
+	Lock Lock          // non-zero Until: refused, nothing to check
+}
+
+// BeginLogin counts the client's recent failures and records the attempt
+// as one, in one transaction that holds the client's lock: concurrent
+// attempts from one address, on any server, are counted one after the
+// other, so a burst locks after the limit like a sequence does. A locked
+// attempt is recorded as locked.
+func (s *Store) BeginLogin(ctx context.Context, t Throttle, username, client string, now time.Time) (Attempt, error) {
+	var a Attempt
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		if err := q.LockLogin(ctx, client); err != nil {
+			return err
+		}
+		rows, err := q.RecentLoginFailures(ctx, dbq.RecentLoginFailuresParams{Since: now.Add(-t.Window), Username: username, Client: client})
+		if err != nil {
+			return err
+		}
+		failures := make([]Failure, len(rows))
+		for i, r := range rows {
+			failures[i] = Failure{At: r.At, SameAccount: r.SameAccount}
+		}
+		a.Wait, a.Lock = t.Decide(failures, now)
+		if !a.Lock.Until.IsZero() && a.Lock.Until.After(now) {
+			return q.RecordAudit(ctx, dbq.RecordAuditParams{Username: clip(username, 100), Client: clip(client, 64),
+				Action: LoginLocked, Status: 429})
+		}
+		a.Lock = Lock{}
+		a.ID, err = q.RecordLoginAttempt(ctx, dbq.RecordLoginAttemptParams{Username: clip(username, 100), Client: clip(client, 64)})
+		return err
+	})
+	return a, err
+}
+
+// Succeeded turns an attempt into a login of the account.
+func (s *Store) Succeeded(ctx context.Context, a Attempt, staffID int64, username string) error {
+	return s.q.MarkLogin(ctx, dbq.MarkLoginParams{ID: a.ID, StaffID: &staffID, Username: clip(username, 100)})
 }

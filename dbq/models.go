@@ -44,6 +44,11 @@ type Campaign struct {
 	SealedHead     []byte     `json:"sealed_head"`
 }
 
+type CampaignKey struct {
+	CampaignID int64  `json:"campaign_id"`
+	Key        []byte `json:"key"`
+}
+
 type ChainEntry struct {
 	CampaignID int64  `json:"campaign_id"`
 	Pos        int64  `json:"pos"`
@@ -141,11 +146,23 @@ type SchoolStat struct {
 }
 
 type Staff struct {
-	ID           int64     `json:"id"`
-	Username     string    `json:"username"`
-	PasswordHash string    `json:"password_hash"`
-	Role         string    `json:"role"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           int64      `json:"id"`
+	Username     string     `json:"username"`
+	PasswordHash string     `json:"password_hash"`
+	Role         string     `json:"role"`
+	CreatedAt    time.Time  `json:"created_at"`
+	DisabledAt   *time.Time `json:"disabled_at"`
+}
+
+type StaffSession struct {
+	ID        []byte     `json:"id"`
+	StaffID   int64      `json:"staff_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	SeenAt    time.Time  `json:"seen_at"`
+	EndedAt   *time.Time `json:"ended_at"`
+	EndedWhy  string     `json:"ended_why"`
+	Client    string     `json:"client"`
+	UserAgent string     `json:"user_agent"`
 }
 
 type StaffUnit struct {

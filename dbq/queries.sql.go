@@ -101,6 +101,17 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 	return items, nil
 }
 
+const campaignKey = `-- name: CampaignKey :one
+SELECT key FROM campaign_keys WHERE campaign_id = $1
+`
+
+func (q *Queries) CampaignKey(ctx context.Context, campaignID int64) ([]byte, error) {
+	row := q.db.QueryRow(ctx, campaignKey, campaignID)
+	var key []byte
+	err := row.Scan(&key)
+	return key, err
+}
+
 const chainEntries = `-- name: ChainEntries :many
 SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY pos
 `
@@ -428,6 +439,20 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 	return i, err
 }
 
+const createCampaignKey = `-- name: CreateCampaignKey :exec
+INSERT INTO campaign_keys (campaign_id, key) VALUES ($1, $2)
+`
+
+type CreateCampaignKeyParams struct {
+	CampaignID int64  `json:"campaign_id"`
+	Key        []byte `json:"key"`
+}
+
+func (q *Queries) CreateCampaignKey(ctx context.Context, arg CreateCampaignKeyParams) error {
+	_, err := q.db.Exec(ctx, createCampaignKey, arg.CampaignID, arg.Key)
+	return err
+}
+
 const createLink = `-- name: CreateLink :one
 INSERT INTO links (campaign_id, code, school_id, questionnaire_kind, label)
 VALUES ($1, $2, $3, $4, $5)
@@ -626,6 +651,15 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 	return i, err
 }
 
+const deleteCampaignKey = `-- name: DeleteCampaignKey :exec
+DELETE FROM campaign_keys WHERE campaign_id = $1
+`
+
+func (q *Queries) DeleteCampaignKey(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteCampaignKey, campaignID)
+	return err
+}
+
 const deleteSchool = `-- name: DeleteSchool :execrows
 DELETE FROM schools WHERE unit_id = $1 AND id = $2
 `
@@ -656,6 +690,79 @@ type DeleteYearStatsParams struct {
 func (q *Queries) DeleteYearStats(ctx context.Context, arg DeleteYearStatsParams) error {
 	_, err := q.db.Exec(ctx, deleteYearStats, arg.UnitID, arg.Year)
 	return err
+}
+
+const disabledStaff = `-- name: DisabledStaff :many
+SELECT id FROM staff WHERE disabled_at IS NOT NULL ORDER BY id
+`
+
+func (q *Queries) DisabledStaff(ctx context.Context) ([]int64, error) {
+	rows, err := q.db.Query(ctx, disabledStaff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const endAccountSession = `-- name: EndAccountSession :execrows
+UPDATE staff_sessions SET ended_at = now(), ended_why = $1 WHERE id = $2 AND staff_id = $3 AND ended_at IS NULL
+`
+
+type EndAccountSessionParams struct {
+	Why     string `json:"why"`
+	ID      []byte `json:"id"`
+	StaffID int64  `json:"staff_id"`
+}
+
+func (q *Queries) EndAccountSession(ctx context.Context, arg EndAccountSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endAccountSession, arg.Why, arg.ID, arg.StaffID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const endAccountSessions = `-- name: EndAccountSessions :exec
+UPDATE staff_sessions SET ended_at = now(), ended_why = $1 WHERE staff_id = $2 AND ended_at IS NULL
+`
+
+type EndAccountSessionsParams struct {
+	Why     string `json:"why"`
+	StaffID int64  `json:"staff_id"`
+}
+
+func (q *Queries) EndAccountSessions(ctx context.Context, arg EndAccountSessionsParams) error {
+	_, err := q.db.Exec(ctx, endAccountSessions, arg.Why, arg.StaffID)
+	return err
+}
+
+const endSession = `-- name: EndSession :execrows
+UPDATE staff_sessions SET ended_at = now(), ended_why = $1 WHERE id = $2 AND ended_at IS NULL
+`
+
+type EndSessionParams struct {
+	Why string `json:"why"`
+	ID  []byte `json:"id"`
+}
+
+func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, endSession, arg.Why, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const exclusions = `-- name: Exclusions :many
@@ -918,7 +1025,7 @@ func (q *Queries) GetSchool(ctx context.Context, arg GetSchoolParams) (School, e
 }
 
 const getStaff = `-- name: GetStaff :one
-SELECT id, username, role, created_at FROM staff WHERE id = $1
+SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE id = $1
 `
 
 type GetStaffRow struct {
@@ -926,6 +1033,7 @@ type GetStaffRow struct {
 	Username  string    `json:"username"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
 }
 
 func (q *Queries) GetStaff(ctx context.Context, id int64) (GetStaffRow, error) {
@@ -936,12 +1044,13 @@ func (q *Queries) GetStaff(ctx context.Context, id int64) (GetStaffRow, error) {
 		&i.Username,
 		&i.Role,
 		&i.CreatedAt,
+		&i.Disabled,
 	)
 	return i, err
 }
 
 const getStaffByUsername = `-- name: GetStaffByUsername :one
-SELECT id, username, password_hash, role, created_at FROM staff WHERE username = $1
+SELECT id, username, password_hash, role, created_at, disabled_at FROM staff WHERE username = $1
 `
 
 func (q *Queries) GetStaffByUsername(ctx context.Context, username string) (Staff, error) {
@@ -953,6 +1062,7 @@ func (q *Queries) GetStaffByUsername(ctx context.Context, username string) (Staf
 		&i.PasswordHash,
 		&i.Role,
 		&i.CreatedAt,
+		&i.DisabledAt,
 	)
 	return i, err
 }
@@ -1330,7 +1440,7 @@ func (q *Queries) ListSchools(ctx context.Context, unitID int64) ([]School, erro
 }
 
 const listStaff = `-- name: ListStaff :many
-SELECT id, username, role, created_at FROM staff ORDER BY id
+SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff ORDER BY id
 `
 
 type ListStaffRow struct {
@@ -1338,6 +1448,7 @@ type ListStaffRow struct {
 	Username  string    `json:"username"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
 }
 
 func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
@@ -1354,6 +1465,7 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 			&i.Username,
 			&i.Role,
 			&i.CreatedAt,
+			&i.Disabled,
 		); err != nil {
 			return nil, err
 		}
@@ -1397,6 +1509,74 @@ func (q *Queries) ListUnits(ctx context.Context, arg ListUnitsParams) ([]Unit, e
 			&i.ShareTown,
 			&i.ShareRural,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const liveSession = `-- name: LiveSession :one
+SELECT s.staff_id FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
+WHERE s.id = $1 AND s.ended_at IS NULL AND a.disabled_at IS NULL
+  AND s.seen_at > $2::timestamptz AND s.created_at > $3::timestamptz
+`
+
+type LiveSessionParams struct {
+	ID        []byte    `json:"id"`
+	IdleSince time.Time `json:"idle_since"`
+	BornSince time.Time `json:"born_since"`
+}
+
+// A session that is not ended, whose account is not disabled, used since
+// idle_since and begun since born_since.
+func (q *Queries) LiveSession(ctx context.Context, arg LiveSessionParams) (int64, error) {
+	row := q.db.QueryRow(ctx, liveSession, arg.ID, arg.IdleSince, arg.BornSince)
+	var staff_id int64
+	err := row.Scan(&staff_id)
+	return staff_id, err
+}
+
+const liveSessions = `-- name: LiveSessions :many
+SELECT id, staff_id, created_at, seen_at, client, user_agent FROM staff_sessions
+WHERE ended_at IS NULL AND seen_at > $1::timestamptz AND created_at > $2::timestamptz
+ORDER BY staff_id, created_at DESC
+`
+
+type LiveSessionsParams struct {
+	IdleSince time.Time `json:"idle_since"`
+	BornSince time.Time `json:"born_since"`
+}
+
+type LiveSessionsRow struct {
+	ID        []byte    `json:"id"`
+	StaffID   int64     `json:"staff_id"`
+	CreatedAt time.Time `json:"created_at"`
+	SeenAt    time.Time `json:"seen_at"`
+	Client    string    `json:"client"`
+	UserAgent string    `json:"user_agent"`
+}
+
+func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]LiveSessionsRow, error) {
+	rows, err := q.db.Query(ctx, liveSessions, arg.IdleSince, arg.BornSince)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LiveSessionsRow
+	for rows.Next() {
+		var i LiveSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.StaffID,
+			&i.CreatedAt,
+			&i.SeenAt,
+			&i.Client,
+			&i.UserAgent,
 		); err != nil {
 			return nil, err
 		}
@@ -1468,6 +1648,17 @@ func (q *Queries) LockFlaggedResponse(ctx context.Context, arg LockFlaggedRespon
 	return i, err
 }
 
+const lockLogin = `-- name: LockLogin :exec
+SELECT pg_advisory_xact_lock(hashtext('login:' || $1::text))
+`
+
+// Serialises the logins of one client address across servers until the
+// transaction ends, so that concurrent attempts are counted one by one.
+func (q *Queries) LockLogin(ctx context.Context, client string) error {
+	_, err := q.db.Exec(ctx, lockLogin, client)
+	return err
+}
+
 const lockQuotaCells = `-- name: LockQuotaCells :many
 SELECT campaign_id, category, locale, target, admitted FROM quota_cells WHERE campaign_id = $1 FOR UPDATE
 `
@@ -1498,6 +1689,21 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 		return nil, err
 	}
 	return items, nil
+}
+
+const markLogin = `-- name: MarkLogin :exec
+UPDATE audit_log SET action = 'login', status = 200, staff_id = $2, username = $3 WHERE id = $1
+`
+
+type MarkLoginParams struct {
+	ID       int64  `json:"id"`
+	StaffID  *int64 `json:"staff_id"`
+	Username string `json:"username"`
+}
+
+func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
+	_, err := q.db.Exec(ctx, markLogin, arg.ID, arg.StaffID, arg.Username)
+	return err
 }
 
 const openCampaign = `-- name: OpenCampaign :one
@@ -1546,31 +1752,28 @@ WITH last AS (
     WHERE action = 'login' AND lower(username) = lower($1::text)
 )
 SELECT f.at,
-       (lower(f.username) = lower($1::text) AND f.at > last.at)::bool AS same_account,
-       (f.client = $2::text)::bool AS same_client
+       (lower(f.username) = lower($1::text) AND f.at > last.at)::bool AS same_account
 FROM audit_log f, last
-WHERE f.action = 'login_failed' AND f.at > $3::timestamptz
-  AND (f.client = $2::text OR (lower(f.username) = lower($1::text) AND f.at > last.at))
+WHERE f.action = 'login_failed' AND f.at > $2::timestamptz AND f.client = $3::text
 ORDER BY f.at DESC
 LIMIT 100
 `
 
 type RecentLoginFailuresParams struct {
 	Username string    `json:"username"`
-	Client   string    `json:"client"`
 	Since    time.Time `json:"since"`
+	Client   string    `json:"client"`
 }
 
 type RecentLoginFailuresRow struct {
 	At          time.Time `json:"at"`
 	SameAccount bool      `json:"same_account"`
-	SameClient  bool      `json:"same_client"`
 }
 
-// Failed logins since a time for an account (after its last successful
-// login) or from a client, newest first.
+// Failed logins since a time from a client: those of the account (after
+// its last successful login) are marked. Newest first.
 func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailuresParams) ([]RecentLoginFailuresRow, error) {
-	rows, err := q.db.Query(ctx, recentLoginFailures, arg.Username, arg.Client, arg.Since)
+	rows, err := q.db.Query(ctx, recentLoginFailures, arg.Username, arg.Since, arg.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -1578,7 +1781,7 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 	var items []RecentLoginFailuresRow
 	for rows.Next() {
 		var i RecentLoginFailuresRow
-		if err := rows.Scan(&i.At, &i.SameAccount, &i.SameClient); err != nil {
+		if err := rows.Scan(&i.At, &i.SameAccount); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1681,6 +1884,25 @@ func (q *Queries) RecordAudit(ctx context.Context, arg RecordAuditParams) error 
 		arg.Status,
 	)
 	return err
+}
+
+const recordLoginAttempt = `-- name: RecordLoginAttempt :one
+INSERT INTO audit_log (username, client, action, status) VALUES ($1, $2, 'login_failed', 401)
+RETURNING id
+`
+
+type RecordLoginAttemptParams struct {
+	Username string `json:"username"`
+	Client   string `json:"client"`
+}
+
+// An attempt is recorded as failed before its password is checked; a
+// correct password turns it into a login (MarkLogin).
+func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttemptParams) (int64, error) {
+	row := q.db.QueryRow(ctx, recordLoginAttempt, arg.Username, arg.Client)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const responseByReceipt = `-- name: ResponseByReceipt :one
@@ -1812,6 +2034,23 @@ func (q *Queries) SetResponseStatus(ctx context.Context, arg SetResponseStatusPa
 	return err
 }
 
+const setStaffDisabled = `-- name: SetStaffDisabled :execrows
+UPDATE staff SET disabled_at = CASE WHEN $1::bool THEN now() ELSE NULL END WHERE id = $2
+`
+
+type SetStaffDisabledParams struct {
+	Disabled bool  `json:"disabled"`
+	ID       int64 `json:"id"`
+}
+
+func (q *Queries) SetStaffDisabled(ctx context.Context, arg SetStaffDisabledParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setStaffDisabled, arg.Disabled, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setStaffPassword = `-- name: SetStaffPassword :execrows
 UPDATE staff SET password_hash = $2 WHERE id = $1
 `
@@ -1846,6 +2085,24 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int
 	return result.RowsAffected(), nil
 }
 
+const staffLogin = `-- name: StaffLogin :one
+SELECT id, password_hash, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE username = $1
+`
+
+type StaffLoginRow struct {
+	ID           int64  `json:"id"`
+	PasswordHash string `json:"password_hash"`
+	Disabled     bool   `json:"disabled"`
+}
+
+// The account a login names, with its hash and whether it is disabled.
+func (q *Queries) StaffLogin(ctx context.Context, username string) (StaffLoginRow, error) {
+	row := q.db.QueryRow(ctx, staffLogin, username)
+	var i StaffLoginRow
+	err := row.Scan(&i.ID, &i.PasswordHash, &i.Disabled)
+	return i, err
+}
+
 const staffUnits = `-- name: StaffUnits :many
 SELECT unit_id FROM staff_units WHERE staff_id = $1 ORDER BY unit_id
 `
@@ -1868,6 +2125,27 @@ func (q *Queries) StaffUnits(ctx context.Context, staffID int64) ([]int64, error
 		return nil, err
 	}
 	return items, nil
+}
+
+const startSession = `-- name: StartSession :exec
+INSERT INTO staff_sessions (id, staff_id, client, user_agent) VALUES ($1, $2, $3, $4)
+`
+
+type StartSessionParams struct {
+	ID        []byte `json:"id"`
+	StaffID   int64  `json:"staff_id"`
+	Client    string `json:"client"`
+	UserAgent string `json:"user_agent"`
+}
+
+func (q *Queries) StartSession(ctx context.Context, arg StartSessionParams) error {
+	_, err := q.db.Exec(ctx, startSession,
+		arg.ID,
+		arg.StaffID,
+		arg.Client,
+		arg.UserAgent,
+	)
+	return err
 }
 
 const statsYears = `-- name: StatsYears :many
@@ -2034,6 +2312,16 @@ func (q *Queries) TallyAnswers(ctx context.Context, campaignID int64) ([]TallyAn
 		return nil, err
 	}
 	return items, nil
+}
+
+const touchSession = `-- name: TouchSession :exec
+UPDATE staff_sessions SET seen_at = now() WHERE id = $1 AND seen_at < now() - interval '1 minute'
+`
+
+// Marks a session used; at most once a minute, to spare the writes.
+func (q *Queries) TouchSession(ctx context.Context, id []byte) error {
+	_, err := q.db.Exec(ctx, touchSession, id)
+	return err
 }
 
 const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one

@@ -6,9 +6,12 @@ package pgcluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -23,14 +26,26 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Cluster is a running PostgreSQL server listening on 127.0.0.1.
+// Cluster is a running PostgreSQL server listening on 127.0.0.1, with no
+// Unix socket. Its one role, renke, signs in with a password generated
+// when the cluster is made (SCRAM-SHA-256; nothing is trusted), kept in
+// the file beside the data directory (PasswordFile, mode 0600), so another
+// user of the machine cannot connect.
 type Cluster struct {
-	Dir  string
-	Port int
-	cmd  *exec.Cmd
-	done chan error
-	stop sync.Once
+	Dir      string
+	Port     int
+	password string
+	cmd      *exec.Cmd
+	done     chan error
+	stop     sync.Once
 }
+
+// PasswordFile is where the password of the cluster in dir is kept.
+func PasswordFile(dir string) string { return filepath.Clean(dir) + ".password" }
+
+// hba is the cluster's whole client authentication: a password over TCP
+// from this machine, nothing else.
+const hba = "# renke: a password over TCP from this machine only; never trust.\nhost all all 127.0.0.1/32 scram-sha-256\n"
 
 // Options tune a cluster.
 type Options struct {
@@ -93,12 +108,24 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	password, legacy := "", false
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", dir, "-U", "renke",
-			"--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
-		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		if out, err := initdb.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("initdb %s: %v\n%s", dir, err, out)
+		if password, err = newPassword(dir); err != nil {
+			return nil, err
+		}
+		if err := initdb(ctx, bin, dir, password, cred); err != nil {
+			return nil, err
+		}
+	} else if b, err := os.ReadFile(PasswordFile(dir)); err == nil {
+		password = strings.TrimSpace(string(b))
+	} else if errors.Is(err, os.ErrNotExist) {
+		legacy = true // made by an older renke, with trust: given a password below
+	} else {
+		return nil, err
+	}
+	if !legacy {
+		if err := writeHBA(dir, cred); err != nil {
+			return nil, err
 		}
 	}
 	port := opt.Port
@@ -123,19 +150,111 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 		logFile.Close()
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	c := &Cluster{Dir: dir, Port: port, cmd: cmd, done: make(chan error, 1)}
+	c := &Cluster{Dir: dir, Port: port, password: password, cmd: cmd, done: make(chan error, 1)}
 	go func() { c.done <- cmd.Wait(); logFile.Close() }()
 	if err := c.waitReady(ctx); err != nil {
 		c.Stop()
 		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		return nil, fmt.Errorf("%w\n%s", err, tail(string(log), 2000))
 	}
+	if legacy {
+		if err := c.secure(ctx, cred); err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("give the development cluster a password: %w", err)
+		}
+	}
 	return c, nil
 }
 
+// newPassword makes the cluster's password and keeps it in its file,
+// readable by this user only.
+func newPassword(dir string) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	password := hex.EncodeToString(b)
+	return password, os.WriteFile(PasswordFile(dir), []byte(password+"\n"), 0o600)
+}
+
+// initdb makes a cluster in dir whose role renke has the password.
+func initdb(ctx context.Context, bin, dir, password string, cred *syscall.Credential) error {
+	// initdb reads the password from a file, as the postgres user when we
+	// are root: a file of its own, removed at once.
+	pw, err := os.CreateTemp("", "renke-pw-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pw.Name())
+	if _, err := pw.WriteString(password + "\n"); err != nil {
+		return err
+	}
+	pw.Close()
+	if cred != nil {
+		if err := os.Chown(pw.Name(), int(cred.Uid), int(cred.Gid)); err != nil {
+			return err
+		}
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", dir, "-U", "renke", "--pwfile="+pw.Name(),
+		"--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb %s: %v\n%s", dir, err, out)
+	}
+	return nil
+}
+
+// writeHBA makes the cluster's client authentication hba, whatever it was.
+func writeHBA(dir string, cred *syscall.Credential) error {
+	path := filepath.Join(dir, "pg_hba.conf")
+	if err := os.WriteFile(path, []byte(hba), 0o600); err != nil {
+		return err
+	}
+	if cred != nil {
+		return os.Chown(path, int(cred.Uid), int(cred.Gid))
+	}
+	return nil
+}
+
+// secure gives a cluster made with trust by an older renke its password
+// and the password-only client authentication, and reloads it.
+func (c *Cluster) secure(ctx context.Context, cred *syscall.Credential) error {
+	password, err := newPassword(c.Dir)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, c.URL("postgres")) // still trusted, for the last time
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SET password_encryption = 'scram-sha-256'"); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "ALTER ROLE renke PASSWORD "+quoteLiteral(password)); err != nil {
+		return err
+	}
+	if err := writeHBA(c.Dir, cred); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return err
+	}
+	c.password = password
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // URL is the connection string of database db on this cluster.
 func (c *Cluster) URL(db string) string {
-	return fmt.Sprintf("postgres://renke@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
+	u := url.URL{Scheme: "postgres", Host: fmt.Sprintf("127.0.0.1:%d", c.Port), Path: "/" + db, RawQuery: "sslmode=disable"}
+	if c.password != "" {
+		u.User = url.UserPassword("renke", c.password)
+	} else {
+		u.User = url.User("renke")
+	}
+	return u.String()
 }
 
 // CreateDatabase creates database name unless it exists.
@@ -198,6 +317,7 @@ func (c *Cluster) Stop() {
 func (c *Cluster) Remove() {
 	c.Stop()
 	_ = os.RemoveAll(c.Dir)
+	_ = os.Remove(PasswordFile(c.Dir))
 }
 
 // runAs returns the credential of the postgres user when running as root.

@@ -19,6 +19,7 @@ type accountsPage struct {
 	Accounts []staff.Account
 	Units    []county.Unit
 	UnitName map[int64]string
+	Sessions map[int64][]staff.Session // live sessions by account
 	Roles    []staff.Role
 	Error    string
 	Notice   string
@@ -39,7 +40,63 @@ func (s *Server) accountsPage(c echo.Context) (accountsPage, error) {
 	for _, u := range p.Units {
 		p.UnitName[u.ID] = u.Name
 	}
+	live, err := s.staff.Sessions(ctx, s.now())
+	if err != nil {
+		return p, err
+	}
+	p.Sessions = map[int64][]staff.Session{}
+	for _, ss := range live {
+		p.Sessions[ss.AccountID] = append(p.Sessions[ss.AccountID], ss)
+	}
 	return p, nil
+}
+
+// account is the account of :account.
+func (s *Server) account(c echo.Context) (staff.Account, error) {
+	id, err := idParam(c, "account")
+	if err != nil {
+		return staff.Account{}, err
+	}
+	a, err := s.staff.Get(c.Request().Context(), id)
+	if errors.Is(err, staff.ErrNotFound) {
+		return a, echo.NewHTTPError(http.StatusNotFound, "账号不存在")
+	}
+	return a, err
+}
+
+// setDisabled disables an account, which ends its sessions at once, or
+// enables it again. An admin cannot disable their own account.
+func (s *Server) setDisabled(disabled bool) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := s.account(c)
+		if err != nil {
+			return err
+		}
+		if me, _ := c.Get("staff").(staff.Account); me.ID == a.ID && disabled {
+			return s.accountError(c, http.StatusUnprocessableEntity, "不能停用自己的账号，请由另一位管理员操作")
+		}
+		if err := s.staff.SetDisabled(c.Request().Context(), a.ID, disabled); err != nil {
+			return err
+		}
+		if disabled {
+			return s.done(c, "/console/accounts", "已停用账号 "+a.Username+"，其登录会话已全部结束")
+		}
+		return s.done(c, "/console/accounts", "已启用账号 "+a.Username)
+	}
+}
+
+// endSession ends one live session of an account.
+func (s *Server) endSession(c echo.Context) error {
+	a, err := s.account(c)
+	if err != nil {
+		return err
+	}
+	if err := s.staff.EndAccountSession(c.Request().Context(), a.ID, c.Param("session")); errors.Is(err, staff.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "该会话不存在或已结束")
+	} else if err != nil {
+		return err
+	}
+	return s.done(c, "/console/accounts", "已结束账号 "+a.Username+" 的一个登录会话")
 }
 
 func (s *Server) showAccounts(c echo.Context) error {
@@ -47,7 +104,7 @@ func (s *Server) showAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Notice = c.QueryParam("ok")
+	p.Notice = s.flash(c)
 	return s.render(c, http.StatusOK, "accounts.html", p)
 }
 
@@ -92,23 +149,17 @@ func (s *Server) createAccount(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/console/accounts?ok="+fmt.Sprintf("已创建账号 %s（%s）", a.Username, a.Role.Name()))
+	return s.done(c, "/console/accounts", fmt.Sprintf("已创建账号 %s（%s）", a.Username, a.Role.Name()))
 }
 
 // updateAccount changes an account's role and units, and its password
 // when a new one is given.
 func (s *Server) updateAccount(c echo.Context) error {
-	id, err := idParam(c, "account")
+	a, err := s.account(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	a, err := s.staff.Get(ctx, id)
-	if errors.Is(err, staff.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "账号不存在")
-	} else if err != nil {
-		return err
-	}
+	ctx, id := c.Request().Context(), a.ID
 	g, err := grantFromForm(c)
 	if err != nil {
 		return s.accountError(c, http.StatusUnprocessableEntity, err.Error())
@@ -130,7 +181,7 @@ func (s *Server) updateAccount(c echo.Context) error {
 		}
 		return s.accountError(c, http.StatusUnprocessableEntity, a.Username+"："+err.Error())
 	}
-	return c.Redirect(http.StatusSeeOther, "/console/accounts?ok="+"已保存账号 "+a.Username)
+	return s.done(c, "/console/accounts", "已保存账号 "+a.Username)
 }
 
 // isStoreFailure tells a failure from a refusal with a message for the admin.

@@ -1,10 +1,15 @@
 package server
 
+// Staff sign-in, sessions and what each role may do: /console/login,
+// /console/logout, /api/v1/login, /api/v1/logout.
+
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,49 +27,54 @@ type credentials struct {
 	Password string `json:"password"`
 }
 
-// lockedError says a login is refused until a time.
-type lockedError struct{ until time.Time }
+// lockedError says a login is refused until a time, and why.
+type lockedError struct{ audit.Lock }
 
 func (e lockedError) Error() string {
-	return fmt.Sprintf("登录失败次数过多，登录已暂停，请于 %s 后再试。", e.until.In(survey.Beijing).Format("15:04"))
+	at := e.Until.In(survey.Beijing).Format("15:04")
+	if e.Account {
+		return fmt.Sprintf("此账号在您所在的网络连续登录失败次数过多，已暂停从此网络登录，请于 %s 后再试；其他网络的登录不受影响。如忘记密码，请联系平台管理员重置。", at)
+	}
+	return fmt.Sprintf("您所在的网络登录失败次数过多，已暂停从此网络登录，请于 %s 后再试。", at)
 }
 
 // signIn checks a staff login and starts its session. It returns
-// ErrBadLogin when the name or password is wrong, and a lockedError when
-// too many attempts failed; each failure slows the next attempt.
+// ErrBadLogin when the name or password is wrong, ErrDisabled for a
+// disabled account, and a lockedError when too many attempts failed from
+// the client's address; each failure slows the next attempt.
 func (s *Server) signIn(c echo.Context, username, password string) (staff.Account, error) {
 	ctx := c.Request().Context()
 	client := c.RealIP()
-	now := s.now()
-	failures, err := s.audit.Failures(ctx, username, client, now.Add(-audit.DefaultThrottle.Window))
+	attempt, err := s.audit.BeginLogin(ctx, audit.DefaultThrottle, username, client, s.now())
 	if err != nil {
 		return staff.Account{}, err
 	}
-	wait, until := audit.DefaultThrottle.Decide(failures, now)
-	if until.After(now) {
-		_ = s.audit.Record(ctx, audit.Entry{Username: username, Client: client, Action: audit.LoginLocked, Status: http.StatusTooManyRequests})
-		return staff.Account{}, lockedError{until}
+	if !attempt.Lock.Until.IsZero() {
+		return staff.Account{}, lockedError{attempt.Lock}
 	}
 	select {
-	case <-time.After(wait):
+	case <-time.After(attempt.Wait):
 	case <-ctx.Done():
 		return staff.Account{}, ctx.Err()
 	}
 	acct, err := s.staff.Authenticate(ctx, username, password)
-	if errors.Is(err, staff.ErrBadLogin) {
+	if errors.Is(err, staff.ErrBadLogin) || errors.Is(err, staff.ErrDisabled) {
 		slog.Info("login failed")
-		_ = s.audit.Record(ctx, audit.Entry{Username: username, Client: client, Action: audit.LoginFailed, Status: http.StatusUnauthorized})
-		return acct, err
+		return acct, err // the attempt stays recorded as a failure
 	} else if err != nil {
 		return acct, err
 	}
-	if err := s.audit.Record(ctx, audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: client, Action: audit.Login, Status: http.StatusOK}); err != nil {
+	if err := s.audit.Succeeded(ctx, attempt, acct.ID, acct.Username); err != nil {
 		return acct, err
 	}
-	// A fresh session on every login, so an id planted before login is
+	token, err := s.staff.StartSession(ctx, acct.ID, client, c.Request().UserAgent())
+	if err != nil {
+		return acct, err
+	}
+	// A fresh cookie on every login, so an id planted before login is
 	// never carried into a signed-in session.
 	sess, _ := s.sessions.New(c.Request(), sessionName)
-	sess.Values["uid"] = acct.ID
+	sess.Values["token"] = token
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return acct, err
 	}
@@ -72,11 +82,40 @@ func (s *Server) signIn(c echo.Context, username, password string) (staff.Accoun
 	return acct, nil
 }
 
-// signOut ends the staff session.
+// sessionToken is the session token of the request's cookie, or "".
+func (s *Server) sessionToken(c echo.Context) string {
+	sess, err := s.sessions.Get(c.Request(), sessionName)
+	if err != nil {
+		return ""
+	}
+	token, _ := sess.Values["token"].(string)
+	return token
+}
+
+// signOut ends the staff session on the server and drops its cookie.
 func (s *Server) signOut(c echo.Context) error {
+	if token := s.sessionToken(c); token != "" {
+		if err := s.staff.EndSession(c.Request().Context(), token); err != nil {
+			return err
+		}
+	}
 	sess, _ := s.sessions.Get(c.Request(), sessionName)
 	sess.Options.MaxAge = -1
 	return sess.Save(c.Request(), c.Response())
+}
+
+// loginRefusal is the status and message of a refused login.
+func loginRefusal(err error) (int, string, bool) {
+	var locked lockedError
+	switch {
+	case errors.Is(err, staff.ErrBadLogin):
+		return http.StatusUnauthorized, "用户名或密码错误，请重新输入。在同一网络连续输错 5 次将暂停从此网络登录 15 分钟。", true
+	case errors.Is(err, staff.ErrDisabled):
+		return http.StatusForbidden, staff.ErrDisabled.Error(), true
+	case errors.As(err, &locked):
+		return http.StatusTooManyRequests, locked.Error(), true
+	}
+	return 0, "", false
 }
 
 // login is POST /api/v1/login: a session cookie for a staff account.
@@ -86,11 +125,8 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	acct, err := s.signIn(c, in.Username, in.Password)
-	var locked lockedError
-	if errors.Is(err, staff.ErrBadLogin) {
-		return echo.NewHTTPError(http.StatusUnauthorized, "用户名或密码错误")
-	} else if errors.As(err, &locked) {
-		return echo.NewHTTPError(http.StatusTooManyRequests, locked.Error())
+	if code, msg, ok := loginRefusal(err); ok {
+		return echo.NewHTTPError(code, msg)
 	} else if err != nil {
 		return err
 	}
@@ -105,17 +141,17 @@ func (s *Server) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// requireStaff lets a request through only with a valid staff session.
+// requireStaff lets a request through only with a live staff session:
+// the cookie's token must name a session the database holds as live.
 func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		sess, err := s.sessions.Get(c.Request(), sessionName)
-		uid, ok := sess.Values["uid"].(int64)
-		if err != nil || !ok {
+		token := s.sessionToken(c)
+		if token == "" {
 			return echo.NewHTTPError(http.StatusUnauthorized, "请先登录")
 		}
-		acct, err := s.staff.Get(c.Request().Context(), uid)
-		if errors.Is(err, staff.ErrNotFound) {
-			return echo.NewHTTPError(http.StatusUnauthorized, "请先登录")
+		acct, err := s.staff.SessionAccount(c.Request().Context(), token, s.now())
+		if errors.Is(err, staff.ErrNoSession) || errors.Is(err, staff.ErrNotFound) {
+			return echo.NewHTTPError(http.StatusUnauthorized, "登录已失效，请重新登录")
 		} else if err != nil {
 			return err
 		}
@@ -160,3 +196,38 @@ func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (s *Server) me(c echo.Context) error { return c.JSON(http.StatusOK, c.Get("staff")) }
+
+// apiCSRF guards every state-changing API request, login included: its
+// body, if any, must be JSON (an HTML form or a no-cors fetch cannot send
+// that cross-site), and a browser's request must come from our own origin
+// (Sec-Fetch-Site, else Origin against the Host or BASE_URL; Go's
+// http.CrossOriginProtection). Scripts and command-line clients send
+// neither header and pass on the JSON rule alone.
+func (s *Server) apiCSRF() echo.MiddlewareFunc {
+	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			switch req.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+				return next(c)
+			}
+			if err := cop.Check(req); err != nil {
+				return echo.NewHTTPError(http.StatusForbidden, "请求来源与本站不一致，已拒绝。")
+			}
+			ct := req.Header.Get(echo.HeaderContentType)
+			if (ct != "" || req.ContentLength > 0) && !isJSON(ct) {
+				return echo.NewHTTPError(http.StatusForbidden, "接口只接受 JSON（Content-Type: application/json）。")
+			}
+			return next(c)
+		}
+	}
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == echo.MIMEApplicationJSON
+}

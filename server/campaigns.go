@@ -90,7 +90,7 @@ func (s *Server) showCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Notice = c.QueryParam("ok")
+	v.Notice = s.flash(c)
 	return s.render(c, http.StatusOK, "campaign.html", v)
 }
 
@@ -110,7 +110,7 @@ func (s *Server) campaignRefused(c echo.Context, err error) error {
 }
 
 func (s *Server) campaignDone(c echo.Context, id int64, msg string) error {
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d?ok=%s", id, msg))
+	return s.done(c, fmt.Sprintf("/console/campaigns/%d", id), msg)
 }
 
 // localTime reads a datetime-local field as Beijing time, in RFC 3339.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -80,13 +81,9 @@ func (s *Server) showLogin(c echo.Context) error {
 func (s *Server) submitLogin(c echo.Context) error {
 	p := loginPage{consolePage: s.consolePage(c, "登录"), Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("next"))}
 	_, err := s.signIn(c, p.Username, c.FormValue("password"))
-	var locked lockedError
-	if errors.Is(err, staff.ErrBadLogin) {
-		p.Error = "用户名或密码错误，请重新输入。连续输错 5 次将暂停登录 15 分钟。"
-		return s.render(c, http.StatusUnauthorized, "login.html", p)
-	} else if errors.As(err, &locked) {
-		p.Error = locked.Error()
-		return s.render(c, http.StatusTooManyRequests, "login.html", p)
+	if code, msg, ok := loginRefusal(err); ok {
+		p.Error = msg
+		return s.render(c, code, "login.html", p)
 	} else if err != nil {
 		return err
 	}
@@ -98,4 +95,36 @@ func (s *Server) submitLogout(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/login")
+}
+
+const flashName = "renke_flash"
+
+// done tells the staff member that an action succeeded, on the page it
+// redirects to: the message travels in a signed cookie (a flash), never in
+// the address, so no link can make the console say something it did not.
+func (s *Server) done(c echo.Context, to, msg string) error {
+	sess, _ := s.sessions.Get(c.Request(), flashName)
+	sess.Options = &sessions.Options{Path: "/console", MaxAge: 300, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode}
+	sess.AddFlash(msg)
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// flash is the message done left for this page, if any; reading it
+// removes it.
+func (s *Server) flash(c echo.Context) string {
+	sess, err := s.sessions.Get(c.Request(), flashName)
+	if err != nil {
+		return ""
+	}
+	flashes := sess.Flashes()
+	if len(flashes) == 0 {
+		return ""
+	}
+	sess.Options = &sessions.Options{Path: "/console", MaxAge: -1}
+	_ = sess.Save(c.Request(), c.Response())
+	msg, _ := flashes[len(flashes)-1].(string)
+	return msg
 }

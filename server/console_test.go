@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -214,8 +213,8 @@ func TestRosterImport(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("GBK roster: %d", code)
 	}
-	if dec, _ := url.QueryUnescape(loc); !strings.Contains(dec, "新增 1 所，更新 1 所") {
-		t.Errorf("import message: %s", dec)
+	if body, _ := k.get(loc); !strings.Contains(body, "新增 1 所，更新 1 所") {
+		t.Errorf("import message missing after %s", loc)
 	}
 	if count() != before+1 {
 		t.Errorf("schools %d, want %d", count(), before+1)

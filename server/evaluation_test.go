@@ -467,17 +467,26 @@ func TestLoginThrottleAndAuditLog(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("failed login recorded %d times", n)
 	}
-	// Four more failures within the window lock the account, even for the
-	// right password, in the console and the API.
+	// Failures from another network lock nothing here (the lock is per
+	// source: a stranger cannot lock the admin out of their own network).
 	if _, err := e.pool.Exec(ctx, `INSERT INTO audit_log (username, client, action, status)
-		SELECT 'ADMIN', '10.0.0.9', 'login_failed', 401 FROM generate_series(1, 4)`); err != nil {
+		SELECT 'ADMIN', '10.0.0.9', 'login_failed', 401 FROM generate_series(1, 10)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, code, _ := k.post("/console/login", url.Values{"username": {"admin"}, "password": {"wrong-password"}}); code != http.StatusUnauthorized {
+		t.Fatalf("failures elsewhere locked this network: %d", code)
+	}
+	// Three more from this address make five: the account is locked here,
+	// even for the right password, in the console and the API.
+	if _, err := e.pool.Exec(ctx, `INSERT INTO audit_log (username, client, action, status)
+		SELECT 'ADMIN', '127.0.0.1', 'login_failed', 401 FROM generate_series(1, 3)`); err != nil {
 		t.Fatal(err)
 	}
 	body, code, _ := k.post("/console/login", url.Values{"username": {"admin"}, "password": {demo.Password}})
-	if code != http.StatusTooManyRequests || !strings.Contains(body, "登录失败次数过多，登录已暂停，请于") {
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "连续登录失败次数过多，已暂停从此网络登录，请于") {
 		t.Errorf("locked account: %d", code)
 	}
-	if out, code := call(t, http.DefaultClient, http.MethodPost, e.srv.URL+"/api/v1/login", `{"username":"admin","password":"`+demo.Password+`"}`); code != http.StatusTooManyRequests || !strings.Contains(out, "登录已暂停") {
+	if out, code := call(t, http.DefaultClient, http.MethodPost, e.srv.URL+"/api/v1/login", `{"username":"admin","password":"`+demo.Password+`"}`); code != http.StatusTooManyRequests || !strings.Contains(out, "已暂停从此网络登录") {
 		t.Errorf("locked account through the API: %d %s", code, out)
 	}
 	// After the window the lock is gone, and a success clears the count.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"archive/zip"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"renke/survey"
+	"renke/workbook"
 )
 
 // Links of a campaign, their QR codes and posters:
@@ -88,7 +88,7 @@ func (s *Server) createLinks(c echo.Context) error {
 	if err != nil {
 		return s.campaignRefused(c, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d?ok=%s#links", cp.ID, fmt.Sprintf("新生成 %d 个链接", made)))
+	return s.done(c, fmt.Sprintf("/console/campaigns/%d#links", cp.ID), fmt.Sprintf("新生成 %d 个链接", made))
 }
 
 type linkView struct {
@@ -177,8 +177,10 @@ func (s *Server) qrZip(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, _ = list.Write([]byte("\uFEFF"))
-	w := csv.NewWriter(list)
+	w, err := workbook.NewCSV(list)
+	if err != nil {
+		return err
+	}
 	_ = w.Write([]string{"文件", "学校", "调查对象", "链接"})
 	used := map[string]int{}
 	var files []struct {
@@ -198,7 +200,9 @@ func (s *Server) qrZip(c echo.Context) error {
 			row  linkRow
 		}{name, l})
 	}
-	w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	for _, f := range files {
 		png, err := qrcode.Encode(f.row.URL, qrcode.Medium, 1024)
 		if err != nil {

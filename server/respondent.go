@@ -229,10 +229,17 @@ func (s *Server) submitForm(c echo.Context) error {
 			max(v.campaign.PowBits, limitedPowBits))
 	}
 	now := s.now()
+	if v.key == nil {
+		return survey.ErrUnavailable // an open campaign always has its key; see readVisit
+	}
+	var deviceHash []byte
+	if d := device(c); d != "" {
+		deviceHash = keyedHash(v.key, "device", d)
+	}
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
 		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: sid,
-		IPHash: hashIP(s.ipKey, c.RealIP()), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(rendered), 0),
-		DeviceHash: s.device(c), Signature: f.Signature(sub.Answers),
+		IPHash: keyedHash(v.key, "ip", c.RealIP()), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(rendered), 0),
+		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers),
 	}, sub, now)
 	var closed *survey.ClosedError
 	switch {

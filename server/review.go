@@ -6,7 +6,6 @@ package server
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -43,7 +42,7 @@ func (s *Server) renderReview(c echo.Context, v *campaignView, code int) error {
 	if p.Summary, err = s.surveys.Review(ctx, v.Campaign.ID); err != nil {
 		return err
 	}
-	v.Notice = c.QueryParam("ok")
+	v.Notice = s.flash(c)
 	return s.render(c, code, "review.html", p)
 }
 
@@ -71,7 +70,7 @@ func (s *Server) decide(c echo.Context) error {
 	if d == survey.Invalid {
 		msg = "已记录：答卷判为无效，移出样本"
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/campaigns/%d/review?ok=%s#r%d", v.Campaign.ID, url.QueryEscape(msg), id))
+	return s.done(c, fmt.Sprintf("/console/campaigns/%d/review#r%d", v.Campaign.ID, id), msg)
 }
 
 type verifyPage struct {

@@ -34,6 +34,9 @@ func (s *Server) routes(e *echo.Echo) {
 	adm.GET("/accounts", s.showAccounts)
 	adm.POST("/accounts", s.createAccount).Name = "创建账号"
 	adm.POST("/accounts/:account", s.updateAccount).Name = "修改账号"
+	adm.POST("/accounts/:account/disable", s.setDisabled(true)).Name = "停用账号"
+	adm.POST("/accounts/:account/enable", s.setDisabled(false)).Name = "启用账号"
+	adm.POST("/accounts/:account/sessions/:session/end", s.endSession).Name = "结束登录会话"
 	adm.GET("/units/new", s.newUnit)
 	adm.POST("/units/preview", s.saveUnit)
 	adm.POST("/units", s.saveUnit).Name = "创建评价单位"
@@ -74,7 +77,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/units/:unit/evaluation/schools/:school", s.saveSchool).Name = "修改学校统计数据"
 
 	// Staff API.
-	api := e.Group("/api/v1")
+	api := e.Group("/api/v1", s.apiCSRF())
 	api.POST("/login", s.login)
 	api.POST("/logout", s.logout)
 	a := api.Group("", s.requireStaff, s.readOnly, s.audited)

@@ -86,8 +86,8 @@ func (s *Server) importRoster(c echo.Context) error {
 	if err != nil {
 		return s.unitRefused(c, u, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/units/%d?ok=%s#schools", u.ID,
-		fmt.Sprintf("已导入 %d 所学校（新增 %d 所，更新 %d 所）", len(list), added, len(list)-added)))
+	return s.done(c, fmt.Sprintf("/console/units/%d#schools", u.ID),
+		fmt.Sprintf("已导入 %d 所学校（新增 %d 所，更新 %d 所）", len(list), added, len(list)-added))
 }
 
 // addSchool adds one school by hand.
@@ -115,7 +115,7 @@ func (s *Server) addSchool(c echo.Context) error {
 	if sc, err = s.units.CreateSchool(c.Request().Context(), sc); err != nil {
 		return s.unitRefused(c, u, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/units/%d?ok=%s#schools", u.ID, "已添加 "+sc.Name))
+	return s.done(c, fmt.Sprintf("/console/units/%d#schools", u.ID), "已添加 "+sc.Name)
 }
 
 // removeSchool deletes a school that no link or response names.
@@ -127,7 +127,7 @@ func (s *Server) removeSchool(c echo.Context) error {
 	if err := s.units.DeleteSchool(c.Request().Context(), u.ID, id); err != nil {
 		return s.unitRefused(c, u, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/units/%d?ok=%s#schools", u.ID, "已删除"))
+	return s.done(c, fmt.Sprintf("/console/units/%d#schools", u.ID), "已删除")
 }
 
 func (s *Server) listSchools(c echo.Context) error {

@@ -44,8 +44,6 @@ type Server struct {
 	sessions    *sessions.CookieStore
 	views       *template.Template
 	formKey     []byte
-	ipKey       []byte
-	deviceKey   []byte
 	limiter     *middleware.RateLimiterMemoryStore // nil: no limit
 	now         func() time.Time
 }
@@ -70,13 +68,11 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	s := &Server{
 		cfg: cfg, pool: pool,
 		units: county.NewStore(pool), surveys: survey.NewStore(pool), staff: staff.NewStore(pool),
-		audit:     audit.NewStore(pool),
-		views:     views,
-		formKey:   derive(cfg.SessionKey, "form-token"),
-		ipKey:     derive(cfg.SessionKey, "ip-hash"),
-		deviceKey: derive(cfg.SessionKey, "device-hash"),
-		limiter:   newSubmitLimiter(cfg.SubmitRate),
-		now:       time.Now,
+		audit:   audit.NewStore(pool),
+		views:   views,
+		formKey: derive(cfg.SessionKey, "form-token"),
+		limiter: newSubmitLimiter(cfg.SubmitRate),
+		now:     time.Now,
 	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
 	s.surveys.OnChange(s.visits.forgetCampaign)

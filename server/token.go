@@ -50,11 +50,17 @@ func readToken(key []byte, token string) (string, time.Time, bool) {
 	return base64.RawURLEncoding.EncodeToString(b[:16]), time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:24]))), true
 }
 
-// hashIP is a keyed hash of a client address: enough to spot many
-// submissions from one address, never the address itself.
-func hashIP(key []byte, ip string) []byte {
+// keyedHash is a keyed hash of a client address or device cookie, under
+// the campaign's hash key (survey.Store.HashKey): enough to spot many
+// submissions from one address or phone within the campaign, never the
+// address itself, and unlinkable to it once the campaign closes and its
+// key is destroyed. what names the kind of value, so an address and a
+// cookie never share a hash.
+func keyedHash(key []byte, what, value string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(ip))
+	m.Write([]byte(what))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
 	return m.Sum(nil)[:16]
 }
 

@@ -152,7 +152,7 @@ func (s *Server) showUnit(c echo.Context) error {
 		return err
 	}
 	p.Preview = preview(u)
-	p.Notice = c.QueryParam("ok")
+	p.Notice = s.flash(c)
 	return s.render(c, http.StatusOK, "unit.html", p)
 }
 
@@ -195,7 +195,7 @@ func (s *Server) saveUnit(c echo.Context) error {
 		u.ID = cur.ID
 		return s.unitRefused(c, u, err)
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/console/units/%d?ok=%s", u.ID, "单位信息已保存"))
+	return s.done(c, fmt.Sprintf("/console/units/%d", u.ID), "单位信息已保存")
 }
 
 func (s *Server) listUnits(c echo.Context) error {

@@ -23,6 +23,7 @@ type visit struct {
 	unit     county.Unit
 	school   *county.School // preset by the link
 	forms    []survey.Form
+	key      []byte                                     // the campaign's hash key; nil unless it is open
 	blank    renderedOnce[sampling.Category, *gzipSlot] // the empty form, split where its token goes
 	done     renderedOnce[bool, slottedPage]            // the receipt page, admitted or not, cut where the receipt goes
 }
@@ -148,6 +149,11 @@ func (s *Server) readVisit(ctx context.Context, code string) (*visit, error) {
 		v.school = &sc
 	}
 	if v.forms, err = s.surveys.Forms(ctx, v.campaign.ID); err != nil {
+		return nil, err
+	}
+	// The hash key exists while the campaign is open; a closed campaign
+	// takes no answers and needs none.
+	if v.key, err = s.surveys.HashKey(ctx, v.campaign.ID); err != nil && !errors.Is(err, survey.ErrNotFound) {
 		return nil, err
 	}
 	return v, nil

@@ -6,10 +6,10 @@ RETURNING id, username, role, created_at;
 SELECT * FROM staff WHERE username = $1;
 
 -- name: GetStaff :one
-SELECT id, username, role, created_at FROM staff WHERE id = $1;
+SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE id = $1;
 
 -- name: ListStaff :many
-SELECT id, username, role, created_at FROM staff ORDER BY id;
+SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff ORDER BY id;
 
 -- name: StaffUnits :many
 SELECT unit_id FROM staff_units WHERE staff_id = $1 ORDER BY unit_id;
@@ -28,3 +28,41 @@ UPDATE staff SET role = $2 WHERE id = $1;
 
 -- name: SetStaffPassword :execrows
 UPDATE staff SET password_hash = $2 WHERE id = $1;
+
+-- name: StaffLogin :one
+-- The account a login names, with its hash and whether it is disabled.
+SELECT id, password_hash, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE username = $1;
+
+-- name: SetStaffDisabled :execrows
+UPDATE staff SET disabled_at = CASE WHEN @disabled::bool THEN now() ELSE NULL END WHERE id = @id;
+
+-- name: DisabledStaff :many
+SELECT id FROM staff WHERE disabled_at IS NOT NULL ORDER BY id;
+
+-- name: StartSession :exec
+INSERT INTO staff_sessions (id, staff_id, client, user_agent) VALUES ($1, $2, $3, $4);
+
+-- name: LiveSession :one
+-- A session that is not ended, whose account is not disabled, used since
+-- idle_since and begun since born_since.
+SELECT s.staff_id FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
+WHERE s.id = @id AND s.ended_at IS NULL AND a.disabled_at IS NULL
+  AND s.seen_at > @idle_since::timestamptz AND s.created_at > @born_since::timestamptz;
+
+-- name: TouchSession :exec
+-- Marks a session used; at most once a minute, to spare the writes.
+UPDATE staff_sessions SET seen_at = now() WHERE id = $1 AND seen_at < now() - interval '1 minute';
+
+-- name: EndSession :execrows
+UPDATE staff_sessions SET ended_at = now(), ended_why = @why WHERE id = @id AND ended_at IS NULL;
+
+-- name: EndAccountSession :execrows
+UPDATE staff_sessions SET ended_at = now(), ended_why = @why WHERE id = @id AND staff_id = @staff_id AND ended_at IS NULL;
+
+-- name: EndAccountSessions :exec
+UPDATE staff_sessions SET ended_at = now(), ended_why = @why WHERE staff_id = @staff_id AND ended_at IS NULL;
+
+-- name: LiveSessions :many
+SELECT id, staff_id, created_at, seen_at, client, user_agent FROM staff_sessions
+WHERE ended_at IS NULL AND seen_at > @idle_since::timestamptz AND created_at > @born_since::timestamptz
+ORDER BY staff_id, created_at DESC;

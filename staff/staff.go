@@ -57,6 +57,7 @@ type Account struct {
 	Role      Role      `json:"role"`
 	Units     []int64   `json:"units"` // the units a unit staff or reviewer reaches
 	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled"`
 }
 
 // Scope is the set of units the account reaches.
@@ -191,13 +192,27 @@ func (s *Store) SetGrant(ctx context.Context, id int64, g Grant) error {
 	}
 	return storeError(pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
-		n, err := q.SetStaffRole(ctx, dbq.SetStaffRoleParams{ID: id, Role: string(g.Role)})
+		before, err := q.StaffUnits(ctx, id)
 		if err != nil {
 			return err
-		} else if n == 0 {
-			return ErrNotFound
 		}
-		return setUnits(ctx, q, id, g.Units)
+		cur, err := q.GetStaff(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if Role(cur.Role) == g.Role && slices.Equal(before, g.Units) {
+			return nil // nothing changes, no session ends
+		}
+		if _, err := q.SetStaffRole(ctx, dbq.SetStaffRoleParams{ID: id, Role: string(g.Role)}); err != nil {
+			return err
+		}
+		if err := setUnits(ctx, q, id, g.Units); err != nil {
+			return err
+		}
+		// What a session may reach was decided at sign-in: sign in again.
+		return q.EndAccountSessions(ctx, dbq.EndAccountSessionsParams{StaffID: id, Why: EndedGrant})
 	}))
 }
 
@@ -210,20 +225,27 @@ func (s *Store) SetPassword(ctx context.Context, id int64, password string) erro
 	if err != nil {
 		return err
 	}
-	n, err := s.q.SetStaffPassword(ctx, dbq.SetStaffPasswordParams{ID: id, PasswordHash: string(hash)})
-	if err == nil && n == 0 {
-		return ErrNotFound
-	}
-	return err
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		n, err := q.SetStaffPassword(ctx, dbq.SetStaffPasswordParams{ID: id, PasswordHash: string(hash)})
+		if err == nil && n == 0 {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return q.EndAccountSessions(ctx, dbq.EndAccountSessionsParams{StaffID: id, Why: EndedPassword})
+	})
 }
 
 // dummyHash keeps the time of a login for an unknown user like that of a
 // known one, so timing does not tell which usernames exist.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("renke-dummy-password"), bcrypt.DefaultCost)
 
-// Authenticate checks a username and password.
+// Authenticate checks a username and password. A disabled account is
+// refused with ErrDisabled, but only after its password was checked, so
+// the refusal tells a stranger nothing.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (Account, error) {
-	r, err := s.q.GetStaffByUsername(ctx, username)
+	r, err := s.q.StaffLogin(ctx, username)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return Account{}, ErrBadLogin
@@ -232,6 +254,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Ac
 	}
 	if bcrypt.CompareHashAndPassword([]byte(r.PasswordHash), []byte(password)) != nil {
 		return Account{}, ErrBadLogin
+	}
+	if r.Disabled {
+		return Account{}, ErrDisabled
 	}
 	return s.Get(ctx, r.ID)
 }
@@ -245,7 +270,7 @@ func (s *Store) Get(ctx context.Context, id int64) (Account, error) {
 		return Account{}, err
 	}
 	units, err := s.q.StaffUnits(ctx, id)
-	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units, CreatedAt: r.CreatedAt}, err
+	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units, CreatedAt: r.CreatedAt, Disabled: r.Disabled}, err
 }
 
 // List returns every account with its units.
@@ -264,7 +289,7 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 	}
 	out := make([]Account, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], CreatedAt: r.CreatedAt})
+		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], CreatedAt: r.CreatedAt, Disabled: r.Disabled})
 	}
 	return out, nil
 }

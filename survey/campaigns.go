@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,6 +178,13 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 			return err
 		}
 		out = campaignFrom(r)
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: key}); err != nil {
+			return err
+		}
 		return sampling.NewStore(tx).CreateCells(ctx, id, a)
 	})
 	if err == nil {
@@ -185,16 +193,34 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 	return out, err
 }
 
-// Close closes an open campaign.
+// Close closes an open campaign and destroys its hash key (HashKey): the
+// address and device hashes stored with its responses keep the flags
+// they raised, but no one can tell any more which address or device they
+// came from.
 func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
-	r, err := s.q.CloseCampaign(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, ErrNotOpen
-	} else if err != nil {
+	var out Campaign
+	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		r, err := q.CloseCampaign(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotOpen
+		} else if err != nil {
+			return err
+		}
+		out = campaignFrom(r)
+		return q.DeleteCampaignKey(ctx, id)
+	})
+	if err != nil {
 		return Campaign{}, err
 	}
 	s.changed(id)
-	return campaignFrom(r), nil
+	return out, nil
+}
+
+// HashKey is the key of an open campaign's address and device hashes,
+// made when it opened; ErrNotFound once it closed.
+func (s *Store) HashKey(ctx context.Context, campaignID int64) ([]byte, error) {
+	key, err := s.q.CampaignKey(ctx, campaignID)
+	return key, notFound(err)
 }
 
 // Preview is the allocation a new campaign with the national defaults

@@ -221,3 +221,12 @@ SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
     count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
     count(*) FILTER (WHERE r.status = 'invalidated') AS excluded
 FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'invalidated');
+
+-- name: CreateCampaignKey :exec
+INSERT INTO campaign_keys (campaign_id, key) VALUES ($1, $2);
+
+-- name: CampaignKey :one
+SELECT key FROM campaign_keys WHERE campaign_id = $1;
+
+-- name: DeleteCampaignKey :exec
+DELETE FROM campaign_keys WHERE campaign_id = $1;

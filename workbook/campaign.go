@@ -2,7 +2,6 @@ package workbook
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 
@@ -26,23 +25,22 @@ func eachRecord(t *survey.ResponseTable, each EachResponse, fn func(n int, rec [
 	})
 }
 
-// ResponsesCSV writes the responses as CSV with a UTF-8 BOM, so that
-// Excel opens the Chinese correctly. Rows go out as they are read.
+// ResponsesCSV writes the responses as CSV for Excel (NewCSV: a BOM, and
+// no cell Excel would run as a formula, whatever a respondent typed). Rows
+// go out as they are read.
 func ResponsesCSV(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString("\uFEFF"); err != nil {
+	cw, err := NewCSV(bw)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
 	if err := cw.Write(t.Header); err != nil {
 		return err
 	}
 	if err := eachRecord(t, each, func(_ int, rec []string) error { return cw.Write(rec) }); err != nil {
 		return err
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := cw.Flush(); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 
 	"renke/county"
 	"renke/evaluation"
@@ -73,27 +75,52 @@ func ParseRoster(r io.Reader, isCSV bool) ([]county.School, error) {
 }
 
 func parseCSV(r io.Reader) ([]evaluation.School, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\uFEFF")) {
+		_, _ = br.Discard(3)
+	}
+	// Excel on Chinese Windows saves CSV in GBK: decide from the start of
+	// the file, as far as it goes (a character may be cut at its end).
+	head, _ := br.Peek(64 << 10)
+	var src io.Reader = br
+	if !validUTF8Prefix(head) {
+		src = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	cr := csv.NewReader(src)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	rows, err := collectRows(func() ([]string, bool, error) {
+		row, err := cr.Read()
+		if err == io.EOF {
+			return nil, false, nil
+		}
+		if err != nil {
+			line := 0
+			if pe, ok := err.(*csv.ParseError); ok {
+				line = pe.Line
+			}
+			return nil, false, &ImportError{Problems: []CellError{{Row: line, Message: fmt.Sprintf("CSV 格式有误（%v），请用 Excel 另存为“CSV（逗号分隔）”", err)}}}
+		}
+		for _, cell := range row {
+			if !utf8.ValidString(cell) {
+				return nil, false, &ImportError{Problems: []CellError{{Message: "无法识别文件编码，请另存为 UTF-8 编码的 CSV"}}}
+			}
+		}
+		return row, true, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	b = bytes.TrimPrefix(b, []byte("\uFEFF"))
-	if !utf8.Valid(b) {
-		if b, err = simplifiedchinese.GB18030.NewDecoder().Bytes(b); err != nil {
-			return nil, &ImportError{Problems: []CellError{{Message: "无法识别文件编码，请另存为 UTF-8 编码的 CSV"}}}
-		}
-	}
-	cr := csv.NewReader(bytes.NewReader(b))
-	cr.FieldsPerRecord = -1
-	rows, err := cr.ReadAll()
-	if err != nil {
-		line := 0
-		if pe, ok := err.(*csv.ParseError); ok {
-			line = pe.Line
-		}
-		return nil, &ImportError{Problems: []CellError{{Row: line, Message: fmt.Sprintf("CSV 格式有误（%v），请用 Excel 另存为“CSV（逗号分隔）”", err)}}}
-	}
 	return rosterLayout.parseRows(rows)
+}
+
+// validUTF8Prefix reports whether b is UTF-8 but for a character cut at
+// its end.
+func validUTF8Prefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
 }
 
 // Roster writes the roster workbook: the template when schools is

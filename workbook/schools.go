@@ -153,7 +153,11 @@ func letter(i int) string {
 func ParseSchools(r io.Reader) ([]evaluation.School, error) { return statsLayout.parse(r) }
 
 func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
+	// A sheet larger than UnzipXMLSizeLimit is unpacked to a temporary
+	// file, not into memory, and its rows are read one at a time, so a
+	// workbook that claims a million rows costs the rows read before the
+	// limit, whatever its size.
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 1 << 20})
 	if err != nil {
 		return nil, &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
 	}
@@ -162,11 +166,48 @@ func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 	if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		sheet = f.GetSheetList()[0]
 	}
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	rows, err := collectRows(func() ([]string, bool, error) {
+		if !it.Next() {
+			return nil, false, it.Error()
+		}
+		row, err := it.Columns(excelize.Options{RawCellValue: true})
+		return row, true, err
+	})
 	if err != nil {
 		return nil, err
 	}
 	return l.parseRows(rows)
+}
+
+// maxCells bounds the cells read from one file, whatever its rows hold.
+const maxCells = 200_000
+
+// collectRows reads rows from next until it has none, or until the file
+// has shown it is over the limits: one row past MaxRows (after the
+// header), or more than maxCells cells. It stops reading there, so the
+// rest of a huge file is never read.
+func collectRows(next func() (row []string, ok bool, err error)) ([][]string, error) {
+	var rows [][]string
+	cells := 0
+	for len(rows) <= MaxRows+1 {
+		row, ok, err := next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return rows, nil
+		}
+		if cells += len(row); cells > maxCells {
+			return nil, &ImportError{Problems: []CellError{{Row: len(rows) + 1, Message: fmt.Sprintf("文件的单元格过多（超过 %d 个），请只保留模板中的列和学校", maxCells)}}}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil // over MaxRows: parseRows says so
 }
 
 func parseRows(rows [][]string) ([]evaluation.School, error) { return statsLayout.parseRows(rows) }

@@ -1,0 +1,172 @@
+package workbook
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// bigRoster is a roster workbook with n rows of schools after the header,
+// written by excelize's stream writer (so making it is cheap too).
+func bigRoster(tb testing.TB, n int) []byte {
+	tb.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	_ = f.SetSheetName("Sheet1", RosterSheet)
+	sw, err := f.NewStreamWriter(RosterSheet)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	head := RosterHeaders()
+	cells := make([]any, len(head))
+	for i, h := range head {
+		cells[i] = h
+	}
+	_ = sw.SetRow("A1", cells)
+	row := []any{"学校", "小学", "城区", "公办", 100, 0}
+	for i := 0; i < n; i++ {
+		ref, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(ref, row[:min(len(row), len(head))]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestOverLongImportsAreRefused(t *testing.T) {
+	for name, wb := range map[string][]byte{"excelize": bigRoster(t, MaxRows+1000), "packed": packedRoster(t, MaxRows+1000)} {
+		if _, err := ParseRoster(bytes.NewReader(wb), false); err == nil {
+			t.Fatalf("%s: a workbook over the row limit was read", name)
+		} else if ie, ok := IsImportError(err); !ok || !strings.Contains(ie.Problems[0].Message, fmt.Sprint(MaxRows)) {
+			t.Errorf("%s: refusal: %v", name, err)
+		}
+	}
+	// Under the limit, the packed workbook reads: the test's file is a
+	// workbook, not just something refused.
+	_, err := ParseRoster(bytes.NewReader(packedRoster(t, 3)), false)
+	if ie, ok := IsImportError(err); !ok || len(ie.Problems) != 2 || !strings.Contains(ie.Problems[0].Message, "与第 2 行重名") {
+		t.Errorf("three schools of one name: %v", err)
+	}
+	var csv strings.Builder
+	csv.WriteString(strings.Join(RosterHeaders(), ",") + "\n")
+	for i := 0; i < MaxRows+1000; i++ {
+		fmt.Fprintf(&csv, "学校%d,小学,城区,公办,100,0\n", i)
+	}
+	if _, err := ParseRoster(strings.NewReader(csv.String()), true); err == nil {
+		t.Fatal("a CSV over the row limit was read")
+	} else if ie, ok := IsImportError(err); !ok || !strings.Contains(ie.Problems[0].Message, fmt.Sprint(MaxRows)) {
+		t.Errorf("CSV refusal: %v", err)
+	}
+	// A few rows with very many cells stop at the cell limit.
+	var wide strings.Builder
+	wide.WriteString(strings.Join(RosterHeaders(), ",") + "\n")
+	for i := 0; i < 40; i++ {
+		wide.WriteString("学校,小学,城区,公办,100,0" + strings.Repeat(",x", 10_000) + "\n")
+	}
+	if _, err := ParseRoster(strings.NewReader(wide.String()), true); err == nil {
+		t.Fatal("a CSV over the cell limit was read")
+	} else if ie, ok := IsImportError(err); !ok || !strings.Contains(ie.Problems[0].Message, "单元格过多") {
+		t.Errorf("cell refusal: %v", err)
+	}
+}
+
+// packedRoster is a roster workbook of n identical rows written straight
+// into its zip, as an attacker would make it: the sheet's XML is tens of
+// megabytes, the upload a few hundred kilobytes.
+func packedRoster(tb testing.TB, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	put := func(name, body string) {
+		w, err := z.Create(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		_, _ = io.WriteString(w, body)
+	}
+	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`)
+	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	put("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="`+RosterSheet+`" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	put("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
+	w, err := z.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	cell := func(v string) string { return `<c t="inlineStr"><is><t>` + v + `</t></is></c>` }
+	head := ""
+	for _, h := range RosterHeaders() {
+		head += cell(h)
+	}
+	bw.WriteString(`<row>` + head + `</row>`)
+	row := `<row>` + cell("学校") + cell("小学") + cell("城区") + cell("公办") + cell("100") + cell("0") + `</row>`
+	for i := 0; i < n; i++ {
+		bw.WriteString(row)
+	}
+	bw.WriteString(`</sheetData></worksheet>`)
+	if err := bw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkMillionRowWorkbook reads a roster that claims a million rows
+// (it packs to a few hundred kilobytes, well under the upload limit) and
+// reports the peak heap growth while it is refused, in MB.
+func BenchmarkMillionRowWorkbook(b *testing.B) {
+	wb := packedRoster(b, 1_000_000)
+	for b.Loop() {
+		b.ReportMetric(float64(len(wb))/1024, "upload-KB")
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				if m.HeapAlloc > peak.Load() {
+					peak.Store(m.HeapAlloc)
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
+			}
+		}()
+		_, err := ParseRoster(bytes.NewReader(wb), false)
+		close(stop)
+		wg.Wait()
+		if err == nil {
+			b.Fatal("a million rows were accepted")
+		}
+		b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak-heap-growth-MB")
+	}
+}
