@@ -54,12 +54,16 @@ type CheckResult struct {
 	Value    string   `json:"value"`              // what was found, against the standard
 	Failures []string `json:"failures,omitempty"` // schools short of it, with the shortfall
 	Note     string   `json:"note,omitempty"`     // the evidence of a judgement
+	// Scope is what the check looked at ("核查 12 所学校：小学 8 所、教学点 4 所"),
+	// and Reason why, from the profile (Check.Note).
+	Scope  string `json:"scope,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // ItemResult is one scored item of a soft indicator.
 type ItemResult struct {
 	Item
-	Score  *float64 `json:"score"` // nil when not scored yet
+	Score  *float64 `json:"score"` // nil when not scored yet; exact, never rounded
 	Survey bool     `json:"survey"`
 }
 
@@ -69,8 +73,11 @@ type IndicatorResult struct {
 	Status  Status        `json:"status"`
 	Results []CheckResult `json:"results,omitempty"`
 	Scored  []ItemResult  `json:"scored,omitempty"`
-	Score   float64       `json:"score"`
+	Score   float64       `json:"score"` // exact; compared unrounded
 	Floor   float64       `json:"floor"` // the points a soft indicator needs
+	// ScoreShown is Score for people: two decimals, more where two would
+	// put it on the other side of Floor.
+	ScoreShown string `json:"score_shown,omitempty"`
 }
 
 // DimensionResult is the verdict of a first-level heading.
@@ -81,11 +88,14 @@ type DimensionResult struct {
 
 // ScoreResult is the soft-indicator total and its grade.
 type ScoreResult struct {
-	Total  float64 `json:"total"`
-	Max    float64 `json:"max"`
-	Pass   float64 `json:"pass"`
-	Grade  string  `json:"grade"`
-	Status Status  `json:"status"`
+	Total      float64 `json:"total"` // exact; compared and graded unrounded
+	TotalShown string  `json:"total_shown"`
+	Max        float64 `json:"max"`
+	Pass       float64 `json:"pass"`
+	Grade      string  `json:"grade"`
+	Status     Status  `json:"status"`
+	// Why is why there is no grade, when there is none.
+	Why string `json:"why,omitempty"`
 }
 
 // VetoResult is one veto item's finding.
@@ -140,12 +150,21 @@ func Evaluate(p *Profile, in Inputs) Result {
 		all = append(all, st)
 	}
 	if s := p.Scoring; s != nil {
-		sr := &ScoreResult{Total: round2(bTotal), Max: s.Total, Pass: s.Pass, Status: bStatus}
-		if bStatus != Missing {
-			if !atLeast(sr.Total, s.Pass) {
-				sr.Status = Fail
+		sr := &ScoreResult{Total: bTotal, Max: s.Total, Pass: s.Pass, Status: bStatus}
+		if bStatus != Missing && !atLeast(bTotal, s.Pass) {
+			sr.Status = Fail
+		}
+		sr.TotalShown = Shown(bTotal, s.Pass, atLeast)
+		switch {
+		case bStatus == Missing:
+			sr.Why = "尚有B类指标未计分，暂不定等"
+		case s.GradeNeedsEveryItem && bStatus == Fail:
+			sr.Why = "有B类二级指标得分低于其分值的 " + Num(s.ItemFloor*100) + "%，不予定等"
+		default:
+			sr.Grade = s.Grade(bTotal)
+			if sr.Grade == "" {
+				sr.Why = "总分低于 " + Num(s.Pass) + " 分，不予定等"
 			}
-			sr.Grade = s.Grade(sr.Total)
 		}
 		r.Score = sr
 		all = append(all, sr.Status)
@@ -166,16 +185,15 @@ func Evaluate(p *Profile, in Inputs) Result {
 	return r
 }
 
-func round2(x float64) float64 { return math.Round(x*100) / 100 }
-
-// evaluateItems scores a soft indicator.
+// evaluateItems scores a soft indicator. Scores are exact: rounding
+// before the comparison with the floor would turn 7.995 into a pass of 8.
 func (ir *IndicatorResult) evaluateItems(p *Profile, in Inputs) {
 	ir.Status = Pass
 	for _, it := range ir.Items {
 		res := ItemResult{Item: it, Survey: len(it.SurveyAreas) > 0}
 		if res.Survey {
 			if rate, ok := in.Recognition.areaRate(it.SurveyAreas); ok {
-				s := round2(it.Points * rate)
+				s := it.surveyPoints(rate)
 				res.Score = &s
 			}
 		} else if s, ok := in.Scores[it.No]; ok {
@@ -188,12 +206,36 @@ func (ir *IndicatorResult) evaluateItems(p *Profile, in Inputs) {
 		}
 		ir.Scored = append(ir.Scored, res)
 	}
-	ir.Score = round2(ir.Score)
-	ir.Floor = round2(p.Scoring.ItemFloor * ir.Points())
+	ir.Floor = p.Scoring.ItemFloor * ir.Points()
 	if ir.Status == Pass && !atLeast(ir.Score, ir.Floor) {
 		ir.Status = Fail
 	}
+	ir.ScoreShown = Shown(ir.Score, ir.Floor, atLeast)
 }
+
+// Shown formats x for people with two decimals, or with as many more as it
+// takes (up to eight) for the figure shown to stand on the same side of
+// limit as x itself under the comparison ok: 7.995 against a floor of 8
+// shows as 7.995, never as 8, and 0.1499 below 0.15 never as 0.15.
+func Shown(x, limit float64, ok func(v, limit float64) bool) string {
+	want := ok(x, limit)
+	for d := 2; d <= 8; d++ {
+		p := math.Pow(10, float64(d))
+		r := math.Round(x*p) / p
+		if ok(r, limit) == want {
+			return strconv.FormatFloat(r, 'f', -1, 64)
+		}
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// shownPct is Shown for a rate, as a percentage.
+func shownPct(x, limit float64, ok func(v, limit float64) bool) string {
+	return Shown(x*100, limit*100, ok) + "%"
+}
+
+// below is the comparison of RuleBelow: strictly less than the limit.
+func below(v, max float64) bool { return v < max }
 
 // areaRate pools the recognition of content areas, weighted by answers.
 func (rec *Recognition) areaRate(areas []string) (float64, bool) {
@@ -212,8 +254,8 @@ func (rec *Recognition) areaRate(areas []string) (float64, bool) {
 	return k / n, true
 }
 
-// figure is a county figure: entered, or fixed by the profile.
-func (p *Profile) figure(in Inputs, key string) (float64, bool) {
+// entered is a county figure as entered, or as the profile fixes it.
+func (p *Profile) entered(in Inputs, key string) (float64, bool) {
 	if v, ok := in.Figures[key]; ok {
 		return v, true
 	}
@@ -221,6 +263,16 @@ func (p *Profile) figure(in Inputs, key string) (float64, bool) {
 		return *i.Default, true
 	}
 	return 0, false
+}
+
+// figure is a county figure to compute with: as entered, but never below
+// the profile's floor under it (Input.Min).
+func (p *Profile) figure(in Inputs, key string) (float64, bool) {
+	v, ok := p.entered(in, key)
+	if i, found := p.Input(key); ok && found && i.Min != nil && v < *i.Min {
+		v = *i.Min
+	}
+	return v, ok
 }
 
 // Num formats a number for people: at most two decimals, no trailing zeros.
@@ -231,14 +283,19 @@ func Num(x float64) string {
 func pct(x float64) string { return Num(x*100) + "%" }
 
 // check makes one check of a hard indicator, by the rule of its kind.
+//
+// Missing data are treated one way everywhere: a check that lacks what it
+// needs is 待填报 (Missing), never skipped and never failed for it — but
+// a failure it did find outweighs what is missing (worst). A per-school
+// check with no school in its scope is 待填报 too: it has checked nothing.
 func (p *Profile) check(c Check, in Inputs, rr *ResourceResult) CheckResult {
-	cr := CheckResult{Label: c.Label, Rule: c.Rule, Status: Pass}
+	cr := CheckResult{Label: c.Label, Rule: c.Rule, Status: Pass, Reason: c.Note}
 	if isPerSchool(c.Rule) && len(in.Schools) == 0 {
 		cr.Status, cr.Value = Missing, "尚未导入学校统计数据"
 		return cr
 	}
 	if rule, ok := checkRules[c.Rule]; ok {
-		rule(p, checking{Check: c, in: in, rr: rr, cr: &cr})
+		rule(p, &checking{Check: c, in: in, rr: rr, cr: &cr})
 	}
 	return cr
 }
@@ -247,29 +304,70 @@ func (p *Profile) check(c Check, in Inputs, rr *ResourceResult) CheckResult {
 // result so far.
 type checking struct {
 	Check
-	in Inputs
-	rr *ResourceResult
-	cr *CheckResult
+	in      Inputs
+	rr      *ResourceResult
+	cr      *CheckResult
+	scope   map[county.SchoolType]int // schools looked at, by type
+	lacking []string                  // schools whose data the check lacks
 }
 
-func (k checking) fail(f string, a ...any) {
-	k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...))
+func (k *checking) fail(f string, a ...any) { k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...)) }
+
+func (k *checking) missing(why string) { k.cr.Status, k.cr.Value = Missing, why }
+
+// applies reports whether school s is in the check's scope.
+func (k *checking) applies(s *School) bool { return !slices.Contains(k.ExcludeTypes, s.Type) }
+
+// look counts school s as looked at.
+func (k *checking) look(s *School) {
+	if k.scope == nil {
+		k.scope = map[county.SchoolType]int{}
+	}
+	k.scope[s.Type]++
 }
 
-func (k checking) missing(why string) { k.cr.Status, k.cr.Value = Missing, why }
+// lack notes that school s has not the data the check needs.
+func (k *checking) lack(s *School, what string) { k.lacking = append(k.lacking, s.Name+"（"+what+"）") }
 
-// failed sets the status from the failures listed: any one fails the check.
-func (k checking) failed() {
-	if len(k.cr.Failures) > 0 {
+// settle sets a per-school check's scope and status from what it found:
+// any failure fails it; else any school lacking data, or none in scope,
+// leaves it 待填报.
+func (k *checking) settle() {
+	n := 0
+	var parts []string
+	for _, t := range county.SchoolTypes {
+		if c := k.scope[t]; c > 0 {
+			n += c
+			parts = append(parts, fmt.Sprintf("%s %d 所", t.Name(), c))
+		}
+	}
+	k.cr.Scope = fmt.Sprintf("核查 %d 所学校", n)
+	if len(parts) > 0 {
+		k.cr.Scope += "：" + strings.Join(parts, "、")
+	}
+	if len(k.ExcludeTypes) > 0 {
+		var names []string
+		for _, t := range k.ExcludeTypes {
+			names = append(names, t.Name())
+		}
+		k.cr.Scope += "（不含" + strings.Join(names, "、") + "）"
+	}
+	switch {
+	case len(k.cr.Failures) > 0:
 		k.cr.Status = Fail
+	case n == 0:
+		k.cr.Status = Missing
+		k.cr.Value = "没有在核查范围内的学校，请核对学校统计数据"
+	case len(k.lacking) > 0:
+		k.cr.Status = Missing
+	}
+	if len(k.lacking) > 0 {
+		k.cr.Failures = append(k.cr.Failures, "待填报："+strings.Join(k.lacking, "、"))
 	}
 }
 
-// applies reports whether school s is in the check's scope.
-func (k checking) applies(s *School) bool { return !slices.Contains(k.ExcludeTypes, s.Type) }
-
 // checkRules is the check of each rule kind.
-var checkRules = map[Rule]func(*Profile, checking){
+var checkRules = map[Rule]func(*Profile, *checking){
 	RuleResource:      checkResourceRule,
 	RuleJudgement:     checkJudgement,
 	RuleAtLeast:       checkFigure,
@@ -283,13 +381,15 @@ var checkRules = map[Rule]func(*Profile, checking){
 	RuleCertificates:  checkCertificates,
 	RuleTrainingFunds: checkTrainingFunds,
 	RuleRecognition:   checkRecognition,
+	RuleStaffing:      checkStaffing,
+	RuleSurveyDesign:  checkSurveyDesign,
 }
 
 // checkResourceRule: the county value and spread of one resource indicator.
-func checkResourceRule(p *Profile, k checking) { p.checkResource(Resource(k.Key), k.rr, k.cr) }
+func checkResourceRule(p *Profile, k *checking) { p.checkResource(Resource(k.Key), k.rr, k.cr) }
 
 // checkJudgement: a yes/no finding staff entered, with its evidence note.
-func checkJudgement(_ *Profile, k checking) {
+func checkJudgement(_ *Profile, k *checking) {
 	j, ok := k.in.Judgements[k.Key]
 	if !ok || j.Met == nil {
 		k.missing("尚未评定")
@@ -302,34 +402,38 @@ func checkJudgement(_ *Profile, k checking) {
 	}
 }
 
-// checkFigure: a county figure at least params.min (RuleAtLeast) or below
-// params.max (RuleBelow).
-func checkFigure(p *Profile, k checking) {
-	v, ok := p.figure(k.in, k.Key)
+// checkFigure: a county figure, as entered, at least params.min
+// (RuleAtLeast) or below params.max (RuleBelow).
+func checkFigure(p *Profile, k *checking) {
+	v, ok := p.entered(k.in, k.Key)
 	input, _ := p.Input(k.Key)
 	if !ok {
 		k.missing("尚未填报" + input.Label)
 		return
 	}
 	cr := k.cr
+	cr.Scope = "全县"
+	unit := ""
+	if input.Unit != "" {
+		unit = " " + input.Unit
+	}
 	if k.Rule == RuleAtLeast {
-		cr.Value = fmt.Sprintf("%s %s（标准 ≥ %s）", Num(v), input.Unit, Num(k.Params["min"]))
+		cr.Value = fmt.Sprintf("%s%s（标准 ≥ %s）", Shown(v, k.Params["min"], atLeast), unit, Num(k.Params["min"]))
 		if !atLeast(v, k.Params["min"]) {
 			cr.Status = Fail
 		}
 	} else {
-		cr.Value = fmt.Sprintf("%s %s（标准 < %s）", Num(v), input.Unit, Num(k.Params["max"]))
-		if v >= k.Params["max"] {
+		cr.Value = fmt.Sprintf("%s%s（标准 < %s）", Shown(v, k.Params["max"], below), unit, Num(k.Params["max"]))
+		if !below(v, k.Params["max"]) {
 			cr.Status = Fail
 		}
 	}
-	cr.Value = strings.Replace(cr.Value, " （", "（", 1)
 }
 
 // checkRatio: one county figure over another, at least params.min.
-func checkRatio(p *Profile, k checking) {
-	num, ok1 := p.figure(k.in, k.Num)
-	den, ok2 := p.figure(k.in, k.Den)
+func checkRatio(p *Profile, k *checking) {
+	num, ok1 := p.entered(k.in, k.Num)
+	den, ok2 := p.entered(k.in, k.Den)
 	switch {
 	case !ok1 || !ok2:
 		k.missing("尚未填报所需数据")
@@ -338,7 +442,8 @@ func checkRatio(p *Profile, k checking) {
 		k.cr.Status, k.cr.Value = Fail, "分母为 0，无法计算比例"
 		return
 	}
-	k.cr.Value = fmt.Sprintf("%s ÷ %s = %s（标准 ≥ %s）", Num(num), Num(den), pct(num/den), pct(k.Params["min"]))
+	k.cr.Scope = "全县"
+	k.cr.Value = fmt.Sprintf("%s ÷ %s = %s（标准 ≥ %s）", Num(num), Num(den), shownPct(num/den, k.Params["min"], atLeast), pct(k.Params["min"]))
 	if !atLeast(num/den, k.Params["min"]) {
 		k.cr.Status = Fail
 	}
@@ -346,16 +451,19 @@ func checkRatio(p *Profile, k checking) {
 
 // checkSpecialRooms: a music and an art room per params.per_classes
 // classes, each at least its minimum area.
-func checkSpecialRooms(_ *Profile, k checking) {
+func checkSpecialRooms(_ *Profile, k *checking) {
 	per := k.Params["per_classes"]
-	checked := 0
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
-		classes := s.ClassesPrimary + s.ClassesJunior
-		if !k.applies(s) || classes == 0 {
+		if !k.applies(s) || s.Compulsory() == 0 {
 			continue
 		}
-		checked++
+		k.look(s)
+		classes := s.ClassesPrimary + s.ClassesJunior
+		if classes == 0 {
+			k.lack(s, "班级数")
+			continue
+		}
 		need := int(math.Ceil(float64(classes) / per))
 		if s.MusicRooms < need {
 			k.fail("%s：%d 个班应有音乐专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.MusicRooms, need-s.MusicRooms)
@@ -364,24 +472,25 @@ func checkSpecialRooms(_ *Profile, k checking) {
 			k.fail("%s：%d 个班应有美术专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.ArtRooms, need-s.ArtRooms)
 		}
 		if s.MusicRooms > 0 && !atLeast(s.MusicRoomMinArea, k.Params["music_area"]) {
-			k.fail("%s：最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.MusicRoomMinArea), Num(k.Params["music_area"]), Num(k.Params["music_area"]-s.MusicRoomMinArea))
+			k.fail("%s：最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Shown(s.MusicRoomMinArea, k.Params["music_area"], atLeast), Num(k.Params["music_area"]), Num(k.Params["music_area"]-s.MusicRoomMinArea))
 		}
 		if s.ArtRooms > 0 && !atLeast(s.ArtRoomMinArea, k.Params["art_area"]) {
-			k.fail("%s：最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Num(s.ArtRoomMinArea), Num(k.Params["art_area"]), Num(k.Params["art_area"]-s.ArtRoomMinArea))
+			k.fail("%s：最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Shown(s.ArtRoomMinArea, k.Params["art_area"], atLeast), Num(k.Params["art_area"]), Num(k.Params["art_area"]-s.ArtRoomMinArea))
 		}
 	}
-	k.cr.Value = fmt.Sprintf("核查 %d 所学校", checked)
-	k.failed()
+	k.cr.Value = fmt.Sprintf("每 %s 个班音乐、美术专用教室各 1 间以上", Num(per))
+	k.settle()
 }
 
 // checkSchoolSize: compulsory enrolment at most params.max, or
 // params.combined for nine- and twelve-year schools.
-func checkSchoolSize(_ *Profile, k checking) {
+func checkSchoolSize(_ *Profile, k *checking) {
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
 		if !k.applies(s) {
 			continue
 		}
+		k.look(s)
 		max := int(k.Params["max"])
 		if s.Type == county.NineYear || s.Type == county.TwelveYear {
 			max = int(k.Params["combined"])
@@ -391,30 +500,42 @@ func checkSchoolSize(_ *Profile, k checking) {
 		}
 	}
 	k.cr.Value = fmt.Sprintf("小学、初中 ≤ %s 人，一贯制学校 ≤ %s 人", Num(k.Params["max"]), Num(k.Params["combined"]))
-	k.failed()
+	k.settle()
 }
 
 // checkClassSize: the largest class of each level at most its limit.
-func checkClassSize(_ *Profile, k checking) {
+func checkClassSize(_ *Profile, k *checking) {
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
-		if !k.applies(s) {
+		if !k.applies(s) || s.Compulsory() == 0 {
 			continue
 		}
-		if lim := int(k.Params["primary"]); s.EnrolPrimary > 0 && s.LargestClassPrimary > lim {
-			k.fail("%s：小学最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
+		k.look(s)
+		if lim := int(k.Params["primary"]); s.EnrolPrimary > 0 {
+			if s.LargestClassPrimary == 0 {
+				k.lack(s, "小学最大班额")
+			} else if s.LargestClassPrimary > lim {
+				k.fail("%s：小学最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
+			}
 		}
-		if lim := int(k.Params["junior"]); s.EnrolJunior > 0 && s.LargestClassJunior > lim {
-			k.fail("%s：初中最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassJunior, lim, s.LargestClassJunior-lim)
+		if lim := int(k.Params["junior"]); s.EnrolJunior > 0 {
+			if s.LargestClassJunior == 0 {
+				k.lack(s, "初中最大班额")
+			} else if s.LargestClassJunior > lim {
+				k.fail("%s：初中最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassJunior, lim, s.LargestClassJunior-lim)
+			}
 		}
 	}
 	k.cr.Value = fmt.Sprintf("小学每班 ≤ %s 人，初中每班 ≤ %s 人", Num(k.Params["primary"]), Num(k.Params["junior"]))
-	k.failed()
+	k.settle()
 }
 
-// checkSmallFunding: small village schools and teaching points funded as
-// if they had params.students pupils at the per-pupil norm.
-func checkSmallFunding(p *Profile, k checking) {
+// checkSmallFunding: every teaching point, and every village (rural)
+// primary school, under params.students pupils is funded as if it had
+// params.students at the per-pupil norm; the norm is never taken below
+// the profile's floor (Input.Min), whatever the county entered. With no
+// such school the rule holds: there is nothing to fund.
+func checkSmallFunding(p *Profile, k *checking) {
 	floor := k.Params["students"]
 	normP, ok1 := p.figure(k.in, "funding_norm_primary")
 	normJ, ok2 := p.figure(k.in, "funding_norm_junior")
@@ -425,45 +546,57 @@ func checkSmallFunding(p *Profile, k checking) {
 	checked := 0
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
-		small := s.Locale == sampling.Rural && (s.Type == county.Primary || s.Type == county.TeachingPoint)
+		small := s.Type == county.TeachingPoint || (s.Type == county.Primary && s.Locale == sampling.Rural)
 		if !k.applies(s) || !small || float64(s.Compulsory()) >= floor || s.Compulsory() == 0 {
 			continue
 		}
 		checked++
+		k.look(s)
+		if s.OperatingFunds <= 0 {
+			k.lack(s, "年度公用经费")
+			continue
+		}
 		norm := normP
 		if s.EnrolJunior > s.EnrolPrimary {
 			norm = normJ
 		}
 		if need := floor * norm; !atLeast(s.OperatingFunds, need) {
-			k.fail("%s：%d 人，公用经费 %s 元，应按 %s 人核定 %s 元，差 %s 元", s.Name, s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(need), Num(need-s.OperatingFunds))
+			k.fail("%s：%d 人，公用经费 %s 元，应按 %s 人 × %s 元核定 %s 元，差 %s 元", s.Name, s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(norm), Num(need), Num(need-s.OperatingFunds))
 		}
 	}
-	k.cr.Value = fmt.Sprintf("不足 %s 人的村小、教学点 %d 所", Num(floor), checked)
-	k.failed()
+	k.cr.Value = fmt.Sprintf("不足 %s 人的村小学、教学点 %d 所，按小学 %s 元、初中 %s 元核定", Num(floor), checked, Num(normP), Num(normJ))
+	k.settle()
+	if checked == 0 && len(k.cr.Failures) == 0 {
+		k.cr.Status, k.cr.Scope = Pass, "没有不足 "+Num(floor)+" 人的村小学、教学点"
+		k.cr.Value = ""
+	}
 }
 
 // checkSpecialFunds: special-education schools' operating funds per pupil
 // at least params.min.
-func checkSpecialFunds(_ *Profile, k checking) {
+func checkSpecialFunds(_ *Profile, k *checking) {
 	min := k.Params["min"]
-	checked := 0
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
 		if s.Type != county.Special || s.Compulsory() == 0 {
 			continue
 		}
-		checked++
+		k.look(s)
+		if s.OperatingFunds <= 0 {
+			k.lack(s, "年度公用经费")
+			continue
+		}
 		if per := s.OperatingFunds / float64(s.Compulsory()); !atLeast(per, min) {
-			k.fail("%s：生均公用经费 %s 元，低于 %s 元，全校差 %s 元", s.Name, Num(per), Num(min), Num((min-per)*float64(s.Compulsory())))
+			k.fail("%s：生均公用经费 %s 元，低于 %s 元，全校差 %s 元", s.Name, Shown(per, min, atLeast), Num(min), Num((min-per)*float64(s.Compulsory())))
 		}
 	}
-	k.cr.Value = fmt.Sprintf("特殊教育学校 %d 所，生均 ≥ %s 元", checked, Num(min))
-	k.failed()
+	k.cr.Value = fmt.Sprintf("特殊教育学校生均 ≥ %s 元", Num(min))
+	k.settle()
 }
 
 // checkCertificates: the county's share of certified full-time teachers
 // at least params.min; every school short of all is listed.
-func checkCertificates(_ *Profile, k checking) {
+func checkCertificates(_ *Profile, k *checking) {
 	var held, all int
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
@@ -477,44 +610,144 @@ func checkCertificates(_ *Profile, k checking) {
 		k.missing("尚未填报专任教师数")
 		return
 	}
+	k.cr.Scope = fmt.Sprintf("全县 %d 所学校的专任教师", len(k.in.Schools))
 	rate := float64(held) / float64(all)
-	k.cr.Value = fmt.Sprintf("%d ÷ %d = %s（标准 ≥ %s）", held, all, pct(rate), pct(k.Params["min"]))
+	k.cr.Value = fmt.Sprintf("%d ÷ %d = %s（标准 ≥ %s）", held, all, shownPct(rate, k.Params["min"], atLeast), pct(k.Params["min"]))
 	if !atLeast(rate, k.Params["min"]) {
 		k.cr.Status = Fail
 	}
 }
 
-// checkTrainingFunds: each school's training funds at least
+// checkTrainingFunds: each school's training funds at least its locale's
 // params.min_share of its operating funds.
-func checkTrainingFunds(_ *Profile, k checking) {
-	share := k.Params["min_share"]
+func checkTrainingFunds(_ *Profile, k *checking) {
+	shares := map[float64]bool{}
 	for i := range k.in.Schools {
 		s := &k.in.Schools[i]
 		if !k.applies(s) {
 			continue
 		}
+		k.look(s)
+		share := k.param("min_share", s.Locale)
+		shares[share] = true
 		if s.OperatingFunds <= 0 {
-			k.fail("%s：未填报年度公用经费，无法核算", s.Name)
+			k.lack(s, "年度公用经费")
 			continue
 		}
 		if got := s.TrainingFunds / s.OperatingFunds; !atLeast(got, share) {
-			k.fail("%s：培训经费占公用经费 %s，应 ≥ %s，差 %s 元", s.Name, pct(got), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
+			k.fail("%s：培训经费占公用经费 %s，应 ≥ %s，差 %s 元", s.Name, shownPct(got, share, atLeast), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
 		}
 	}
-	k.cr.Value = fmt.Sprintf("每校 ≥ 公用经费的 %s", pct(share))
-	k.failed()
+	if len(k.LocaleParams) == 0 {
+		k.cr.Value = fmt.Sprintf("每校 ≥ 公用经费的 %s", pct(k.Params["min_share"]))
+	} else {
+		var parts []string
+		for _, l := range sampling.Locales {
+			parts = append(parts, fmt.Sprintf("%s学校 ≥ %s", l.Name(), pct(k.param("min_share", l))))
+		}
+		k.cr.Value = "公用经费中培训经费占比：" + strings.Join(parts, "，")
+	}
+	k.settle()
 }
 
 // checkRecognition: the linked survey's recognition rate at least
 // params.min.
-func checkRecognition(_ *Profile, k checking) {
+func checkRecognition(_ *Profile, k *checking) {
 	rec := k.in.Recognition
 	if rec == nil || rec.Answers == 0 {
 		k.missing("尚未关联有答卷的社会认可度调查")
 		return
 	}
-	k.cr.Value = fmt.Sprintf("%s（95%% 区间 %s–%s，标准 ≥ %s）", pct(rec.Rate), pct(rec.Low), pct(rec.High), pct(k.Params["min"]))
+	k.cr.Scope = fmt.Sprintf("调查“%s”的 %d 个有效回答（%s）", rec.Campaign, rec.Answers, rec.Method)
+	k.cr.Value = fmt.Sprintf("%s（95%% 区间 %s–%s，标准 ≥ %s）", shownPct(rec.Rate, k.Params["min"], atLeast), pct(rec.Low), pct(rec.High), pct(k.Params["min"]))
 	if !atLeast(rec.Rate, k.Params["min"]) {
+		k.cr.Status = Fail
+	}
+}
+
+// checkStaffing: pupils per full-time teacher at each level, in each
+// locale, at most params.primary and params.junior (the unified staffing
+// norms, e.g. Hunan's 1:19 and 1:13.5): where the school statistics hold
+// the numbers, they are computed rather than judged.
+func checkStaffing(_ *Profile, k *checking) {
+	type tally struct{ pupils, teachers int }
+	by := map[Level]map[sampling.Locale]*tally{Primary: {}, Junior: {}}
+	for i := range k.in.Schools {
+		s := &k.in.Schools[i]
+		if !k.applies(s) || s.Compulsory() == 0 {
+			continue
+		}
+		k.look(s)
+		for _, l := range Levels {
+			if s.Enrol(l) == 0 {
+				continue
+			}
+			t := by[l][s.Locale]
+			if t == nil {
+				t = &tally{}
+				by[l][s.Locale] = t
+			}
+			t.pupils += s.Enrol(l)
+			if l == Primary {
+				t.teachers += s.TeachersPrimary
+			} else {
+				t.teachers += s.TeachersJunior
+			}
+		}
+	}
+	var parts []string
+	for _, l := range Levels {
+		norm := k.Params[string(l)]
+		var all tally
+		for _, loc := range sampling.Locales {
+			t := by[l][loc]
+			if t == nil {
+				continue
+			}
+			all.pupils += t.pupils
+			all.teachers += t.teachers
+			if t.teachers == 0 {
+				k.lacking = append(k.lacking, loc.Name()+l.Name()+"专任教师数")
+				continue
+			}
+			if ratio := float64(t.pupils) / float64(t.teachers); !atMost(ratio, norm) {
+				k.fail("%s%s：%d 名学生、%d 名专任教师，生师比 %s:1，高于 %s:1，按标准应有 %d 名教师", loc.Name(), l.Name(), t.pupils, t.teachers,
+					Shown(ratio, norm, atMost), Num(norm), int(math.Ceil(float64(t.pupils)/norm-eps)))
+			}
+		}
+		if all.teachers > 0 {
+			parts = append(parts, fmt.Sprintf("%s生师比 %s:1（标准 ≤ %s:1）", l.Name(), Num(float64(all.pupils)/float64(all.teachers)), Num(norm)))
+		}
+	}
+	k.cr.Value = strings.Join(parts, "；")
+	k.settle()
+}
+
+// checkSurveyDesign: the linked survey drew its sample by the profile's
+// survey rules: a rate of at least rate_ppm of the resident population,
+// the minimum sample if any, and parents at least parent_floor of the
+// admitted responses.
+func checkSurveyDesign(p *Profile, k *checking) {
+	rec := k.in.Recognition
+	if rec == nil || rec.Admitted == 0 {
+		k.missing("尚未关联有答卷的社会认可度调查")
+		return
+	}
+	sr := p.Survey
+	k.cr.Scope = fmt.Sprintf("调查“%s”，样本量 %d，已纳入 %d 份", rec.Campaign, rec.SampleSize, rec.Admitted)
+	if rec.RatePPM < sr.RatePPM {
+		k.fail("抽样比例 %s‰，低于 %s‰", Num(float64(rec.RatePPM)/1000), Num(float64(sr.RatePPM)/1000))
+	}
+	if sr.MinSample > 0 && rec.SampleSize < sr.MinSample {
+		k.fail("样本量 %d，低于最低样本量 %d", rec.SampleSize, sr.MinSample)
+	}
+	share := float64(rec.Parents) / float64(rec.Admitted)
+	if !atLeast(share, sr.ParentFloor) {
+		k.fail("家长 %d 份，占已纳入样本的 %s，低于 %s", rec.Parents, shownPct(share, sr.ParentFloor, atLeast), pct(sr.ParentFloor))
+	}
+	k.cr.Value = fmt.Sprintf("抽样比例 %s‰，家长占 %s（标准：抽样比例 ≥ %s‰，家长 ≥ %s）", Num(float64(rec.RatePPM)/1000),
+		shownPct(share, sr.ParentFloor, atLeast), Num(float64(sr.RatePPM)/1000), pct(sr.ParentFloor))
+	if len(k.cr.Failures) > 0 {
 		k.cr.Status = Fail
 	}
 }
@@ -522,7 +755,7 @@ func checkRecognition(_ *Profile, k checking) {
 func isPerSchool(r Rule) bool {
 	switch r {
 	case RuleResource, RuleSpecialRooms, RuleSchoolSize, RuleClassSize, RuleSmallFunding,
-		RuleSpecialFunds, RuleCertificates, RuleTrainingFunds:
+		RuleSpecialFunds, RuleCertificates, RuleTrainingFunds, RuleStaffing:
 		return true
 	}
 	return false

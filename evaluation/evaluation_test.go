@@ -329,7 +329,9 @@ func TestRecognitionAndVeto(t *testing.T) {
 		rate float64
 		want Status
 	}{{0.85, Pass}, {0.8499, Fail}} {
-		r := Evaluate(nat, Inputs{Recognition: &Recognition{Rate: tc.rate, Low: tc.rate - 0.02, High: tc.rate + 0.02, Answers: 1000}})
+		// A sample drawn by the rules: 1.5‰, 600 of 1,200 admitted are parents.
+		r := Evaluate(nat, Inputs{Recognition: &Recognition{Rate: tc.rate, Low: tc.rate - 0.02, High: tc.rate + 0.02, Answers: 1000,
+			RatePPM: 1500, SampleSize: 1200, Admitted: 1200, Parents: 600}})
 		if st := find(t, r, "4.1").Status; st != tc.want {
 			t.Errorf("recognition %v: %s", tc.rate, st)
 		}
@@ -483,7 +485,8 @@ func TestThirdProvinceIsAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	anhui, ok := ps.Get("anhui-2018")
-	if !ok || len(ps.All()) != 3 {
+	if !ok || len(ps.All()) != 4 { // national, Hunan, Hunan by its work plan, and this one
+
 		t.Fatalf("third profile not loaded: %v", ps.All())
 	}
 	in := Inputs{Figures: map[string]float64{"zoning_primary_pct": 100, "zoning_junior_pct": 96}}

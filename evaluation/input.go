@@ -117,6 +117,11 @@ type Recognition struct {
 	High     float64             `json:"high"`
 	Answers  int64               `json:"answers"`
 	ByArea   map[string]AreaRate `json:"by_area"`
+	// The sample behind it, for RuleSurveyDesign.
+	RatePPM    int `json:"rate_ppm"`
+	SampleSize int `json:"sample_size"`
+	Admitted   int `json:"admitted"`
+	Parents    int `json:"parents"` // admitted parents
 }
 
 // Inputs is everything an evaluation reads.

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"renke/county"
+	"renke/sampling"
 )
 
 // Level is a school stage of compulsory education.
@@ -126,10 +127,13 @@ const (
 	RuleCertificates  Rule = "certificates"   // teachers holding a certificate
 	RuleTrainingFunds Rule = "training_funds" // training funds as a share of operating funds, per school
 	RuleRecognition   Rule = "recognition"    // the survey's recognition rate
+	RuleStaffing      Rule = "staffing"       // pupils per full-time teacher, per level and locale
+	RuleSurveyDesign  Rule = "survey_design"  // the linked survey's sample against the profile's survey rules
 )
 
 var rules = []Rule{RuleResource, RuleJudgement, RuleAtLeast, RuleBelow, RuleRatio, RuleSpecialRooms,
-	RuleSchoolSize, RuleClassSize, RuleSmallFunding, RuleSpecialFunds, RuleCertificates, RuleTrainingFunds, RuleRecognition}
+	RuleSchoolSize, RuleClassSize, RuleSmallFunding, RuleSpecialFunds, RuleCertificates, RuleTrainingFunds,
+	RuleRecognition, RuleStaffing, RuleSurveyDesign}
 
 // Check is one condition of a hard indicator.
 type Check struct {
@@ -145,6 +149,23 @@ type Check struct {
 	Params map[string]float64 `json:"params,omitempty"`
 	// ExcludeTypes are school types a per-school check leaves out.
 	ExcludeTypes []county.SchoolType `json:"exclude_types,omitempty"`
+	// LocaleParams override Params for the schools of a locale, where a
+	// rule's number differs between urban, town and rural schools.
+	LocaleParams map[sampling.Locale]map[string]float64 `json:"locale_params,omitempty"`
+	// ID names the check for a variant (Variant.Checks).
+	ID string `json:"id,omitempty"`
+	// Note is why the check reads the source as it does, and what its
+	// scope is, with the source's place: the report shows it beside the
+	// check (e.g. "教学点计入小学，见说明4").
+	Note string `json:"note,omitempty"`
+}
+
+// param is the check's number for a school's locale.
+func (c Check) param(name string, l sampling.Locale) float64 {
+	if v, ok := c.LocaleParams[l][name]; ok {
+		return v
+	}
+	return c.Params[name]
 }
 
 // Item is one scored point of a soft (B) indicator.
@@ -153,8 +174,24 @@ type Item struct {
 	Name   string  `json:"name"`
 	Points float64 `json:"points"`
 	// SurveyAreas, when set, make the item's score come from the survey:
-	// its points × the recognition rate of these content areas.
+	// by Conversion, from the recognition rate of these content areas.
 	SurveyAreas []string `json:"survey_areas,omitempty"`
+	// Conversion turns the survey's rate into points: "proportional"
+	// (the default: points × rate, exact) or "threshold" (all the points
+	// at a rate of at least Threshold, none below).
+	Conversion string  `json:"conversion,omitempty"`
+	Threshold  float64 `json:"threshold,omitempty"`
+}
+
+// surveyPoints is the item's points for a recognition rate.
+func (it Item) surveyPoints(rate float64) float64 {
+	if it.Conversion == "threshold" {
+		if atLeast(rate, it.Threshold) {
+			return it.Points
+		}
+		return 0
+	}
+	return it.Points * rate
 }
 
 // Indicator is one indicator of a profile: hard (A) with checks that must
@@ -183,6 +220,12 @@ type Input struct {
 	Label   string   `json:"label"`
 	Unit    string   `json:"unit"`
 	Default *float64 `json:"default,omitempty"` // a figure the profile itself fixes
+	// Min is a floor under the entered figure: what the county enters may
+	// be higher, never lower (e.g. the provincial per-pupil norm). Checks
+	// of the figure itself read what was entered; rules that compute with
+	// it use at least Min.
+	Min  *float64 `json:"min,omitempty"`
+	Note string   `json:"note,omitempty"`
 }
 
 // Grade is a band of the soft-indicator total.
@@ -197,6 +240,10 @@ type Scoring struct {
 	ItemFloor float64 `json:"item_floor"` // each B indicator needs this share of its points
 	Pass      float64 `json:"pass"`       // the total needed
 	Grades    []Grade `json:"grades"`     // highest first
+	// GradeNeedsEveryItem: a grade is given only when every soft
+	// indicator reaches its ItemFloor ("在单项二级指标得分不低于80%的基础上").
+	GradeNeedsEveryItem bool   `json:"grade_needs_every_indicator,omitempty"`
+	Note                string `json:"note,omitempty"`
 }
 
 // Grade is the band of a total, graded by its lower bound: 85.5 is not 86.
@@ -221,18 +268,85 @@ type Veto struct {
 	Name string `json:"name"`
 }
 
+// SurveyRules are the survey's own rules in a profile: the sample the
+// linked campaign must have drawn (RuleSurveyDesign checks it).
+type SurveyRules struct {
+	RatePPM     int     `json:"rate_ppm"`     // 1500: 1.5‰ of the resident population, a floor
+	MinSample   int     `json:"min_sample"`   // 0: none
+	ParentFloor float64 `json:"parent_floor"` // 0.5: parents at least half of the sample
+	Note        string  `json:"note,omitempty"`
+}
+
+// Variant is another reading of an ambiguous source, offered as its own
+// profile: the same rules but for the checks it patches.
+type Variant struct {
+	ID     string                `json:"id"`
+	Name   string                `json:"name"`
+	Note   string                `json:"note"`
+	Checks map[string]CheckPatch `json:"checks"` // by Check.ID
+}
+
+// CheckPatch replaces a check's numbers, and says why.
+type CheckPatch struct {
+	Label        string                                 `json:"label,omitempty"`
+	Params       map[string]float64                     `json:"params,omitempty"`
+	LocaleParams map[sampling.Locale]map[string]float64 `json:"locale_params,omitempty"`
+	Note         string                                 `json:"note,omitempty"`
+}
+
 // Profile is a province's (or the nation's) evaluation rules.
 type Profile struct {
 	ID         string        `json:"id"`
 	Name       string        `json:"name"`
 	Source     string        `json:"source"`
+	Reading    string        `json:"reading,omitempty"` // how this profile reads an ambiguous source
 	Dimensions []Dimension   `json:"dimensions"`
 	Resources  ResourceRules `json:"resources"`
+	Survey     *SurveyRules  `json:"survey,omitempty"`
 	Inputs     []Input       `json:"inputs"`
 	Indicators []Indicator   `json:"indicators"`
 	Scoring    *Scoring      `json:"scoring,omitempty"`
 	Vetoes     []Veto        `json:"vetoes"`
+	Variants   []Variant     `json:"variants,omitempty"`
 	CostNote   string        `json:"cost_note"`
+}
+
+// variant is the profile read as v.
+func (p *Profile) variant(v Variant) (*Profile, error) {
+	q := *p
+	q.ID, q.Name, q.Reading, q.Variants = v.ID, v.Name, v.Note, nil
+	q.Indicators = make([]Indicator, len(p.Indicators))
+	used := map[string]bool{}
+	for i, ind := range p.Indicators {
+		ind.Checks = slices.Clone(ind.Checks)
+		for j, c := range ind.Checks {
+			patch, ok := v.Checks[c.ID]
+			if c.ID == "" || !ok {
+				continue
+			}
+			used[c.ID] = true
+			if patch.Label != "" {
+				c.Label = patch.Label
+			}
+			if patch.Params != nil {
+				c.Params = patch.Params
+			}
+			if patch.LocaleParams != nil {
+				c.LocaleParams = patch.LocaleParams
+			}
+			if patch.Note != "" {
+				c.Note = patch.Note
+			}
+			ind.Checks[j] = c
+		}
+		q.Indicators[i] = ind
+	}
+	for id := range v.Checks {
+		if !used[id] {
+			return nil, fmt.Errorf("profile %s: variant %s patches unknown check %q", p.ID, v.ID, id)
+		}
+	}
+	return &q, q.Validate()
 }
 
 // Standard returns the profile's standard for resource r.
@@ -356,6 +470,26 @@ func (p *Profile) Validate() error {
 			return fmt.Errorf("profile %s: grades must run from the highest", p.ID)
 		}
 	}
+	if sr := p.Survey; sr != nil && (sr.RatePPM <= 0 || sr.MinSample < 0 || sr.ParentFloor <= 0 || sr.ParentFloor > 1) {
+		return fmt.Errorf("profile %s: survey rules need a positive rate_ppm and a parent_floor in (0, 1]", p.ID)
+	}
+	for _, in := range p.Inputs {
+		if in.Min != nil && in.Default != nil && *in.Default < *in.Min {
+			return fmt.Errorf("profile %s: input %s defaults below its min", p.ID, in.Key)
+		}
+	}
+	for _, ind := range p.Indicators {
+		for _, it := range ind.Items {
+			switch {
+			case it.Conversion != "" && len(it.SurveyAreas) == 0:
+				return fmt.Errorf("profile %s: item %s converts a survey rate but names no survey areas", p.ID, it.No)
+			case it.Conversion != "" && it.Conversion != "proportional" && it.Conversion != "threshold":
+				return fmt.Errorf("profile %s: item %s: conversion %q is not proportional or threshold", p.ID, it.No, it.Conversion)
+			case it.Conversion == "threshold" && (it.Threshold <= 0 || it.Threshold > 1):
+				return fmt.Errorf("profile %s: item %s: a threshold conversion needs a threshold in (0, 1]", p.ID, it.No)
+			}
+		}
+	}
 	for _, v := range p.Vetoes {
 		if v.Key == "" || keys["veto:"+v.Key] {
 			return fmt.Errorf("profile %s: veto %q needs a unique key", p.ID, v.Key)
@@ -400,6 +534,21 @@ func (p *Profile) validateCheck(c Check, keys map[string]bool) error {
 			return err
 		}
 		return needInput("funding_norm_junior")
+	case RuleSurveyDesign:
+		if p.Survey == nil {
+			return errors.New("a survey_design check needs the profile's survey rules")
+		}
+	}
+	for l := range c.LocaleParams {
+		if !l.Valid() {
+			return fmt.Errorf("check %q: unknown locale %q", c.Label, l)
+		}
+	}
+	if c.ID != "" {
+		if keys["check:"+c.ID] {
+			return fmt.Errorf("check id %q twice", c.ID)
+		}
+		keys["check:"+c.ID] = true
 	}
 	return nil
 }
@@ -443,10 +592,20 @@ func LoadProfiles(dir string) (*Profiles, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", n, err)
 			}
-			if _, dup := ps.byID[p.ID]; !dup {
-				ps.order = append(ps.order, p.ID)
+			all := []*Profile{p}
+			for _, v := range p.Variants {
+				q, err := p.variant(v)
+				if err != nil {
+					return fmt.Errorf("%s: %w", n, err)
+				}
+				all = append(all, q)
 			}
-			ps.byID[p.ID] = p
+			for _, p := range all {
+				if _, dup := ps.byID[p.ID]; !dup {
+					ps.order = append(ps.order, p.ID)
+				}
+				ps.byID[p.ID] = p
+			}
 		}
 		return nil
 	}

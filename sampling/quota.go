@@ -7,6 +7,7 @@ package sampling
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -152,9 +153,17 @@ type Allocation struct {
 //
 // Parents get ⌈N/2⌉ (the 50% floor, rounded up so it always holds); the six
 // other categories share the rest as equally as integers allow, the
-// remainder going to the categories in OtherCategories order. Each
-// category's places are then split across locales in proportion to the
-// population shares by the largest-remainder method.
+// remainder going to the categories in OtherCategories order.
+//
+// The category × locale table is then rounded as a whole (controlled
+// rounding): the locale totals are N's split by the largest-remainder
+// method, so each is within one place of N × share, and every cell is its
+// exact quota (category places × share) rounded down or up, so within one
+// place of it, with each row adding up to its category's places. The
+// national notices ask that the whole sample's urban/town/rural mix match
+// the population's; rounding each category on its own, with the same
+// tie-breaks, can drift the totals by several places (399,999 residents at
+// 33.3/33.3/33.4 gave 202/196/202 against 199.8/199.8/200.4).
 func Allocate(d Design) (Allocation, error) {
 	if err := d.Validate(); err != nil {
 		return Allocation{}, err
@@ -171,13 +180,136 @@ func Allocate(d Design) (Allocation, error) {
 			a.ByCategory[c]++
 		}
 	}
-	for _, c := range Categories {
-		split := LargestRemainder(a.ByCategory[c], d.Shares)
+	rows := make([]int, len(Categories))
+	for i, c := range Categories {
+		rows[i] = a.ByCategory[c]
+	}
+	table := controlledRounding(rows, LargestRemainder(n, d.Shares), d.Shares)
+	for i, c := range Categories {
 		for _, l := range Locales {
-			a.Cells = append(a.Cells, Cell{Category: c, Locale: l, Target: split[l]})
+			a.Cells = append(a.Cells, Cell{Category: c, Locale: l, Target: table[i][l]})
 		}
 	}
 	return a, nil
+}
+
+// controlledRounding rounds the table whose row i holds rows[i] places
+// split by shares, so that each row adds up to rows[i], each column to
+// cols, and each cell is its exact value rounded down or up.
+//
+// Each row starts from the floors of its cells; its places left over go
+// to cells with a fractional part, one each. Of the ways to do that whose
+// columns add up to cols, the one chosen has the smallest total rounding
+// error Σ|cell − exact|, and among those the one closest, row by row in
+// the order of Categories, to each row's own largest-remainder split.
+// Such a rounding always exists with three locales: any column total
+// within one of its exact value leaves every set of columns within one
+// of its exact sum, which the rows' floors and ceilings can always meet.
+// With at most three choices per row and seven rows, trying every
+// combination is a few thousand steps.
+func controlledRounding(rows []int, cols map[Locale]int, s Shares) []map[Locale]int {
+	type option struct {
+		up   []Locale // cells rounded up
+		cost int      // Σ|cell − exact| of the row, in 1/10,000 place
+	}
+	options := make([][]option, len(rows))
+	floors := make([]map[Locale]int, len(rows))
+	need := map[Locale]int{}
+	for _, l := range Locales {
+		need[l] = cols[l]
+	}
+	for i, total := range rows {
+		floors[i] = map[Locale]int{}
+		var fractional []Locale // in largest-remainder order
+		rem := map[Locale]int{}
+		left := total
+		for _, l := range Locales {
+			exact := total * s.Of(l)
+			floors[i][l], rem[l] = exact/10000, exact%10000
+			left -= floors[i][l]
+			need[l] -= floors[i][l]
+			if rem[l] > 0 {
+				fractional = append(fractional, l)
+			}
+		}
+		sort.SliceStable(fractional, func(a, b int) bool {
+			if rem[fractional[a]] != rem[fractional[b]] {
+				return rem[fractional[a]] > rem[fractional[b]]
+			}
+			return s.Of(fractional[a]) > s.Of(fractional[b])
+		})
+		// Every way to round up `left` of the fractional cells, in
+		// lexicographic order of their places in fractional: the first is
+		// the row's own largest-remainder split.
+		var pick func(from int, chosen []Locale)
+		pick = func(from int, chosen []Locale) {
+			if len(chosen) == left {
+				o := option{up: slices.Clone(chosen)}
+				for _, l := range fractional {
+					if slices.Contains(o.up, l) {
+						o.cost += 10000 - rem[l]
+					} else {
+						o.cost += rem[l]
+					}
+				}
+				options[i] = append(options[i], o)
+				return
+			}
+			for j := from; j < len(fractional); j++ {
+				pick(j+1, append(chosen, fractional[j]))
+			}
+		}
+		pick(0, nil)
+	}
+	best, bestCost := []int(nil), -1
+	choice := make([]int, len(rows))
+	var search func(i, cost int)
+	search = func(i, cost int) {
+		if bestCost >= 0 && cost >= bestCost {
+			return // a later combination must be strictly better
+		}
+		if i == len(rows) {
+			for _, l := range Locales {
+				if need[l] != 0 {
+					return
+				}
+			}
+			best, bestCost = slices.Clone(choice), cost
+			return
+		}
+		for j, o := range options[i] {
+			ok := true
+			for _, l := range o.up {
+				need[l]--
+				ok = ok && need[l] >= 0
+			}
+			if ok {
+				choice[i] = j
+				search(i+1, cost+o.cost)
+			}
+			for _, l := range o.up {
+				need[l]++
+			}
+		}
+	}
+	search(0, 0)
+	out := make([]map[Locale]int, len(rows))
+	for i := range rows {
+		out[i] = floors[i]
+		if best == nil {
+			continue // unreachable (see above); the floors keep every rule but the totals
+		}
+		for _, l := range options[i][best[i]].up {
+			out[i][l]++
+		}
+	}
+	if best == nil {
+		// Should never happen: fall back to each row's own split.
+		for i, total := range rows {
+			out[i] = LargestRemainder(total, s)
+		}
+	}
+	return out
 }
 
 // LargestRemainder splits total places across locales in proportion to

@@ -3,6 +3,7 @@ package sampling
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -76,9 +77,21 @@ func TestAllocate(t *testing.T) {
 				// 225 × .3334 = 75.015, × .3333 = 74.9925 twice: floors 75+74+74,
 				// the 2 left go to the two .9925 remainders.
 				Parent: {Urban: 75, Town: 75, Rural: 75},
-				// 37 × .3334 = 12.3358, × .3333 = 12.3321: floors 36, one left
-				// goes to the largest remainder, urban.
-				NPCDeputy: {Urban: 13, Town: 12, Rural: 12},
+				// The locale totals: 450 × .3334 = 150.03, × .3333 = 149.985
+				// twice: floors 150+149+149, the 2 left to the .985s:
+				// 150/150/150. After the parents, each locale needs 75 more;
+				// the six others' floors give 12 × 6 = 72, so 3 more each.
+				// Students, teachers, residents (38: 12.6692, 12.6654 twice)
+				// round up 2 cells each; principals, NPC deputies, CPPCC
+				// members (37: 12.3358, 12.3321 twice) 1 cell each. Rounding
+				// the 37-rows' urban cell up (their own largest remainder)
+				// would give urban 6 more and rural none: 153/150/147, the
+				// drift controlled rounding removes. The cheapest rounding
+				// with 3 up per locale sends the 38-rows up in urban and town
+				// (their own choice) and the 37-rows up in rural (cost
+				// .3358+.3321+.6679 each, against .6642+.3321+.3321 in urban).
+				Student:   {Urban: 13, Town: 13, Rural: 12},
+				NPCDeputy: {Urban: 12, Town: 12, Rural: 13},
 			},
 		},
 		{
@@ -209,4 +222,109 @@ func TestGrant(t *testing.T) {
 			t.Errorf("%s: got %v %v, want %v %v", tt.name, got, given, tt.got, tt.given)
 		}
 	}
+}
+
+// The whole sample's locale mix: each locale total within one place of
+// N × share, each cell within one place of its exact quota (its
+// category's places × share), each category adding up to its places.
+func TestAllocateControlsLocaleTotals(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		design Design
+		totals map[Locale]int // worked by hand where given
+	}{
+		// 399,999 × 1.5‰ = 599.9985 → 600. 600 × .333 = 199.8 twice and
+		// × .334 = 200.4: floors 199+199+200, the 2 left to the .8s:
+		// 200/200/200. Rounding each category alone gave 202/196/202.
+		{"399,999 at 33.3/33.3/33.4", Design{Population: 399_999, RatePPM: 1500, Shares: Shares{Urban: 3330, Town: 3330, Rural: 3340}},
+			map[Locale]int{Urban: 200, Town: 200, Rural: 200}},
+		// 2,000,001 × 1.5‰ = 3000.0015 → 3001. × .001 = 3.001 twice, ×
+		// .998 = 2994.998: floors 3+3+2994 = 3000, the 1 left to .998.
+		{"2,000,001 at 0.1/0.1/99.8", Design{Population: 2_000_001, RatePPM: 1500, Shares: Shares{Urban: 10, Town: 10, Rural: 9980}},
+			map[Locale]int{Urban: 3, Town: 3, Rural: 2995}},
+		// 800,000 × 1.5‰ = 1200; × .5/.3/.2 = 600/360/240 exactly.
+		{"800,000 at 50/30/20", Design{Population: 800_000, RatePPM: 1500, Shares: Shares{Urban: 5000, Town: 3000, Rural: 2000}},
+			map[Locale]int{Urban: 600, Town: 360, Rural: 240}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := Allocate(tc.design)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkControlled(t, a, tc.design.Shares)
+			for l, want := range tc.totals {
+				got := 0
+				for _, c := range Categories {
+					got += a.Target(c, l)
+				}
+				if got != want {
+					t.Errorf("%s total %d, want %d", l, got, want)
+				}
+			}
+		})
+	}
+	// N = 1 … 12 (a population of N × 1000 at 1‰), across awkward shares.
+	for n := 1; n <= 12; n++ {
+		for _, s := range []Shares{{3330, 3330, 3340}, {10, 10, 9980}, {3334, 3333, 3333}, {5000, 2500, 2500}, {0, 0, 10000}, {4999, 1, 5000}} {
+			a, err := Allocate(Design{Population: int64(n) * 1000, RatePPM: 1000, Shares: s})
+			if err != nil || a.SampleSize != n {
+				t.Fatalf("N=%d: %v, size %d", n, err, a.SampleSize)
+			}
+			checkControlled(t, a, s)
+		}
+	}
+}
+
+// A property over random designs.
+func TestAllocateControlledOnRandomDesigns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 2026))
+	for range 3000 {
+		u := rng.IntN(10001)
+		tw := rng.IntN(10001 - u)
+		s := Shares{Urban: u, Town: tw, Rural: 10000 - u - tw}
+		d := Design{Population: 1 + rng.Int64N(3_000_000), RatePPM: 1500, Shares: s}
+		if rng.IntN(4) == 0 {
+			d.Population = 1 + rng.Int64N(20_000) // small samples: the hard cases
+		}
+		a, err := Allocate(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !checkControlled(t, a, s) {
+			t.Fatalf("design %+v", d)
+		}
+	}
+}
+
+// checkControlled reports whether a is a controlled rounding of its exact
+// table, and says where it is not.
+func checkControlled(t *testing.T, a Allocation, s Shares) bool {
+	t.Helper()
+	ok := true
+	totals := map[Locale]int{}
+	for _, c := range Categories {
+		row := 0
+		for _, l := range Locales {
+			got := a.Target(c, l)
+			exact := a.ByCategory[c] * s.Of(l) // in 1/10,000 place
+			if d := got*10000 - exact; d <= -10000 || d >= 10000 {
+				t.Errorf("N=%d %s/%s: %d against exact %.4f", a.SampleSize, c, l, got, float64(exact)/10000)
+				ok = false
+			}
+			row += got
+			totals[l] += got
+		}
+		if row != a.ByCategory[c] {
+			t.Errorf("N=%d %s: cells add to %d, want %d", a.SampleSize, c, row, a.ByCategory[c])
+			ok = false
+		}
+	}
+	for _, l := range Locales {
+		exact := a.SampleSize * s.Of(l)
+		if d := totals[l]*10000 - exact; d <= -10000 || d >= 10000 {
+			t.Errorf("N=%d %s total %d against exact %.4f", a.SampleSize, l, totals[l], float64(exact)/10000)
+			ok = false
+		}
+	}
+	return ok
 }

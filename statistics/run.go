@@ -7,6 +7,7 @@ import (
 	"renke/county"
 	"renke/evaluation"
 	"renke/refusal"
+	"renke/sampling"
 	"renke/survey"
 )
 
@@ -113,7 +114,13 @@ func (e *Evaluations) recognition(ctx context.Context, cp survey.Campaign) (*eva
 		return nil, err
 	}
 	rec := &evaluation.Recognition{Campaign: cp.Title, Method: r.Result.Name, Rate: r.Result.Rate,
-		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, ByArea: map[string]evaluation.AreaRate{}}
+		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, ByArea: map[string]evaluation.AreaRate{},
+		RatePPM: cp.RatePPM, SampleSize: p.SampleSize, Admitted: p.Admitted}
+	for _, c := range p.ByCategory {
+		if c.Category == sampling.Parent {
+			rec.Parents = c.Admitted
+		}
+	}
 	for _, g := range r.ByArea {
 		rec.ByArea[g.Key] = evaluation.AreaRate{Rate: g.Rate, Answers: g.Answers}
 	}

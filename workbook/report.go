@@ -93,7 +93,7 @@ func verdictSheet(title string) func(*book, *evaluation.Profile, *evaluation.Res
 			add([]any{d.Name, d.Status.Name(), ""}, failedIf(d.Status)...)
 		}
 		if r.Score != nil {
-			add([]any{"B类指标计分", r.Score.Status.Name(), fmt.Sprintf("%s / %s 分，等级：%s", evaluation.Num(r.Score.Total), evaluation.Num(r.Score.Max), gradeName(r.Score))}, failedIf(r.Score.Status)...)
+			add([]any{"B类指标计分", r.Score.Status.Name(), fmt.Sprintf("%s / %s 分，等级：%s", r.Score.TotalShown, evaluation.Num(r.Score.Max), gradeName(r.Score))}, failedIf(r.Score.Status)...)
 		}
 		for _, v := range r.Vetoes {
 			st := "不存在"
@@ -177,7 +177,7 @@ func spreadSheet(b *book, p *evaluation.Profile, r *evaluation.Result) error {
 // checkSheet is 指标核查: every check of every indicator, and each scored
 // indicator's points.
 func checkSheet(b *book, p *evaluation.Profile, r *evaluation.Result) error {
-	add, err := b.sheet("指标核查", []any{"序号", "维度", "指标", "类别", "结论", "核查内容", "实际情况", "未达标情况", "佐证说明"}, 6, 12, 40, 6, 10, 40, 30, 60, 30)
+	add, err := b.sheet("指标核查", []any{"序号", "维度", "指标", "类别", "结论", "核查内容", "实际情况", "未达标情况", "佐证说明", "核查范围", "依据"}, 6, 12, 40, 6, 10, 40, 30, 60, 30, 30, 50)
 	if err != nil {
 		return err
 	}
@@ -187,14 +187,14 @@ func checkSheet(b *book, p *evaluation.Profile, r *evaluation.Result) error {
 	}
 	for _, ir := range r.Indicators {
 		if ir.Class == "B" {
-			add([]any{ir.No, dims[ir.Dimension], ir.Name, "B", ir.Status.Name(), fmt.Sprintf("得分 %s / %s（至少 %s）", evaluation.Num(ir.Score), evaluation.Num(ir.Points()), evaluation.Num(ir.Floor)), "", "", ""}, failedIf4(ir.Status)...)
+			add([]any{ir.No, dims[ir.Dimension], ir.Name, "B", ir.Status.Name(), fmt.Sprintf("得分 %s / %s（至少 %s）", ir.ScoreShown, evaluation.Num(ir.Points()), evaluation.Num(ir.Floor)), "", "", ""}, failedIf4(ir.Status)...)
 			continue
 		}
 		for _, c := range ir.Results {
-			add([]any{ir.No, dims[ir.Dimension], ir.Name, "A", c.Status.Name(), c.Label, c.Value, strings.Join(c.Failures, "\n"), c.Note}, failedIf4(c.Status)...)
+			add([]any{ir.No, dims[ir.Dimension], ir.Name, "A", c.Status.Name(), c.Label, c.Value, strings.Join(c.Failures, "\n"), c.Note, c.Scope, c.Reason}, failedIf4(c.Status)...)
 		}
 	}
-	_ = b.f.SetColStyle("指标核查", "F:I", b.wrap)
+	_ = b.f.SetColStyle("指标核查", "F:K", b.wrap)
 	return nil
 }
 
@@ -234,6 +234,8 @@ func gradeName(s *evaluation.ScoreResult) string {
 	switch {
 	case s.Status == evaluation.Missing:
 		return "待填报"
+	case s.Grade == "" && s.Why != "":
+		return "不定等（" + s.Why + "）"
 	case s.Grade == "":
 		return "不合格"
 	}
