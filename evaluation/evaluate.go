@@ -311,7 +311,9 @@ type checking struct {
 	lacking []string                  // schools whose data the check lacks
 }
 
-func (k *checking) fail(f string, a ...any) { k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...)) }
+func (k *checking) fail(f string, a ...any) {
+	k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...))
+}
 
 func (k *checking) missing(why string) { k.cr.Status, k.cr.Value = Missing, why }
 
@@ -327,7 +329,9 @@ func (k *checking) look(s *School) {
 }
 
 // lack notes that school s has not the data the check needs.
-func (k *checking) lack(s *School, what string) { k.lacking = append(k.lacking, s.Name+"（"+what+"）") }
+func (k *checking) lack(s *School, what string) {
+	k.lacking = append(k.lacking, s.Name+"（"+what+"）")
+}
 
 // settle sets a per-school check's scope and status from what it found:
 // any failure fails it; else any school lacking data, or none in scope,
