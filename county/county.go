@@ -25,6 +25,16 @@ type Unit struct {
 	Shares           sampling.Shares `json:"shares"` // basis points by locale
 }
 
+// WideName is what a link for the whole unit is called: 全县通用,
+// 全区通用, 全市通用 or 全镇通用.
+func (u Unit) WideName() string {
+	short := map[string]string{"county": "县", "district": "区", "city": "市", "town": "镇"}[u.Kind]
+	if short == "" {
+		short = "县"
+	}
+	return "全" + short + "通用"
+}
+
 // UnitKinds names the kinds of unit in Chinese.
 var UnitKinds = map[string]string{"county": "县", "district": "区", "city": "县级市", "town": "镇区"}
 

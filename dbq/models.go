@@ -44,6 +44,15 @@ type Campaign struct {
 	SealedHead     []byte     `json:"sealed_head"`
 }
 
+type CampaignEvent struct {
+	ID         int64     `json:"id"`
+	CampaignID int64     `json:"campaign_id"`
+	At         time.Time `json:"at"`
+	Action     string    `json:"action"`
+	Reason     string    `json:"reason"`
+	Username   string    `json:"username"`
+}
+
 type CampaignKey struct {
 	CampaignID int64  `json:"campaign_id"`
 	Key        []byte `json:"key"`

@@ -10,6 +10,27 @@ import (
 	"time"
 )
 
+const addCampaignEvent = `-- name: AddCampaignEvent :exec
+INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4)
+`
+
+type AddCampaignEventParams struct {
+	CampaignID int64  `json:"campaign_id"`
+	Action     string `json:"action"`
+	Reason     string `json:"reason"`
+	Username   string `json:"username"`
+}
+
+func (q *Queries) AddCampaignEvent(ctx context.Context, arg AddCampaignEventParams) error {
+	_, err := q.db.Exec(ctx, addCampaignEvent,
+		arg.CampaignID,
+		arg.Action,
+		arg.Reason,
+		arg.Username,
+	)
+	return err
+}
+
 const addFlag = `-- name: AddFlag :exec
 UPDATE responses SET flags = array_append(flags, $1::text)
 WHERE id = ANY($2::bigint[]) AND NOT ($1::text = ANY(flags))
@@ -91,6 +112,42 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 	for rows.Next() {
 		var i StaffUnit
 		if err := rows.Scan(&i.StaffID, &i.UnitID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const campaignEvents = `-- name: CampaignEvents :many
+SELECT at, action, reason, username FROM campaign_events WHERE campaign_id = $1 ORDER BY id
+`
+
+type CampaignEventsRow struct {
+	At       time.Time `json:"at"`
+	Action   string    `json:"action"`
+	Reason   string    `json:"reason"`
+	Username string    `json:"username"`
+}
+
+func (q *Queries) CampaignEvents(ctx context.Context, campaignID int64) ([]CampaignEventsRow, error) {
+	rows, err := q.db.Query(ctx, campaignEvents, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CampaignEventsRow
+	for rows.Next() {
+		var i CampaignEventsRow
+		if err := rows.Scan(
+			&i.At,
+			&i.Action,
+			&i.Reason,
+			&i.Username,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -338,6 +395,36 @@ func (q *Queries) CountGradeBands(ctx context.Context, campaignID int64) ([]Coun
 	for rows.Next() {
 		var i CountGradeBandsRow
 		if err := rows.Scan(&i.Band, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const countResponsesByCategory = `-- name: CountResponsesByCategory :many
+SELECT category, status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY category, status
+`
+
+type CountResponsesByCategoryRow struct {
+	Category string `json:"category"`
+	Status   string `json:"status"`
+	N        int64  `json:"n"`
+}
+
+func (q *Queries) CountResponsesByCategory(ctx context.Context, campaignID int64) ([]CountResponsesByCategoryRow, error) {
+	rows, err := q.db.Query(ctx, countResponsesByCategory, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CountResponsesByCategoryRow
+	for rows.Next() {
+		var i CountResponsesByCategoryRow
+		if err := rows.Scan(&i.Category, &i.Status, &i.N); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1155,6 +1242,61 @@ func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) erro
 	return err
 }
 
+const linkProgress = `-- name: LinkProgress :many
+SELECT l.id, l.code, l.label, l.school_id, l.questionnaire_kind,
+       count(r.id) AS answers,
+       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
+       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
+       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM links l LEFT JOIN responses r ON r.link_id = l.id
+WHERE l.campaign_id = $1
+GROUP BY l.id
+ORDER BY l.id
+`
+
+type LinkProgressRow struct {
+	ID                int64     `json:"id"`
+	Code              string    `json:"code"`
+	Label             string    `json:"label"`
+	SchoolID          *int64    `json:"school_id"`
+	QuestionnaireKind *string   `json:"questionnaire_kind"`
+	Answers           int64     `json:"answers"`
+	Counted           int64     `json:"counted"`
+	Flagged           int64     `json:"flagged"`
+	LastAt            time.Time `json:"last_at"`
+}
+
+// Every link of the campaign with what came through it.
+func (q *Queries) LinkProgress(ctx context.Context, campaignID int64) ([]LinkProgressRow, error) {
+	rows, err := q.db.Query(ctx, linkProgress, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LinkProgressRow
+	for rows.Next() {
+		var i LinkProgressRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Code,
+			&i.Label,
+			&i.SchoolID,
+			&i.QuestionnaireKind,
+			&i.Answers,
+			&i.Counted,
+			&i.Flagged,
+			&i.LastAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAudit = `-- name: ListAudit :many
 SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name
 FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id
@@ -1905,6 +2047,43 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	return id, err
 }
 
+const reopenCampaign = `-- name: ReopenCampaign :one
+UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
+WHERE id = $1 AND status = 'closed'
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+`
+
+// Reopening a closed campaign lifts its seal; the chain goes on from where
+// it stopped.
+func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error) {
+	row := q.db.QueryRow(ctx, reopenCampaign, id)
+	var i Campaign
+	err := row.Scan(
+		&i.ID,
+		&i.UnitID,
+		&i.Title,
+		&i.Status,
+		&i.OpensAt,
+		&i.ClosesAt,
+		&i.RatePpm,
+		&i.MinSample,
+		&i.QuotaPolicy,
+		&i.ScoringMethod,
+		&i.Threshold,
+		&i.SampleSize,
+		&i.CreatedAt,
+		&i.OpenedAt,
+		&i.ClosedAt,
+		&i.MinFillSeconds,
+		&i.PowBits,
+		&i.ChainLength,
+		&i.ChainHead,
+		&i.SealedLength,
+		&i.SealedHead,
+	)
+	return i, err
+}
+
 const responseByReceipt = `-- name: ResponseByReceipt :one
 SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos, 0)::bigint AS pos, e.hash
 FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
@@ -1987,6 +2166,63 @@ func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationIn
 		arg.Vetoes,
 	)
 	return err
+}
+
+const schoolProgress = `-- name: SchoolProgress :many
+SELECT s.id, s.name, s.locale,
+       count(r.id) AS answers,
+       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
+       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
+       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM schools s LEFT JOIN responses r ON r.school_id = s.id AND r.campaign_id = $1
+WHERE s.unit_id = $2
+GROUP BY s.id, s.name, s.locale
+ORDER BY s.name
+`
+
+type SchoolProgressParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	UnitID     int64 `json:"unit_id"`
+}
+
+type SchoolProgressRow struct {
+	ID      int64     `json:"id"`
+	Name    string    `json:"name"`
+	Locale  string    `json:"locale"`
+	Answers int64     `json:"answers"`
+	Counted int64     `json:"counted"`
+	Flagged int64     `json:"flagged"`
+	LastAt  time.Time `json:"last_at"`
+}
+
+// Every school of the unit with what its respondents sent to the campaign,
+// answered or not.
+func (q *Queries) SchoolProgress(ctx context.Context, arg SchoolProgressParams) ([]SchoolProgressRow, error) {
+	rows, err := q.db.Query(ctx, schoolProgress, arg.CampaignID, arg.UnitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SchoolProgressRow
+	for rows.Next() {
+		var i SchoolProgressRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Locale,
+			&i.Answers,
+			&i.Counted,
+			&i.Flagged,
+			&i.LastAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const seenDevices = `-- name: SeenDevices :many

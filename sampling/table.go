@@ -20,6 +20,10 @@ func ParentFloorMet(parents, admitted int) bool {
 // the one definition of the quota counts that the dashboard, the dossier,
 // the unit preview and the exports show.
 type QuotaTable struct {
+	// Started: the campaign is open or closed, so every cell shows what
+	// it admitted, 0 included ("0 / 18"); a draft or a preview shows
+	// targets only.
+	Started    bool
 	SampleSize int
 	Locales    []Locale
 	Rows       []QuotaRow

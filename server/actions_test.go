@@ -185,13 +185,13 @@ func TestStaffActionsAgree(t *testing.T) {
 			unitState, "已有同名学校：乙县一小"},
 		{"delete school", newUnit,
 			func(f ids) (string, url.Values) {
-				return P(f, "/console/units/{unit}/schools/{school}/delete"), url.Values{}
+				return P(f, "/console/units/{unit}/schools/{school}/delete"), url.Values{"confirm": {"yes"}}
 			},
 			func(f ids) (string, string, string) { return "DELETE", P(f, "/units/{unit}/schools/{school}"), "" },
 			unitState, ""},
 		{"delete school with a link", withLink,
 			func(f ids) (string, url.Values) {
-				return P(f, "/console/units/{unit}/schools/{school}/delete"), url.Values{}
+				return P(f, "/console/units/{unit}/schools/{school}/delete"), url.Values{"confirm": {"yes"}}
 			},
 			func(f ids) (string, string, string) { return "DELETE", P(f, "/units/{unit}/schools/{school}"), "" },
 			unitState, "该学校已有问卷链接或答卷，不能删除"},
@@ -226,7 +226,9 @@ func TestStaffActionsAgree(t *testing.T) {
 			func(f ids) (string, string, string) { return "POST", P(f, "/campaigns/{campaign}/open"), "" },
 			campaignState, ""},
 		{"close a draft", newUnit,
-			func(f ids) (string, url.Values) { return P(f, "/console/campaigns/{campaign}/close"), url.Values{} },
+			func(f ids) (string, url.Values) {
+				return P(f, "/console/campaigns/{campaign}/close"), url.Values{"confirm": {"yes"}}
+			},
 			func(f ids) (string, string, string) { return "POST", P(f, "/campaigns/{campaign}/close"), "" },
 			campaignState, "调查未在进行中"},
 		{"review decision", flagged,

@@ -12,6 +12,7 @@ import (
 	"renke/county"
 	"renke/refusal"
 	"renke/sampling"
+	"renke/staff"
 	"renke/survey"
 	"renke/workbook"
 )
@@ -205,15 +206,48 @@ func (s *Server) openCampaignForm(c echo.Context) error {
 	return s.campaignDone(c, cp.ID, "调查已开始，配额已锁定")
 }
 
+// confirmClose is GET …/close: what closing does, and the button that
+// does it. Closing cannot be undone by unit staff: only an admin can
+// reopen, with a recorded reason.
+func (s *Server) confirmClose(c echo.Context) error {
+	v, err := s.campaignView(c, "结束调查")
+	if err != nil {
+		return err
+	}
+	if err := s.withProgress(c, v); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "close.html", v)
+}
+
+// closeCampaignForm is POST …/close; without confirm=yes it only asks.
 func (s *Server) closeCampaignForm(c echo.Context) error {
 	cp, err := s.campaign(c)
 	if err != nil {
 		return err
 	}
-	if _, err := s.surveys.Close(c.Request().Context(), cp.ID); err != nil {
+	if c.FormValue("confirm") != "yes" {
+		return s.confirmClose(c)
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	if _, err := s.surveys.Close(c.Request().Context(), cp.ID, acct.Username); err != nil {
 		return s.campaignRefused(c, err)
 	}
 	return s.campaignDone(c, cp.ID, "调查已结束，问卷不再接收答卷")
+}
+
+// reopenCampaignForm is POST …/reopen (admins): a closed campaign takes
+// answers again, for the reason given.
+func (s *Server) reopenCampaignForm(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	if _, err := s.surveys.Reopen(c.Request().Context(), cp.ID, c.FormValue("reason"), acct.Username); err != nil {
+		return s.campaignRefused(c, err)
+	}
+	return s.campaignDone(c, cp.ID, "调查已重新开放，理由已记录并将写入调查材料")
 }
 
 func (s *Server) listCampaigns(c echo.Context) error {
@@ -273,7 +307,24 @@ func (s *Server) closeCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cp, err = s.surveys.Close(c.Request().Context(), cp.ID)
+	acct, _ := c.Get("staff").(staff.Account)
+	cp, err = s.surveys.Close(c.Request().Context(), cp.ID, acct.Username)
+	return respond(c, http.StatusOK, cp, err)
+}
+
+func (s *Server) reopenCampaign(c echo.Context) error {
+	cp, err := s.campaign(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	cp, err = s.surveys.Reopen(c.Request().Context(), cp.ID, in.Reason, acct.Username)
 	return respond(c, http.StatusOK, cp, err)
 }
 

@@ -18,6 +18,8 @@ type dashboardPage struct {
 	*campaignView
 	Report     survey.RecognitionReport
 	MarginText string
+	Schools    []survey.SourceProgress
+	Pending    int64 // flagged responses awaiting review
 	Charts     []chart
 	Hourly     template.HTML
 }
@@ -67,7 +69,16 @@ func (s *Server) dashboard(c echo.Context) error {
 		{"by-school", "按学校（认可度最低的在前）", "经学校链接提交的答卷", intervalChart(intervalRows(r.BySchool), r.Threshold)},
 		{"by-item", "按题目（认可度最低的在前）", "", intervalChart(intervalRows(r.ByItem), r.Threshold)},
 	}
-	hours, err := s.surveys.Hourly(c.Request().Context(), v.Campaign.ID)
+	ctx := c.Request().Context()
+	if p.Schools, err = s.surveys.SchoolProgress(ctx, v.Campaign); err != nil {
+		return err
+	}
+	review, err := s.surveys.Review(ctx, v.Campaign.ID)
+	if err != nil {
+		return err
+	}
+	p.Pending = review.Pending
+	hours, err := s.surveys.Hourly(ctx, v.Campaign.ID)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type dossierPage struct {
 	Tables     []dossierTable
 	Left       []leftOut
 	Review     survey.ReviewSummary
+	Events     []survey.Event
 	Chain      survey.Verification
 }
 
@@ -72,6 +73,9 @@ func (s *Server) dossier(c echo.Context) error {
 		{survey.Invalidated, v.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效，每份均有记录的审核决定和理由（见下表）。"},
 	}
 	if p.Review, err = s.surveys.Review(ctx, cp.ID); err != nil {
+		return err
+	}
+	if p.Events, err = s.surveys.Events(ctx, cp.ID); err != nil {
 		return err
 	}
 	if p.Chain, err = s.surveys.Verify(ctx, cp.ID); err != nil {

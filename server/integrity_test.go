@@ -180,7 +180,7 @@ func TestDeviceCookieFlagsASecondResponse(t *testing.T) {
 	t.Error("no device cookie was set")
 }
 
-var chainRE = regexp.MustCompile(`样本链的第 <b>(\d+)</b> 条，校验码 <b class="mono">([0-9a-f]{12})</b>`)
+var chainRE = regexp.MustCompile(`是第 <b>(\d+)</b> 份；核对用的编号为 <b class="mono">([0-9a-f]{12})</b>`)
 
 func TestReceiptCheckPage(t *testing.T) {
 	e := newEnv(t)

@@ -41,7 +41,7 @@ func (s *Server) withLinks(c echo.Context, v *campaignView) error {
 		names[sc.ID] = sc.Name
 	}
 	for _, l := range links {
-		r := linkRow{Link: l, Audience: audience(v.Forms, l), URL: s.formURL(c, l.Code), School: "全县通用"}
+		r := linkRow{Link: l, Audience: audience(v.Forms, l), URL: s.formURL(c, l.Code), School: v.Unit.WideName()}
 		if l.SchoolID != nil {
 			r.School = names[*l.SchoolID]
 		}

@@ -55,9 +55,14 @@ func (s *Server) showForm(c echo.Context) error {
 	if !slices.Contains(cats, cat) {
 		p := choosePage{page: v.page()}
 		for _, c := range cats {
-			p.Choices = append(p.Choices, choice{Code: string(c), Name: "我是" + c.Name()})
+			p.Choices = append(p.Choices, choice{Code: string(c), Name: "我是" + c.Name(), Full: v.full(c)})
 		}
 		return s.render(c, http.StatusOK, "choose.html", p)
+	}
+	// Where the link knows the school, a respondent whose group is full
+	// learns it now, before answering.
+	if v.full(cat) {
+		return s.notice(c, v, http.StatusOK, survey.FullMessage(cat, v.school.Locale))
 	}
 	s.ensureDevice(c)
 	token := newToken(s.formKey, s.now())

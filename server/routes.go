@@ -52,7 +52,14 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/campaigns/:campaign", s.showCampaign)
 	cs.POST("/campaigns/:campaign", s.saveCampaign).Name = "修改调查"
 	cs.POST("/campaigns/:campaign/open", s.openCampaignForm).Name = "开始调查"
+	cs.GET("/campaigns/:campaign/close", s.confirmClose)
 	cs.POST("/campaigns/:campaign/close", s.closeCampaignForm).Name = "结束调查"
+	cs.POST("/campaigns/:campaign/reopen", s.reopenCampaignForm, s.adminOnly).Name = "重新开放调查"
+	cs.GET("/campaigns/:campaign/progress", s.showSourceProgress)
+	cs.GET("/campaigns/:campaign/progress.xlsx", s.exportSourceProgress).Name = "导出学校与链接进度"
+	cs.GET("/campaigns/:campaign/questionnaires/:kind", s.showQuestionnaire)
+	cs.POST("/campaigns/:campaign/questionnaires/:kind", s.saveQuestionnaire).Name = "修改问卷"
+	cs.GET("/campaigns/:campaign/questionnaires/:kind/preview", s.previewQuestionnaire)
 	cs.POST("/campaigns/:campaign/links", s.createLinks).Name = "生成问卷链接"
 	cs.GET("/campaigns/:campaign/posters", s.posters)
 	cs.GET("/campaigns/:campaign/qr.zip", s.qrZip).Name = "下载二维码"
@@ -97,6 +104,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/campaigns/:campaign/allocation", s.allocation)
 	a.POST("/campaigns/:campaign/open", s.openCampaign).Name = "开始调查"
 	a.POST("/campaigns/:campaign/close", s.closeCampaign).Name = "结束调查"
+	a.POST("/campaigns/:campaign/reopen", s.reopenCampaign, s.adminOnly).Name = "重新开放调查"
 	a.GET("/campaigns/:campaign/questionnaires", s.listForms)
 	a.PUT("/campaigns/:campaign/questionnaires/:kind", s.updateForm).Name = "修改问卷"
 	a.GET("/campaigns/:campaign/links", s.listLinks)

@@ -124,6 +124,9 @@ func (s *Server) removeSchool(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.FormValue("confirm") != "yes" {
+		return s.unitRefused(c, u, refusal.Invalidf("请勾选“确认删除”后再删除学校"))
+	}
 	if err := s.units.DeleteSchool(c.Request().Context(), u.ID, id); err != nil {
 		return s.unitRefused(c, u, err)
 	}

@@ -330,7 +330,7 @@ func TestClosedCampaignHashesCannotBeMatched(t *testing.T) {
 	}
 	k := e.consoleClient()
 	k.get(fmt.Sprintf("/console/campaigns/%d", e.demo.Campaign.ID))
-	if _, status, _ := k.post(fmt.Sprintf("/console/campaigns/%d/close", e.demo.Campaign.ID), url.Values{}); status != http.StatusSeeOther {
+	if _, status, _ := k.post(fmt.Sprintf("/console/campaigns/%d/close", e.demo.Campaign.ID), url.Values{"confirm": {"yes"}}); status != http.StatusSeeOther {
 		t.Fatalf("close: %d", status)
 	}
 	var left int

@@ -159,14 +159,20 @@ func parseViews() (*template.Template, error) {
 			}
 			return evaluation.Num(float64(n)*100/float64(of)) + "%"
 		},
-		"locales":  func() []sampling.Locale { return sampling.Locales },
-		"has":      func(list []int64, id int64) bool { return slices.Contains(list, id) },
-		"meter":    meter,
-		"ratio":    ratioOf,
-		"add":      func(a, b int64) int64 { return a + b },
-		"countOf":  func(m map[survey.ResponseStatus]int64, st string) int64 { return m[survey.ResponseStatus(st)] },
-		"mul100":   func(x float64) float64 { return x * 100 },
-		"permille": permille,
+		"locales":   func() []sampling.Locale { return sampling.Locales },
+		"has":       func(list []int64, id int64) bool { return slices.Contains(list, id) },
+		"meter":     meter,
+		"ratio":     ratioOf,
+		"add":       func(a, b int64) int64 { return a + b },
+		"addInt":    func(a, b int) int { return a + b },
+		"thousands": thousands,
+		"sources": func(title, second string, rows []survey.SourceProgress) map[string]any {
+			return map[string]any{"Title": title, "Second": second, "Rows": rows}
+		},
+		"categoryName": func(c string) string { return sampling.Category(c).Name() },
+		"countOf":      func(m map[survey.ResponseStatus]int64, st string) int64 { return m[survey.ResponseStatus(st)] },
+		"mul100":       func(x float64) float64 { return x * 100 },
+		"permille":     permille,
 		"localInput": func(t *time.Time) string {
 			if t == nil {
 				return ""
@@ -258,6 +264,20 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")
+}
+
+// thousands writes a count with thousands separators: 12,345.
+func thousands(n any) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
 
 func permille(ppm int) string { return strconv.FormatFloat(float64(ppm)/1000, 'f', -1, 64) }

@@ -24,6 +24,7 @@ type visit struct {
 	school   *county.School // preset by the link
 	forms    []survey.Form
 	key      []byte                                     // the campaign's hash key; nil unless it is open
+	cells    []sampling.CellProgress                    // the quota as read with the visit (at most visitTTL old)
 	blank    renderedOnce[sampling.Category, *gzipSlot] // the empty form, split where its token goes
 	done     renderedOnce[bool, slottedPage]            // the receipt page, admitted or not, cut where the receipt goes
 }
@@ -156,7 +157,28 @@ func (s *Server) readVisit(ctx context.Context, code string) (*visit, error) {
 	if v.key, err = s.surveys.HashKey(ctx, v.campaign.ID); err != nil && !errors.Is(err, survey.ErrNotFound) {
 		return nil, err
 	}
+	if v.campaign.Status == survey.Open && v.campaign.Policy == sampling.Cap && v.school != nil {
+		if _, v.cells, err = s.surveys.Allocation(ctx, v.campaign); err != nil {
+			return nil, err
+		}
+	}
 	return v, nil
+}
+
+// full reports whether the quota cell of category c at the link's school
+// was full when the visit was read. Only a link with a school knows the
+// respondent's locale before the form; the submit decides for the others,
+// and for a cell that fills meanwhile.
+func (v *visit) full(c sampling.Category) bool {
+	if v.school == nil {
+		return false
+	}
+	for _, cell := range v.cells {
+		if cell.Category == c && cell.Locale == v.school.Locale {
+			return cell.Admitted >= cell.Target
+		}
+	}
+	return false
 }
 
 // categories are those this link serves, in the national order.
@@ -182,7 +204,10 @@ type noticePage struct {
 	Title, UnitName, SchoolName, Message string
 }
 
-type choice struct{ Code, Name string }
+type choice struct {
+	Code, Name string
+	Full       bool // the group's quota is full: told before answering
+}
 
 type choosePage struct {
 	page
@@ -207,7 +232,34 @@ type formPage struct {
 	Answers      map[string]string
 	Suggestion   string
 	Problems     survey.Problems
-	PowBits      int // proof of work the submit must carry; 0 for none
+	PowBits      int  // proof of work the submit must carry; 0 for none
+	Preview      bool // staff's preview: nothing can be submitted
+}
+
+// FirstProblem is the id of the first field, in the order of the form,
+// that needs the respondent's attention; the error banner links to it.
+func (p formPage) FirstProblem() string {
+	fields := []string{"school", "band", "locale"}
+	if p.Form != nil {
+		for _, it := range p.Form.Items {
+			fields = append(fields, "a_"+it.ID)
+		}
+	}
+	for _, f := range append(fields, "suggestion") {
+		if _, ok := p.Problems[f]; ok {
+			return f
+		}
+	}
+	return ""
+}
+
+// You is how the form addresses the respondent: 你 to a pupil, 您 to
+// everyone else.
+func (p formPage) You() string {
+	if p.Category == sampling.Student {
+		return "你"
+	}
+	return "您"
 }
 
 type donePage struct {

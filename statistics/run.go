@@ -115,10 +115,10 @@ func (e *Evaluations) recognition(ctx context.Context, cp survey.Campaign) (*eva
 	}
 	rec := &evaluation.Recognition{Campaign: cp.Title, Method: r.Result.Name, Rate: r.Result.Rate,
 		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, ByArea: map[string]evaluation.AreaRate{},
-		RatePPM: cp.RatePPM, SampleSize: p.SampleSize, Admitted: p.Admitted}
+		RatePPM: cp.RatePPM, SampleSize: p.SampleSize, Admitted: p.Counted}
 	for _, c := range p.ByCategory {
 		if c.Category == sampling.Parent {
-			rec.Parents = c.Admitted
+			rec.Parents = c.Counted
 		}
 	}
 	for _, g := range r.ByArea {

@@ -178,11 +178,7 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 			return err
 		}
 		out = campaignFrom(r)
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: key}); err != nil {
+		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: newHashKey()}); err != nil {
 			return err
 		}
 		return sampling.NewStore(tx).CreateCells(ctx, id, a)
@@ -197,7 +193,7 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 // address and device hashes stored with its responses keep the flags
 // they raised, but no one can tell any more which address or device they
 // came from.
-func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
+func (s *Store) Close(ctx context.Context, id int64, username string) (Campaign, error) {
 	var out Campaign
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
 		r, err := q.CloseCampaign(ctx, id)
@@ -207,6 +203,9 @@ func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
 			return err
 		}
 		out = campaignFrom(r)
+		if err := q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "close", Username: username}); err != nil {
+			return err
+		}
 		return q.DeleteCampaignKey(ctx, id)
 	})
 	if err != nil {
@@ -214,6 +213,15 @@ func (s *Store) Close(ctx context.Context, id int64) (Campaign, error) {
 	}
 	s.changed(id)
 	return out, nil
+}
+
+// newHashKey is a fresh random key for a campaign's address and device hashes.
+func newHashKey() []byte {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return key
 }
 
 // HashKey is the key of an open campaign's address and device hashes,
@@ -259,63 +267,95 @@ func (s *Store) Allocation(ctx context.Context, cp Campaign) (sampling.Allocatio
 	return a, cells, nil
 }
 
-// CategoryProgress is one category's target and admitted responses.
+// CategoryProgress is one category's target, the quota places its
+// responses took, and those of them counted in the sample now.
 type CategoryProgress struct {
 	Category sampling.Category `json:"category"`
 	Name     string            `json:"name"`
 	Target   int               `json:"target"`
-	Admitted int               `json:"admitted"`
+	Admitted int               `json:"admitted"` // quota places taken
+	Counted  int               `json:"counted"`  // in the sample now
 }
 
-// Progress is a campaign's sample against its quota.
+// Progress is a campaign's sample against its quota. Every count the
+// dashboard, the dossier and the exports show comes from here, with one
+// meaning each:
+//   - Admitted: quota places taken. A response judged invalid keeps its
+//     place (it cannot be replaced by a friendlier one), so this does not
+//     fall when one is taken out;
+//   - Counted: responses in the sample now (status admitted), which the
+//     recognition rate and the parent share are computed over;
+//   - Responses: every response by status (admitted, over quota,
+//     invalidated); Counted equals Responses[Admitted].
 type Progress struct {
 	SampleSize     int                      `json:"sample_size"`
 	Admitted       int                      `json:"admitted"`
+	Counted        int                      `json:"counted"`
 	Cells          []sampling.CellProgress  `json:"cells"`
 	ByCategory     []CategoryProgress       `json:"by_category"`
-	ParentShare    float64                  `json:"parent_share"` // of admitted responses
+	ParentShare    float64                  `json:"parent_share"` // of the counted responses
 	ParentFloorMet bool                     `json:"parent_floor_met"`
 	GradeBalance   []sampling.BandBalance   `json:"grade_balance"`
 	Responses      map[ResponseStatus]int64 `json:"responses"`
 	quotaShares    map[sampling.Category]float64
+	started        bool
 }
 
 // Table is the progress as a category × locale table.
-func (p Progress) Table() sampling.QuotaTable { return sampling.NewQuotaTable(p.SampleSize, p.Cells) }
+func (p Progress) Table() sampling.QuotaTable {
+	t := sampling.NewQuotaTable(p.SampleSize, p.Cells)
+	t.Started = p.started
+	return t
+}
 
 // Progress reads a campaign's sample against its quota: the cells, the
-// grade bands and the responses by status, each once.
+// grade bands and the responses by category and status, each once.
 func (s *Store) Progress(ctx context.Context, cp Campaign) (Progress, error) {
 	a, cells, err := s.Allocation(ctx, cp)
 	if err != nil {
 		return Progress{}, err
 	}
-	p := Progress{SampleSize: a.SampleSize, Cells: cells, quotaShares: map[sampling.Category]float64{}}
+	counts, err := s.q.CountResponsesByCategory(ctx, cp.ID)
+	if err != nil {
+		return Progress{}, err
+	}
+	p := Progress{SampleSize: a.SampleSize, Cells: cells, quotaShares: map[sampling.Category]float64{}, started: cp.Status != Draft,
+		Responses: map[ResponseStatus]int64{Admitted: 0, OverQuota: 0, Invalidated: 0}}
+	counted := map[sampling.Category]int{}
+	for _, c := range counts {
+		p.Responses[ResponseStatus(c.Status)] += c.N
+		if ResponseStatus(c.Status) == Admitted {
+			counted[sampling.Category(c.Category)] += int(c.N)
+		}
+	}
+	parents := 0
 	for _, cat := range sampling.Categories {
-		row := CategoryProgress{Category: cat, Name: cat.Name(), Target: a.ByCategory[cat]}
+		row := CategoryProgress{Category: cat, Name: cat.Name(), Target: a.ByCategory[cat], Counted: counted[cat]}
 		for _, cell := range cells {
 			if cell.Category == cat {
 				row.Admitted += cell.Admitted
 			}
 		}
 		p.Admitted += row.Admitted
+		p.Counted += row.Counted
 		p.ByCategory = append(p.ByCategory, row)
+		if cat == sampling.Parent {
+			parents = row.Counted
+		}
 		if a.SampleSize > 0 {
 			p.quotaShares[cat] = float64(row.Target) / float64(a.SampleSize)
 		}
 	}
-	if p.Admitted > 0 {
-		parents := p.ByCategory[0].Admitted // Categories[0] is Parent
-		p.ParentShare = float64(parents) / float64(p.Admitted)
-		p.ParentFloorMet = sampling.ParentFloorMet(parents, p.Admitted)
+	if p.Counted > 0 {
+		p.ParentShare = float64(parents) / float64(p.Counted)
+		p.ParentFloorMet = sampling.ParentFloorMet(parents, p.Counted)
 	}
 	bands, err := s.quotas.GradeBandCounts(ctx, cp.ID)
 	if err != nil {
 		return p, err
 	}
 	p.GradeBalance = sampling.GradeBalance(bands)
-	p.Responses, err = s.StatusCounts(ctx, cp.ID)
-	return p, err
+	return p, nil
 }
 
 // MaxLinkLabel is the longest label a link may carry, in characters.

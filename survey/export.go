@@ -54,6 +54,12 @@ func (s *Store) EachResponse(ctx context.Context, campaignID int64, fn func(*Row
 	return rows.Err()
 }
 
+// The submission time's column in a response table, in Beijing time.
+const (
+	SubmittedHeader = "提交时间"
+	SubmittedLayout = "2006-01-02 15:04:05"
+)
+
 // ResponseTable lays responses out as rows of text, answers as their
 // labels: fixed columns first, then one column per item of the campaign's
 // questionnaires in their order, then the suggestion.
@@ -66,7 +72,7 @@ type ResponseTable struct {
 // NewResponseTable makes the table for a campaign's forms.
 func NewResponseTable(forms []Form) *ResponseTable {
 	t := &ResponseTable{
-		Header: []string{"序号", "回执码", "提交时间", "问卷", "身份", "城乡", "年级段", "学校", "状态", "填写用时（秒）"},
+		Header: []string{"序号", "回执码", SubmittedHeader, "问卷", "身份", "城乡", "年级段", "学校", "状态", "填写用时（秒）"},
 		column: map[string]int{}, labels: map[Kind]map[string]string{},
 	}
 	for _, f := range forms {
@@ -93,7 +99,7 @@ func (t *ResponseTable) Record(n int, r *Row, out []string) []string {
 	if r.GradeBand != "" {
 		band = r.GradeBand.Name()
 	}
-	out = append(out, strconv.Itoa(n), r.Receipt, r.SubmittedAt.In(Beijing).Format("2006-01-02 15:04:05"),
+	out = append(out, strconv.Itoa(n), r.Receipt, r.SubmittedAt.In(Beijing).Format(SubmittedLayout),
 		r.Kind.Name(), r.Category.Name(), r.Locale.Name(), band, r.School, r.Status.Name(),
 		strconv.FormatFloat(float64(r.FillMS)/1000, 'f', 1, 64))
 	for len(out) < len(t.Header) {

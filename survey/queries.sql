@@ -230,3 +230,44 @@ SELECT key FROM campaign_keys WHERE campaign_id = $1;
 
 -- name: DeleteCampaignKey :exec
 DELETE FROM campaign_keys WHERE campaign_id = $1;
+
+-- Reopening a closed campaign lifts its seal; the chain goes on from where
+-- it stopped.
+-- name: ReopenCampaign :one
+UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
+WHERE id = $1 AND status = 'closed'
+RETURNING *;
+
+-- name: AddCampaignEvent :exec
+INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4);
+
+-- name: CampaignEvents :many
+SELECT at, action, reason, username FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
+
+-- name: CountResponsesByCategory :many
+SELECT category, status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY category, status;
+
+-- Every school of the unit with what its respondents sent to the campaign,
+-- answered or not.
+-- name: SchoolProgress :many
+SELECT s.id, s.name, s.locale,
+       count(r.id) AS answers,
+       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
+       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
+       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM schools s LEFT JOIN responses r ON r.school_id = s.id AND r.campaign_id = @campaign_id
+WHERE s.unit_id = @unit_id
+GROUP BY s.id, s.name, s.locale
+ORDER BY s.name;
+
+-- Every link of the campaign with what came through it.
+-- name: LinkProgress :many
+SELECT l.id, l.code, l.label, l.school_id, l.questionnaire_kind,
+       count(r.id) AS answers,
+       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
+       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
+       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM links l LEFT JOIN responses r ON r.link_id = l.id
+WHERE l.campaign_id = $1
+GROUP BY l.id
+ORDER BY l.id;

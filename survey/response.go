@@ -89,3 +89,9 @@ func (q *Questionnaire) Check(s *Submission) Problems {
 	}
 	return p
 }
+
+// FullMessage tells a respondent that their group's quota is full, in the
+// same words wherever they learn it: before answering, or on submitting.
+func FullMessage(c sampling.Category, l sampling.Locale) string {
+	return "感谢您的关注！本次调查" + l.Name() + c.Name() + "的样本名额已满，您无需再填写问卷。"
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -67,16 +68,28 @@ func Responses(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
 		return err
 	}
 	cells := make([]any, len(t.Header))
+	whenCol := -1
 	for i, h := range t.Header {
 		cells[i] = excelize.Cell{StyleID: head, Value: h}
+		if h == survey.SubmittedHeader {
+			whenCol = i
+		}
 	}
 	if err := sw.SetRow("A1", cells); err != nil {
 		return err
 	}
+	format := "yyyy-mm-dd hh:mm:ss"
+	when, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
 	if err := eachRecord(t, each, func(n int, rec []string) error {
 		cells[0] = n
 		for i := 1; i < len(rec); i++ {
 			cells[i] = rec[i]
+		}
+		if whenCol > 0 {
+			// A time, not text: Excel sorts and filters it.
+			if at, err := time.Parse(survey.SubmittedLayout, rec[whenCol]); err == nil {
+				cells[whenCol] = excelize.Cell{StyleID: when, Value: at}
+			}
 		}
 		ref, _ := excelize.CoordinatesToCellName(1, n+1)
 		return sw.SetRow(ref, cells)
@@ -147,6 +160,13 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 	return b.f.Write(w)
 }
 
+// wallTime is t as Beijing's clock shows it, for a spreadsheet cell:
+// Excel times have no zone, and the reader expects Beijing time.
+func wallTime(t time.Time) time.Time {
+	b := t.In(survey.Beijing)
+	return time.Date(b.Year(), b.Month(), b.Day(), b.Hour(), b.Minute(), b.Second(), 0, time.UTC)
+}
+
 func repeat(x float64, n int) []float64 {
 	out := make([]float64, max(n, 0))
 	for i := range out {
@@ -160,4 +180,40 @@ func passText(b bool) string {
 		return "是"
 	}
 	return "否"
+}
+
+// SourceProgress writes the progress by school and by link, one sheet
+// each: answers, those counted in the sample, those flagged, and the last
+// answer as an Excel time (blank: not started).
+func SourceProgress(w io.Writer, schools, links []survey.SourceProgress) error {
+	b := newBook()
+	defer b.f.Close()
+	when, _ := b.f.NewStyle(&excelize.Style{NumFmt: 22}) // m/d/yy h:mm, shown in the reader's locale
+	for _, s := range []struct {
+		name, first string
+		rows        []survey.SourceProgress
+	}{{"各学校", "学校", schools}, {"各链接", "链接", links}} {
+		add, err := b.sheet(s.name, []any{s.first, "城乡/调查对象", "答卷", "计入样本", "被标记", "最近提交", "状态"}, 30, 16, 8, 10, 8, 18, 10)
+		if err != nil {
+			return err
+		}
+		for i, r := range s.rows {
+			var last any = ""
+			state := "进行中"
+			if r.NotStarted() {
+				state = "尚未开始"
+			} else {
+				last = wallTime(r.Last)
+			}
+			who := r.Locale
+			if r.Audience != "" {
+				who = r.Audience
+			}
+			add([]any{r.Name, who, r.Answers, r.Counted, r.Flagged, last, state})
+			cell, _ := excelize.CoordinatesToCellName(6, i+2)
+			_ = b.f.SetCellStyle(s.name, cell, cell, when)
+		}
+	}
+	b.f.SetActiveSheet(0)
+	return b.f.Write(w)
 }
