@@ -4,6 +4,7 @@ GO ?= go
 .PHONY: run test build bench load generate vet fuzz
 
 run:
+	@echo "Building and starting renke (the first build downloads and compiles the modules: a few minutes)…"
 	$(GO) run .
 
 test:

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/text/width"
 
 	"renke/database"
 	"renke/demo"
@@ -139,17 +140,33 @@ func startLocal(ctx context.Context, cfg *server.Config) (*pgcluster.Cluster, er
 
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error {
 	seeded, err := demo.Seed(ctx, pool)
-	if err != nil || seeded == nil {
+	if err != nil {
 		return err
+	}
+	first := seeded != nil
+	if !first {
+		// Started before: say where things are all the same.
+		if seeded, err = demo.Find(ctx, pool); err != nil || seeded == nil {
+			return err
+		}
 	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = "http://" + cfg.ListenAddr
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nDemo county %q seeded with an open campaign. Respondent links:\n", seeded.Unit.Name)
+	if first {
+		fmt.Fprintf(&b, "\nDemo county %q seeded with an open campaign. Respondent links:\n", seeded.Unit.Name)
+	} else {
+		fmt.Fprintf(&b, "\nDemo county %q (seeded on the first start). Respondent links:\n", seeded.Unit.Name)
+	}
+	width := 0
 	for _, l := range seeded.Links {
-		fmt.Fprintf(&b, "  %-24s %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, base, l.Code, base, l.Code)
+		width = max(width, displayWidth(l.Label))
+	}
+	for _, l := range seeded.Links {
+		pad := strings.Repeat(" ", width-displayWidth(l.Label))
+		fmt.Fprintf(&b, "  %s%s  %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, pad, base, l.Code, base, l.Code)
 	}
 	fmt.Fprintf(&b, "Staff console: %s/console   login (local demo only): %s / %s\n", base, demo.Username, demo.Password)
 	fmt.Fprintf(&b, "Survey of the demo county (setup, QR posters, dashboard): %s/console/campaigns/%d\n", base, seeded.Campaign.ID)
@@ -245,4 +262,19 @@ func healthcheck(cfg server.Config) error {
 		return fmt.Errorf("healthz: %s", resp.Status)
 	}
 	return nil
+}
+
+// displayWidth is how many terminal columns s takes: East Asian wide and
+// full-width characters take two.
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
 }

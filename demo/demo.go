@@ -120,3 +120,32 @@ func seedEvaluation(ctx context.Context, st *statistics.Store, out *Seeded) erro
 		Vetoes: map[string]evaluation.Judgement{"exam_admission": {Met: &no}, "school_choice": {Met: &no}},
 	})
 }
+
+// Find returns the demo county as a previous Seed left it, or nil when
+// there is none (the database holds other units, or the demo was removed).
+func Find(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
+	units, surveys := county.NewStore(pool), survey.NewStore(pool)
+	all, err := units.Units(ctx, county.Everything)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range all {
+		if u.Code != "demo" {
+			continue
+		}
+		out := &Seeded{Unit: u}
+		if out.Schools, err = units.Schools(ctx, u.ID); err != nil {
+			return nil, err
+		}
+		campaigns, err := surveys.Campaigns(ctx, u.ID)
+		if err != nil || len(campaigns) == 0 {
+			return nil, err
+		}
+		out.Campaign = campaigns[0]
+		if out.Links, err = surveys.Links(ctx, out.Campaign.ID); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	return nil, nil
+}

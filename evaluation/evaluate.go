@@ -96,6 +96,8 @@ type ScoreResult struct {
 	Status     Status  `json:"status"`
 	// Why is why there is no grade, when there is none.
 	Why string `json:"why,omitempty"`
+	// Unscored counts the soft items not scored yet: the total is partial.
+	Unscored int `json:"unscored"`
 }
 
 // VetoResult is one veto item's finding.
@@ -151,6 +153,13 @@ func Evaluate(p *Profile, in Inputs) Result {
 	}
 	if s := p.Scoring; s != nil {
 		sr := &ScoreResult{Total: bTotal, Max: s.Total, Pass: s.Pass, Status: bStatus}
+		for _, ir := range r.Indicators {
+			for _, it := range ir.Scored {
+				if it.Score == nil {
+					sr.Unscored++
+				}
+			}
+		}
 		if bStatus != Missing && !atLeast(bTotal, s.Pass) {
 			sr.Status = Fail
 		}

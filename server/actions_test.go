@@ -18,9 +18,9 @@ import (
 // ids are the resources one front end acts on in a case.
 type ids struct{ unit, school, campaign, response int64 }
 
-// outcome is what an action did, as a front end shows it: "ok", or the
+// ending is how an action ended, as a front end shows it: "ok", or the
 // refusal's status and message.
-type outcome struct {
+type ending struct {
 	status int
 	msg    string
 }
@@ -267,12 +267,12 @@ func TestStaffActionsAgree(t *testing.T) {
 			if beforeC != beforeA {
 				t.Fatalf("the two fixtures differ:\n%s\n%s", beforeC, beforeA)
 			}
-			con, ap := outcome{status: ccode}, outcome{status: acode}
+			con, ap := ending{status: ccode}, ending{status: acode}
 			if ccode < 400 {
-				con = outcome{}
+				con = ending{}
 			}
 			if acode < 400 {
-				ap = outcome{}
+				ap = ending{}
 			}
 			if con != ap {
 				t.Fatalf("console %d, API %d:\n%s\n%s", ccode, acode, cbody, abody)

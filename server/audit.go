@@ -40,8 +40,12 @@ func actionName(a string) string {
 // audited records every named staff action after it ran, whatever its outcome.
 func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		err := next(c)
 		name := s.actions[c.Request().Method+" "+c.Path()]
+		detail := ""
+		if name != "" {
+			detail = s.describe(c) // before: a deleted school has no name after
+		}
+		err := next(c)
 		if name == "" {
 			return err
 		}
@@ -54,20 +58,56 @@ func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		acct, _ := c.Get("staff").(staff.Account)
 		e := audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: c.RealIP(), Action: name, Status: status}
-		var detail []string
-		for _, p := range c.ParamNames() {
-			detail = append(detail, p+"="+c.Param(p))
-		}
-		if y := c.FormValue("year"); y != "" {
-			detail = append(detail, "year="+y)
-		}
-		e.Detail = strings.Join(detail, " ")
+		e.Detail = detail
 		e.UnitID = s.unitOf(c)
 		if rerr := s.audit.Record(c.Request().Context(), e); rerr != nil {
 			slog.Error("audit record", "error", rerr)
 		}
 		return err
 	}
+}
+
+// describe names what a staff request acted on in words: the unit, the
+// campaign, the school, the account, not their ids.
+func (s *Server) describe(c echo.Context) string {
+	ctx := c.Request().Context()
+	var detail []string
+	id := func(name string) int64 {
+		v, _ := strconv.ParseInt(c.Param(name), 10, 64)
+		return v
+	}
+	for _, p := range c.ParamNames() {
+		switch p {
+		case "unit":
+			if u, err := s.units.Unit(ctx, county.Everything, id(p)); err == nil {
+				detail = append(detail, "单位 "+u.Name)
+				if sc := id("school"); sc != 0 {
+					if school, err := s.units.School(ctx, u.ID, sc); err == nil {
+						detail = append(detail, "学校 "+school.Name)
+					}
+				}
+			}
+		case "campaign":
+			if cp, err := s.surveys.Campaign(ctx, county.Everything, id(p)); err == nil {
+				detail = append(detail, "调查“"+cp.Title+"”")
+			}
+		case "account":
+			if a, err := s.staff.Get(ctx, id(p)); err == nil {
+				detail = append(detail, "账号 "+a.Username)
+			}
+		case "response":
+			detail = append(detail, "答卷 #"+c.Param(p))
+		case "kind":
+			detail = append(detail, survey.Kind(c.Param(p)).Name())
+		case "school", "session":
+		default:
+			detail = append(detail, p+"="+c.Param(p))
+		}
+	}
+	if y := c.FormValue("year"); y != "" {
+		detail = append(detail, y+" 学年")
+	}
+	return strings.Join(detail, "，")
 }
 
 // unitOf is the unit a staff request acts on, if any.

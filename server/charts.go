@@ -49,14 +49,27 @@ type intervalRow struct {
 // and values are HTML text, so they stay readable at any width; each row's
 // graphic is a small SVG stretched to the row's width over a common scale.
 func intervalChart(rows []intervalRow, threshold float64) template.HTML {
+	return intervalChartFrom(rows, threshold, chartFloor(threshold, rows))
+}
+
+// chartFloor is the left end of a chart's scale: the lowest interval of
+// the rows, or the threshold, down to a tenth. The dashboard passes the
+// floor of all its charts to each, so their scales are the same.
+func chartFloor(threshold float64, rows ...[]intervalRow) float64 {
+	lo := threshold
+	for _, rs := range rows {
+		for _, r := range rs {
+			lo = math.Min(lo, r.Low)
+		}
+	}
+	return math.Max(0, math.Floor(lo*10-0.0001)/10)
+}
+
+// intervalChartFrom draws the chart on a scale from lo to 100%.
+func intervalChartFrom(rows []intervalRow, threshold, lo float64) template.HTML {
 	if len(rows) == 0 {
 		return template.HTML(`<p class="muted">还没有答卷。</p>`)
 	}
-	lo := threshold
-	for _, r := range rows {
-		lo = math.Min(lo, r.Low)
-	}
-	lo = math.Max(0, math.Floor(lo*10-0.0001)/10) // down to a tenth
 	x := func(v float64) float64 { return (v - lo) / (1 - lo) * 100 }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<div class="ivchart"><p class="scale"><span>%s</span><span>横轴：%s 至 100%%</span><span>100%%</span></p>`, pctText(lo), pctText(lo))
@@ -68,9 +81,9 @@ func intervalChart(rows []intervalRow, threshold float64) template.HTML {
 		case r.Low < threshold:
 			class = "warn"
 		}
-		fmt.Fprintf(&b, `<div class="iv %s" title="%s：%s（95%%置信区间 %s–%s，%d 个有效回答）"><span class="l">%s</span><span class="v">%s <small>%s–%s</small></span>`,
+		fmt.Fprintf(&b, `<div class="iv %s" title="%s：%s（95%%置信区间 %s–%s，%d 个有效回答）"><span class="l">%s <small>n=%s</small></span><span class="v">%s <small>%s–%s</small></span>`,
 			class, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Answers,
-			html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High))
+			html.EscapeString(r.Label), thousands(r.Answers), pctText(r.Rate), pctText(r.Low), pctText(r.High))
 		b.WriteString(`<svg viewBox="0 0 100 12" preserveAspectRatio="none" aria-hidden="true">`)
 		for t := lo + 0.1; t < 0.9999; t += 0.1 {
 			fmt.Fprintf(&b, `<line x1="%.2f" x2="%.2f" y1="0" y2="12" class="grid"/>`, x(t), x(t))

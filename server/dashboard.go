@@ -62,12 +62,15 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	r := p.Report
 	p.MarginText = marginText[r.Margin]
+	groups := [][]intervalRow{intervalRows(r.ByCategory), intervalRows(r.ByArea), intervalRows(r.ByLocale),
+		intervalRows(r.BySchool), intervalRows(r.ByItem)}
+	lo := chartFloor(r.Threshold, groups...) // one scale for every chart
 	p.Charts = []chart{
-		{"by-category", "按调查对象类别", "", intervalChart(intervalRows(r.ByCategory), r.Threshold)},
-		{"by-area", "按评价内容", "", intervalChart(intervalRows(r.ByArea), r.Threshold)},
-		{"by-locale", "按城乡", "", intervalChart(intervalRows(r.ByLocale), r.Threshold)},
-		{"by-school", "按学校（认可度最低的在前）", "经学校链接提交的答卷", intervalChart(intervalRows(r.BySchool), r.Threshold)},
-		{"by-item", "按题目（认可度最低的在前）", "", intervalChart(intervalRows(r.ByItem), r.Threshold)},
+		{"by-category", "按调查对象类别", "", intervalChartFrom(groups[0], r.Threshold, lo)},
+		{"by-area", "按评价内容", "", intervalChartFrom(groups[1], r.Threshold, lo)},
+		{"by-locale", "按城乡", "", intervalChartFrom(groups[2], r.Threshold, lo)},
+		{"by-school", "按学校（认可度最低的在前）", "经学校链接提交的答卷", intervalChartFrom(groups[3], r.Threshold, lo)},
+		{"by-item", "按题目（认可度最低的在前）", "", intervalChartFrom(groups[4], r.Threshold, lo)},
 	}
 	ctx := c.Request().Context()
 	if p.Schools, err = s.surveys.SchoolProgress(ctx, v.Campaign); err != nil {

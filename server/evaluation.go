@@ -324,6 +324,30 @@ func (s *Server) exportSchools(c echo.Context) error {
 	return attachment(c, fmt.Sprintf("%s-%d-学校统计.xlsx", run.Unit.Name, run.Year), xlsxType, buf.Bytes())
 }
 
+// unitSchoolsTemplate is the statistics workbook with the unit's schools
+// already in it (name, type, locale, public or private, enrolment from
+// the roster), so a bureau fills in figures rather than retyping schools.
+func (s *Server) unitSchoolsTemplate(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.units.Schools(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	rows := make([]evaluation.School, len(list))
+	for i, sc := range list {
+		rows[i] = evaluation.School{Name: sc.Name, Type: sc.Type, Locale: sc.Locale, Public: sc.Public,
+			EnrolPrimary: int(sc.EnrolPrimary), EnrolJunior: int(sc.EnrolJunior)}
+	}
+	var buf bytes.Buffer
+	if err := workbook.Schools(&buf, rows); err != nil {
+		return err
+	}
+	return attachment(c, u.Name+"-学校统计导入模板.xlsx", xlsxType, buf.Bytes())
+}
+
 func (s *Server) schoolsTemplate(c echo.Context) error {
 	var buf bytes.Buffer
 	if err := workbook.Schools(&buf, nil); err != nil {

@@ -518,8 +518,9 @@ func TestLoginThrottleAndAuditLog(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("audit page: %d", code)
 	}
-	for _, want := range []string{"<td>导入学校统计数据</td><td>unit=" + fmt.Sprint(e.demo.Unit.ID) + " year=2025</td><td class=\"r\">303</td>",
-		"<td>导出评估结果</td>", "<td>保存县级数据与评定</td>", "<td class=\"r fail\">422</td>", "<td>登录失败</td>", "<td>登录被暂停（失败次数过多）</td>", "<td>示范县</td>", "<td>127.0.0.1</td>"} {
+	// Names, not ids; outcomes in words, not HTTP codes.
+	for _, want := range []string{"<td>导入学校统计数据</td><td>单位 示范县，2025 学年</td><td class=\"r\" title=\"HTTP 303\">成功</td>",
+		"<td>导出评估结果</td>", "<td>保存县级数据与评定</td>", "<td class=\"r fail\" title=\"HTTP 422\">失败（被拒绝）</td>", "<td>登录失败</td>", "<td>登录被暂停（失败次数过多）</td>", "<td>示范县</td>", "<td>127.0.0.1</td>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("audit page lacks %q", want)
 		}

@@ -2,10 +2,13 @@ package server
 
 import (
 	"archive/zip"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
@@ -154,7 +157,8 @@ func (s *Server) posters(c echo.Context) error {
 		if l.SchoolID == nil {
 			school = ""
 		}
-		p.Posters = append(p.Posters, poster{UnitName: v.Unit.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL})
+		p.Posters = append(p.Posters, poster{UnitName: v.Unit.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL,
+			Organiser: organiser(v.Unit), Period: period(v.Campaign)})
 	}
 	return s.render(c, http.StatusOK, "poster.html", p)
 }
@@ -173,7 +177,7 @@ func (s *Server) qrZip(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, "application/zip")
 	c.Response().WriteHeader(http.StatusOK)
 	z := zip.NewWriter(c.Response())
-	list, err := z.Create("链接清单.csv")
+	list, err := z.CreateHeader(zipHeader("链接清单.csv", s.now(), zip.Deflate))
 	if err != nil {
 		return err
 	}
@@ -208,7 +212,7 @@ func (s *Server) qrZip(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		out, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store, Modified: f.row.CreatedAt})
+		out, err := z.CreateHeader(zipHeader(f.name, f.row.CreatedAt, zip.Store))
 		if err != nil {
 			return err
 		}
@@ -217,6 +221,22 @@ func (s *Server) qrZip(c echo.Context) error {
 		}
 	}
 	return z.Close()
+}
+
+// zipHeader is a ZIP entry's header that common unzip tools read right: a
+// Beijing modification time (ZIP times have no zone; without one they show
+// 1980), and the Chinese name both flagged as UTF-8 and in an Info-ZIP
+// Unicode Path field (0x7075), which older tools that ignore the flag read.
+func zipHeader(name string, modified time.Time, method uint16) *zip.FileHeader {
+	// The MS-DOS time fields take the wall clock of Modified's zone; the
+	// extended timestamp, the instant.
+	h := &zip.FileHeader{Name: name, Method: method, Modified: modified.In(survey.Beijing)}
+	extra := []byte{0x75, 0x70, 0, 0, 1} // id 0x7075, size (below), version 1
+	extra = binary.LittleEndian.AppendUint32(extra, crc32.ChecksumIEEE([]byte(name)))
+	extra = append(extra, name...)
+	binary.LittleEndian.PutUint16(extra[2:4], uint16(len(extra)-4))
+	h.Extra = extra
+	return h
 }
 
 // kindName names a link's questionnaire.

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"renke/county"
 	"renke/survey"
 )
 
@@ -55,6 +56,25 @@ type posterPage struct {
 
 type poster struct {
 	UnitName, SchoolName, Audience, Code, URL string
+	Organiser, Period                         string
+}
+
+// organiser is who runs a unit's survey, as the poster says it.
+func organiser(u county.Unit) string { return "主办：" + u.Name + "教育局" }
+
+// period is when a campaign takes answers, as the poster says it; "" when
+// it has no dates.
+func period(cp survey.Campaign) string {
+	const day = "2006年1月2日"
+	switch {
+	case cp.OpensAt != nil && cp.ClosesAt != nil:
+		return "调查时间：" + cp.OpensAt.In(survey.Beijing).Format(day) + "至" + cp.ClosesAt.In(survey.Beijing).Format(day)
+	case cp.ClosesAt != nil:
+		return "调查时间：即日起至" + cp.ClosesAt.In(survey.Beijing).Format(day)
+	case cp.OpensAt != nil:
+		return "调查时间：" + cp.OpensAt.In(survey.Beijing).Format(day) + "起"
+	}
+	return ""
 }
 
 // poster is GET /s/:code/poster: a printable A4 poster for the link.
@@ -63,7 +83,8 @@ func (s *Server) poster(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := poster{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code), Audience: audience(v.forms, v.link)}
+	p := poster{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code), Audience: audience(v.forms, v.link),
+		Organiser: organiser(v.unit), Period: period(v.campaign)}
 	if v.school != nil {
 		p.SchoolName = v.school.Name
 	}

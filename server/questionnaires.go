@@ -66,7 +66,7 @@ func (s *Server) editor(c echo.Context, q *survey.Questionnaire) (editorPage, er
 	if err != nil {
 		return editorPage{}, err
 	}
-	p := editorPage{campaignView: v, Areas: survey.Areas, Blank: []int{1, 2, 3},
+	p := editorPage{campaignView: v, Areas: survey.Areas, Blank: []int{0, 1, 2},
 		Editable: v.Campaign.Status == survey.Draft && !v.Staff.ReadOnly()}
 	if q != nil {
 		p.Form = *q

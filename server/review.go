@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"renke/sampling"
 	"renke/staff"
 	"renke/survey"
 )
@@ -21,6 +22,7 @@ type reviewPage struct {
 	Queue   []survey.Flagged
 	Summary survey.ReviewSummary
 	Flags   []survey.Flag
+	Answers map[int64]string // each flagged response's answers in the scale's words
 }
 
 // showReview is GET /console/campaigns/:campaign/review.
@@ -38,6 +40,12 @@ func (s *Server) renderReview(c echo.Context, v *campaignView, code int) error {
 	var err error
 	if p.Queue, err = s.surveys.Queue(ctx, v.Campaign.ID); err != nil {
 		return err
+	}
+	p.Answers = map[int64]string{}
+	for _, f := range p.Queue {
+		if form := survey.FormFor(v.Forms, sampling.Category(f.Category)); form != nil {
+			p.Answers[f.ID] = form.Summary(f.Signature)
+		}
 	}
 	if p.Summary, err = s.surveys.Review(ctx, v.Campaign.ID); err != nil {
 		return err

@@ -78,6 +78,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/evaluation/report", s.evaluationReport)
 	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook).Name = "导出评估结果"
 	cs.GET("/units/:unit/evaluation/schools.xlsx", s.exportSchools).Name = "导出学校统计数据"
+	cs.GET("/units/:unit/evaluation/template.xlsx", s.unitSchoolsTemplate).Name = "下载学校统计模板"
 	cs.GET("/units/:unit/evaluation/schools/new", s.schoolForm)
 	cs.POST("/units/:unit/evaluation/schools", s.saveSchool).Name = "添加学校统计数据"
 	cs.GET("/units/:unit/evaluation/schools/:school", s.schoolForm)

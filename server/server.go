@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -170,6 +171,7 @@ func parseViews() (*template.Template, error) {
 			return map[string]any{"Title": title, "Second": second, "Rows": rows}
 		},
 		"categoryName": func(c string) string { return sampling.Category(c).Name() },
+		"outcome":      outcome,
 		"countOf":      func(m map[survey.ResponseStatus]int64, st string) int64 { return m[survey.ResponseStatus(st)] },
 		"mul100":       func(x float64) float64 { return x * 100 },
 		"permille":     permille,
@@ -244,13 +246,9 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 	return c.HTML(code, b.String())
 }
 
-// money formats yuan for people: 1,234,567 元 or 123.4 万元.
-func money(x float64) string {
-	if x >= 100_000 {
-		return evaluation.Num(x/10_000) + " 万元"
-	}
-	return evaluation.Num(x) + " 元"
-}
+// money formats yuan for people, always in 元 with thousands separators,
+// so a column of costs reads in one unit: 1,234,567 元.
+func money(x float64) string { return thousands(int64(math.Round(x))) + " 元" }
 
 func ratioOf(n, of int) float64 {
 	if of == 0 {
@@ -264,6 +262,25 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")
+}
+
+// outcome says an audited action's result in words.
+func outcome(status int) string {
+	switch {
+	case status < 400:
+		return "成功"
+	case status == http.StatusUnauthorized:
+		return "失败（未登录或密码错误）"
+	case status == http.StatusForbidden:
+		return "失败（无权限）"
+	case status == http.StatusNotFound:
+		return "失败（对象不存在）"
+	case status == http.StatusTooManyRequests:
+		return "失败（登录已暂停）"
+	case status < 500:
+		return "失败（被拒绝）"
+	}
+	return "失败（系统错误）"
 }
 
 // thousands writes a count with thousands separators: 12,345.

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,6 +49,25 @@ func (q *Questionnaire) Signature(answers map[string]string) string {
 		opts[i] = answers[it.ID]
 	}
 	return strings.Join(opts, ",")
+}
+
+// Summary says a signature in the scale's words, most chosen first, for
+// a reviewer: "满意 10、比较满意 2".
+func (q *Questionnaire) Summary(sig string) string {
+	n := map[string]int{}
+	for _, v := range strings.Split(sig, ",") {
+		n[v]++
+	}
+	var parts []string
+	for _, o := range q.Scale {
+		if n[o.Value] > 0 {
+			parts = append(parts, o.Label+" "+strconv.Itoa(n[o.Value]))
+		}
+	}
+	if n[""] > 0 {
+		parts = append(parts, "未答 "+strconv.Itoa(n[""]))
+	}
+	return strings.Join(parts, "、")
 }
 
 // Straightlined reports whether a signature has one option throughout, over

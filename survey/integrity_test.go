@@ -130,7 +130,7 @@ func TestGroupCommitKeepsQuotaAndChain(t *testing.T) {
 		}
 	}
 	// Closing fixes the head.
-	closed, err := f.store.Close(ctx, f.campaign.ID)
+	closed, err := f.store.Close(ctx, f.campaign.ID, "admin")
 	if err != nil || closed.SealedLength == nil || *closed.SealedLength != 30 || string(closed.SealedHead) != string(closed.ChainHead) {
 		t.Fatalf("close: %+v %v", closed, err)
 	}
@@ -145,7 +145,7 @@ func TestTamperDetected(t *testing.T) {
 	for i := range 8 {
 		rcs = append(rcs, f.submit(t, fmt.Sprintf("t-%d", i), varied(i), time.Minute, nil))
 	}
-	if _, err := f.store.Close(ctx, f.campaign.ID); err != nil {
+	if _, err := f.store.Close(ctx, f.campaign.ID, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	id := func(receipt string) int64 {
