@@ -399,7 +399,13 @@ var checkRules = map[Rule]func(*Profile, *checking){
 }
 
 // checkResourceRule: the county value and spread of one resource indicator.
-func checkResourceRule(p *Profile, k *checking) { p.checkResource(Resource(k.Key), k.rr, k.cr) }
+func checkResourceRule(p *Profile, k *checking) {
+	p.checkResource(Resource(k.Key), k.rr, k.cr)
+	k.cr.Scope = fmt.Sprintf("参评学校学段 %d 个", len(k.rr.Parts))
+	if n := len(k.rr.Excluded); n > 0 {
+		k.cr.Scope += fmt.Sprintf("（另有 %d 所不参加资源配置评估）", n)
+	}
+}
 
 // checkJudgement: a yes/no finding staff entered, with its evidence note.
 func checkJudgement(_ *Profile, k *checking) {
@@ -409,6 +415,7 @@ func checkJudgement(_ *Profile, k *checking) {
 		return
 	}
 	k.cr.Note = j.Note
+	k.cr.Scope = "评估组评定"
 	k.cr.Value = "已达到"
 	if !*j.Met {
 		k.cr.Status, k.cr.Value = Fail, "未达到"

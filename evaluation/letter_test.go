@@ -260,3 +260,21 @@ func TestProfileReadings(t *testing.T) {
 		t.Errorf("proportional conversion: %v", p)
 	}
 }
+
+// Every check of the built-in profiles says why it reads the source as it
+// does; the report prints it beside the check.
+func TestEveryCheckHasItsReason(t *testing.T) {
+	ps, err := LoadProfiles("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps.All() {
+		for _, ind := range p.Indicators {
+			for _, c := range ind.Checks {
+				if c.Note == "" {
+					t.Errorf("%s indicator %s: check %q has no note", p.ID, ind.No, c.Label)
+				}
+			}
+		}
+	}
+}
