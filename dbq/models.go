@@ -42,6 +42,7 @@ type Campaign struct {
 	ChainHead      []byte     `json:"chain_head"`
 	SealedLength   *int64     `json:"sealed_length"`
 	SealedHead     []byte     `json:"sealed_head"`
+	TokenHours     int32      `json:"token_hours"`
 }
 
 type CampaignEvent struct {

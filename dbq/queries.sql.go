@@ -339,7 +339,7 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 const closeCampaign = `-- name: CloseCampaign :one
 UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 // Closing fixes the chain head: no submit can add to it afterwards, since
@@ -369,6 +369,7 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -466,9 +467,9 @@ func (q *Queries) CountResponsesByStatus(ctx context.Context, campaignID int64) 
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+    min_fill_seconds, pow_bits, token_hours)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 type CreateCampaignParams struct {
@@ -483,6 +484,7 @@ type CreateCampaignParams struct {
 	Threshold      float64    `json:"threshold"`
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
+	TokenHours     int32      `json:"token_hours"`
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -498,6 +500,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.Threshold,
 		arg.MinFillSeconds,
 		arg.PowBits,
+		arg.TokenHours,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -522,6 +525,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -1002,7 +1006,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -1037,6 +1041,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -1363,7 +1368,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -1397,6 +1402,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.ChainHead,
 			&i.SealedLength,
 			&i.SealedHead,
+			&i.TokenHours,
 		); err != nil {
 			return nil, err
 		}
@@ -1731,7 +1737,7 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
@@ -1762,6 +1768,7 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -1851,7 +1858,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 type OpenCampaignParams struct {
@@ -1884,6 +1891,7 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -2050,7 +2058,7 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 // Reopening a closed campaign lifts its seal; the chain goes on from where
@@ -2080,6 +2088,7 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
@@ -2562,9 +2571,9 @@ func (q *Queries) TouchSession(ctx context.Context, id []byte) error {
 
 const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
-    min_fill_seconds = $7, pow_bits = $8
+    min_fill_seconds = $7, pow_bits = $8, token_hours = $9
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -2576,6 +2585,7 @@ type UpdateCampaignScheduleParams struct {
 	Threshold      float64    `json:"threshold"`
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
+	TokenHours     int32      `json:"token_hours"`
 }
 
 func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaignScheduleParams) (Campaign, error) {
@@ -2588,6 +2598,7 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		arg.Threshold,
 		arg.MinFillSeconds,
 		arg.PowBits,
+		arg.TokenHours,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -2612,15 +2623,16 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }
 
 const updateDraftCampaign = `-- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
 `
 
 type UpdateDraftCampaignParams struct {
@@ -2635,6 +2647,7 @@ type UpdateDraftCampaignParams struct {
 	Threshold      float64    `json:"threshold"`
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
+	TokenHours     int32      `json:"token_hours"`
 }
 
 func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampaignParams) (Campaign, error) {
@@ -2650,6 +2663,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		arg.Threshold,
 		arg.MinFillSeconds,
 		arg.PowBits,
+		arg.TokenHours,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -2674,6 +2688,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.ChainHead,
 		&i.SealedLength,
 		&i.SealedHead,
+		&i.TokenHours,
 	)
 	return i, err
 }

@@ -149,6 +149,13 @@ func settingsFromForm(c echo.Context, draft bool) (survey.Settings, error) {
 		return in, refusal.Invalidf("提交验证强度须为整数，不要求时填 0")
 	}
 	in.MinFill, in.PowBits = &minFill, &pow
+	if raw := strings.TrimSpace(c.FormValue("token_hours")); raw != "" {
+		hours, err := strconv.Atoi(raw)
+		if err != nil {
+			return in, refusal.Invalidf("问卷页面有效时间须为整数小时，如 36")
+		}
+		in.Token = &hours
+	}
 	if draft {
 		rate, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("rate")), 64)
 		if err != nil || rate <= 0 {

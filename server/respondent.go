@@ -5,11 +5,13 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -64,8 +66,8 @@ func (s *Server) showForm(c echo.Context) error {
 	if v.full(cat) {
 		return s.notice(c, v, http.StatusOK, survey.FullMessage(cat, v.school.Locale))
 	}
-	s.ensureDevice(c)
-	token := newToken(s.formKey, s.now())
+	dev := s.ensureDevice(c)
+	token := newToken(s.formKey, formToken{Rendered: s.now(), Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev)})
 	form, err := v.blank.get(cat, func() (*gzipSlot, error) { return s.blankForm(c.Request().Context(), v, cat) })
 	if err != nil {
 		return err
@@ -181,7 +183,7 @@ func (s *Server) submitForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sid, rendered, ok := readToken(s.formKey, in.Token)
+	tok, ok := readToken(s.formKey, in.Token)
 	if !ok {
 		return badForm("问卷页面已失效，请重新扫描二维码或刷新页面后填写。")
 	}
@@ -208,43 +210,66 @@ func (s *Server) submitForm(c echo.Context) error {
 		}
 	}
 	f := v.form(cat)
+	token := in.Token
 	again := func(code int, problems survey.Problems, pow int) error {
 		p, err := s.formPage(ctx, v, cat)
 		if err != nil {
 			return err
 		}
-		p.Token, p.Problems, p.Answers, p.Suggestion = in.Token, problems, sub.Answers, sub.Suggestion
+		p.Token, p.Problems, p.Answers, p.Suggestion = token, problems, sub.Answers, sub.Suggestion
 		p.Band, p.Locale, p.PowBits = string(sub.GradeBand), string(sub.Locale), pow
 		if sub.School != nil {
 			p.SchoolID = sub.School.ID
 		}
 		return s.render(c, code, "form.html", p)
 	}
+	now := s.now()
+	dev := device(c)
+	// A token from another link or campaign, or an old one, is never taken:
+	// the form comes back with the answers kept and a fresh token for this
+	// link, and the respondent submits again.
+	fresh := func(rendered time.Time) {
+		token = newToken(s.formKey, formToken{Rendered: rendered, Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev)})
+	}
+	switch {
+	case tok.Campaign != v.campaign.ID || tok.Link != v.link.ID:
+		fresh(now.Add(-time.Duration(v.campaign.MinFillSeconds) * time.Second))
+		return again(http.StatusConflict, survey.Problems{"form": "这份问卷是从另一个调查链接打开的。您的答案已保留，请核对后再次点击“提交问卷”。"}, v.campaign.PowBits)
+	case now.Sub(tok.Rendered) > v.campaign.TokenTTL():
+		// The answers were filled slowly, not fast: the fresh token keeps
+		// the campaign's minimum fill time behind it.
+		fresh(now.Add(-time.Duration(v.campaign.MinFillSeconds) * time.Second))
+		return again(http.StatusConflict, survey.Problems{"form": fmt.Sprintf("问卷页面打开已超过 %d 小时。您的答案已保留，请核对后再次点击“提交问卷”。", v.campaign.TokenHours)}, v.campaign.PowBits)
+	}
 	if problems := f.Check(&sub); len(problems) > 0 {
 		return again(http.StatusUnprocessableEntity, problems, v.campaign.PowBits)
 	}
-	// Proof of work: always when the campaign asks for it, and past the
-	// client's rate limit; a proof of the higher level skips the limit.
-	work := powBits(in.Token, in.Pow)
-	switch {
-	case work < v.campaign.PowBits:
-		return again(http.StatusUnprocessableEntity, survey.Problems{"form": "请点击“提交问卷”，页面将自动完成安全验证。"}, v.campaign.PowBits)
-	case work < max(v.campaign.PowBits, limitedPowBits) && s.overLimit(c):
-		return again(http.StatusTooManyRequests, survey.Problems{"form": "您所在的网络提交较多。请再次点击“提交问卷”，页面将自动完成几秒钟的安全验证。"},
-			max(v.campaign.PowBits, limitedPowBits))
+	// Proof of work: the campaign's own level, and more the more forms
+	// came from this address in the last minute. Nobody is refused: the
+	// form comes back asking for the work, which pow.js does.
+	noDevice := deviceTag(s.formKey, dev) != tok.Device || dev == ""
+	ip := c.RealIP()
+	lastMinute, fromAddress := s.sources.peek(ip, v.campaign.ID, now)
+	if need := requiredWork(v.campaign.PowBits, s.cfg.SubmitRate, lastMinute, noDevice); powBits(in.Token, in.Pow) < need {
+		msg := "请点击“提交问卷”，页面将自动完成安全验证。"
+		code := http.StatusUnprocessableEntity
+		if need > v.campaign.PowBits {
+			msg, code = "您所在的网络提交较多。请再次点击“提交问卷”，页面将自动完成几秒钟的安全验证。", http.StatusTooManyRequests
+		}
+		return again(code, survey.Problems{"form": msg}, need)
 	}
-	now := s.now()
+	s.sources.note(ip, v.campaign.ID, now)
 	if v.key == nil {
 		return survey.ErrUnavailable // an open campaign always has its key; see readVisit
 	}
 	var deviceHash []byte
-	if d := device(c); d != "" {
-		deviceHash = keyedHash(v.key, "device", d)
+	if dev != "" {
+		deviceHash = keyedHash(v.key, "device", dev)
 	}
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
-		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: sid,
-		IPHash: keyedHash(v.key, "ip", c.RealIP()), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(rendered), 0),
-		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers),
+		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: tok.Submission,
+		IPHash: keyedHash(v.key, "ip", ip), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(tok.Rendered), 0),
+		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers), NoDevice: noDevice, FromAddress: fromAddress + 1,
 	}, sub, now)
 	var closed *survey.ClosedError
 	switch {

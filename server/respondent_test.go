@@ -96,6 +96,13 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		mod(v)
 		return v.Encode()
 	}
+	// A token binds its link: the general link's cases use its own.
+	tokG := e.token("/s/" + general + "?c=parent")
+	withG := func(mod func(url.Values)) string {
+		v := parentForm(tokG, "B")
+		mod(v)
+		return v.Encode()
+	}
 	form := "application/x-www-form-urlencoded"
 	for _, tc := range []struct {
 		name        string
@@ -120,7 +127,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"no token", "/s/" + code, form, with(func(v url.Values) { v.Del("token") }), 400, "页面已失效"},
 		{"category not on this link", "/s/" + code, form, with(func(v url.Values) { v.Set("category", "teacher") }), 400, "选择您的身份"},
 		{"band the school lacks", "/s/" + code, form, with(func(v url.Values) { v.Set("band", "7-9") }), 422, "没有七至九年级"},
-		{"students from grade 3", "/s/" + general, form, with(func(v url.Values) {
+		{"students from grade 3", "/s/" + general, form, withG(func(v url.Values) {
 			for k := range v {
 				if strings.HasPrefix(k, "a_") {
 					v.Del(k)
@@ -130,8 +137,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 			v.Set("band", "1-2")
 			v.Set("school", "1")
 		}), 422, "三年级及以上"},
-		{"resident without locale", "/s/" + general, form, with(func(v url.Values) { v.Set("category", "resident") }), 422, "请选择您的居住地"},
-		{"school of the general link missing", "/s/" + general, form, with(func(url.Values) {}), 422, "请选择学校"},
+		{"resident without locale", "/s/" + general, form, withG(func(v url.Values) { v.Set("category", "resident") }), 422, "请选择您的居住地"},
+		{"school of the general link missing", "/s/" + general, form, withG(func(url.Values) {}), 422, "请选择学校"},
+		{"token of another link", "/s/" + general, form, with(func(url.Values) {}), 409, "从另一个调查链接打开"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.state()

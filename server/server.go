@@ -45,7 +45,7 @@ type Server struct {
 	sessions    *sessions.CookieStore
 	views       *template.Template
 	formKey     []byte
-	limiter     *middleware.RateLimiterMemoryStore // nil: no limit
+	sources     sources // submissions per client address, for the proof of work and concentration
 	now         func() time.Time
 }
 
@@ -72,7 +72,6 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		audit:   audit.NewStore(pool),
 		views:   views,
 		formKey: derive(cfg.SessionKey, "form-token"),
-		limiter: newSubmitLimiter(cfg.SubmitRate),
 		now:     time.Now,
 	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}

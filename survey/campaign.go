@@ -45,6 +45,9 @@ type Campaign struct {
 	// client's rate limit).
 	MinFillSeconds int `json:"min_fill_seconds"`
 	PowBits        int `json:"pow_bits"`
+	// TokenHours is how long a rendered form may be submitted; an older
+	// one gets a fresh form with the answers kept.
+	TokenHours int `json:"token_hours"`
 	// The hash chain of admitted responses (see chain.go): its length and
 	// head now, and as fixed when the campaign closed.
 	ChainLength  int64  `json:"chain_length"`
@@ -56,6 +59,13 @@ type Campaign struct {
 // MaxPowBits is the hardest proof of work a campaign may ask: about four
 // million hashes, some seconds on an old phone.
 const MaxPowBits = 22
+
+// DefaultTokenHours lets a parent who opened the form in the evening
+// finish it the next morning.
+const DefaultTokenHours = 36
+
+// TokenTTL is how long a form rendered for the campaign may be submitted.
+func (c *Campaign) TokenTTL() time.Duration { return time.Duration(c.TokenHours) * time.Hour }
 
 // DefaultMinFillSeconds is the fill time under which a response is flagged:
 // reading and answering a dozen items honestly takes longer.
@@ -78,6 +88,9 @@ func (c *Campaign) Defaults() {
 	if c.MinFillSeconds == 0 {
 		c.MinFillSeconds = DefaultMinFillSeconds
 	}
+	if c.TokenHours == 0 {
+		c.TokenHours = DefaultTokenHours
+	}
 }
 
 // Validate checks a campaign's settings; messages are for staff.
@@ -97,6 +110,8 @@ func (c *Campaign) Validate() error {
 		return errors.New("达标线须在 0 至 1 之间（85% 即 0.85）")
 	case c.MinFillSeconds < 0 || c.MinFillSeconds > 3600:
 		return errors.New("最短填写时间须在 0 至 3600 秒之间")
+	case c.TokenHours < 1 || c.TokenHours > 720:
+		return errors.New("问卷页面有效时间须在 1 至 720 小时之间")
 	case c.PowBits < 0 || c.PowBits > MaxPowBits:
 		return fmt.Errorf("提交时的计算验证强度须在 0 至 %d 之间（0 为不要求）", MaxPowBits)
 	case c.OpensAt != nil && c.ClosesAt != nil && !c.ClosesAt.After(*c.OpensAt):

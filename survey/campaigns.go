@@ -36,6 +36,7 @@ type Settings struct {
 	Threshold *float64         `json:"threshold"`
 	MinFill   *int             `json:"min_fill_seconds"`
 	PowBits   *int             `json:"pow_bits"`
+	Token     *int             `json:"token_hours"`
 }
 
 // apply sets the given settings on c, fills the national defaults and
@@ -70,6 +71,7 @@ func (in Settings) apply(c *Campaign) error {
 	set(in.MinSample, &c.MinSample)
 	set(in.MinFill, &c.MinFillSeconds)
 	set(in.PowBits, &c.PowBits)
+	set(in.Token, &c.TokenHours)
 	if in.Policy != nil {
 		c.Policy = *in.Policy
 	}
@@ -95,7 +97,8 @@ func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
 		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
+			TokenHours: int32(c.TokenHours)})
 		if err != nil {
 			return err
 		}
@@ -128,14 +131,15 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings) (Camp
 	if cur.Status == Draft {
 		r, err = s.q.UpdateDraftCampaign(ctx, dbq.UpdateDraftCampaignParams{ID: c.ID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
-			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
+			TokenHours: int32(c.TokenHours)})
 	} else {
 		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
 			return Campaign{}, ErrLocked
 		}
 		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
 			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
-			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits)})
+			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits), TokenHours: int32(c.TokenHours)})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Campaign{}, ErrNotDraft // opened between the read and the update

@@ -373,14 +373,21 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []in
 	minFill := time.Duration(c.MinFillSeconds) * time.Second
 	for _, p := range group {
 		p.flags = Assess(p.env.Signature, p.env.FillTime, minFill)
+		if p.env.NoDevice {
+			p.flags = append(p.flags, FlagNoDevice)
+		}
 		// A device seen before in this campaign, or earlier in the group.
-		if p.env.DeviceHash == nil {
-			continue
+		repeat := false
+		if p.env.DeviceHash != nil {
+			if slices.ContainsFunc(seen, func(d []byte) bool { return bytes.Equal(d, p.env.DeviceHash) }) {
+				p.flags = append(p.flags, FlagDevice)
+				repeat = true
+			}
+			seen = append(seen, p.env.DeviceHash)
 		}
-		if slices.ContainsFunc(seen, func(d []byte) bool { return bytes.Equal(d, p.env.DeviceHash) }) {
-			p.flags = append(p.flags, FlagDevice)
+		if p.env.FromAddress >= ConcentrationMin && (p.env.NoDevice || repeat) {
+			p.flags = append(p.flags, FlagConcentration)
 		}
-		seen = append(seen, p.env.DeviceHash)
 	}
 	// Bursts: each member against recent stored responses and the members
 	// before it.

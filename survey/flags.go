@@ -15,17 +15,35 @@ const (
 	FlagStraight Flag = "straight" // the same option for every item
 	FlagBurst    Flag = "burst"    // near-identical answers from one link or school within minutes
 	FlagDevice   Flag = "device"   // the device had already answered this campaign
+	// FlagNoDevice: the submission did not come back with the device
+	// cookie its own form was sent with (a script that keeps no cookies,
+	// or a form carried to another browser).
+	FlagNoDevice Flag = "no_device"
+	// FlagConcentration: one address sent ConcentrationMin or more
+	// responses to the campaign within ConcentrationWindow, this one among
+	// them without its own device. Many parents behind one school address
+	// each have their own phone, and are not flagged for the address alone.
+	FlagConcentration Flag = "concentration"
 )
 
 // Flags lists every flag in display order.
-var Flags = []Flag{FlagFast, FlagStraight, FlagBurst, FlagDevice}
+var Flags = []Flag{FlagFast, FlagStraight, FlagBurst, FlagDevice, FlagNoDevice, FlagConcentration}
 
 var flagNames = map[Flag]string{
-	FlagFast:     "填写过快",
-	FlagStraight: "所有题目选同一项",
-	FlagBurst:    "短时间内同一链接或学校出现雷同答卷",
-	FlagDevice:   "同一设备重复填写",
+	FlagFast:          "填写过快",
+	FlagStraight:      "所有题目选同一项",
+	FlagBurst:         "短时间内同一链接或学校出现雷同答卷",
+	FlagDevice:        "同一设备重复填写",
+	FlagNoDevice:      "提交未带回打开问卷时的设备标识",
+	FlagConcentration: "同一网络地址短时间内大量提交且设备重复或缺失",
 }
+
+// Concentration: from one address, this many responses to a campaign within
+// the window, counting this one.
+const (
+	ConcentrationWindow = 10 * time.Minute
+	ConcentrationMin    = 10
+)
 
 // Name is the flag in Chinese.
 func (f Flag) Name() string { return flagNames[f] }

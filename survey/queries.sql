@@ -1,7 +1,7 @@
 -- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    min_fill_seconds, pow_bits, token_hours)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING *;
 
 -- name: GetCampaign :one
@@ -13,13 +13,13 @@ SELECT * FROM campaigns WHERE unit_id = $1 ORDER BY id;
 
 -- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 
 -- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
-    min_fill_seconds = $7, pow_bits = $8
+    min_fill_seconds = $7, pow_bits = $8, token_hours = $9
 WHERE id = $1
 RETURNING *;
 

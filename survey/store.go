@@ -86,7 +86,7 @@ func campaignFrom(r dbq.Campaign) Campaign {
 	c := Campaign{ID: r.ID, UnitID: r.UnitID, Title: r.Title, Status: Status(r.Status), OpensAt: r.OpensAt,
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
 		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
-		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), ChainLength: r.ChainLength, ChainHead: r.ChainHead,
+		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), ChainLength: r.ChainLength, ChainHead: r.ChainHead,
 		SealedLength: r.SealedLength, SealedHead: r.SealedHead}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
@@ -206,6 +206,12 @@ type Envelope struct {
 	FillTime     time.Duration // from render to submit
 	DeviceHash   []byte        // keyed hash of the device cookie; nil without one
 	Signature    string        // Questionnaire.Signature of the answers
+	// NoDevice: the submission did not return the device cookie its form
+	// was sent with.
+	NoDevice bool
+	// FromAddress counts the responses to the campaign from the same
+	// client address within ConcentrationWindow, this one included.
+	FromAddress int
 }
 
 // Receipt is what the respondent is told after submitting.
