@@ -43,6 +43,7 @@ type Campaign struct {
 	SealedLength   *int64     `json:"sealed_length"`
 	SealedHead     []byte     `json:"sealed_head"`
 	TokenHours     int32      `json:"token_hours"`
+	WechatOnly     bool       `json:"wechat_only"`
 }
 
 type CampaignEvent struct {
@@ -125,6 +126,7 @@ type Response struct {
 	AnswerSig       string    `json:"answer_sig"`
 	Flags           []string  `json:"flags"`
 	Answers         []string  `json:"answers"`
+	WechatHash      []byte    `json:"wechat_hash"`
 }
 
 type Review struct {

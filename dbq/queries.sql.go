@@ -339,7 +339,7 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 const closeCampaign = `-- name: CloseCampaign :one
 UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 // Closing fixes the chain head: no submit can add to it afterwards, since
@@ -370,6 +370,7 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -467,9 +468,9 @@ func (q *Queries) CountResponsesByStatus(ctx context.Context, campaignID int64) 
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits, token_hours)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+    min_fill_seconds, pow_bits, token_hours, wechat_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 type CreateCampaignParams struct {
@@ -485,6 +486,7 @@ type CreateCampaignParams struct {
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
 	TokenHours     int32      `json:"token_hours"`
+	WechatOnly     bool       `json:"wechat_only"`
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -501,6 +503,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.MinFillSeconds,
 		arg.PowBits,
 		arg.TokenHours,
+		arg.WechatOnly,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -526,6 +529,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -933,6 +937,53 @@ func (q *Queries) FindSubmissions(ctx context.Context, submissionIds []string) (
 	return items, nil
 }
 
+const findWeChatResponses = `-- name: FindWeChatResponses :many
+SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.campaign_id = $1 AND r.wechat_hash = ANY($2::bytea[])
+`
+
+type FindWeChatResponsesParams struct {
+	CampaignID int64    `json:"campaign_id"`
+	Hashes     [][]byte `json:"hashes"`
+}
+
+type FindWeChatResponsesRow struct {
+	WechatHash []byte `json:"wechat_hash"`
+	Receipt    string `json:"receipt"`
+	Status     string `json:"status"`
+	Pos        int64  `json:"pos"`
+	Hash       []byte `json:"hash"`
+}
+
+// Responses of a campaign by the WeChat users who sent them, with their
+// receipt and place in the chain: one response per WeChat user.
+func (q *Queries) FindWeChatResponses(ctx context.Context, arg FindWeChatResponsesParams) ([]FindWeChatResponsesRow, error) {
+	rows, err := q.db.Query(ctx, findWeChatResponses, arg.CampaignID, arg.Hashes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []FindWeChatResponsesRow
+	for rows.Next() {
+		var i FindWeChatResponsesRow
+		if err := rows.Scan(
+			&i.WechatHash,
+			&i.Receipt,
+			&i.Status,
+			&i.Pos,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const flaggedResponses = `-- name: FlaggedResponses :many
 SELECT r.id, r.receipt, r.submitted_at, r.category, r.locale, coalesce(s.name, '')::text AS school, l.label AS link_label,
     l.code AS link_code, r.flags, r.fill_ms, r.status, r.answer_sig,
@@ -1006,7 +1057,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -1042,6 +1093,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -1368,7 +1420,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -1403,6 +1455,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.SealedLength,
 			&i.SealedHead,
 			&i.TokenHours,
+			&i.WechatOnly,
 		); err != nil {
 			return nil, err
 		}
@@ -1737,7 +1790,7 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
@@ -1769,6 +1822,7 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -1858,7 +1912,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 type OpenCampaignParams struct {
@@ -1892,6 +1946,7 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -2058,7 +2113,7 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 // Reopening a closed campaign lifts its seal; the chain goes on from where
@@ -2089,6 +2144,7 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
@@ -2424,11 +2480,12 @@ func (q *Queries) StatsYears(ctx context.Context, unitID int64) ([]int32, error)
 const storeResponses = `-- name: StoreResponses :exec
 WITH r AS (
     INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers)
+        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers,
+        wechat_hash)
     SELECT $1::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
         nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
         t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
-        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}')
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea)
     FROM (SELECT unnest($5::bigint[]) AS questionnaire_id,
         unnest($6::bigint[]) AS link_id,
         unnest($7::text[]) AS submission_id,
@@ -2446,7 +2503,8 @@ WITH r AS (
         unnest($19::bytea[]) AS device_hash,
         unnest($20::text[]) AS answer_sig,
         unnest($21::text[]) AS flags,
-        unnest($22::text[]) AS answers) t
+        unnest($22::text[]) AS answers,
+        unnest($23::bytea[]) AS wechat_hash) t
     RETURNING id, submission_id
 )
 INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
@@ -2478,6 +2536,7 @@ type StoreResponsesParams struct {
 	AnswerSigs           []string    `json:"answer_sigs"`
 	FlagLists            []string    `json:"flag_lists"`
 	AnswerLists          []string    `json:"answer_lists"`
+	WechatHashes         [][]byte    `json:"wechat_hashes"`
 }
 
 // A group of responses to one campaign in one statement, with the chain
@@ -2509,6 +2568,7 @@ func (q *Queries) StoreResponses(ctx context.Context, arg StoreResponsesParams) 
 		arg.AnswerSigs,
 		arg.FlagLists,
 		arg.AnswerLists,
+		arg.WechatHashes,
 	)
 	return err
 }
@@ -2571,9 +2631,9 @@ func (q *Queries) TouchSession(ctx context.Context, id []byte) error {
 
 const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
-    min_fill_seconds = $7, pow_bits = $8, token_hours = $9
+    min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -2586,6 +2646,7 @@ type UpdateCampaignScheduleParams struct {
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
 	TokenHours     int32      `json:"token_hours"`
+	WechatOnly     bool       `json:"wechat_only"`
 }
 
 func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaignScheduleParams) (Campaign, error) {
@@ -2599,6 +2660,7 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		arg.MinFillSeconds,
 		arg.PowBits,
 		arg.TokenHours,
+		arg.WechatOnly,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -2624,15 +2686,17 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }
 
 const updateDraftCampaign = `-- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
+    wechat_only = $13
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
 `
 
 type UpdateDraftCampaignParams struct {
@@ -2648,6 +2712,7 @@ type UpdateDraftCampaignParams struct {
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
 	TokenHours     int32      `json:"token_hours"`
+	WechatOnly     bool       `json:"wechat_only"`
 }
 
 func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampaignParams) (Campaign, error) {
@@ -2664,6 +2729,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		arg.MinFillSeconds,
 		arg.PowBits,
 		arg.TokenHours,
+		arg.WechatOnly,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -2689,6 +2755,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.SealedLength,
 		&i.SealedHead,
 		&i.TokenHours,
+		&i.WechatOnly,
 	)
 	return i, err
 }

@@ -149,6 +149,8 @@ func settingsFromForm(c echo.Context, draft bool) (survey.Settings, error) {
 		return in, refusal.Invalidf("提交验证强度须为整数，不要求时填 0")
 	}
 	in.MinFill, in.PowBits = &minFill, &pow
+	wechatOnly := c.FormValue("wechat_only") == "on"
+	in.WeChat = &wechatOnly
 	if raw := strings.TrimSpace(c.FormValue("token_hours")); raw != "" {
 		hours, err := strconv.Atoi(raw)
 		if err != nil {

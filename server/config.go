@@ -23,6 +23,12 @@ type Config struct {
 	// form asks for a proof of work; default 30, "off" never asks. The
 	// zero Config (tests) has no limit.
 	SubmitRate int
+	// WeChat service account for campaigns that require WeChat sign-in:
+	// WECHAT_APP_ID and WECHAT_APP_SECRET (both or neither), and the OAuth
+	// endpoints WECHAT_AUTHORIZE_URL and WECHAT_TOKEN_URL (default
+	// WeChat's own).
+	WeChatAppID, WeChatSecret          string
+	WeChatAuthorizeURL, WeChatTokenURL string
 }
 
 // DefaultSubmitRate is SUBMIT_RATE when unset: a school's parents behind one
@@ -82,6 +88,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR", p)
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	c.WeChatAppID, c.WeChatSecret = getenv("WECHAT_APP_ID"), getenv("WECHAT_APP_SECRET")
+	if (c.WeChatAppID == "") != (c.WeChatSecret == "") {
+		return c, errors.New("WECHAT_APP_ID and WECHAT_APP_SECRET: set both (a service account's AppID and AppSecret) or neither")
+	}
+	c.WeChatAuthorizeURL, c.WeChatTokenURL = getenv("WECHAT_AUTHORIZE_URL"), getenv("WECHAT_TOKEN_URL")
+	for name, v := range map[string]string{"WECHAT_AUTHORIZE_URL": c.WeChatAuthorizeURL, "WECHAT_TOKEN_URL": c.WeChatTokenURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			return c, fmt.Errorf("%s %q: want an absolute http(s) URL", name, v)
+		}
 	}
 	return c, nil
 }

@@ -66,6 +66,9 @@ func (s *Server) showForm(c echo.Context) error {
 	if v.full(cat) {
 		return s.notice(c, v, http.StatusOK, survey.FullMessage(cat, v.school.Locale))
 	}
+	if v.campaign.WeChatOnly {
+		return s.wechatSignIn(c, v, cat)
+	}
 	dev := s.ensureDevice(c)
 	token := newToken(s.formKey, formToken{Rendered: s.now(), Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev)})
 	form, err := v.blank.get(cat, func() (*gzipSlot, error) { return s.blankForm(c.Request().Context(), v, cat) })
@@ -229,12 +232,14 @@ func (s *Server) submitForm(c echo.Context) error {
 	// the form comes back with the answers kept and a fresh token for this
 	// link, and the respondent submits again.
 	fresh := func(rendered time.Time) {
-		token = newToken(s.formKey, formToken{Rendered: rendered, Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev)})
+		token = newToken(s.formKey, formToken{Rendered: rendered, Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev), WeChat: tok.WeChat})
 	}
 	switch {
 	case tok.Campaign != v.campaign.ID || tok.Link != v.link.ID:
 		fresh(now.Add(-time.Duration(v.campaign.MinFillSeconds) * time.Second))
 		return again(http.StatusConflict, survey.Problems{"form": "这份问卷是从另一个调查链接打开的。您的答案已保留，请核对后再次点击“提交问卷”。"}, v.campaign.PowBits)
+	case v.campaign.WeChatOnly && tok.WeChat == [16]byte{}:
+		return badForm("本次调查须在微信中填写，请在微信中重新打开链接或扫描二维码。")
 	case now.Sub(tok.Rendered) > v.campaign.TokenTTL():
 		// The answers were filled slowly, not fast: the fresh token keeps
 		// the campaign's minimum fill time behind it.
@@ -262,14 +267,17 @@ func (s *Server) submitForm(c echo.Context) error {
 	if v.key == nil {
 		return survey.ErrUnavailable // an open campaign always has its key; see readVisit
 	}
-	var deviceHash []byte
+	var deviceHash, user []byte
 	if dev != "" {
 		deviceHash = keyedHash(v.key, "device", dev)
+	}
+	if tok.WeChat != [16]byte{} {
+		user = tok.WeChat[:]
 	}
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
 		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: tok.Submission,
 		IPHash: keyedHash(v.key, "ip", ip), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(tok.Rendered), 0),
-		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers), NoDevice: noDevice, FromAddress: fromAddress + 1,
+		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers), NoDevice: noDevice, FromAddress: fromAddress + 1, WeChatHash: user,
 	}, sub, now)
 	var closed *survey.ClosedError
 	switch {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -29,6 +30,7 @@ import (
 	"renke/static"
 	"renke/statistics"
 	"renke/survey"
+	"renke/wechat"
 )
 
 // Server holds what the handlers need.
@@ -45,7 +47,8 @@ type Server struct {
 	sessions    *sessions.CookieStore
 	views       *template.Template
 	formKey     []byte
-	sources     sources // submissions per client address, for the proof of work and concentration
+	sources     sources        // submissions per client address, for the proof of work and concentration
+	wechat      *wechat.Client // nil: no WeChat service account configured
 	now         func() time.Time
 }
 
@@ -73,6 +76,10 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		views:   views,
 		formKey: derive(cfg.SessionKey, "form-token"),
 		now:     time.Now,
+	}
+	if cfg.WeChatAppID != "" {
+		s.wechat = &wechat.Client{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret,
+			AuthorizeURL: cmp.Or(cfg.WeChatAuthorizeURL, wechat.DefaultAuthorizeURL), TokenURL: cmp.Or(cfg.WeChatTokenURL, wechat.DefaultTokenURL)}
 	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
 	s.surveys.OnChange(s.visits.forgetCampaign)

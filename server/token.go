@@ -28,7 +28,7 @@ func derive(secret []byte, purpose string) []byte {
 // good at another; the device tag shows whether the submission came back
 // from the browser the form was sent to.
 const (
-	tokenBody = 16 + 8 + 8 + 8 + 8
+	tokenBody = 16 + 8 + 8 + 8 + 8 + 16
 	tokenLen  = tokenBody + 16
 )
 
@@ -38,7 +38,8 @@ type formToken struct {
 	Rendered   time.Time
 	Campaign   int64
 	Link       int64
-	Device     [8]byte // deviceTag of the cookie at render; zero for none
+	Device     [8]byte  // deviceTag of the cookie at render; zero for none
+	WeChat     [16]byte // keyed hash of the WeChat user, for a WeChat-only campaign; zero for none
 }
 
 // deviceTag is a short keyed tag of a device cookie value ("" for none:
@@ -68,6 +69,7 @@ func newToken(key []byte, t formToken) string {
 	binary.BigEndian.PutUint64(b[24:32], uint64(t.Campaign))
 	binary.BigEndian.PutUint64(b[32:40], uint64(t.Link))
 	copy(b[40:48], t.Device[:])
+	copy(b[48:64], t.WeChat[:])
 	m := hmac.New(sha256.New, key)
 	m.Write(b[:tokenBody])
 	copy(b[tokenBody:], m.Sum(nil))
@@ -89,6 +91,7 @@ func readToken(key []byte, token string) (formToken, bool) {
 		Rendered: time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:24]))),
 		Campaign: int64(binary.BigEndian.Uint64(b[24:32])), Link: int64(binary.BigEndian.Uint64(b[32:40]))}
 	copy(t.Device[:], b[40:48])
+	copy(t.WeChat[:], b[48:64])
 	return t, true
 }
 

@@ -48,6 +48,9 @@ type Campaign struct {
 	// TokenHours is how long a rendered form may be submitted; an older
 	// one gets a fresh form with the answers kept.
 	TokenHours int `json:"token_hours"`
+	// WeChatOnly: the survey is answered inside WeChat only, signed in by
+	// WeChat's silent authorisation (snsapi_base), one response per user.
+	WeChatOnly bool `json:"wechat_only"`
 	// The hash chain of admitted responses (see chain.go): its length and
 	// head now, and as fixed when the campaign closed.
 	ChainLength  int64  `json:"chain_length"`

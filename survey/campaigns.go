@@ -37,6 +37,7 @@ type Settings struct {
 	MinFill   *int             `json:"min_fill_seconds"`
 	PowBits   *int             `json:"pow_bits"`
 	Token     *int             `json:"token_hours"`
+	WeChat    *bool            `json:"wechat_only"`
 }
 
 // apply sets the given settings on c, fills the national defaults and
@@ -72,6 +73,9 @@ func (in Settings) apply(c *Campaign) error {
 	set(in.MinFill, &c.MinFillSeconds)
 	set(in.PowBits, &c.PowBits)
 	set(in.Token, &c.TokenHours)
+	if in.WeChat != nil {
+		c.WeChatOnly = *in.WeChat
+	}
 	if in.Policy != nil {
 		c.Policy = *in.Policy
 	}
@@ -98,7 +102,7 @@ func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (
 		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
 			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
-			TokenHours: int32(c.TokenHours)})
+			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
 		if err != nil {
 			return err
 		}
@@ -132,14 +136,14 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings) (Camp
 		r, err = s.q.UpdateDraftCampaign(ctx, dbq.UpdateDraftCampaignParams{ID: c.ID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
 			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
-			TokenHours: int32(c.TokenHours)})
+			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
 	} else {
 		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
 			return Campaign{}, ErrLocked
 		}
 		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
 			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
-			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits), TokenHours: int32(c.TokenHours)})
+			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits), TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Campaign{}, ErrNotDraft // opened between the read and the update

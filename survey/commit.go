@@ -154,8 +154,9 @@ type lockedCampaign struct {
 	cells   *sampling.Admission
 	seen    [][]byte // devices of the members that answered before
 	traces  *campaignTraces
-	sources []traceSource         // the members' links and schools
-	read    []dbq.RecentTracesRow // what was stored there since last read
+	sources []traceSource                // the members' links and schools
+	read    []dbq.RecentTracesRow        // what was stored there since last read
+	wechat  []dbq.FindWeChatResponsesRow // responses of the members' WeChat users
 }
 
 // admitGroup does the work of one group commit, setting each member's
@@ -201,11 +202,26 @@ func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending
 	}
 	first := map[string]*pending{}
 	var repeats []*pending
-	var kept pgx.Batch // statements that keep their plans
+	repeatsOf := map[*pending]*pending{} // a WeChat user's later members → the first
+	var kept pgx.Batch                   // statements that keep their plans
 	b = pgx.Batch{}
 	for _, c := range campaigns {
 		var fresh []*pending
+		byUser := map[string]*pending{} // a WeChat user's first member in the group
 		for _, p := range c.members {
+			if p.env.WeChatHash != nil {
+				// One response per WeChat user: a later one gets the first's receipt.
+				if i := slices.IndexFunc(c.wechat, func(r dbq.FindWeChatResponsesRow) bool { return bytes.Equal(r.WechatHash, p.env.WeChatHash) }); i >= 0 {
+					r := c.wechat[i]
+					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
+					continue
+				}
+				if f, ok := byUser[string(p.env.WeChatHash)]; ok && f.env.SubmissionID != p.env.SubmissionID {
+					repeatsOf[p] = f
+					continue
+				}
+				byUser[string(p.env.WeChatHash)] = p
+			}
 			if r, ok := seen[p.env.SubmissionID]; ok {
 				if r.CampaignID != p.env.CampaignID {
 					p.err = ErrIDConflict
@@ -239,6 +255,10 @@ func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending
 		p.out, p.err = f.out, f.err
 		p.out.Duplicate = true
 	}
+	for p, f := range repeatsOf {
+		p.out, p.err = f.out, f.err
+		p.out.Duplicate = true
+	}
 	return nil
 }
 
@@ -253,6 +273,17 @@ func (c *lockedCampaign) queueTraces(ctx context.Context, b *pgx.Batch) {
 		}
 	}
 	id := c.members[0].env.CampaignID
+	var users [][]byte
+	for _, p := range c.members {
+		if p.env.WeChatHash != nil {
+			users = append(users, p.env.WeChatHash)
+		}
+	}
+	if len(users) > 0 {
+		dbq.Queue(b, func(q *dbq.Queries) {
+			q.FindWeChatResponses(ctx, dbq.FindWeChatResponsesParams{CampaignID: id, Hashes: users})
+		}).Query(dbq.Into(&c.wechat, pgx.RowToStructByPos[dbq.FindWeChatResponsesRow]))
+	}
 	if len(devices) > 0 {
 		dbq.Queue(b, func(q *dbq.Queries) {
 			q.SeenDevices(ctx, dbq.SeenDevicesParams{CampaignID: id, DeviceHashes: devices})
@@ -345,6 +376,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		arg.DeviceHashes = append(arg.DeviceHashes, p.env.DeviceHash)
 		arg.AnswerSigs = append(arg.AnswerSigs, p.env.Signature)
 		arg.FlagLists = append(arg.FlagLists, strings.Join(flags, ","))
+		arg.WechatHashes = append(arg.WechatHashes, p.env.WeChatHash)
 	}
 	dbq.Queue(kept, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
 	if pos > cp.ChainLength {

@@ -1,7 +1,7 @@
 -- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits, token_hours)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    min_fill_seconds, pow_bits, token_hours, wechat_only)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING *;
 
 -- name: GetCampaign :one
@@ -13,13 +13,14 @@ SELECT * FROM campaigns WHERE unit_id = $1 ORDER BY id;
 
 -- name: UpdateDraftCampaign :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, min_sample = $6,
-    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12
+    quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
+    wechat_only = $13
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 
 -- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
-    min_fill_seconds = $7, pow_bits = $8, token_hours = $9
+    min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
 RETURNING *;
 
@@ -66,11 +67,12 @@ SELECT * FROM links WHERE code = $1;
 -- name: StoreResponses :exec
 WITH r AS (
     INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
-        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers)
+        grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers,
+        wechat_hash)
     SELECT @campaign_id::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
         nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
         t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
-        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}')
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea)
     FROM (SELECT unnest(@questionnaire_ids::bigint[]) AS questionnaire_id,
         unnest(@link_ids::bigint[]) AS link_id,
         unnest(@submission_ids::text[]) AS submission_id,
@@ -88,7 +90,8 @@ WITH r AS (
         unnest(@device_hashes::bytea[]) AS device_hash,
         unnest(@answer_sigs::text[]) AS answer_sig,
         unnest(@flag_lists::text[]) AS flags,
-        unnest(@answer_lists::text[]) AS answers) t
+        unnest(@answer_lists::text[]) AS answers,
+        unnest(@wechat_hashes::bytea[]) AS wechat_hash) t
     RETURNING id, submission_id
 )
 INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
@@ -271,3 +274,10 @@ FROM links l LEFT JOIN responses r ON r.link_id = l.id
 WHERE l.campaign_id = $1
 GROUP BY l.id
 ORDER BY l.id;
+
+-- Responses of a campaign by the WeChat users who sent them, with their
+-- receipt and place in the chain: one response per WeChat user.
+-- name: FindWeChatResponses :many
+SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+WHERE r.campaign_id = @campaign_id AND r.wechat_hash = ANY(@hashes::bytea[]);

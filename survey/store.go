@@ -86,7 +86,7 @@ func campaignFrom(r dbq.Campaign) Campaign {
 	c := Campaign{ID: r.ID, UnitID: r.UnitID, Title: r.Title, Status: Status(r.Status), OpensAt: r.OpensAt,
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
 		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
-		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), ChainLength: r.ChainLength, ChainHead: r.ChainHead,
+		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), WeChatOnly: r.WechatOnly, ChainLength: r.ChainLength, ChainHead: r.ChainHead,
 		SealedLength: r.SealedLength, SealedHead: r.SealedHead}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
@@ -212,6 +212,9 @@ type Envelope struct {
 	// FromAddress counts the responses to the campaign from the same
 	// client address within ConcentrationWindow, this one included.
 	FromAddress int
+	// WeChatHash is the keyed hash of the WeChat user's openid, for a
+	// campaign that requires WeChat sign-in: one response per user.
+	WeChatHash []byte
 }
 
 // Receipt is what the respondent is told after submitting.
@@ -289,4 +292,15 @@ func randomCode(alphabet string, n int) string {
 		}
 	}
 	return string(b)
+}
+
+// WeChatReceipt is the receipt of the response a WeChat user sent to a
+// campaign, if any.
+func (s *Store) WeChatReceipt(ctx context.Context, campaignID int64, user []byte) (Receipt, bool, error) {
+	rows, err := s.q.FindWeChatResponses(ctx, dbq.FindWeChatResponsesParams{CampaignID: campaignID, Hashes: [][]byte{user}})
+	if err != nil || len(rows) == 0 {
+		return Receipt{}, false, err
+	}
+	r := rows[0]
+	return Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}, true, nil
 }

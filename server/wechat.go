@@ -1,0 +1,109 @@
+package server
+
+// WeChat sign-in for campaigns that require it: /s/:code (the way out to
+// WeChat) and /s/:code/wx (the way back).
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/sampling"
+	"renke/survey"
+	"renke/wechat"
+)
+
+// stateTTL bounds the trip to WeChat and back.
+const stateTTL = 10 * time.Minute
+
+// wechatState binds the trip to the link, the category and the time, so a
+// code that comes back is used for what it was asked for, once, soon.
+func (s *Server) wechatState(code string, cat sampling.Category, at time.Time) string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(at.Unix()))
+	m := hmac.New(sha256.New, s.formKey)
+	m.Write([]byte("wechat-state\x00" + code + "\x00" + string(cat) + "\x00"))
+	m.Write(b)
+	return base64.RawURLEncoding.EncodeToString(append(b, m.Sum(nil)[:16]...))
+}
+
+func (s *Server) wechatStateOK(state, code string, cat sampling.Category, now time.Time) bool {
+	raw, err := base64.RawURLEncoding.DecodeString(state)
+	if err != nil || len(raw) != 24 {
+		return false
+	}
+	at := time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0)
+	return hmac.Equal([]byte(s.wechatState(code, cat, at)), []byte(state)) && now.Sub(at) <= stateTTL && !at.After(now.Add(time.Minute))
+}
+
+// wechatSignIn sends a respondent in WeChat's browser to WeChat's silent
+// authorisation, and tells one in any other browser to open the link in
+// WeChat. No cookie rides on the redirect (iOS WeChat may drop it): the
+// way back carries the state in its address.
+func (s *Server) wechatSignIn(c echo.Context, v *visit, cat sampling.Category) error {
+	url := s.formURL(c, v.link.Code)
+	if !wechat.InWeChat(c.Request().UserAgent()) {
+		return s.notice(c, v, http.StatusOK, "本次调查仅限在微信中填写，每个微信号填写一次。请用微信扫描学校发布的二维码，或在微信中打开此链接："+url)
+	}
+	if s.wechat == nil {
+		return s.notice(c, v, http.StatusServiceUnavailable, "本次调查需要通过微信验证身份，但服务器尚未配置微信公众号，请联系主办单位。")
+	}
+	back := url + "/wx?c=" + string(cat)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Redirect(http.StatusFound, s.wechat.Authorize(back, s.wechatState(v.link.Code, cat, s.now())))
+}
+
+// wechatReturn is GET /s/:code/wx?c=…&code=…&state=…: the code is
+// exchanged, once, for the user's openid; only its keyed hash under the
+// campaign's key is kept. A user who answered before gets their receipt;
+// anyone else the form, its token carrying the hash.
+func (s *Server) wechatReturn(c echo.Context) error {
+	ctx := c.Request().Context()
+	v, err := s.loadVisit(ctx, c.Param("code"))
+	if err != nil {
+		return err
+	}
+	if v.campaign.Refusal(s.now()) != "" {
+		return s.refusal(c, v)
+	}
+	cat := sampling.Category(c.QueryParam("c"))
+	if !v.campaign.WeChatOnly || s.wechat == nil || !slices.Contains(v.categories(), cat) {
+		return c.Redirect(http.StatusSeeOther, "/s/"+url.PathEscape(v.link.Code))
+	}
+	if !s.wechatStateOK(c.QueryParam("state"), v.link.Code, cat, s.now()) {
+		return s.notice(c, v, http.StatusBadRequest, "微信授权已过期，请返回重新打开链接或重新扫描二维码。")
+	}
+	code := c.QueryParam("code")
+	if code == "" {
+		return s.notice(c, v, http.StatusBadRequest, "没有收到微信的授权，请在微信中重新打开链接。")
+	}
+	openid, err := s.wechat.OpenID(ctx, code)
+	if err != nil {
+		return s.notice(c, v, http.StatusBadGateway, wechat.Message(err))
+	}
+	if v.key == nil {
+		return survey.ErrUnavailable
+	}
+	var user [16]byte
+	copy(user[:], keyedHash(v.key, "wechat", openid))
+	if rc, ok, err := s.surveys.WeChatReceipt(ctx, v.campaign.ID, user[:]); err != nil {
+		return err
+	} else if ok {
+		return s.showReceipt(c, v, rc) // one response per WeChat user
+	}
+	dev := s.ensureDevice(c)
+	p, err := s.formPage(ctx, v, cat)
+	if err != nil {
+		return err
+	}
+	p.Token = newToken(s.formKey, formToken{Rendered: s.now(), Campaign: v.campaign.ID, Link: v.link.ID,
+		Device: deviceTag(s.formKey, dev), WeChat: user})
+	p.PowBits = v.campaign.PowBits
+	return s.render(c, http.StatusOK, "form.html", p)
+}
