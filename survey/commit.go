@@ -327,8 +327,19 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	for i, p := range open {
 		wants[i] = sampling.Place{Category: p.sub.Category, Locale: p.sub.Locale}
 	}
+	c.traces.mu.Lock()
+	slow := c.traces.fills.slowAfter()
+	for _, p := range open {
+		c.traces.fills.add(p.env.FillTime)
+	}
+	c.traces.mu.Unlock()
 	if retro := flagGroup(cp, open, c.seen, c.recent()); len(retro) > 0 {
 		dbq.Queue(b, func(q *dbq.Queries) { q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro}) })
+	}
+	for _, p := range open {
+		if slow > 0 && p.env.FillTime > slow {
+			p.flags = appendFlag(p.flags, FlagSlow)
+		}
 	}
 	admitted := c.cells.Grant(kept, wants, cp.Policy)
 

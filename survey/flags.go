@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,10 +25,15 @@ const (
 	// them without its own device. Many parents behind one school address
 	// each have their own phone, and are not flagged for the address alone.
 	FlagConcentration Flag = "concentration"
+	// FlagSlow: the form was submitted far later after it was shown than
+	// the campaign's responses usually are (SlowFactor × the 99th
+	// percentile, and at least SlowFloor): a form carried off, or held for
+	// someone else to fill.
+	FlagSlow Flag = "slow"
 )
 
 // Flags lists every flag in display order.
-var Flags = []Flag{FlagFast, FlagStraight, FlagBurst, FlagDevice, FlagNoDevice, FlagConcentration}
+var Flags = []Flag{FlagFast, FlagStraight, FlagBurst, FlagDevice, FlagNoDevice, FlagConcentration, FlagSlow}
 
 var flagNames = map[Flag]string{
 	FlagFast:          "填写过快",
@@ -36,6 +42,45 @@ var flagNames = map[Flag]string{
 	FlagDevice:        "同一设备重复填写",
 	FlagNoDevice:      "提交未带回打开问卷时的设备标识",
 	FlagConcentration: "同一网络地址短时间内大量提交且设备重复或缺失",
+	FlagSlow:          "从打开到提交的时间远超本次调查的一般水平",
+}
+
+// Slow responses: against the campaign's own distribution of fill times,
+// once it has FillSample of them.
+const (
+	SlowFactor = 4
+	SlowFloor  = 2 * time.Hour
+	FillSample = 100
+)
+
+// fillTimes keeps the newest fill times of a campaign's responses, as this
+// process admitted them: enough to know what is usual.
+type fillTimes struct {
+	ring []time.Duration
+	next int
+}
+
+const fillRing = 512
+
+func (f *fillTimes) add(d time.Duration) {
+	if len(f.ring) < fillRing {
+		f.ring = append(f.ring, d)
+		return
+	}
+	f.ring[f.next] = d
+	f.next = (f.next + 1) % fillRing
+}
+
+// slowAfter is the fill time past which a response is far outside the
+// campaign's usual; 0 while too few are known.
+func (f *fillTimes) slowAfter() time.Duration {
+	if len(f.ring) < FillSample {
+		return 0
+	}
+	sorted := slices.Clone(f.ring)
+	slices.Sort(sorted)
+	p99 := sorted[len(sorted)*99/100]
+	return max(SlowFactor*p99, SlowFloor)
 }
 
 // Concentration: from one address, this many responses to a campaign within

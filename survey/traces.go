@@ -28,6 +28,7 @@ type campaignTraces struct {
 	mu      sync.Mutex
 	sources map[traceSource]*sourceTraces
 	swept   time.Time // when responses older than the window last left every source
+	fills   fillTimes // the campaign's recent fill times, in this process
 }
 
 // traceSource is a link, or a school when school is set.
