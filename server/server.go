@@ -130,6 +130,15 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		return nil, err
 	}
 	e.Use(gzip)
+	// A handler that panics answers 500 with the Chinese error page: the
+	// panic is turned into an error here, inside the compression, so the
+	// answer goes out through a writer still in working order. The log
+	// line names the path and the panic, never the client.
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			slog.Error("handler panic", "path", c.Request().URL.Path, "error", err.Error(), "stack", string(stack))
+			return err
+		}}))
 	s.routes(e)
 	s.actions = actionNames(e)
 	return e, nil

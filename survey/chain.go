@@ -94,6 +94,9 @@ func (c canonicalForm) entryHash(prev []byte, pos int64) []byte {
 	return h.Sum(nil)
 }
 
+// hexPrefix is the first 12 digits of a hex string, or all of a shorter one.
+func hexPrefix(h string) string { return h[:min(12, len(h))] }
+
 // HashPrefix is the short form of a hash shown on receipts: 12 hex digits;
 // "" for no hash.
 func HashPrefix(h []byte) string {
@@ -122,7 +125,8 @@ const (
 	Removed  = "removed"  // an entry or its response is gone
 	Inserted = "inserted" // a response in the sample that no entry covers, or an entry too many
 	Excluded = "excluded" // left the sample without a recorded decision
-	Head     = "head"     // the chain does not end where the campaign says it does
+	Head      = "head"      // the chain does not end where the campaign says it does
+	Malformed = "malformed" // an entry's stored hash is not a SHA-256 at all
 )
 
 // ChainProblem is one discrepancy, in words for staff.
@@ -172,6 +176,11 @@ func Verify(campaignID int64, entries []ChainEntry, responses []StoredResponse, 
 			linked = false
 		}
 		want = e.Pos + 1
+		if len(e.Hash) != sha256.Size {
+			// A row rewritten by hand: named, never trusted, never a crash.
+			v.Problems = append(v.Problems, ChainProblem{Kind: Malformed, Pos: e.Pos, ResponseID: e.ResponseID,
+				Text: fmt.Sprintf("第 %d 条记录的校验值长度异常（%d 字节，应为 %d 字节），该记录已被改动", e.Pos, len(e.Hash), sha256.Size)})
+		}
 		r, ok := byID[e.ResponseID]
 		switch {
 		case !ok:
@@ -209,11 +218,11 @@ func Verify(campaignID int64, entries []ChainEntry, responses []StoredResponse, 
 	}
 	if v.Length != storedLength || (storedLength > 0 && v.Head != v.StoredHead) {
 		v.Problems = append(v.Problems, ChainProblem{Kind: Head,
-			Text: fmt.Sprintf("样本链实有 %d 条，末端 %s；调查记录为 %d 条，末端 %s", v.Length, v.Head[:12], storedLength, HashPrefix(storedHead))})
+			Text: fmt.Sprintf("样本链实有 %d 条，末端 %s；调查记录为 %d 条，末端 %s", v.Length, hexPrefix(v.Head), storedLength, HashPrefix(storedHead))})
 	}
 	if sealedLength != nil && (v.Length != *sealedLength || v.Head != v.SealedHead) {
 		v.Problems = append(v.Problems, ChainProblem{Kind: Head,
-			Text: fmt.Sprintf("样本链实有 %d 条，末端 %s；与结束调查时封存的 %d 条、末端 %s 不一致", v.Length, v.Head[:12], *sealedLength, HashPrefix(sealedHead))})
+			Text: fmt.Sprintf("样本链实有 %d 条，末端 %s；与结束调查时封存的 %d 条、末端 %s 不一致", v.Length, hexPrefix(v.Head), *sealedLength, HashPrefix(sealedHead))})
 	}
 	return v
 }
