@@ -121,10 +121,10 @@ type StoredResponse struct {
 
 // Problem kinds found by Verify.
 const (
-	Changed  = "changed"  // a response differs from what its entry committed to
-	Removed  = "removed"  // an entry or its response is gone
-	Inserted = "inserted" // a response in the sample that no entry covers, or an entry too many
-	Excluded = "excluded" // left the sample without a recorded decision
+	Changed   = "changed"   // a response differs from what its entry committed to
+	Removed   = "removed"   // an entry or its response is gone
+	Inserted  = "inserted"  // a response in the sample that no entry covers, or an entry too many
+	Excluded  = "excluded"  // left the sample without a recorded decision
 	Head      = "head"      // the chain does not end where the campaign says it does
 	Malformed = "malformed" // an entry's stored hash is not a SHA-256 at all
 )
