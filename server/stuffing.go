@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"net/http"
 	"renke/survey"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -66,17 +67,13 @@ type sources struct {
 func (s *sources) peek(ip string, campaign int64, now time.Time) (lastMinute, inCampaign int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, t := range s.seen[ip] {
-		if now.Sub(t) <= time.Minute {
-			lastMinute++
-		}
-	}
-	for _, t := range s.seen[campaignKey(campaign, ip)] {
-		if now.Sub(t) <= survey.ConcentrationWindow {
-			inCampaign++
-		}
-	}
-	return lastMinute, inCampaign
+	return since(s.seen[ip], now.Add(-time.Minute)), since(s.seen[campaignKey(campaign, ip)], now.Add(-survey.ConcentrationWindow))
+}
+
+// since counts the times at or after from in ts, which note keeps in the
+// order they came.
+func since(ts []time.Time, from time.Time) int {
+	return len(ts) - sort.Search(len(ts), func(i int) bool { return !ts[i].Before(from) })
 }
 
 // note counts a submission from ip to campaign at now, forgetting what

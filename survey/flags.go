@@ -58,11 +58,18 @@ const (
 type fillTimes struct {
 	ring []time.Duration
 	next int
+	// The threshold as last computed, and the fill times added since: it
+	// is sorted out again every fillRecount additions, not every group.
+	threshold time.Duration
+	added     int
 }
+
+const fillRecount = 64
 
 const fillRing = 512
 
 func (f *fillTimes) add(d time.Duration) {
+	f.added++
 	if len(f.ring) < fillRing {
 		f.ring = append(f.ring, d)
 		return
@@ -77,10 +84,13 @@ func (f *fillTimes) slowAfter() time.Duration {
 	if len(f.ring) < FillSample {
 		return 0
 	}
-	sorted := slices.Clone(f.ring)
-	slices.Sort(sorted)
-	p99 := sorted[len(sorted)*99/100]
-	return max(SlowFactor*p99, SlowFloor)
+	if f.threshold == 0 || f.added >= fillRecount {
+		sorted := slices.Clone(f.ring)
+		slices.Sort(sorted)
+		p99 := sorted[len(sorted)*99/100]
+		f.threshold, f.added = max(SlowFactor*p99, SlowFloor), 0
+	}
+	return f.threshold
 }
 
 // Concentration: from one address, this many responses to a campaign within
