@@ -4,7 +4,13 @@
 //	renke                        serve (the default)
 //	renke create-admin NAME      create a platform admin; the password is read from stdin
 //	renke migrate                apply the database migrations and exit
-//	renke verify CAMPAIGN_ID     recompute a campaign's sample chain; exit 1 naming every discrepancy
+//	renke verify [flags] CAMPAIGN_ID
+//	                             recompute a campaign's sample log and check it against its checkpoints
+//	                             and outside evidence (-witness DIR, -checkpoint FILE, -receipts FILE);
+//	                             exit 1 naming every discrepancy
+//	renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]
+//	                             watch sample logs from outside: cosign consistent checkpoints, alarm on
+//	                             inconsistent ones (exit 1 with -once)
 //	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
 
@@ -14,11 +20,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,6 +45,7 @@ import (
 	"renke/server"
 	"renke/staff"
 	"renke/survey"
+	"renke/witness"
 )
 
 func main() {
@@ -68,8 +77,13 @@ func run(args []string) error {
 	case "serve", "migrate", "create-admin", "verify":
 	case "healthcheck":
 		return healthcheck(cfg)
+	case "witness":
+		return runWitness(ctx, args[1:], os.Stdout)
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, witness or healthcheck", cmd)
+	}
+	if err := loadLogKey(&cfg); err != nil {
+		return err
 	}
 
 	local := cfg.DatabaseURL == ""
@@ -87,6 +101,15 @@ func run(args []string) error {
 		return err
 	}
 	defer pool.Close()
+	key, err := survey.ParseLogKey(cfg.LogKey)
+	if err != nil {
+		return err
+	}
+	upgrade := survey.NewStore(pool)
+	upgrade.UseLogKey(key)
+	if err := upgrade.UpgradeLogs(ctx); err != nil {
+		return err
+	}
 
 	switch cmd {
 	case "migrate":
@@ -94,7 +117,7 @@ func run(args []string) error {
 	case "create-admin":
 		return createAdmin(ctx, pool, args[1:])
 	case "verify":
-		return verify(ctx, pool, args[1:], os.Stdout)
+		return verify(ctx, pool, key, cfg.WitnessKeys, args[1:], os.Stdout)
 	}
 	if local {
 		if err := seedDemo(ctx, pool, cfg); err != nil {
@@ -192,33 +215,199 @@ func createAdmin(ctx context.Context, pool *pgxpool.Pool, args []string) error {
 	return nil
 }
 
-// verify recomputes a campaign's chain and prints the result; any
-// discrepancy is an error, so the exit status tells a script.
-func verify(ctx context.Context, pool *pgxpool.Pool, args []string, out io.Writer) error {
-	if len(args) != 1 {
-		return errors.New("usage: renke verify CAMPAIGN_ID")
+// verify recomputes a campaign's log and checks it against the checkpoints
+// stored and the evidence given; any discrepancy is an error, so the exit
+// status tells a script.
+func verify(ctx context.Context, pool *pgxpool.Pool, key *survey.LogKey, witnessKeys []string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	var witnesses, checkpoints listFlag
+	fs.Var(&witnesses, "witness", "a witness's store directory (repeatable): its cosigned checkpoint and leaf hashes")
+	fs.Var(&checkpoints, "checkpoint", "a file holding a signed checkpoint of the log, e.g. from the dossier (repeatable)")
+	receipts := fs.String("receipts", "", "a file of receipts, one per line: CODE POSITION SIZE ROOT (as on the receipt page)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
+	if fs.NArg() != 1 {
+		return errors.New("usage: renke verify [-witness DIR]... [-checkpoint FILE]... [-receipts FILE] CAMPAIGN_ID")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil {
-		return fmt.Errorf("campaign id %q is not a number", args[0])
+		return fmt.Errorf("campaign id %q is not a number", fs.Arg(0))
 	}
-	v, err := survey.NewStore(pool).Verify(ctx, id)
+	surveys := survey.NewStore(pool)
+	surveys.UseLogKey(key)
+	if err := surveys.UseWitnesses(witnessKeys); err != nil {
+		return err
+	}
+	var evidence []survey.Evidence
+	for _, dir := range witnesses {
+		e, err := witness.Evidence(dir, key.Origin(id), key.Verifier())
+		if err != nil {
+			return err
+		}
+		evidence = append(evidence, e)
+	}
+	for _, f := range checkpoints {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		e, err := surveys.CheckpointEvidence(id, string(b), "文件 "+filepath.Base(f)+" 中的检查点")
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		evidence = append(evidence, e)
+	}
+	if *receipts != "" {
+		b, err := os.ReadFile(*receipts)
+		if err != nil {
+			return err
+		}
+		for n, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+				continue
+			}
+			pos, err1 := strconv.ParseInt(f[min(1, len(f)-1)], 10, 64)
+			size, err2 := strconv.ParseInt(f[min(2, len(f)-1)], 10, 64)
+			if len(f) != 4 || err1 != nil || err2 != nil {
+				return fmt.Errorf("%s line %d: want CODE POSITION SIZE ROOT", *receipts, n+1)
+			}
+			e, err := survey.ReceiptEvidence(f[0], pos, size, f[3])
+			if err != nil {
+				return fmt.Errorf("%s line %d: %w", *receipts, n+1, err)
+			}
+			evidence = append(evidence, e)
+		}
+	}
+	v, err := surveys.Verify(ctx, id, evidence...)
 	if errors.Is(err, survey.ErrNotFound) {
 		return fmt.Errorf("campaign %d not found", id)
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "campaign %d: %d entries, head %s\n", id, v.Length, v.Head)
-	if v.SealedLength != nil {
-		fmt.Fprintf(out, "sealed at close: %d entries, head %s\n", *v.SealedLength, v.SealedHead)
+	fmt.Fprintf(out, "campaign %d: log %s\n%d leaves, root %s, %d signed checkpoints checked\n", id, v.Origin, v.Size, v.Root, v.Checkpoints)
+	if v.SealedSize != nil {
+		fmt.Fprintf(out, "sealed at close: %d leaves, root %s\n", *v.SealedSize, v.SealedRoot)
+	}
+	for _, e := range v.Evidence {
+		verdict := "agrees"
+		if !e.Agrees {
+			verdict = "DISAGREES"
+		}
+		fmt.Fprintf(out, "evidence %s: %d leaves, root %s: %s\n", strings.TrimSpace(e.Source), e.Size, e.Root, verdict)
+	}
+	for _, iv := range v.Intervals {
+		w := "not witnessed yet"
+		if iv.Witnessed {
+			w = "witnessed by " + strings.Join(iv.Witnesses, ", ")
+		}
+		fmt.Fprintf(out, "leaves %d to %d (%s): %d responses, %d flagged, %d review decisions\n", iv.From+1, iv.To, w, iv.Responses, iv.Flagged, iv.Decisions)
 	}
 	for _, p := range v.Problems {
 		fmt.Fprintf(out, "%s\t%s\n", p.Kind, p.Text)
 	}
 	if !v.OK() {
-		return fmt.Errorf("campaign %d: %d discrepancies in the sample chain", id, len(v.Problems))
+		return fmt.Errorf("campaign %d: %d discrepancies in the sample log", id, len(v.Problems))
 	}
-	fmt.Fprintln(out, "ok: every entry matches its response; nothing changed, removed or inserted")
+	fmt.Fprintln(out, "ok: every leaf matches its response or decision, and the log agrees with every checkpoint")
+	return nil
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// loadLogKey fills cfg.LogKey from DATA_DIR/log.key when LOG_KEY is unset,
+// making the key on the first start (named after BASE_URL's host), as the
+// session key is made for the local cluster.
+func loadLogKey(cfg *server.Config) error {
+	if cfg.LogKey != "" {
+		return nil
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(dir, "log.key")
+	b, err := os.ReadFile(keyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		name := "renke.localhost"
+		if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+			name = u.Hostname()
+		}
+		skey, err := survey.GenerateLogKey(name)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(keyFile, []byte(skey+"\n"), 0o600); err != nil {
+			return err
+		}
+		slog.Info("made the key that signs the sample logs' checkpoints; back it up, and set LOG_KEY on every server of this deployment", "file", keyFile)
+		b = []byte(skey)
+	} else if err != nil {
+		return err
+	}
+	if _, err := survey.ParseLogKey(string(b)); err != nil {
+		return fmt.Errorf("%s: %w", keyFile, err)
+	}
+	cfg.LogKey = strings.TrimSpace(string(b))
+	return nil
+}
+
+// runWitness is the witness command.
+func runWitness(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("witness", flag.ContinueOnError)
+	config := fs.String("config", "", "the witness's configuration: lines \"log NAME URL KEY\" and \"peer URL\"")
+	dir := fs.String("dir", "witness-data", "the witness's store: its key, the checkpoints and leaf hashes it holds, alarms")
+	host, _ := os.Hostname()
+	name := fs.String("name", host, "the witness's name in its cosignatures, when its key is made")
+	listen := fs.String("listen", "127.0.0.1:8090", "address to serve the witness's page and checkpoints on; empty: none")
+	every := fs.Duration("every", time.Minute, "how often to poll the logs")
+	once := fs.Bool("once", false, "poll once and exit: status 1 when any log is inconsistent")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *config == "" {
+		return errors.New("usage: renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]")
+	}
+	f, err := os.Open(*config)
+	if err != nil {
+		return err
+	}
+	cfg, err := witness.ParseConfig(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *config, err)
+	}
+	w, err := witness.Open(*dir, *name, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "witness %s, verifier key (give it to the logs for WITNESS_KEYS):\n%s\n", w.Name(), w.VerifierKey())
+	if !*once {
+		return w.Run(ctx, *listen, *every)
+	}
+	w.Poll(ctx)
+	alarms, err := w.Alarms()
+	if err != nil {
+		return err
+	}
+	held, _ := w.HeldAll()
+	for _, h := range held {
+		fmt.Fprintf(out, "%s\t%s\t%d leaves\troot %x\n", h.Log, h.Origin, h.Size, h.Root)
+	}
+	for _, a := range alarms {
+		fmt.Fprintf(out, "INCONSISTENT\t%s\n", a.Error())
+	}
+	if len(alarms) > 0 {
+		return fmt.Errorf("%d inconsistencies found; evidence in %s", len(alarms), filepath.Join(*dir, "alarms.jsonl"))
+	}
 	return nil
 }
 

@@ -38,12 +38,14 @@ type Campaign struct {
 	ClosedAt       *time.Time `json:"closed_at"`
 	MinFillSeconds int32      `json:"min_fill_seconds"`
 	PowBits        int32      `json:"pow_bits"`
-	ChainLength    int64      `json:"chain_length"`
-	ChainHead      []byte     `json:"chain_head"`
-	SealedLength   *int64     `json:"sealed_length"`
-	SealedHead     []byte     `json:"sealed_head"`
+	LogSize        int64      `json:"log_size"`
+	LogRoot        []byte     `json:"log_root"`
+	SealedSize     *int64     `json:"sealed_size"`
+	SealedRoot     []byte     `json:"sealed_root"`
 	TokenHours     int32      `json:"token_hours"`
 	WechatOnly     bool       `json:"wechat_only"`
+	LogFrontier    [][]byte   `json:"log_frontier"`
+	LogVersion     int16      `json:"log_version"`
 }
 
 type CampaignEvent struct {
@@ -87,6 +89,31 @@ type Link struct {
 	QuestionnaireKind *string   `json:"questionnaire_kind"`
 	Label             string    `json:"label"`
 	CreatedAt         time.Time `json:"created_at"`
+}
+
+type LogCheckpoint struct {
+	CampaignID int64     `json:"campaign_id"`
+	Size       int64     `json:"size"`
+	Root       []byte    `json:"root"`
+	Note       string    `json:"note"`
+	SignedAt   time.Time `json:"signed_at"`
+}
+
+type LogCosignature struct {
+	CampaignID int64     `json:"campaign_id"`
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+type LogLeafe struct {
+	CampaignID int64  `json:"campaign_id"`
+	Idx        int64  `json:"idx"`
+	ResponseID int64  `json:"response_id"`
+	ReviewID   *int64 `json:"review_id"`
+	Hash       []byte `json:"hash"`
 }
 
 type Questionnaire struct {

@@ -31,6 +31,30 @@ func (q *Queries) AddCampaignEvent(ctx context.Context, arg AddCampaignEventPara
 	return err
 }
 
+const addCosignature = `-- name: AddCosignature :exec
+INSERT INTO log_cosignatures (campaign_id, size, witness, note, cosigned_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (campaign_id, witness, size) DO UPDATE SET note = excluded.note, cosigned_at = excluded.cosigned_at
+`
+
+type AddCosignatureParams struct {
+	CampaignID int64     `json:"campaign_id"`
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+}
+
+func (q *Queries) AddCosignature(ctx context.Context, arg AddCosignatureParams) error {
+	_, err := q.db.Exec(ctx, addCosignature,
+		arg.CampaignID,
+		arg.Size,
+		arg.Witness,
+		arg.Note,
+		arg.CosignedAt,
+	)
+	return err
+}
+
 const addFlag = `-- name: AddFlag :exec
 UPDATE responses SET flags = array_append(flags, $1::text)
 WHERE id = ANY($2::bigint[]) AND NOT ($1::text = ANY(flags))
@@ -83,18 +107,30 @@ func (q *Queries) AddToCells(ctx context.Context, arg AddToCellsParams) error {
 	return err
 }
 
-const advanceChain = `-- name: AdvanceChain :exec
-UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1
+const advanceLog = `-- name: AdvanceLog :exec
+WITH c AS (UPDATE campaigns SET log_size = $2, log_root = $3::bytea, log_frontier = $5::bytea[]
+    WHERE id = $1)
+INSERT INTO log_checkpoints (campaign_id, size, root, note) VALUES ($1, $2, $3::bytea, $4)
 `
 
-type AdvanceChainParams struct {
-	ID          int64  `json:"id"`
-	ChainLength int64  `json:"chain_length"`
-	ChainHead   []byte `json:"chain_head"`
+type AdvanceLogParams struct {
+	CampaignID int64    `json:"campaign_id"`
+	Size       int64    `json:"size"`
+	Root       []byte   `json:"root"`
+	Note       string   `json:"note"`
+	Frontier   [][]byte `json:"frontier"`
 }
 
-func (q *Queries) AdvanceChain(ctx context.Context, arg AdvanceChainParams) error {
-	_, err := q.db.Exec(ctx, advanceChain, arg.ID, arg.ChainLength, arg.ChainHead)
+// The log grows: its new size, root and right edge, and the checkpoint
+// signed over them, in one statement.
+func (q *Queries) AdvanceLog(ctx context.Context, arg AdvanceLogParams) error {
+	_, err := q.db.Exec(ctx, advanceLog,
+		arg.CampaignID,
+		arg.Size,
+		arg.Root,
+		arg.Note,
+		arg.Frontier,
+	)
 	return err
 }
 
@@ -169,26 +205,39 @@ func (q *Queries) CampaignKey(ctx context.Context, campaignID int64) ([]byte, er
 	return key, err
 }
 
-const chainEntries = `-- name: ChainEntries :many
-SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY pos
+const campaignReviews = `-- name: CampaignReviews :many
+SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at
+FROM reviews v JOIN responses r ON r.id = v.response_id
+WHERE r.campaign_id = $1 ORDER BY v.id
 `
 
-type ChainEntriesRow struct {
-	Pos        int64  `json:"pos"`
-	ResponseID int64  `json:"response_id"`
-	Hash       []byte `json:"hash"`
+type CampaignReviewsRow struct {
+	ID         int64     `json:"id"`
+	ResponseID int64     `json:"response_id"`
+	Decision   string    `json:"decision"`
+	Reason     string    `json:"reason"`
+	Username   string    `json:"username"`
+	DecidedAt  time.Time `json:"decided_at"`
 }
 
-func (q *Queries) ChainEntries(ctx context.Context, campaignID int64) ([]ChainEntriesRow, error) {
-	rows, err := q.db.Query(ctx, chainEntries, campaignID)
+// Every review decision on the campaign's responses, oldest first.
+func (q *Queries) CampaignReviews(ctx context.Context, campaignID int64) ([]CampaignReviewsRow, error) {
+	rows, err := q.db.Query(ctx, campaignReviews, campaignID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []ChainEntriesRow
+	var items []CampaignReviewsRow
 	for rows.Next() {
-		var i ChainEntriesRow
-		if err := rows.Scan(&i.Pos, &i.ResponseID, &i.Hash); err != nil {
+		var i CampaignReviewsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResponseID,
+			&i.Decision,
+			&i.Reason,
+			&i.Username,
+			&i.DecidedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -199,27 +248,10 @@ func (q *Queries) ChainEntries(ctx context.Context, campaignID int64) ([]ChainEn
 	return items, nil
 }
 
-const chainEntryHash = `-- name: ChainEntryHash :one
-SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = $2
-`
-
-type ChainEntryHashParams struct {
-	CampaignID int64 `json:"campaign_id"`
-	Pos        int64 `json:"pos"`
-}
-
-func (q *Queries) ChainEntryHash(ctx context.Context, arg ChainEntryHashParams) ([]byte, error) {
-	row := q.db.QueryRow(ctx, chainEntryHash, arg.CampaignID, arg.Pos)
-	var hash []byte
-	err := row.Scan(&hash)
-	return hash, err
-}
-
 const chainedResponseByID = `-- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers,
-    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+    r.answers, r.flags <> '{}' AS flagged
 FROM responses r WHERE r.id = $1
 `
 
@@ -237,7 +269,7 @@ type ChainedResponseByIDRow struct {
 	SubmittedAt     time.Time `json:"submitted_at"`
 	Status          string    `json:"status"`
 	Answers         []string  `json:"answers"`
-	Decision        string    `json:"decision"`
+	Flagged         bool      `json:"flagged"`
 }
 
 // The same columns as ChainedResponses, for one response.
@@ -258,7 +290,7 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 		&i.SubmittedAt,
 		&i.Status,
 		&i.Answers,
-		&i.Decision,
+		&i.Flagged,
 	)
 	return i, err
 }
@@ -266,11 +298,10 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 const chainedResponses = `-- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers,
-    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+    r.answers, r.flags <> '{}' AS flagged
 FROM responses r
 WHERE r.campaign_id = $1
-  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM chain_entries e WHERE e.response_id = r.id))
+  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM log_leaves e WHERE e.response_id = r.id))
 `
 
 type ChainedResponsesRow struct {
@@ -287,7 +318,7 @@ type ChainedResponsesRow struct {
 	SubmittedAt     time.Time `json:"submitted_at"`
 	Status          string    `json:"status"`
 	Answers         []string  `json:"answers"`
-	Decision        string    `json:"decision"`
+	Flagged         bool      `json:"flagged"`
 }
 
 // Every response that is or was in the sample, as the database holds it,
@@ -315,7 +346,101 @@ func (q *Queries) ChainedResponses(ctx context.Context, campaignID int64) ([]Cha
 			&i.SubmittedAt,
 			&i.Status,
 			&i.Answers,
-			&i.Decision,
+			&i.Flagged,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const checkpointAt = `-- name: CheckpointAt :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 AND size = $2
+`
+
+type CheckpointAtParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	Size       int64 `json:"size"`
+}
+
+type CheckpointAtRow struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+func (q *Queries) CheckpointAt(ctx context.Context, arg CheckpointAtParams) (CheckpointAtRow, error) {
+	row := q.db.QueryRow(ctx, checkpointAt, arg.CampaignID, arg.Size)
+	var i CheckpointAtRow
+	err := row.Scan(
+		&i.Size,
+		&i.Root,
+		&i.Note,
+		&i.SignedAt,
+	)
+	return i, err
+}
+
+const checkpointCovering = `-- name: CheckpointCovering :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 AND size > $2::bigint
+ORDER BY size LIMIT 1
+`
+
+type CheckpointCoveringParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	Idx        int64 `json:"idx"`
+}
+
+type CheckpointCoveringRow struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+// The checkpoint a leaf was admitted under: the first one that covers it.
+func (q *Queries) CheckpointCovering(ctx context.Context, arg CheckpointCoveringParams) (CheckpointCoveringRow, error) {
+	row := q.db.QueryRow(ctx, checkpointCovering, arg.CampaignID, arg.Idx)
+	var i CheckpointCoveringRow
+	err := row.Scan(
+		&i.Size,
+		&i.Root,
+		&i.Note,
+		&i.SignedAt,
+	)
+	return i, err
+}
+
+const checkpoints = `-- name: Checkpoints :many
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size
+`
+
+type CheckpointsRow struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+func (q *Queries) Checkpoints(ctx context.Context, campaignID int64) ([]CheckpointsRow, error) {
+	rows, err := q.db.Query(ctx, checkpoints, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CheckpointsRow
+	for rows.Next() {
+		var i CheckpointsRow
+		if err := rows.Scan(
+			&i.Size,
+			&i.Root,
+			&i.Note,
+			&i.SignedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -337,13 +462,14 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 }
 
 const closeCampaign = `-- name: CloseCampaign :one
-UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
+UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_size = log_size, sealed_root = log_root
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
-// Closing fixes the chain head: no submit can add to it afterwards, since
-// each one locks the campaign row and checks the status under the lock.
+// Closing seals the log at its size and root: no submit can add to it
+// afterwards, since each one locks the campaign row and checks the status
+// under the lock.
 func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error) {
 	row := q.db.QueryRow(ctx, closeCampaign, id)
 	var i Campaign
@@ -365,14 +491,52 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
+}
+
+const cosignatures = `-- name: Cosignatures :many
+SELECT size, witness, note, cosigned_at FROM log_cosignatures WHERE campaign_id = $1 ORDER BY size, witness
+`
+
+type CosignaturesRow struct {
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+}
+
+func (q *Queries) Cosignatures(ctx context.Context, campaignID int64) ([]CosignaturesRow, error) {
+	rows, err := q.db.Query(ctx, cosignatures, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CosignaturesRow
+	for rows.Next() {
+		var i CosignaturesRow
+		if err := rows.Scan(
+			&i.Size,
+			&i.Witness,
+			&i.Note,
+			&i.CosignedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const countGradeBands = `-- name: CountGradeBands :many
@@ -470,7 +634,7 @@ const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
     min_fill_seconds, pow_bits, token_hours, wechat_only)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
 type CreateCampaignParams struct {
@@ -524,12 +688,14 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
@@ -746,6 +912,43 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 	return i, err
 }
 
+const decisionLeaves = `-- name: DecisionLeaves :many
+SELECT e.idx, e.review_id, e.hash FROM log_leaves e
+WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx
+`
+
+type DecisionLeavesParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	ResponseID int64 `json:"response_id"`
+}
+
+type DecisionLeavesRow struct {
+	Idx      int64  `json:"idx"`
+	ReviewID *int64 `json:"review_id"`
+	Hash     []byte `json:"hash"`
+}
+
+// The decision leaves of one response, with the decisions they name.
+func (q *Queries) DecisionLeaves(ctx context.Context, arg DecisionLeavesParams) ([]DecisionLeavesRow, error) {
+	rows, err := q.db.Query(ctx, decisionLeaves, arg.CampaignID, arg.ResponseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DecisionLeavesRow
+	for rows.Next() {
+		var i DecisionLeavesRow
+		if err := rows.Scan(&i.Idx, &i.ReviewID, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deleteCampaignKey = `-- name: DeleteCampaignKey :exec
 DELETE FROM campaign_keys WHERE campaign_id = $1
 `
@@ -895,8 +1098,12 @@ func (q *Queries) Exclusions(ctx context.Context, campaignID int64) ([]Exclusion
 }
 
 const findSubmissions = `-- name: FindSubmissions :many
-SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash,
+    coalesce(k.size, 0)::bigint AS tree_size, k.root AS tree_root
+FROM responses r
+LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+LEFT JOIN LATERAL (SELECT size, root FROM log_checkpoints
+    WHERE campaign_id = r.campaign_id AND size > e.idx ORDER BY size LIMIT 1) k ON true
 WHERE r.submission_id = ANY($1::text[])
 `
 
@@ -907,9 +1114,12 @@ type FindSubmissionsRow struct {
 	Status       string `json:"status"`
 	Pos          int64  `json:"pos"`
 	Hash         []byte `json:"hash"`
+	TreeSize     int64  `json:"tree_size"`
+	TreeRoot     []byte `json:"tree_root"`
 }
 
-// Submissions stored before, with their receipt and place in the chain.
+// Submissions stored before, with their receipt, their leaf and the
+// checkpoint it was admitted under.
 func (q *Queries) FindSubmissions(ctx context.Context, submissionIds []string) ([]FindSubmissionsRow, error) {
 	rows, err := q.db.Query(ctx, findSubmissions, submissionIds)
 	if err != nil {
@@ -926,6 +1136,8 @@ func (q *Queries) FindSubmissions(ctx context.Context, submissionIds []string) (
 			&i.Status,
 			&i.Pos,
 			&i.Hash,
+			&i.TreeSize,
+			&i.TreeRoot,
 		); err != nil {
 			return nil, err
 		}
@@ -938,8 +1150,12 @@ func (q *Queries) FindSubmissions(ctx context.Context, submissionIds []string) (
 }
 
 const findWeChatResponses = `-- name: FindWeChatResponses :many
-SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash,
+    coalesce(k.size, 0)::bigint AS tree_size, k.root AS tree_root
+FROM responses r
+LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+LEFT JOIN LATERAL (SELECT size, root FROM log_checkpoints
+    WHERE campaign_id = r.campaign_id AND size > e.idx ORDER BY size LIMIT 1) k ON true
 WHERE r.campaign_id = $1 AND r.wechat_hash = ANY($2::bytea[])
 `
 
@@ -954,10 +1170,12 @@ type FindWeChatResponsesRow struct {
 	Status     string `json:"status"`
 	Pos        int64  `json:"pos"`
 	Hash       []byte `json:"hash"`
+	TreeSize   int64  `json:"tree_size"`
+	TreeRoot   []byte `json:"tree_root"`
 }
 
 // Responses of a campaign by the WeChat users who sent them, with their
-// receipt and place in the chain: one response per WeChat user.
+// receipt, leaf and checkpoint: one response per WeChat user.
 func (q *Queries) FindWeChatResponses(ctx context.Context, arg FindWeChatResponsesParams) ([]FindWeChatResponsesRow, error) {
 	rows, err := q.db.Query(ctx, findWeChatResponses, arg.CampaignID, arg.Hashes)
 	if err != nil {
@@ -973,6 +1191,8 @@ func (q *Queries) FindWeChatResponses(ctx context.Context, arg FindWeChatRespons
 			&i.Status,
 			&i.Pos,
 			&i.Hash,
+			&i.TreeSize,
+			&i.TreeRoot,
 		); err != nil {
 			return nil, err
 		}
@@ -982,6 +1202,19 @@ func (q *Queries) FindWeChatResponses(ctx context.Context, arg FindWeChatRespons
 		return nil, err
 	}
 	return items, nil
+}
+
+const finishLogUpgrade = `-- name: FinishLogUpgrade :exec
+WITH d AS (DELETE FROM chain_entries WHERE campaign_id = $1)
+UPDATE campaigns SET log_version = 2,
+    sealed_size = CASE WHEN status = 'closed' THEN log_size END,
+    sealed_root = CASE WHEN status = 'closed' THEN log_root END
+WHERE id = $1
+`
+
+func (q *Queries) FinishLogUpgrade(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, finishLogUpgrade, campaignID)
+	return err
 }
 
 const flaggedResponses = `-- name: FlaggedResponses :many
@@ -1057,7 +1290,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -1088,12 +1321,14 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
@@ -1276,8 +1511,32 @@ func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]Ho
 	return items, nil
 }
 
-const insertReview = `-- name: InsertReview :exec
+const insertLeaf = `-- name: InsertLeaf :exec
+INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3, $4, $5)
+`
+
+type InsertLeafParams struct {
+	CampaignID int64  `json:"campaign_id"`
+	Idx        int64  `json:"idx"`
+	ResponseID int64  `json:"response_id"`
+	ReviewID   *int64 `json:"review_id"`
+	Hash       []byte `json:"hash"`
+}
+
+func (q *Queries) InsertLeaf(ctx context.Context, arg InsertLeafParams) error {
+	_, err := q.db.Exec(ctx, insertLeaf,
+		arg.CampaignID,
+		arg.Idx,
+		arg.ResponseID,
+		arg.ReviewID,
+		arg.Hash,
+	)
+	return err
+}
+
+const insertReview = `-- name: InsertReview :one
 INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
+RETURNING id, decided_at
 `
 
 type InsertReviewParams struct {
@@ -1288,15 +1547,124 @@ type InsertReviewParams struct {
 	Username   string `json:"username"`
 }
 
-func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) error {
-	_, err := q.db.Exec(ctx, insertReview,
+type InsertReviewRow struct {
+	ID        int64     `json:"id"`
+	DecidedAt time.Time `json:"decided_at"`
+}
+
+func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) (InsertReviewRow, error) {
+	row := q.db.QueryRow(ctx, insertReview,
 		arg.ResponseID,
 		arg.Decision,
 		arg.Reason,
 		arg.StaffID,
 		arg.Username,
 	)
-	return err
+	var i InsertReviewRow
+	err := row.Scan(&i.ID, &i.DecidedAt)
+	return i, err
+}
+
+const latestCheckpoint = `-- name: LatestCheckpoint :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size DESC LIMIT 1
+`
+
+type LatestCheckpointRow struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+func (q *Queries) LatestCheckpoint(ctx context.Context, campaignID int64) (LatestCheckpointRow, error) {
+	row := q.db.QueryRow(ctx, latestCheckpoint, campaignID)
+	var i LatestCheckpointRow
+	err := row.Scan(
+		&i.Size,
+		&i.Root,
+		&i.Note,
+		&i.SignedAt,
+	)
+	return i, err
+}
+
+const leafHashes = `-- name: LeafHashes :many
+SELECT hash FROM log_leaves WHERE campaign_id = $1 AND idx >= $2::bigint AND idx < $3::bigint ORDER BY idx
+`
+
+type LeafHashesParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	Start      int64 `json:"start"`
+	Stop       int64 `json:"stop"`
+}
+
+func (q *Queries) LeafHashes(ctx context.Context, arg LeafHashesParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, leafHashes, arg.CampaignID, arg.Start, arg.Stop)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items [][]byte
+	for rows.Next() {
+		var hash []byte
+		if err := rows.Scan(&hash); err != nil {
+			return nil, err
+		}
+		items = append(items, hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const legacyChain = `-- name: LegacyChain :many
+SELECT response_id FROM chain_entries WHERE campaign_id = $1 ORDER BY pos
+`
+
+func (q *Queries) LegacyChain(ctx context.Context, campaignID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, legacyChain, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var response_id int64
+		if err := rows.Scan(&response_id); err != nil {
+			return nil, err
+		}
+		items = append(items, response_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const legacyLogCampaigns = `-- name: LegacyLogCampaigns :many
+SELECT id FROM campaigns WHERE log_version = 1 ORDER BY id
+`
+
+// Campaigns whose admitted responses are still in the old linear chain.
+func (q *Queries) LegacyLogCampaigns(ctx context.Context) ([]int64, error) {
+	rows, err := q.db.Query(ctx, legacyLogCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const linkProgress = `-- name: LinkProgress :many
@@ -1420,7 +1788,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -1450,12 +1818,14 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.ClosedAt,
 			&i.MinFillSeconds,
 			&i.PowBits,
-			&i.ChainLength,
-			&i.ChainHead,
-			&i.SealedLength,
-			&i.SealedHead,
+			&i.LogSize,
+			&i.LogRoot,
+			&i.SealedSize,
+			&i.SealedRoot,
 			&i.TokenHours,
 			&i.WechatOnly,
+			&i.LogFrontier,
+			&i.LogVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -1790,11 +2160,11 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
-// being admitted, none is admitted after it closed, and the chain grows
+// being admitted, none is admitted after it closed, and the log grows
 // one group at a time, across server processes too.
 func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign, error) {
 	row := q.db.QueryRow(ctx, lockCampaignForSubmit, id)
@@ -1817,12 +2187,14 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
@@ -1894,6 +2266,42 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 	return items, nil
 }
 
+const logLeaves = `-- name: LogLeaves :many
+SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx
+`
+
+type LogLeavesRow struct {
+	Idx        int64  `json:"idx"`
+	ResponseID int64  `json:"response_id"`
+	ReviewID   *int64 `json:"review_id"`
+	Hash       []byte `json:"hash"`
+}
+
+func (q *Queries) LogLeaves(ctx context.Context, campaignID int64) ([]LogLeavesRow, error) {
+	rows, err := q.db.Query(ctx, logLeaves, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LogLeavesRow
+	for rows.Next() {
+		var i LogLeavesRow
+		if err := rows.Scan(
+			&i.Idx,
+			&i.ResponseID,
+			&i.ReviewID,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const markLogin = `-- name: MarkLogin :exec
 UPDATE audit_log SET action = 'login', status = 200, staff_id = $2, username = $3 WHERE id = $1
 `
@@ -1912,7 +2320,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
 type OpenCampaignParams struct {
@@ -1941,12 +2349,14 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
@@ -2111,12 +2521,12 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 }
 
 const reopenCampaign = `-- name: ReopenCampaign :one
-UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
+UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
-// Reopening a closed campaign lifts its seal; the chain goes on from where
+// Reopening a closed campaign lifts its seal; the log goes on from where
 // it stopped.
 func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error) {
 	row := q.db.QueryRow(ctx, reopenCampaign, id)
@@ -2139,19 +2549,21 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
 
 const responseByReceipt = `-- name: ResponseByReceipt :one
-SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
 WHERE r.receipt = $1
 `
 
@@ -2180,6 +2592,24 @@ func (q *Queries) ResponseByReceipt(ctx context.Context, receipt string) (Respon
 	return i, err
 }
 
+const responseLeaf = `-- name: ResponseLeaf :one
+SELECT e.idx, r.receipt FROM responses r
+JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+WHERE r.id = $1
+`
+
+type ResponseLeafRow struct {
+	Idx     int64  `json:"idx"`
+	Receipt string `json:"receipt"`
+}
+
+func (q *Queries) ResponseLeaf(ctx context.Context, id int64) (ResponseLeafRow, error) {
+	row := q.db.QueryRow(ctx, responseLeaf, id)
+	var i ResponseLeafRow
+	err := row.Scan(&i.Idx, &i.Receipt)
+	return i, err
+}
+
 const reviewCounts = `-- name: ReviewCounts :one
 SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
     count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
@@ -2198,6 +2628,46 @@ func (q *Queries) ReviewCounts(ctx context.Context, campaignID int64) (ReviewCou
 	var i ReviewCountsRow
 	err := row.Scan(&i.Flagged, &i.Pending, &i.Excluded)
 	return i, err
+}
+
+const reviewsOfResponse = `-- name: ReviewsOfResponse :many
+SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id
+`
+
+type ReviewsOfResponseRow struct {
+	ID         int64     `json:"id"`
+	ResponseID int64     `json:"response_id"`
+	Decision   string    `json:"decision"`
+	Reason     string    `json:"reason"`
+	Username   string    `json:"username"`
+	DecidedAt  time.Time `json:"decided_at"`
+}
+
+func (q *Queries) ReviewsOfResponse(ctx context.Context, responseID int64) ([]ReviewsOfResponseRow, error) {
+	rows, err := q.db.Query(ctx, reviewsOfResponse, responseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReviewsOfResponseRow
+	for rows.Next() {
+		var i ReviewsOfResponseRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ResponseID,
+			&i.Decision,
+			&i.Reason,
+			&i.Username,
+			&i.DecidedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const saveEvaluationInputs = `-- name: SaveEvaluationInputs :exec
@@ -2507,49 +2977,49 @@ WITH r AS (
         unnest($23::bytea[]) AS wechat_hash) t
     RETURNING id, submission_id
 )
-INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
-SELECT $1::bigint, x.pos, r.id, x.hash FROM r
-JOIN (SELECT unnest($2::text[]) AS submission_id, unnest($3::bigint[]) AS pos,
+INSERT INTO log_leaves (campaign_id, idx, response_id, hash)
+SELECT $1::bigint, x.idx, r.id, x.hash FROM r
+JOIN (SELECT unnest($2::text[]) AS submission_id, unnest($3::bigint[]) AS idx,
     unnest($4::bytea[]) AS hash) x ON x.submission_id = r.submission_id
 `
 
 type StoreResponsesParams struct {
-	CampaignID           int64       `json:"campaign_id"`
-	ChainedSubmissionIds []string    `json:"chained_submission_ids"`
-	Positions            []int64     `json:"positions"`
-	Hashes               [][]byte    `json:"hashes"`
-	QuestionnaireIds     []int64     `json:"questionnaire_ids"`
-	LinkIds              []int64     `json:"link_ids"`
-	SubmissionIds        []string    `json:"submission_ids"`
-	Receipts             []string    `json:"receipts"`
-	Categories           []string    `json:"categories"`
-	Locales              []string    `json:"locales"`
-	GradeBands           []string    `json:"grade_bands"`
-	SchoolIds            []int64     `json:"school_ids"`
-	Statuses             []string    `json:"statuses"`
-	Suggestions          []string    `json:"suggestions"`
-	IpHashes             [][]byte    `json:"ip_hashes"`
-	UaFamilies           []string    `json:"ua_families"`
-	FillMs               []int32     `json:"fill_ms"`
-	SubmittedAts         []time.Time `json:"submitted_ats"`
-	DeviceHashes         [][]byte    `json:"device_hashes"`
-	AnswerSigs           []string    `json:"answer_sigs"`
-	FlagLists            []string    `json:"flag_lists"`
-	AnswerLists          []string    `json:"answer_lists"`
-	WechatHashes         [][]byte    `json:"wechat_hashes"`
+	CampaignID          int64       `json:"campaign_id"`
+	LoggedSubmissionIds []string    `json:"logged_submission_ids"`
+	LeafIndexes         []int64     `json:"leaf_indexes"`
+	LeafHashes          [][]byte    `json:"leaf_hashes"`
+	QuestionnaireIds    []int64     `json:"questionnaire_ids"`
+	LinkIds             []int64     `json:"link_ids"`
+	SubmissionIds       []string    `json:"submission_ids"`
+	Receipts            []string    `json:"receipts"`
+	Categories          []string    `json:"categories"`
+	Locales             []string    `json:"locales"`
+	GradeBands          []string    `json:"grade_bands"`
+	SchoolIds           []int64     `json:"school_ids"`
+	Statuses            []string    `json:"statuses"`
+	Suggestions         []string    `json:"suggestions"`
+	IpHashes            [][]byte    `json:"ip_hashes"`
+	UaFamilies          []string    `json:"ua_families"`
+	FillMs              []int32     `json:"fill_ms"`
+	SubmittedAts        []time.Time `json:"submitted_ats"`
+	DeviceHashes        [][]byte    `json:"device_hashes"`
+	AnswerSigs          []string    `json:"answer_sigs"`
+	FlagLists           []string    `json:"flag_lists"`
+	AnswerLists         []string    `json:"answer_lists"`
+	WechatHashes        [][]byte    `json:"wechat_hashes"`
 }
 
-// A group of responses to one campaign in one statement, with the chain
-// entries of the admitted ones. Each response's answers come as one
+// A group of responses to one campaign in one statement, with the log
+// leaves of the admitted ones. Each response's answers come as one
 // 'item=option,…' list. Run under the campaign's lock, after
 // FindSubmissions: a submission id stored before is an error, and the group
 // is retried member by member.
 func (q *Queries) StoreResponses(ctx context.Context, arg StoreResponsesParams) error {
 	_, err := q.db.Exec(ctx, storeResponses,
 		arg.CampaignID,
-		arg.ChainedSubmissionIds,
-		arg.Positions,
-		arg.Hashes,
+		arg.LoggedSubmissionIds,
+		arg.LeafIndexes,
+		arg.LeafHashes,
 		arg.QuestionnaireIds,
 		arg.LinkIds,
 		arg.SubmissionIds,
@@ -2633,7 +3103,7 @@ const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
     min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -2681,12 +3151,14 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }
@@ -2696,7 +3168,7 @@ UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, m
     quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
     wechat_only = $13
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, chain_length, chain_head, sealed_length, sealed_head, token_hours, wechat_only
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
 `
 
 type UpdateDraftCampaignParams struct {
@@ -2750,12 +3222,14 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.ClosedAt,
 		&i.MinFillSeconds,
 		&i.PowBits,
-		&i.ChainLength,
-		&i.ChainHead,
-		&i.SealedLength,
-		&i.SealedHead,
+		&i.LogSize,
+		&i.LogRoot,
+		&i.SealedSize,
+		&i.SealedRoot,
 		&i.TokenHours,
 		&i.WechatOnly,
+		&i.LogFrontier,
+		&i.LogVersion,
 	)
 	return i, err
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"renke/survey"
 )
 
 // Config is the service configuration, read only from the environment.
@@ -29,6 +31,14 @@ type Config struct {
 	// WeChat's own).
 	WeChatAppID, WeChatSecret          string
 	WeChatAuthorizeURL, WeChatTokenURL string
+	// LOG_KEY: the Ed25519 signed-note private key (PRIVATE+KEY+name+…)
+	// that signs the sample logs' checkpoints. Unset, the command keeps one
+	// in DATA_DIR/log.key, made on the first start; the zero Config
+	// (tests) signs with a key of the process's own.
+	LogKey string
+	// WITNESS_KEYS: comma-separated verifier keys (name+hash+key) of the
+	// witnesses whose cosignatures the server keeps and prints.
+	WitnessKeys []string
 }
 
 // DefaultSubmitRate is SUBMIT_RATE when unset: a school's parents behind one
@@ -98,6 +108,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 			return c, fmt.Errorf("%s %q: want an absolute http(s) URL", name, v)
 		}
+	}
+	if k := strings.TrimSpace(getenv("LOG_KEY")); k != "" {
+		if _, err := survey.ParseLogKey(k); err != nil {
+			return c, fmt.Errorf("LOG_KEY: %v", err)
+		}
+		c.LogKey = k
+	}
+	for _, k := range strings.Split(getenv("WITNESS_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if _, err := survey.NewWitnessVerifier(k); err != nil {
+			return c, fmt.Errorf("WITNESS_KEYS: %q is not a witness's verifier key (name+hash+key): %v", k, err)
+		}
+		c.WitnessKeys = append(c.WitnessKeys, k)
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package server
 // The satisfaction-survey dossier: /console/campaigns/:campaign/dossier.
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,7 +26,10 @@ type dossierPage struct {
 	Left       []leftOut
 	Review     survey.ReviewSummary
 	Events     []survey.Event
-	Chain      survey.Verification
+	Log        survey.Verification
+	Key        *survey.LogKey
+	Checkpoint survey.StoredCheckpoint // the latest, printed whole
+	Cosigned   []survey.Cosigned
 }
 
 type dossierTable struct {
@@ -78,7 +82,14 @@ func (s *Server) dossier(c echo.Context) error {
 	if p.Events, err = s.surveys.Events(ctx, cp.ID); err != nil {
 		return err
 	}
-	if p.Chain, err = s.surveys.Verify(ctx, cp.ID); err != nil {
+	if p.Log, err = s.surveys.Verify(ctx, cp.ID); err != nil {
+		return err
+	}
+	p.Key = s.surveys.LogKey()
+	if p.Checkpoint, err = s.surveys.LatestCheckpoint(ctx, cp.ID); err != nil && !errors.Is(err, survey.ErrNotFound) {
+		return err
+	}
+	if p.Cosigned, err = s.surveys.Cosignatures(ctx, cp.ID); err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "dossier.html", p)

@@ -182,21 +182,31 @@ func TestDeviceCookieFlagsASecondResponse(t *testing.T) {
 	t.Error("no device cookie was set")
 }
 
-var chainRE = regexp.MustCompile(`是第 <b>(\d+)</b> 份；核对用的编号为 <b class="mono">([0-9a-f]{12})</b>`)
+var logRE = regexp.MustCompile(`记入样本日志第 <b>(\d+)</b> 条（校验码 <b class="mono">([0-9a-f]{12})</b>）`)
+var checkLinkRE = regexp.MustCompile(`href="(/check\?receipt=[A-Z0-9]+&amp;n=\d+&amp;root=[0-9a-f]{64})"`)
 
 func TestReceiptCheckPage(t *testing.T) {
 	e := newEnv(t)
 	code := e.schoolLink()
 	body, _ := e.post("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A"))
-	m := chainRE.FindStringSubmatch(body)
+	m := logRE.FindStringSubmatch(body)
+	link := checkLinkRE.FindStringSubmatch(body)
 	rc := receipt(body)
-	if m == nil || rc == "" {
-		t.Fatalf("the done page shows no chain entry:\n%s", body)
+	if m == nil || rc == "" || link == nil {
+		t.Fatalf("the done page shows no place in the log or no check link:\n%s", body)
 	}
-	page, status := e.get("/check?receipt=" + strings.ToLower(rc))
-	if status != http.StatusOK || !strings.Contains(page, "正式样本中") || !strings.Contains(page, "第 <b>"+m[1]+"</b> 条") ||
-		!strings.Contains(page, m[2]) || !strings.Contains(page, "未被改动") {
-		t.Fatalf("check page: %d\n%s", status, page)
+	checkLink := strings.ReplaceAll(link[1], "&amp;", "&")
+	for _, path := range []string{"/check?receipt=" + strings.ToLower(rc), checkLink} {
+		page, status := e.get(path)
+		if status != http.StatusOK || !strings.Contains(page, `data-verdict="in-sample"`) || !strings.Contains(page, "第 <b>"+m[1]+"</b> 条") ||
+			!strings.Contains(page, m[2]) || !strings.Contains(page, "✓ 您的答卷现在的内容") || !strings.Contains(page, "✓ 最新检查点已由一致性证明确认") {
+			t.Fatalf("check page %s: %d\n%s", path, status, page)
+		}
+	}
+	// A root that is not the one signed for that size: the respondent is told.
+	forged := checkLink[:len(checkLink)-4] + "0000"
+	if page, _ := e.get(forged); !strings.Contains(page, `data-verdict="problem"`) || !strings.Contains(page, "您保存的回执记为") {
+		t.Fatalf("a receipt with another root checks out:\n%s", page)
 	}
 	if page, status := e.get("/check?receipt=ABCDEFGHJK"); status != http.StatusNotFound || !strings.Contains(page, "没有找到回执码") {
 		t.Fatalf("unknown receipt: %d\n%s", status, page)
@@ -208,7 +218,7 @@ func TestReceiptCheckPage(t *testing.T) {
 		FROM unnest(answers) WITH ORDINALITY a (p, n)) WHERE receipt = $1`, rc); err != nil {
 		t.Fatal(err)
 	}
-	if page, _ := e.get("/check?receipt=" + rc); !strings.Contains(page, "可能被改动") {
+	if page, _ := e.get(checkLink); !strings.Contains(page, "您的答卷现在的内容与入样时不一致") || strings.Contains(page, `data-verdict="in-sample"`) {
 		t.Fatalf("an edited answer still checks out:\n%s", page)
 	}
 }
@@ -245,7 +255,7 @@ func TestReviewAndVerifyInConsole(t *testing.T) {
 		t.Fatalf("status %s after an invalid decision", st)
 	}
 	dossier, _ := k.get(base + "/dossier")
-	if !strings.Contains(dossier, "同一家长 30 秒内提交两次，保留第一份") || !strings.Contains(dossier, "通过，未发现改动") {
+	if !strings.Contains(dossier, "同一家长 30 秒内提交两次，保留第一份") || !strings.Contains(dossier, "通过，与 2 个已签名检查点相符") {
 		t.Fatalf("the dossier does not list the exclusion and the chain:\n%s", dossier)
 	}
 	verify, _ := k.get(base + "/verify")

@@ -151,7 +151,8 @@ func (s *Server) posters(c echo.Context) error {
 	if err := s.withLinks(c, v); err != nil {
 		return err
 	}
-	p := posterPage{Title: v.Title, Sheet: true, Back: fmt.Sprintf("/console/campaigns/%d#links", v.Campaign.ID)}
+	p := posterPage{Title: v.Title, Sheet: true, Back: fmt.Sprintf("/console/campaigns/%d#links", v.Campaign.ID),
+		Fingerprint: s.surveys.LogKey().Fingerprint()}
 	for _, l := range v.Links {
 		school := l.School
 		if l.SchoolID == nil {

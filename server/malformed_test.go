@@ -19,18 +19,28 @@ func TestMalformedChainRowsAreNamedNotCrashes(t *testing.T) {
 	e := newEnv(t)
 	answerDemo(t, e, 3)
 	ctx := context.Background()
+	var receipt string
+	if err := e.pool.QueryRow(ctx, `SELECT receipt FROM responses r JOIN log_leaves l ON l.response_id = r.id WHERE l.idx = 0`).Scan(&receipt); err != nil {
+		t.Fatal(err)
+	}
 	for _, sql := range []string{
-		`UPDATE chain_entries SET hash = '\x01'::bytea WHERE pos = 1`,
-		`UPDATE chain_entries SET hash = ''::bytea WHERE pos = 2`,
-		`UPDATE chain_entries SET pos = 7 WHERE pos = 3`,
+		`UPDATE log_leaves SET hash = '\x01'::bytea WHERE idx = 0`,
+		`ALTER TABLE log_leaves ALTER COLUMN hash DROP NOT NULL`,
+		`UPDATE log_leaves SET hash = NULL WHERE idx = 1`,
+		`UPDATE log_leaves SET idx = 7 WHERE idx = 2`,
+		`UPDATE log_checkpoints SET note = 'garbled' WHERE size = 1`,
+		`UPDATE campaigns SET log_frontier = '{"\\x02"}'`,
 	} {
 		if _, err := e.pool.Exec(ctx, sql); err != nil {
 			t.Fatal(err)
 		}
 	}
 	body, code := call(t, e.staffClient(), "GET", e.srv.URL+"/api/v1/campaigns/"+itoa(e.demo.Campaign.ID)+"/verify", "")
-	if code != http.StatusOK || !strings.Contains(body, `"ok":false`) || !strings.Contains(body, "malformed") || !strings.Contains(body, "第 3 条记录已被删除") {
-		t.Errorf("API verify: %d %.500s", code, body)
+	for _, want := range []string{`"ok":false`, "第 1 条记录的校验值长度异常（1 字节", "第 2 条记录的校验值长度异常（0 字节",
+		"第 3 条记录已被删除", "序号为 8，超出日志", "第 1 版检查点的签名、格式或内容无效"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("API verify: %d, no %q in %.800s", code, want, body)
+		}
 	}
 	k := e.consoleClient()
 	for _, path := range []string{"/verify", "/dossier"} {
@@ -38,6 +48,32 @@ func TestMalformedChainRowsAreNamedNotCrashes(t *testing.T) {
 		if code != http.StatusOK || (path == "/verify" && !strings.Contains(page, "校验值长度异常")) {
 			t.Errorf("%s: %d %.300s", path, code, page)
 		}
+	}
+	// The respondent's check and the public proofs answer too.
+	page, code := call(t, http.DefaultClient, "GET", e.srv.URL+"/check?receipt="+receipt, "")
+	if code != http.StatusOK || !strings.Contains(page, "核验未通过") {
+		t.Errorf("receipt check: %d %.300s", code, page)
+	}
+	for _, path := range []string{"/checkpoint", "/proof/inclusion?index=0&size=3", "/proof/consistency?from=1&to=3", "/leaves?start=0&end=3"} {
+		if body, code := call(t, http.DefaultClient, "GET", e.srv.URL+"/log/campaigns/"+itoa(e.demo.Campaign.ID)+path, ""); code >= 500 {
+			t.Errorf("%s: %d %.300s", path, code, body)
+		}
+	}
+	// A damaged right edge stops the log from growing: the submission is
+	// refused with a message, nothing half-written.
+	responses := func() (n int) {
+		if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM responses`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := responses()
+	link := e.schoolLink()
+	if page, status := e.post("/s/"+link, parentForm(e.token("/s/"+link+"?c=parent"), "A")); status != http.StatusServiceUnavailable || !strings.Contains(page, "暂停") {
+		t.Errorf("a submission to a damaged log answered %d %.300s", status, page)
+	}
+	if after := responses(); after != before {
+		t.Errorf("responses %d → %d after a refused submission", before, after)
 	}
 }
 

@@ -52,6 +52,9 @@ type posterPage struct {
 	Posters []poster
 	Sheet   bool // a print sheet of many posters, with a toolbar
 	Back    string
+	// Fingerprint is the deployment's log key's: a respondent or reviewer
+	// compares it with the one on the receipt check page and the dossier.
+	Fingerprint string
 }
 
 type poster struct {
@@ -88,5 +91,6 @@ func (s *Server) poster(c echo.Context) error {
 	if v.school != nil {
 		p.SchoolName = v.school.Name
 	}
-	return s.render(c, http.StatusOK, "poster.html", posterPage{Title: v.unit.Name + " 调查二维码 " + p.SchoolName, Posters: []poster{p}})
+	return s.render(c, http.StatusOK, "poster.html", posterPage{Title: v.unit.Name + " 调查二维码 " + p.SchoolName, Posters: []poster{p},
+		Fingerprint: s.surveys.LogKey().Fingerprint()})
 }

@@ -4,6 +4,7 @@ package server
 // /check.
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -16,12 +17,14 @@ import (
 )
 
 // The slots of a receipt page. What fills them is safe in any context of
-// the page: a receipt code is letters and digits, a position digits, a
-// hash prefix hexadecimal.
+// the page: a receipt code is letters and digits, a position and a size
+// digits, a hash and a root hexadecimal.
 const (
 	codeSlot = "CODE-SLOT-5d2e8b"
 	posSlot  = "POS-SLOT-5d2e8b"
 	hashSlot = "HASH-SLOT-5d2e8b"
+	sizeSlot = "SIZE-SLOT-5d2e8b"
+	rootSlot = "ROOT-SLOT-5d2e8b"
 )
 
 // showReceipt renders the page that tells a respondent the answers were
@@ -32,14 +35,15 @@ func (s *Server) showReceipt(c echo.Context, v *visit, rc survey.Receipt) error 
 	page, err := v.done.get(admitted, func() (slottedPage, error) {
 		var b strings.Builder
 		err := s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted,
-			Code: codeSlot, Pos: posSlot, Hash: hashSlot})
-		return cutAtSlots(b.String(), codeSlot, posSlot, hashSlot), err
+			Code: codeSlot, Pos: posSlot, Hash: hashSlot, Size: sizeSlot, Root: rootSlot})
+		return cutAtSlots(b.String(), codeSlot, posSlot, hashSlot, sizeSlot, rootSlot), err
 	})
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.HTML(http.StatusOK, page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash))
+	return c.HTML(http.StatusOK, page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash,
+		strconv.FormatInt(rc.TreeSize, 10), rc.Root))
 }
 
 // slottedPage is a page cut where values go: parts[i] comes before the
@@ -92,10 +96,13 @@ type checkPage struct {
 	Title, UnitName, SchoolName string
 	Code, Message               string
 	Found                       *survey.ReceiptCheck
+	Claimed                     bool // the receipt's own checkpoint came with the query
+	KeyFingerprint              string
 }
 
-// checkReceipt is GET /check?receipt=…: a respondent finds out whether
-// their answer is in the sample and unchanged.
+// checkReceipt is GET /check?receipt=…[&n=…&root=…]: a respondent finds
+// out whether their answer is in the sample and unchanged, against the
+// checkpoint their receipt was admitted under when the link carries it.
 func (s *Server) checkReceipt(c echo.Context) error {
 	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("receipt")))
 	p := checkPage{Title: "回执查询", Code: code}
@@ -107,7 +114,14 @@ func (s *Server) checkReceipt(c echo.Context) error {
 		p.Code, p.Message = "", "回执码为 10 位大写字母和数字，请核对后再查。"
 		return s.render(c, http.StatusBadRequest, "check.html", p)
 	}
-	rc, err := s.surveys.CheckReceipt(c.Request().Context(), code)
+	var claim *survey.ReceiptClaim
+	if n, err := strconv.ParseInt(c.QueryParam("n"), 10, 64); err == nil && n > 0 {
+		if root, err := hex.DecodeString(c.QueryParam("root")); err == nil && len(root) == 32 {
+			claim = &survey.ReceiptClaim{Size: n, Root: root}
+		}
+	}
+	p.Claimed, p.KeyFingerprint = claim != nil, s.surveys.LogKey().Fingerprint()
+	rc, err := s.surveys.CheckReceipt(c.Request().Context(), code, claim)
 	if errors.Is(err, survey.ErrNotFound) {
 		p.Message = notFound
 		return s.render(c, http.StatusNotFound, "check.html", p)

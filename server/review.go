@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,24 +84,54 @@ func (s *Server) decide(c echo.Context) error {
 
 type verifyPage struct {
 	*campaignView
-	Result  survey.Verification
-	Printed string // a head the visitor typed in from the dossier
-	Matches bool
+	Result      survey.Verification
+	Printed     string // a root the visitor typed in from the dossier
+	Matches     bool
+	Checkpoint  string // a signed checkpoint pasted in
+	Unreadable  string // why it could not be read
+	Key         *survey.LogKey
+	Cosignature []survey.Cosigned
 }
 
-// showVerify is GET /console/campaigns/:campaign/verify[?head=…]: the chain
-// recomputed from the database, and compared with a printed head.
+// showVerify is GET /console/campaigns/:campaign/verify[?root=…][&checkpoint=…]:
+// the log recomputed from the database and checked against its
+// checkpoints, the witnesses' cosignatures, and a printed root or a pasted
+// checkpoint.
 func (s *Server) showVerify(c echo.Context) error {
-	v, err := s.campaignView(c, "样本链校验")
+	v, err := s.campaignView(c, "样本日志校验")
 	if err != nil {
 		return err
 	}
-	p := verifyPage{campaignView: v, Printed: c.QueryParam("head")}
-	if p.Result, err = s.surveys.Verify(c.Request().Context(), v.Campaign.ID); err != nil {
+	p := verifyPage{campaignView: v, Printed: strings.TrimSpace(c.QueryParam("root")),
+		Checkpoint: strings.TrimSpace(c.QueryParam("checkpoint")), Key: s.surveys.LogKey()}
+	var evidence []survey.Evidence
+	if p.Checkpoint != "" {
+		e, err := s.surveys.CheckpointEvidence(v.Campaign.ID, strings.ReplaceAll(p.Checkpoint, "\r\n", "\n")+"\n", "粘贴的检查点")
+		if err != nil {
+			_, msg, ok := refused(err)
+			if !ok {
+				return err
+			}
+			p.Unreadable = msg
+		} else {
+			evidence = append(evidence, e)
+		}
+	}
+	ctx := c.Request().Context()
+	if p.Result, err = s.surveys.Verify(ctx, v.Campaign.ID, evidence...); err != nil {
 		return err
 	}
-	p.Matches = p.Result.MatchesHead(p.Printed)
+	if p.Cosignature, err = s.surveys.Cosignatures(ctx, v.Campaign.ID); err != nil {
+		return err
+	}
+	p.Matches = p.Result.MatchesRoot(p.Printed)
 	return s.render(c, http.StatusOK, "verify.html", p)
+}
+
+// verifyResult is what the verify API answers.
+type verifyResult struct {
+	OK bool `json:"ok"`
+	survey.Verification
 }
 
 // apiVerify is GET /api/v1/campaigns/:campaign/verify.
@@ -110,13 +141,48 @@ func (s *Server) apiVerify(c echo.Context) error {
 		return err
 	}
 	r, err := s.surveys.Verify(c.Request().Context(), cp.ID)
+	return respond(c, http.StatusOK, verifyResult{r.OK(), r}, err)
+}
+
+// verifyEvidence is the body of POST /api/v1/campaigns/:campaign/verify:
+// outside evidence to check the log against.
+type verifyEvidence struct {
+	Checkpoints []string `json:"checkpoints"` // signed checkpoints, e.g. cosigned by a witness or printed
+	Receipts    []struct {
+		Receipt string `json:"receipt"`
+		Pos     int64  `json:"log_pos"`
+		Size    int64  `json:"tree_size"`
+		Root    string `json:"tree_root"`
+	} `json:"receipts"`
+}
+
+// apiVerifyWith is POST /api/v1/campaigns/:campaign/verify.
+func (s *Server) apiVerifyWith(c echo.Context) error {
+	cp, err := s.campaign(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, struct {
-		OK bool `json:"ok"`
-		survey.Verification
-	}{r.OK(), r})
+	var body verifyEvidence
+	if err := c.Bind(&body); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "请求内容不是有效的 JSON")
+	}
+	var evidence []survey.Evidence
+	for i, text := range body.Checkpoints {
+		e, err := s.surveys.CheckpointEvidence(cp.ID, text, fmt.Sprintf("第 %d 个给定的检查点", i+1))
+		if err != nil {
+			return storeError(err)
+		}
+		evidence = append(evidence, e)
+	}
+	for _, r := range body.Receipts {
+		e, err := survey.ReceiptEvidence(r.Receipt, r.Pos, r.Size, r.Root)
+		if err != nil {
+			return storeError(err)
+		}
+		evidence = append(evidence, e)
+	}
+	r, err := s.surveys.Verify(c.Request().Context(), cp.ID, evidence...)
+	return respond(c, http.StatusOK, verifyResult{r.OK(), r}, err)
 }
 
 // apiReview is GET /api/v1/campaigns/:campaign/review: the queue.

@@ -15,6 +15,17 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/s/:code/poster", s.poster)
 	e.GET("/check", s.checkReceipt)
 
+	// The sample logs (public, for witnesses and reviewers; openapi.yaml).
+	e.GET("/log/key", s.logKey)
+	lg := e.Group("/log/campaigns/:campaign")
+	lg.GET("/checkpoint", s.latestCheckpoint)
+	lg.GET("/checkpoints/:size", s.checkpointAt)
+	lg.GET("/proof/inclusion", s.inclusionProof)
+	lg.GET("/proof/consistency", s.consistencyProof)
+	lg.GET("/leaves", s.leafHashes)
+	lg.GET("/cosignatures", s.cosignatures)
+	lg.POST("/cosignatures", s.addCosignature)
+
 	// Staff routes with a Chinese name are staff actions: the audit log
 	// records each call with who, when, from where and on which unit.
 	// Every unit and campaign is looked up in the caller's scope, so
@@ -68,7 +79,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/campaigns/:campaign/dossier", s.dossier)
 	cs.GET("/campaigns/:campaign/review", s.showReview)
 	cs.POST("/campaigns/:campaign/review/:response", s.decide).Name = "审核答卷"
-	cs.GET("/campaigns/:campaign/verify", s.showVerify).Name = "校验样本链"
+	cs.GET("/campaigns/:campaign/verify", s.showVerify).Name = "校验样本日志"
 	cs.GET("/campaigns/:campaign/responses.xlsx", s.exportResponses).Name = "导出答卷（Excel）"
 	cs.GET("/campaigns/:campaign/responses.csv", s.exportResponses).Name = "导出答卷（CSV）"
 	cs.GET("/campaigns/:campaign/tables.xlsx", s.exportTables).Name = "导出统计表"
@@ -115,7 +126,8 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/campaigns/:campaign/report", s.report)
 	a.GET("/campaigns/:campaign/review", s.apiReview)
 	a.POST("/campaigns/:campaign/review/:response", s.apiDecide).Name = "审核答卷"
-	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本链"
+	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本日志"
+	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)
 }

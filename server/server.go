@@ -81,6 +81,16 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		s.wechat = &wechat.Client{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret,
 			AuthorizeURL: cmp.Or(cfg.WeChatAuthorizeURL, wechat.DefaultAuthorizeURL), TokenURL: cmp.Or(cfg.WeChatTokenURL, wechat.DefaultTokenURL)}
 	}
+	if cfg.LogKey != "" {
+		k, err := survey.ParseLogKey(cfg.LogKey)
+		if err != nil {
+			return nil, fmt.Errorf("LOG_KEY: %w", err)
+		}
+		s.surveys.UseLogKey(k)
+	}
+	if err := s.surveys.UseWitnesses(cfg.WitnessKeys); err != nil {
+		return nil, fmt.Errorf("WITNESS_KEYS: %w", err)
+	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
 	s.surveys.OnChange(s.visits.forgetCampaign)
 	s.units.OnChange(s.visits.forgetUnit)
@@ -160,6 +170,7 @@ func parseViews() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"cssVersion": func() string { return cssVersion },
 		"inc":        func(i int) int { return i + 1 },
+		"next":       func(i int64) int64 { return i + 1 },
 		"num":        evaluation.Num,
 		"pct":        func(x float64) string { return evaluation.Num(x*100) + "%" },
 		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
@@ -226,6 +237,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		}
 		c.Response().Header().Set("Retry-After", "5")
 	}
+	if errors.Is(err, survey.ErrLogDamaged) {
+		// The log was changed behind the application's back: no answer is
+		// taken until someone looks (renke verify names what changed).
+		code, msg = http.StatusServiceUnavailable, "本调查暂停收集：样本日志校验异常，您的答卷尚未保存。请稍后再试，或联系调查组织单位。"
+		slog.Error("sample log damaged; submissions refused", "path", c.Request().URL.Path, "error", err)
+	}
 	if he, ok := err.(*echo.HTTPError); ok {
 		code = he.Code
 		m, ok := he.Message.(string)
@@ -245,7 +262,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if code >= 500 && code != http.StatusServiceUnavailable {
 		slog.Error("request failed", "path", c.Request().URL.Path, "error", err)
 	}
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") || strings.HasPrefix(c.Request().URL.Path, "/log/") {
 		_ = c.JSON(code, map[string]string{"error": msg})
 		return
 	}

@@ -31,6 +31,7 @@ func (s *Server) unit(c echo.Context) (county.Unit, error) {
 type unitsPage struct {
 	consolePage
 	Units []county.Unit
+	Key   *survey.LogKey
 }
 
 // consoleHome is GET /console: the units the caller reaches.
@@ -39,7 +40,8 @@ func (s *Server) consoleHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units})
+	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units,
+		Key: s.surveys.LogKey()})
 }
 
 type unitPage struct {

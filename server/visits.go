@@ -266,4 +266,5 @@ type donePage struct {
 	page
 	Admitted        bool
 	Code, Pos, Hash string
+	Size, Root      string // the checkpoint it was admitted under
 }

@@ -51,12 +51,13 @@ type Campaign struct {
 	// WeChatOnly: the survey is answered inside WeChat only, signed in by
 	// WeChat's silent authorisation (snsapi_base), one response per user.
 	WeChatOnly bool `json:"wechat_only"`
-	// The hash chain of admitted responses (see chain.go): its length and
-	// head now, and as fixed when the campaign closed.
-	ChainLength  int64  `json:"chain_length"`
-	ChainHead    []byte `json:"-"`
-	SealedLength *int64 `json:"sealed_length"`
-	SealedHead   []byte `json:"-"`
+	// The sample log (see log.go): its size, root and right edge now, and
+	// its size and root as sealed when the campaign closed.
+	LogSize     int64    `json:"log_size"`
+	LogRoot     []byte   `json:"-"`
+	LogFrontier [][]byte `json:"-"`
+	SealedSize  *int64   `json:"sealed_size"`
+	SealedRoot  []byte   `json:"-"`
 }
 
 // MaxPowBits is the hardest proof of work a campaign may ask: about four

@@ -3,6 +3,7 @@ package survey
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -42,7 +43,7 @@ type pending struct {
 	school  int64 // 0 when none
 	fill    int32 // milliseconds
 	answers string
-	canon   canonicalForm
+	leaf    []byte // its leaf hash, should it be admitted
 }
 
 func newPending(env Envelope, sub Submission, now time.Time) *pending {
@@ -52,9 +53,9 @@ func newPending(env Envelope, sub Submission, now time.Time) *pending {
 	if sub.School != nil {
 		p.school = sub.School.ID
 	}
-	p.canon = (&Chained{CampaignID: env.CampaignID, Receipt: p.receipt, FormID: env.FormID, LinkID: env.LinkID,
+	p.leaf = LeafHash((&Chained{CampaignID: env.CampaignID, Receipt: p.receipt, FormID: env.FormID, LinkID: env.LinkID,
 		Category: string(sub.Category), Locale: string(sub.Locale), GradeBand: string(sub.GradeBand), SchoolID: p.school,
-		Suggestion: sub.Suggestion, FillMS: p.fill, SubmittedAt: p.now, Answers: sub.Answers}).canonicalAround()
+		Suggestion: sub.Suggestion, FillMS: p.fill, SubmittedAt: p.now, Answers: sub.Answers}).Canonical())
 	return p
 }
 
@@ -213,7 +214,8 @@ func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending
 				// One response per WeChat user: a later one gets the first's receipt.
 				if i := slices.IndexFunc(c.wechat, func(r dbq.FindWeChatResponsesRow) bool { return bytes.Equal(r.WechatHash, p.env.WeChatHash) }); i >= 0 {
 					r := c.wechat[i]
-					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
+					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash),
+						TreeSize: r.TreeSize, Root: hex.EncodeToString(r.TreeRoot)}
 					continue
 				}
 				if f, ok := byUser[string(p.env.WeChatHash)]; ok && f.env.SubmissionID != p.env.SubmissionID {
@@ -226,7 +228,8 @@ func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending
 				if r.CampaignID != p.env.CampaignID {
 					p.err = ErrIDConflict
 				} else {
-					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}
+					p.out = Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash),
+						TreeSize: r.TreeSize, Root: hex.EncodeToString(r.TreeRoot)}
 				}
 				continue
 			}
@@ -237,7 +240,9 @@ func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending
 			first[p.env.SubmissionID] = p
 			fresh = append(fresh, p)
 		}
-		c.admit(ctx, &b, &kept, fresh)
+		if err := c.admit(ctx, &b, &kept, fresh, s.logKey); err != nil {
+			return err
+		}
 	}
 	// The writes keep their plans. Planning each anew, as the pool does
 	// (database.Open), took a third of PostgreSQL's time under load, half
@@ -310,7 +315,7 @@ func (c *lockedCampaign) recent() []Trace {
 // chained when admitted. It queues in b the flags that a burst adds to
 // stored responses, and in kept the responses, the cells' counts and the
 // chain's new head.
-func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []*pending) {
+func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []*pending, key *LogKey) error {
 	cp := campaignFrom(c.row)
 	var open []*pending
 	for _, p := range fresh {
@@ -321,7 +326,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		}
 	}
 	if len(open) == 0 {
-		return
+		return nil
 	}
 	wants := make([]sampling.Place, len(open))
 	for i, p := range open {
@@ -343,12 +348,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	admitted := c.cells.Grant(kept, wants, cp.Policy)
 
-	// The chain: each admitted response, in arrival order, follows the head.
-	prev := cp.ChainHead
-	if len(prev) == 0 {
-		prev = Genesis(cp.ID)
-	}
-	pos := cp.ChainLength
+	// The log: each admitted response, in arrival order, is the next leaf.
+	size := cp.LogSize
 	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
 	for i, p := range open {
 		status := OverQuota
@@ -357,13 +358,11 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		}
 		p.out = Receipt{Code: p.receipt, Status: status}
 		if admitted[i] {
-			pos++
-			h := p.canon.entryHash(prev, pos)
-			p.out.Pos, p.out.Hash = pos, HashPrefix(h)
-			arg.ChainedSubmissionIds = append(arg.ChainedSubmissionIds, p.env.SubmissionID)
-			arg.Positions = append(arg.Positions, pos)
-			arg.Hashes = append(arg.Hashes, h)
-			prev = h
+			p.out.Pos, p.out.Hash = size+1, HashPrefix(p.leaf)
+			arg.LoggedSubmissionIds = append(arg.LoggedSubmissionIds, p.env.SubmissionID)
+			arg.LeafIndexes = append(arg.LeafIndexes, size)
+			arg.LeafHashes = append(arg.LeafHashes, p.leaf)
+			size++
 		}
 		flags := make([]string, len(p.flags))
 		for j, f := range p.flags {
@@ -390,11 +389,20 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		arg.WechatHashes = append(arg.WechatHashes, p.env.WeChatHash)
 	}
 	dbq.Queue(kept, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
-	if pos > cp.ChainLength {
-		dbq.Queue(kept, func(q *dbq.Queries) {
-			q.AdvanceChain(ctx, dbq.AdvanceChainParams{ID: cp.ID, ChainLength: pos, ChainHead: prev})
-		})
+	if size == cp.LogSize {
+		return nil
 	}
+	adv, err := key.advance(cp, arg.LeafHashes)
+	if err != nil {
+		return err
+	}
+	for _, p := range open {
+		if p.out.Pos > 0 {
+			p.out.TreeSize, p.out.Root = adv.Size, hex.EncodeToString(adv.Root)
+		}
+	}
+	dbq.Queue(kept, func(q *dbq.Queries) { q.AdvanceLog(ctx, adv) })
+	return nil
 }
 
 // answerList is a response's answers as StoreResponses takes them:

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
@@ -80,7 +81,7 @@ func varied(seed int) func(int) string {
 	return func(i int) string { return []string{"A", "B", "C", "D", "X"}[(seed*7+i*3+seed/5)%5] }
 }
 
-func TestGroupCommitKeepsQuotaAndChain(t *testing.T) {
+func TestGroupCommitKeepsQuotaAndLog(t *testing.T) {
 	f := openCampaign(t, 40_000) // N = 60, 30 parents in town
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -99,11 +100,11 @@ func TestGroupCommitKeepsQuotaAndChain(t *testing.T) {
 		if rc.Status == Admitted {
 			admitted++
 			positions[rc.Pos] = true
-			if len(rc.Hash) != 12 {
-				t.Errorf("receipt %s has hash %q", rc.Code, rc.Hash)
+			if len(rc.Hash) != 12 || rc.TreeSize < rc.Pos || len(rc.Root) != 64 {
+				t.Errorf("receipt %s: %+v", rc.Code, rc)
 			}
-		} else if rc.Pos != 0 {
-			t.Errorf("over-quota receipt %s has a chain position", rc.Code)
+		} else if rc.Pos != 0 || rc.TreeSize != 0 {
+			t.Errorf("over-quota receipt %s has a place in the log", rc.Code)
 		}
 	}
 	if admitted != 30 || len(positions) != 30 || !positions[1] || !positions[30] {
@@ -115,23 +116,29 @@ func TestGroupCommitKeepsQuotaAndChain(t *testing.T) {
 	}
 	// A resubmission returns the first receipt and stores nothing.
 	again := f.submit(t, "sub-007", varied(99), time.Minute, nil)
-	if !again.Duplicate || again.Code != receipts[7].Code || again.Pos != receipts[7].Pos {
+	if !again.Duplicate || again.Code != receipts[7].Code || again.Pos != receipts[7].Pos || again.TreeSize != receipts[7].TreeSize || again.Root != receipts[7].Root {
 		t.Fatalf("resubmit: %+v, first %+v", again, receipts[7])
 	}
 	v, err := f.store.Verify(ctx, f.campaign.ID)
-	if err != nil || !v.OK() || v.Length != 30 {
+	if err != nil || !v.OK() || v.Size != 30 || v.Checkpoints < 1 || v.Checkpoints > 30 {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
-	// Each receipt checks out on the public page's lookup.
+	// Each receipt checks out on the public page's lookup, against the
+	// checkpoint it names.
 	for _, rc := range receipts[:20] {
-		chk, err := f.store.CheckReceipt(ctx, rc.Code)
-		if err != nil || chk.Status != rc.Status || chk.Pos != rc.Pos || (rc.Pos > 0 && (!chk.Intact || chk.Hash != rc.Hash)) {
+		var claim *ReceiptClaim
+		if rc.Pos > 0 {
+			root, _ := hex.DecodeString(rc.Root)
+			claim = &ReceiptClaim{Size: rc.TreeSize, Root: root}
+		}
+		chk, err := f.store.CheckReceipt(ctx, rc.Code, claim)
+		if err != nil || chk.Status != rc.Status || chk.Pos != rc.Pos || (rc.Pos > 0) != chk.InSample() || (rc.Pos > 0 && chk.Hash != rc.Hash) {
 			t.Fatalf("check %s: %+v %v", rc.Code, chk, err)
 		}
 	}
-	// Closing fixes the head.
+	// Closing seals the log.
 	closed, err := f.store.Close(ctx, f.campaign.ID, "admin")
-	if err != nil || closed.SealedLength == nil || *closed.SealedLength != 30 || string(closed.SealedHead) != string(closed.ChainHead) {
+	if err != nil || closed.SealedSize == nil || *closed.SealedSize != 30 || string(closed.SealedRoot) != string(closed.LogRoot) {
 		t.Fatalf("close: %+v %v", closed, err)
 	}
 }
@@ -171,11 +178,11 @@ func TestTamperDetected(t *testing.T) {
 		category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms FROM responses WHERE id = $1`, id(rcs[5].Code))
 	// 4. Entry 7 taken out of the sample with no decision.
 	exec(`UPDATE responses SET status = 'invalidated' WHERE id = $1`, id(rcs[6].Code))
-	// 5. Entry 8 and its response both deleted, and the campaign's head
-	// rewound to entry 7: only the head sealed at close still tells.
-	exec(`DELETE FROM chain_entries WHERE campaign_id = $1 AND pos = 8`, f.campaign.ID)
+	// 5. Leaf 8 and its response both deleted, and the campaign's size
+	// rewound to 7: the checkpoints and the root sealed at close tell.
+	exec(`DELETE FROM log_leaves WHERE campaign_id = $1 AND idx = 7`, f.campaign.ID)
 	exec(`DELETE FROM responses WHERE id = $1`, id(rcs[7].Code))
-	exec(`UPDATE campaigns SET chain_length = 7, chain_head = (SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = 7) WHERE id = $1`, f.campaign.ID)
+	exec(`UPDATE campaigns SET log_size = 7 WHERE id = $1`, f.campaign.ID)
 
 	v, err := f.store.Verify(ctx, f.campaign.ID)
 	if err != nil {
@@ -195,19 +202,21 @@ func TestTamperDetected(t *testing.T) {
 			t.Errorf("verify does not report %s; got %v", want, keysOf(got))
 		}
 	}
-	if !slices.ContainsFunc(v.Problems, func(p ChainProblem) bool { return p.Kind == Head }) {
-		t.Errorf("the rewound head is not reported against the sealed one: %v", keysOf(got))
+	// The rewound size against the stored root, the seal, the checkpoints.
+	if n := len(slices.DeleteFunc(slices.Clone(v.Problems), func(p LogProblem) bool { return p.Kind != Diverged })); n != 3 {
+		t.Errorf("%d divergences, want 3: %s", n, texts(v))
 	}
-	if len(v.Problems) != 5 {
-		t.Errorf("%d problems, want 5: %v", len(v.Problems), keysOf(got))
+	if len(v.Problems) != 7 {
+		t.Errorf("%d problems, want 7: %s", len(v.Problems), texts(v))
 	}
-	// The respondent's own check shows the edited entry as changed.
-	chk, err := f.store.CheckReceipt(ctx, rcs[1].Code)
-	if err != nil || chk.Intact {
+	// The respondent's own check shows the edited response as changed; an
+	// untouched one cannot be proved in a log that lost a leaf.
+	chk, err := f.store.CheckReceipt(ctx, rcs[1].Code, nil)
+	if err != nil || chk.Included || chk.InSample() {
 		t.Errorf("receipt check of the edited response: %+v %v", chk, err)
 	}
-	if chk, err := f.store.CheckReceipt(ctx, rcs[0].Code); err != nil || !chk.Intact || !chk.Sealed || chk.ChainLength != 8 {
-		t.Errorf("receipt check of an untouched response: %+v %v", chk, err)
+	if chk, err := f.store.CheckReceipt(ctx, rcs[0].Code, nil); err != nil || chk.InSample() || len(chk.Problems) == 0 {
+		t.Errorf("receipt check of an untouched response in a damaged log: %+v %v", chk, err)
 	}
 }
 

@@ -124,7 +124,7 @@ type Event struct {
 
 // Name is the action in Chinese.
 func (e Event) Name() string {
-	return map[string]string{"close": "结束调查", "reopen": "重新开放"}[e.Action]
+	return map[string]string{"close": "结束调查", "reopen": "重新开放", "log_upgrade": "样本日志升级"}[e.Action]
 }
 
 // Events lists a campaign's closes and reopenings, oldest first.

@@ -29,10 +29,11 @@ UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
 RETURNING *;
 
--- Closing fixes the chain head: no submit can add to it afterwards, since
--- each one locks the campaign row and checks the status under the lock.
+-- Closing seals the log at its size and root: no submit can add to it
+-- afterwards, since each one locks the campaign row and checks the status
+-- under the lock.
 -- name: CloseCampaign :one
-UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_length = chain_length, sealed_head = chain_head
+UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_size = log_size, sealed_root = log_root
 WHERE id = $1 AND status = 'open'
 RETURNING *;
 
@@ -59,8 +60,8 @@ SELECT * FROM links WHERE campaign_id = $1 ORDER BY id;
 -- name: GetLinkByCode :one
 SELECT * FROM links WHERE code = $1;
 
--- A group of responses to one campaign in one statement, with the chain
--- entries of the admitted ones. Each response's answers come as one
+-- A group of responses to one campaign in one statement, with the log
+-- leaves of the admitted ones. Each response's answers come as one
 -- 'item=option,…' list. Run under the campaign's lock, after
 -- FindSubmissions: a submission id stored before is an error, and the group
 -- is retried member by member.
@@ -94,19 +95,31 @@ WITH r AS (
         unnest(@wechat_hashes::bytea[]) AS wechat_hash) t
     RETURNING id, submission_id
 )
-INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
-SELECT @campaign_id::bigint, x.pos, r.id, x.hash FROM r
-JOIN (SELECT unnest(@chained_submission_ids::text[]) AS submission_id, unnest(@positions::bigint[]) AS pos,
-    unnest(@hashes::bytea[]) AS hash) x ON x.submission_id = r.submission_id;
+INSERT INTO log_leaves (campaign_id, idx, response_id, hash)
+SELECT @campaign_id::bigint, x.idx, r.id, x.hash FROM r
+JOIN (SELECT unnest(@logged_submission_ids::text[]) AS submission_id, unnest(@leaf_indexes::bigint[]) AS idx,
+    unnest(@leaf_hashes::bytea[]) AS hash) x ON x.submission_id = r.submission_id;
 
--- Submissions stored before, with their receipt and place in the chain.
+-- Submissions stored before, with their receipt, their leaf and the
+-- checkpoint it was admitted under.
 -- name: FindSubmissions :many
-SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash,
+    coalesce(k.size, 0)::bigint AS tree_size, k.root AS tree_root
+FROM responses r
+LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+LEFT JOIN LATERAL (SELECT size, root FROM log_checkpoints
+    WHERE campaign_id = r.campaign_id AND size > e.idx ORDER BY size LIMIT 1) k ON true
 WHERE r.submission_id = ANY(@submission_ids::text[]);
 
--- name: AdvanceChain :exec
-UPDATE campaigns SET chain_length = $2, chain_head = $3 WHERE id = $1;
+-- The log grows: its new size, root and right edge, and the checkpoint
+-- signed over them, in one statement.
+-- name: AdvanceLog :exec
+WITH c AS (UPDATE campaigns SET log_size = @size, log_root = @root::bytea, log_frontier = @frontier::bytea[]
+    WHERE id = @campaign_id)
+INSERT INTO log_checkpoints (campaign_id, size, root, note) VALUES (@campaign_id, @size, @root::bytea, @note);
+
+-- name: InsertLeaf :exec
+INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3, $4, $5);
 
 -- Devices that have answered a campaign before.
 -- name: SeenDevices :many
@@ -145,7 +158,7 @@ GROUP BY 1, 2, r.category, r.locale, s.name;
 SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY status;
 
 -- Taken by every group commit: a campaign cannot close while responses are
--- being admitted, none is admitted after it closed, and the chain grows
+-- being admitted, none is admitted after it closed, and the log grows
 -- one group at a time, across server processes too.
 -- name: LockCampaignForSubmit :one
 SELECT * FROM campaigns WHERE id = $1 FOR UPDATE;
@@ -155,35 +168,74 @@ SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) A
 FROM responses WHERE campaign_id = $1
 GROUP BY 1, 2 ORDER BY 1;
 
--- name: ChainEntries :many
-SELECT pos, response_id, hash FROM chain_entries WHERE campaign_id = $1 ORDER BY pos;
+-- name: LogLeaves :many
+SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx;
+
+-- name: LeafHashes :many
+SELECT hash FROM log_leaves WHERE campaign_id = $1 AND idx >= @start::bigint AND idx < @stop::bigint ORDER BY idx;
+
+-- Every review decision on the campaign's responses, oldest first.
+-- name: CampaignReviews :many
+SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at
+FROM reviews v JOIN responses r ON r.id = v.response_id
+WHERE r.campaign_id = $1 ORDER BY v.id;
+
+-- name: LatestCheckpoint :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size DESC LIMIT 1;
+
+-- name: CheckpointAt :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 AND size = $2;
+
+-- The checkpoint a leaf was admitted under: the first one that covers it.
+-- name: CheckpointCovering :one
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 AND size > @idx::bigint
+ORDER BY size LIMIT 1;
+
+-- name: Checkpoints :many
+SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size;
+
+-- name: AddCosignature :exec
+INSERT INTO log_cosignatures (campaign_id, size, witness, note, cosigned_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (campaign_id, witness, size) DO UPDATE SET note = excluded.note, cosigned_at = excluded.cosigned_at;
+
+-- name: Cosignatures :many
+SELECT size, witness, note, cosigned_at FROM log_cosignatures WHERE campaign_id = $1 ORDER BY size, witness;
+
+-- Campaigns whose admitted responses are still in the old linear chain.
+-- name: LegacyLogCampaigns :many
+SELECT id FROM campaigns WHERE log_version = 1 ORDER BY id;
+
+-- name: LegacyChain :many
+SELECT response_id FROM chain_entries WHERE campaign_id = $1 ORDER BY pos;
+
+-- name: FinishLogUpgrade :exec
+WITH d AS (DELETE FROM chain_entries WHERE campaign_id = @campaign_id)
+UPDATE campaigns SET log_version = 2,
+    sealed_size = CASE WHEN status = 'closed' THEN log_size END,
+    sealed_root = CASE WHEN status = 'closed' THEN log_root END
+WHERE id = @campaign_id;
 
 -- Every response that is or was in the sample, as the database holds it,
 -- with its answers and latest review decision.
 -- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers,
-    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+    r.answers, r.flags <> '{}' AS flagged
 FROM responses r
 WHERE r.campaign_id = $1
-  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM chain_entries e WHERE e.response_id = r.id));
+  AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM log_leaves e WHERE e.response_id = r.id));
 
 -- name: ResponseByReceipt :one
-SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.id, r.campaign_id, r.receipt, r.status, r.submitted_at, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash
+FROM responses r LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
 WHERE r.receipt = $1;
 
 -- The same columns as ChainedResponses, for one response.
 -- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers,
-    coalesce((SELECT v.decision FROM reviews v WHERE v.response_id = r.id ORDER BY v.id DESC LIMIT 1), '')::text AS decision
+    r.answers, r.flags <> '{}' AS flagged
 FROM responses r WHERE r.id = $1;
-
--- name: ChainEntryHash :one
-SELECT hash FROM chain_entries WHERE campaign_id = $1 AND pos = $2;
 
 -- Flagged responses in the sample (or taken out of it), oldest first, with
 -- their latest decision.
@@ -205,8 +257,9 @@ SELECT id, status, flags FROM responses
 WHERE id = $1 AND campaign_id = $2 AND flags <> '{}' AND status IN ('admitted', 'invalidated')
 FOR UPDATE;
 
--- name: InsertReview :exec
-INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5);
+-- name: InsertReview :one
+INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
+RETURNING id, decided_at;
 
 -- name: SetResponseStatus :exec
 UPDATE responses SET status = $2 WHERE id = $1;
@@ -234,10 +287,10 @@ SELECT key FROM campaign_keys WHERE campaign_id = $1;
 -- name: DeleteCampaignKey :exec
 DELETE FROM campaign_keys WHERE campaign_id = $1;
 
--- Reopening a closed campaign lifts its seal; the chain goes on from where
+-- Reopening a closed campaign lifts its seal; the log goes on from where
 -- it stopped.
 -- name: ReopenCampaign :one
-UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_length = NULL, sealed_head = NULL
+UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
 RETURNING *;
 
@@ -276,8 +329,25 @@ GROUP BY l.id
 ORDER BY l.id;
 
 -- Responses of a campaign by the WeChat users who sent them, with their
--- receipt and place in the chain: one response per WeChat user.
+-- receipt, leaf and checkpoint: one response per WeChat user.
 -- name: FindWeChatResponses :many
-SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.pos, 0)::bigint AS pos, e.hash
-FROM responses r LEFT JOIN chain_entries e ON e.response_id = r.id
+SELECT r.wechat_hash::bytea AS wechat_hash, r.receipt, r.status, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash,
+    coalesce(k.size, 0)::bigint AS tree_size, k.root AS tree_root
+FROM responses r
+LEFT JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+LEFT JOIN LATERAL (SELECT size, root FROM log_checkpoints
+    WHERE campaign_id = r.campaign_id AND size > e.idx ORDER BY size LIMIT 1) k ON true
 WHERE r.campaign_id = @campaign_id AND r.wechat_hash = ANY(@hashes::bytea[]);
+
+-- name: ResponseLeaf :one
+SELECT e.idx, r.receipt FROM responses r
+JOIN log_leaves e ON e.response_id = r.id AND e.review_id IS NULL
+WHERE r.id = $1;
+
+-- The decision leaves of one response, with the decisions they name.
+-- name: DecisionLeaves :many
+SELECT e.idx, e.review_id, e.hash FROM log_leaves e
+WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx;
+
+-- name: ReviewsOfResponse :many
+SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id;

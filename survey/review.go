@@ -1,7 +1,6 @@
 package survey
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,13 +81,20 @@ func CheckReason(d Decision, reason string) error {
 	return nil
 }
 
-// Decide records a decision on a flagged response of a campaign and moves
-// it into or out of the sample accordingly, in one transaction.
+// Decide records a decision on a flagged response of a campaign, moves it
+// into or out of the sample accordingly, and appends the decision to the
+// campaign's log with a new signed checkpoint, in one transaction.
 func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Decision, reason string, staffID int64, username string) error {
 	if err := CheckReason(d, reason); err != nil {
 		return refusal.AsInvalid(err)
 	}
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		// The campaign's lock first, as a group commit takes it: the
+		// decision is the log's next leaf.
+		row, err := q.LockCampaignForSubmit(ctx, campaignID)
+		if err != nil {
+			return notFound(err)
+		}
 		if _, err := q.LockFlaggedResponse(ctx, dbq.LockFlaggedResponseParams{ID: responseID, CampaignID: campaignID}); errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFlagged
 		} else if err != nil {
@@ -98,15 +104,35 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		if staffID != 0 {
 			by = &staffID
 		}
-		if err := q.InsertReview(ctx, dbq.InsertReviewParams{ResponseID: responseID, Decision: string(d),
-			Reason: strings.TrimSpace(reason), StaffID: by, Username: username}); err != nil {
+		reason = strings.TrimSpace(reason)
+		rev, err := q.InsertReview(ctx, dbq.InsertReviewParams{ResponseID: responseID, Decision: string(d),
+			Reason: reason, StaffID: by, Username: username})
+		if err != nil {
 			return err
 		}
 		status := Admitted
 		if d == Invalid {
 			status = Invalidated
 		}
-		return q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)})
+		if err := q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)}); err != nil {
+			return err
+		}
+		at, err := q.ResponseLeaf(ctx, responseID)
+		if err != nil {
+			return fmt.Errorf("response %d has no leaf in the log: %w", responseID, err)
+		}
+		leaf := LeafHash((&Decided{CampaignID: campaignID, ReviewID: rev.ID, Receipt: at.Receipt, ResponseLeaf: at.Idx,
+			Decision: string(d), Reason: reason, Username: username, DecidedAt: rev.DecidedAt}).Canonical())
+		cp := campaignFrom(row)
+		adv, err := s.logKey.advance(cp, [][]byte{leaf})
+		if err != nil {
+			return err
+		}
+		if err := q.InsertLeaf(ctx, dbq.InsertLeafParams{CampaignID: campaignID, Idx: cp.LogSize, ResponseID: responseID,
+			ReviewID: &rev.ID, Hash: leaf}); err != nil {
+			return err
+		}
+		return q.AdvanceLog(ctx, adv)
 	})
 	if err == nil {
 		s.changed(campaignID) // the counted sample changed
@@ -138,107 +164,4 @@ func (s *Store) Review(ctx context.Context, campaignID int64) (ReviewSummary, er
 		out.Reasons = append(out.Reasons, Exclusion{Reason: r.Reason, N: r.N})
 	}
 	return out, err
-}
-
-// storedFrom reads a response as the database holds it now.
-func storedFrom(campaignID int64, r dbq.ChainedResponsesRow) (StoredResponse, error) {
-	out := StoredResponse{ID: r.ID, Status: ResponseStatus(r.Status), Decision: r.Decision, Chained: Chained{
-		CampaignID: campaignID, Receipt: r.Receipt, FormID: r.QuestionnaireID, LinkID: r.LinkID, Category: r.Category,
-		Locale: r.Locale, GradeBand: r.GradeBand, SchoolID: r.SchoolID, Suggestion: r.Suggestion, FillMS: r.FillMs,
-		SubmittedAt: r.SubmittedAt, Answers: map[string]string{}}}
-	for _, a := range r.Answers {
-		item, opt, ok := strings.Cut(a, "=")
-		if !ok {
-			return out, fmt.Errorf("response %d: malformed answer %q", r.ID, a)
-		}
-		out.Answers[item] = opt
-	}
-	return out, nil
-}
-
-// Verify recomputes a campaign's chain from the database; see Verify.
-func (s *Store) Verify(ctx context.Context, campaignID int64) (Verification, error) {
-	var v Verification
-	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
-		// One snapshot for the campaign, its entries and its responses.
-		if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
-			return err
-		}
-		c, err := q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
-		if err != nil {
-			return notFound(err)
-		}
-		rows, err := q.ChainEntries(ctx, campaignID)
-		if err != nil {
-			return err
-		}
-		entries := make([]ChainEntry, len(rows))
-		for i, r := range rows {
-			entries[i] = ChainEntry{Pos: r.Pos, ResponseID: r.ResponseID, Hash: r.Hash}
-		}
-		resp, err := q.ChainedResponses(ctx, campaignID)
-		if err != nil {
-			return err
-		}
-		stored := make([]StoredResponse, len(resp))
-		for i, r := range resp {
-			if stored[i], err = storedFrom(campaignID, r); err != nil {
-				return err
-			}
-		}
-		v = Verify(campaignID, entries, stored, c.ChainLength, c.ChainHead, c.SealedLength, c.SealedHead)
-		return nil
-	})
-	return v, err
-}
-
-// ReceiptCheck is what a respondent learns from their receipt.
-type ReceiptCheck struct {
-	Receipt     string
-	CampaignID  int64
-	Status      ResponseStatus
-	SubmittedAt time.Time
-	Pos         int64  // 0 when not on the chain
-	Hash        string // the entry's hash prefix
-	Intact      bool   // the entry still matches the stored response
-	ChainLength int64
-	ChainHead   string // prefix of the head now, or as sealed
-	Sealed      bool
-}
-
-// CheckReceipt looks a receipt up and recomputes its own chain entry.
-func (s *Store) CheckReceipt(ctx context.Context, receipt string) (ReceiptCheck, error) {
-	r, err := s.q.ResponseByReceipt(ctx, receipt)
-	if err != nil {
-		return ReceiptCheck{}, notFound(err)
-	}
-	out := ReceiptCheck{Receipt: r.Receipt, CampaignID: r.CampaignID, Status: ResponseStatus(r.Status), SubmittedAt: r.SubmittedAt, Pos: r.Pos}
-	c, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: r.CampaignID, AllUnits: true})
-	if err != nil {
-		return out, err
-	}
-	out.ChainLength, out.ChainHead = c.ChainLength, HashPrefix(c.ChainHead)
-	if c.SealedLength != nil {
-		out.ChainLength, out.ChainHead, out.Sealed = *c.SealedLength, HashPrefix(c.SealedHead), true
-	}
-	if r.Pos == 0 {
-		return out, nil
-	}
-	out.Hash = HashPrefix(r.Hash)
-	prev := Genesis(r.CampaignID)
-	if r.Pos > 1 {
-		if prev, err = s.q.ChainEntryHash(ctx, dbq.ChainEntryHashParams{CampaignID: r.CampaignID, Pos: r.Pos - 1}); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return out, err
-		}
-	}
-	cr, err := s.q.ChainedResponseByID(ctx, r.ID)
-	if err != nil {
-		return out, err
-	}
-	st, err := storedFrom(r.CampaignID, dbq.ChainedResponsesRow(cr))
-	if err != nil {
-		return out, err
-	}
-	out.Intact = len(prev) > 0 && bytes.Equal(EntryHash(prev, r.Pos, &st.Chained), r.Hash)
-	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/note"
 
 	"renke/county"
 	"renke/dbq"
@@ -44,6 +45,9 @@ type Store struct {
 	commits committer
 	traces  sync.Map // campaign id → *campaignTraces, for burst detection
 	reports *reportCache
+	logKey  *LogKey
+	// witnesses whose cosignatures are kept and named (WITNESS_KEYS)
+	witnesses []note.Verifier
 
 	mu       sync.Mutex
 	onChange []func(campaignID int64)
@@ -52,8 +56,16 @@ type Store struct {
 // NewStore returns a store on pool.
 func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, q: dbq.New(pool), units: county.NewStore(pool), quotas: sampling.NewStore(pool),
-		reports: newReportCache(ReportMaxAge)}
+		reports: newReportCache(ReportMaxAge), logKey: ephemeralLogKey()}
 }
+
+// UseLogKey sets the key that signs the campaigns' checkpoints. A store
+// starts with a key of its own that no one else holds, fit for tests and
+// for reading; a server sets the deployment's key before it takes answers.
+func (s *Store) UseLogKey(k *LogKey) { s.logKey = k }
+
+// LogKey is the key that signs the campaigns' checkpoints.
+func (s *Store) LogKey() *LogKey { return s.logKey }
 
 // OnChange registers fn to be called after a staff action changed a
 // campaign in this process (its settings, status, questionnaires or the
@@ -86,8 +98,8 @@ func campaignFrom(r dbq.Campaign) Campaign {
 	c := Campaign{ID: r.ID, UnitID: r.UnitID, Title: r.Title, Status: Status(r.Status), OpensAt: r.OpensAt,
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
 		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
-		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), WeChatOnly: r.WechatOnly, ChainLength: r.ChainLength, ChainHead: r.ChainHead,
-		SealedLength: r.SealedLength, SealedHead: r.SealedHead}
+		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), WeChatOnly: r.WechatOnly, LogSize: r.LogSize, LogRoot: r.LogRoot,
+		LogFrontier: r.LogFrontier, SealedSize: r.SealedSize, SealedRoot: r.SealedRoot}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
 		c.SampleSize = &n
@@ -221,9 +233,15 @@ type Envelope struct {
 type Receipt struct {
 	Code      string         `json:"receipt"`
 	Status    ResponseStatus `json:"status"`
-	Duplicate bool           `json:"duplicate"`            // the submission id had been stored before
-	Pos       int64          `json:"chain_pos,omitempty"`  // place in the sample chain; 0 when not admitted
-	Hash      string         `json:"chain_hash,omitempty"` // the entry's hash prefix
+	Duplicate bool           `json:"duplicate"` // the submission id had been stored before
+	// Where the log holds it: its place (leaf index + 1; 0 when not
+	// admitted), its leaf hash's prefix, and the checkpoint it was admitted
+	// under (size and full root, hex), which the respondent keeps to check
+	// later that the log still extends it.
+	Pos      int64  `json:"log_pos,omitempty"`
+	Hash     string `json:"leaf_hash,omitempty"`
+	TreeSize int64  `json:"tree_size,omitempty"`
+	Root     string `json:"tree_root,omitempty"`
 }
 
 // ClosedError says a campaign took no answers at the moment of submitting.

@@ -136,11 +136,15 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	logKey, err := survey.GenerateLogKey("loadgen.localhost")
+	if err != nil {
+		return err
+	}
 	srv := exec.Command(bin)
 	// SUBMIT_RATE=off: every client here shares 127.0.0.1, which real
 	// phones do not.
 	srv.Env = append(os.Environ(), "DATABASE_URL="+cluster.URL("renke"), "LISTEN_ADDR="+addr, "SUBMIT_RATE=off",
-		"SESSION_KEY=loadgen-session-key-0123456789abcdef")
+		"SESSION_KEY=loadgen-session-key-0123456789abcdef", "LOG_KEY="+logKey)
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -170,12 +174,18 @@ func spawned(conc int, dur, baseline time.Duration) error {
 		FROM quota_cells q WHERE campaign_id = $1`, campaignID).Scan(&over, &mismatch); err != nil {
 		return err
 	}
-	v, err := survey.NewStore(pool).Verify(ctx, campaignID)
+	key, err := survey.ParseLogKey(logKey)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample chain: %d entries, %d problems\n",
-		over, mismatch, v.Length, len(v.Problems))
+	st := survey.NewStore(pool)
+	st.UseLogKey(key)
+	v, err := st.Verify(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample log: %d leaves, %d signed checkpoints, %d problems\n",
+		over, mismatch, v.Size, v.Checkpoints, len(v.Problems))
 	return nil
 }
 

@@ -1,0 +1,560 @@
+package survey
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/note"
+
+	"renke/dbq"
+	"renke/refusal"
+)
+
+// What the store serves of its campaigns' logs: checkpoints, proofs, leaf
+// hashes, witnesses' cosignatures; and the checks made from them.
+
+// MaxLeafRange is the most leaf hashes one request returns.
+const MaxLeafRange = 10000
+
+// UseWitnesses sets the witnesses whose cosignatures the store accepts and
+// names, each a signed-note verifier key (name+hash+key).
+func (s *Store) UseWitnesses(vkeys []string) error {
+	var vs []note.Verifier
+	for _, k := range vkeys {
+		v, err := NewWitnessVerifier(k)
+		if err != nil {
+			return fmt.Errorf("witness key %q: %v", k, err)
+		}
+		vs = append(vs, v)
+	}
+	s.witnesses = vs
+	return nil
+}
+
+// storedFrom reads a response as the database holds it now. An answer that
+// is not item=option is kept whole, so the leaf no longer matches and
+// verify names the response: a problem, never an error.
+func storedFrom(campaignID int64, r dbq.ChainedResponsesRow) StoredResponse {
+	out := StoredResponse{ID: r.ID, Status: ResponseStatus(r.Status), Flagged: r.Flagged, Chained: Chained{
+		CampaignID: campaignID, Receipt: r.Receipt, FormID: r.QuestionnaireID, LinkID: r.LinkID, Category: r.Category,
+		Locale: r.Locale, GradeBand: r.GradeBand, SchoolID: r.SchoolID, Suggestion: r.Suggestion, FillMS: r.FillMs,
+		SubmittedAt: r.SubmittedAt, Answers: map[string]string{}}}
+	for _, a := range r.Answers {
+		item, opt, ok := strings.Cut(a, "=")
+		if !ok {
+			item, opt = "\x00"+a, ""
+		}
+		out.Answers[item] = opt
+	}
+	return out
+}
+
+func checkpointFrom(size int64, root []byte, note string, at time.Time) StoredCheckpoint {
+	return StoredCheckpoint{Size: size, Root: root, Note: note, SignedAt: at}
+}
+
+// Verify recomputes a campaign's log from the database and checks it
+// against the checkpoints stored, those witnesses cosigned, and the
+// evidence given; see Verify.
+func (s *Store) Verify(ctx context.Context, campaignID int64, evidence ...Evidence) (Verification, error) {
+	var v Verification
+	var bad []LogProblem
+	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
+		// One snapshot for the campaign, its log and its responses.
+		if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+			return err
+		}
+		c, err := q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
+		if err != nil {
+			return notFound(err)
+		}
+		in := LogInput{CampaignID: campaignID, Origin: s.logKey.Origin(campaignID), Verifier: s.logKey.Verifier(),
+			StoredSize: c.LogSize, StoredRoot: c.LogRoot, SealedSize: c.SealedSize, SealedRoot: c.SealedRoot}
+		leaves, err := q.LogLeaves(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, l := range leaves {
+			in.Leaves = append(in.Leaves, LeafRow{Index: l.Idx, ResponseID: l.ResponseID, ReviewID: l.ReviewID, Hash: l.Hash})
+		}
+		resp, err := q.ChainedResponses(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, r := range resp {
+			in.Responses = append(in.Responses, storedFrom(campaignID, r))
+		}
+		revs, err := q.CampaignReviews(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			in.Reviews = append(in.Reviews, StoredReview{ID: r.ID, ResponseID: r.ResponseID, Decision: r.Decision,
+				Reason: r.Reason, Username: r.Username, DecidedAt: r.DecidedAt})
+		}
+		cps, err := q.Checkpoints(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, k := range cps {
+			in.Checkpoints = append(in.Checkpoints, checkpointFrom(k.Size, k.Root, k.Note, k.SignedAt))
+		}
+		cos, err := q.Cosignatures(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		for _, w := range cos {
+			e, err := s.witnessed(campaignID, w.Note)
+			if err != nil {
+				bad = append(bad, LogProblem{Kind: Malformed, Text: fmt.Sprintf("见证方 %s 对第 %d 版检查点的联署无法核验：%v", w.Witness, w.Size, err)})
+				continue
+			}
+			in.Evidence = append(in.Evidence, e...)
+		}
+		in.Evidence = append(in.Evidence, evidence...)
+		v = Verify(in)
+		return nil
+	})
+	v.Problems = append(v.Problems, bad...)
+	return v, err
+}
+
+// witnessed reads a cosigned checkpoint of a campaign's log as evidence,
+// one per known witness that cosigned it.
+func (s *Store) witnessed(campaignID int64, text string) ([]Evidence, error) {
+	cp, cosigs, err := OpenCheckpoint(text, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Evidence
+	for _, c := range cosigs {
+		out = append(out, Evidence{Source: "见证方 " + c.Name + " ", Size: cp.Size, Root: cp.Root, Witnessed: true, Witness: c.Name})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("没有已知见证方的联署")
+	}
+	return out, nil
+}
+
+// LatestCheckpoint is the newest signed checkpoint of a campaign's log;
+// ErrNotFound while the log is empty.
+func (s *Store) LatestCheckpoint(ctx context.Context, campaignID int64) (StoredCheckpoint, error) {
+	r, err := s.q.LatestCheckpoint(ctx, campaignID)
+	return checkpointFrom(r.Size, r.Root, r.Note, r.SignedAt), notFound(err)
+}
+
+// CheckpointAt is the signed checkpoint of a campaign's log at size.
+func (s *Store) CheckpointAt(ctx context.Context, campaignID, size int64) (StoredCheckpoint, error) {
+	r, err := s.q.CheckpointAt(ctx, dbq.CheckpointAtParams{CampaignID: campaignID, Size: size})
+	return checkpointFrom(r.Size, r.Root, r.Note, r.SignedAt), notFound(err)
+}
+
+// Checkpoints is every signed checkpoint of a campaign's log, oldest first.
+func (s *Store) Checkpoints(ctx context.Context, campaignID int64) ([]StoredCheckpoint, error) {
+	rows, err := s.q.Checkpoints(ctx, campaignID)
+	out := make([]StoredCheckpoint, len(rows))
+	for i, r := range rows {
+		out[i] = checkpointFrom(r.Size, r.Root, r.Note, r.SignedAt)
+	}
+	return out, err
+}
+
+// tree is the first size leaves of a campaign's log as stored.
+func (s *Store) tree(ctx context.Context, campaignID, size int64) (*Tree, error) {
+	c, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if size < 0 || size > c.LogSize {
+		return nil, refusal.Invalidf("样本日志现有 %d 条记录，没有第 %d 版检查点", c.LogSize, size)
+	}
+	hashes, err := s.q.LeafHashes(ctx, dbq.LeafHashesParams{CampaignID: campaignID, Start: 0, Stop: size})
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(hashes)) != size {
+		return nil, refusal.Conflictf("样本日志的前 %d 条记录只存有 %d 条：日志被改动过，无法给出证明", size, len(hashes))
+	}
+	return NewTree(hashes), nil
+}
+
+// InclusionProof proves that leaf index is in the campaign's tree of size.
+func (s *Store) InclusionProof(ctx context.Context, campaignID, index, size int64) ([][]byte, error) {
+	if index < 0 || index >= size {
+		return nil, refusal.Invalidf("第 %d 条记录不在 %d 条的树中", index+1, size)
+	}
+	t, err := s.tree(ctx, campaignID, size)
+	if err != nil {
+		return nil, err
+	}
+	return t.Inclusion(index, size)
+}
+
+// ConsistencyProof proves that the campaign's tree of size to extends its
+// tree of size from.
+func (s *Store) ConsistencyProof(ctx context.Context, campaignID, from, to int64) ([][]byte, error) {
+	if from < 0 || from > to {
+		return nil, refusal.Invalidf("一致性证明要求 0 ≤ 起点（%d）≤ 终点（%d）", from, to)
+	}
+	t, err := s.tree(ctx, campaignID, to)
+	if err != nil {
+		return nil, err
+	}
+	return t.Consistency(from, to)
+}
+
+// LeafHashes is leaves [start, stop) of the campaign's log, at most
+// MaxLeafRange of them.
+func (s *Store) LeafHashes(ctx context.Context, campaignID, start, stop int64) ([][]byte, error) {
+	if start < 0 || stop < start || stop-start > MaxLeafRange {
+		return nil, refusal.Invalidf("记录范围须满足 0 ≤ 起点 ≤ 终点，且一次最多 %d 条", MaxLeafRange)
+	}
+	return s.q.LeafHashes(ctx, dbq.LeafHashesParams{CampaignID: campaignID, Start: start, Stop: stop})
+}
+
+// Cosigned is a checkpoint a witness cosigned and sent back.
+type Cosigned struct {
+	Size       int64
+	Root       []byte
+	Witness    string
+	Note       string
+	CosignedAt time.Time
+}
+
+// AddCosignature keeps a checkpoint of a campaign's log that known
+// witnesses cosigned. The log's own signature and at least one known
+// witness's must verify, and the log must have signed that very
+// checkpoint: a cosigned checkpoint this log never issued is refused.
+func (s *Store) AddCosignature(ctx context.Context, campaignID int64, text string) ([]Cosigned, error) {
+	cp, cosigs, err := OpenCheckpoint(text, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+	if err != nil {
+		return nil, refusal.Invalidf("检查点无法核验：%v", err)
+	}
+	if len(cosigs) == 0 {
+		return nil, refusal.Invalidf("检查点上没有本系统认可的见证方联署（见证方公钥须在 WITNESS_KEYS 中配置）")
+	}
+	own, err := s.CheckpointAt(ctx, campaignID, cp.Size)
+	if errors.Is(err, ErrNotFound) || (err == nil && !equalHash(own.Root, cp.Root)) {
+		return nil, refusal.Conflictf("本日志没有签发过这个检查点（%d 条，根 %s）", cp.Size, HashPrefix(cp.Root))
+	} else if err != nil {
+		return nil, err
+	}
+	var out []Cosigned
+	for _, c := range cosigs {
+		at, err := CosignedAt(c)
+		if err != nil {
+			return nil, refusal.Invalidf("见证方 %s 的联署没有时间戳：%v", c.Name, err)
+		}
+		w := Cosigned{Size: cp.Size, Root: cp.Root, Witness: c.Name, Note: text, CosignedAt: at}
+		if err := s.q.AddCosignature(ctx, dbq.AddCosignatureParams{CampaignID: campaignID, Size: cp.Size, Witness: c.Name,
+			Note: text, CosignedAt: at}); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// Cosignatures is the checkpoints of a campaign's log that witnesses
+// cosigned, each checked again as it is read; one that no longer verifies
+// is left out (and verify names it).
+func (s *Store) Cosignatures(ctx context.Context, campaignID int64) ([]Cosigned, error) {
+	rows, err := s.q.Cosignatures(ctx, campaignID)
+	var out []Cosigned
+	for _, r := range rows {
+		cp, cosigs, err := OpenCheckpoint(r.Note, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+		if err != nil {
+			continue
+		}
+		for _, c := range cosigs {
+			if c.Name == r.Witness {
+				out = append(out, Cosigned{Size: cp.Size, Root: cp.Root, Witness: r.Witness, Note: r.Note, CosignedAt: r.CosignedAt})
+			}
+		}
+	}
+	return out, err
+}
+
+// ReceiptClaim is what a respondent's saved receipt says of the log: the
+// checkpoint the response was admitted under.
+type ReceiptClaim struct {
+	Size int64
+	Root []byte
+}
+
+// ReceiptCheck is what a respondent learns from their receipt. It says the
+// response is in the sample only when the log supports it.
+type ReceiptCheck struct {
+	Receipt     string
+	CampaignID  int64
+	Status      ResponseStatus
+	SubmittedAt time.Time
+	Pos         int64  // leaf index + 1; 0 when not in the log
+	Hash        string // the leaf hash's prefix
+	Under       StoredCheckpoint
+	Latest      StoredCheckpoint
+	Origin      string
+	Included    bool // the response as stored now is proved in the latest signed checkpoint
+	Extends     bool // the latest checkpoint is proved to extend the one the response was admitted under
+	Decisions   []string
+	Problems    []string
+}
+
+// InSample reports whether the log supports that the response counts.
+func (c ReceiptCheck) InSample() bool {
+	return c.Status == Admitted && c.Included && c.Extends && len(c.Problems) == 0
+}
+
+// CheckReceipt checks a receipt against the log: the response as stored
+// now is proved in the latest signed checkpoint, which is proved to extend
+// the checkpoint the receipt was admitted under (the one the respondent
+// kept, when given), and every move of it in or out of the sample is a
+// logged decision.
+func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *ReceiptClaim) (ReceiptCheck, error) {
+	r, err := s.q.ResponseByReceipt(ctx, receipt)
+	if err != nil {
+		return ReceiptCheck{}, notFound(err)
+	}
+	out := ReceiptCheck{Receipt: r.Receipt, CampaignID: r.CampaignID, Status: ResponseStatus(r.Status), SubmittedAt: r.SubmittedAt,
+		Pos: r.Pos, Hash: HashPrefix(r.Hash), Origin: s.logKey.Origin(r.CampaignID)}
+	problem := func(f string, a ...any) { out.Problems = append(out.Problems, fmt.Sprintf(f, a...)) }
+	if r.Pos == 0 {
+		if out.Status == Admitted || out.Status == Invalidated {
+			problem("这份答卷计入了样本，但不在样本日志中")
+		}
+		return out, nil
+	}
+	index := r.Pos - 1
+	latest, err := s.LatestCheckpoint(ctx, r.CampaignID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			problem("样本日志没有签名的检查点")
+			return out, nil
+		}
+		return out, err
+	}
+	out.Latest = latest
+	if cp, _, err := OpenCheckpoint(latest.Note, out.Origin, s.logKey.Verifier()); err != nil || cp.Size != latest.Size || !equalHash(cp.Root, latest.Root) {
+		problem("最新检查点的签名无法核验")
+		return out, nil
+	}
+	t, err := s.tree(ctx, r.CampaignID, latest.Size)
+	if err != nil {
+		problem("样本日志的记录不全，无法核验：%v", err)
+		return out, nil
+	}
+
+	// The response as stored now, in the latest checkpoint.
+	cr, err := s.q.ChainedResponseByID(ctx, r.ID)
+	if err != nil {
+		return out, err
+	}
+	st := storedFrom(r.CampaignID, dbq.ChainedResponsesRow(cr))
+	if index >= latest.Size {
+		problem("第 %d 条记录不在最新检查点（%d 条）中", r.Pos, latest.Size)
+	} else if p, err := t.Inclusion(index, latest.Size); err == nil &&
+		VerifyInclusion(index, latest.Size, LeafHash(st.Canonical()), p, latest.Root) == nil {
+		out.Included = true
+	} else {
+		problem("您的答卷现在的内容与入样时不一致，或已被替换")
+	}
+
+	// The checkpoint it was admitted under, extended by the latest.
+	under := ReceiptClaim{}
+	if k, err := s.q.CheckpointCovering(ctx, dbq.CheckpointCoveringParams{CampaignID: r.CampaignID, Idx: index}); err == nil {
+		out.Under = checkpointFrom(k.Size, k.Root, k.Note, k.SignedAt)
+		under = ReceiptClaim{Size: k.Size, Root: k.Root}
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return out, err
+	}
+	if claim != nil {
+		if claim.Size != under.Size || !equalHash(claim.Root, under.Root) {
+			problem("您保存的回执记为第 %d 版检查点（根 %s），日志现存的是第 %d 版（根 %s）", claim.Size, HashPrefix(claim.Root), under.Size, HashPrefix(under.Root))
+		}
+		under = *claim
+	}
+	switch {
+	case under.Size == 0:
+		problem("找不到这份答卷入样时的检查点")
+	case index >= under.Size:
+		problem("回执所记的检查点（%d 条）不包含第 %d 条记录", under.Size, r.Pos)
+	case under.Size > latest.Size:
+		problem("回执所记的检查点有 %d 条，日志现只有 %d 条：记录被删除过", under.Size, latest.Size)
+	default:
+		p, err := t.Consistency(under.Size, latest.Size)
+		if err == nil && VerifyConsistency(under.Size, latest.Size, p, under.Root, latest.Root) == nil {
+			out.Extends = true
+		} else {
+			problem("最新检查点不是您入样时检查点（第 %d 版）的延续：之前的记录被改写过", under.Size)
+		}
+	}
+
+	// Its decisions, each a leaf; the status follows the last.
+	leaves, err := s.q.DecisionLeaves(ctx, dbq.DecisionLeavesParams{CampaignID: r.CampaignID, ResponseID: r.ID})
+	if err != nil {
+		return out, err
+	}
+	revs, err := s.q.ReviewsOfResponse(ctx, r.ID)
+	if err != nil {
+		return out, err
+	}
+	last := ""
+	for _, l := range leaves {
+		var d *dbq.ReviewsOfResponseRow
+		for i := range revs {
+			if l.ReviewID != nil && revs[i].ID == *l.ReviewID {
+				d = &revs[i]
+			}
+		}
+		if d == nil {
+			problem("第 %d 条记录的审核决定已被删除", l.Idx+1)
+			continue
+		}
+		h := LeafHash((&Decided{CampaignID: r.CampaignID, ReviewID: d.ID, Receipt: r.Receipt, ResponseLeaf: index,
+			Decision: d.Decision, Reason: d.Reason, Username: d.Username, DecidedAt: d.DecidedAt}).Canonical())
+		if !equalHash(h, l.Hash) {
+			problem("第 %d 条记录的审核决定与记入日志时不一致", l.Idx+1)
+			continue
+		}
+		last = d.Decision
+		word := "有效，保留在样本中"
+		if d.Decision == string(Invalid) {
+			word = "无效，移出样本"
+		}
+		out.Decisions = append(out.Decisions, fmt.Sprintf("%s 审核认定%s（日志第 %d 条）：%s",
+			d.DecidedAt.In(Beijing).Format("2006-01-02 15:04"), word, l.Idx+1, d.Reason))
+	}
+	switch {
+	case out.Status == Invalidated && last != string(Invalid):
+		problem("答卷被移出样本，但日志中没有相应的审核决定")
+	case out.Status == Admitted && last == string(Invalid):
+		problem("答卷被重新计入样本，但日志中最后的审核决定是“无效”")
+	case out.Status != Admitted && out.Status != Invalidated:
+		problem("答卷状态被改为“%s”，但日志中没有相应的审核决定", out.Status.Name())
+	}
+	return out, nil
+}
+
+// RootHex is a root in the hex form receipts and dossiers print.
+func RootHex(root []byte) string { return hex.EncodeToString(root) }
+
+// UpgradeLogs rebuilds the log of each campaign whose admitted responses
+// are still in the linear chain of earlier versions: one leaf per chained
+// response, in chain order, then one per review decision, signed as one
+// checkpoint and recorded as a campaign event. The leaves are made from the
+// responses as stored at the upgrade; witnesses vouch only for what they
+// see from then on.
+func (s *Store) UpgradeLogs(ctx context.Context) error {
+	ids, err := s.q.LegacyLogCampaigns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+			row, err := q.LockCampaignForSubmit(ctx, id)
+			if err != nil || row.LogVersion != 1 {
+				return err // upgraded meanwhile by another server
+			}
+			chain, err := q.LegacyChain(ctx, id)
+			if err != nil {
+				return err
+			}
+			resp, err := q.ChainedResponses(ctx, id)
+			if err != nil {
+				return err
+			}
+			byID := map[int64]StoredResponse{}
+			for _, r := range resp {
+				byID[r.ID] = storedFrom(id, r)
+			}
+			var leaves [][]byte
+			at := map[int64]int64{}
+			missing := 0
+			for _, rid := range chain {
+				r, ok := byID[rid]
+				if !ok {
+					missing++
+					continue
+				}
+				at[rid] = int64(len(leaves))
+				h := LeafHash(r.Canonical())
+				if err := q.InsertLeaf(ctx, dbq.InsertLeafParams{CampaignID: id, Idx: int64(len(leaves)), ResponseID: rid, Hash: h}); err != nil {
+					return err
+				}
+				leaves = append(leaves, h)
+			}
+			revs, err := q.CampaignReviews(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, d := range revs {
+				idx, ok := at[d.ResponseID]
+				if !ok {
+					continue
+				}
+				h := LeafHash((&Decided{CampaignID: id, ReviewID: d.ID, Receipt: byID[d.ResponseID].Receipt, ResponseLeaf: idx,
+					Decision: d.Decision, Reason: d.Reason, Username: d.Username, DecidedAt: d.DecidedAt}).Canonical())
+				if err := q.InsertLeaf(ctx, dbq.InsertLeafParams{CampaignID: id, Idx: int64(len(leaves)), ResponseID: d.ResponseID,
+					ReviewID: &d.ID, Hash: h}); err != nil {
+					return err
+				}
+				leaves = append(leaves, h)
+			}
+			cp := campaignFrom(row)
+			cp.LogSize, cp.LogFrontier = 0, nil
+			if len(leaves) > 0 {
+				adv, err := s.logKey.advance(cp, leaves)
+				if err != nil {
+					return err
+				}
+				if err := q.AdvanceLog(ctx, adv); err != nil {
+					return err
+				}
+			}
+			if err := q.FinishLogUpgrade(ctx, id); err != nil {
+				return err
+			}
+			reason := fmt.Sprintf("样本链升级为 Merkle 样本日志：%d 条答卷、%d 条审核决定", len(at), len(leaves)-len(at))
+			if missing > 0 {
+				reason += fmt.Sprintf("；旧样本链中 %d 条记录的答卷已不存在，未记入", missing)
+			}
+			return q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "log_upgrade", Reason: reason, Username: "system"})
+		})
+		if err != nil {
+			return fmt.Errorf("campaign %d: upgrading its sample chain to a log: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// CheckpointEvidence reads a signed checkpoint of a campaign's log given
+// from outside (printed, saved, cosigned) as evidence for Verify. It must
+// carry the log's signature; a known witness's cosignature makes it a
+// witnessed one.
+func (s *Store) CheckpointEvidence(campaignID int64, text, source string) (Evidence, error) {
+	cp, cosigs, err := OpenCheckpoint(strings.ReplaceAll(text, "\r\n", "\n"), s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+	if err != nil {
+		return Evidence{}, refusal.Invalidf("%s无法核验（须是本日志签名的检查点）：%v", source, err)
+	}
+	e := Evidence{Source: source, Size: cp.Size, Root: cp.Root}
+	if len(cosigs) > 0 {
+		e.Witnessed, e.Witness = true, cosigs[0].Name
+	}
+	return e, nil
+}
+
+// ReceiptEvidence is a receipt a respondent kept, as evidence for Verify:
+// its code, its place in the log (leaf index + 1) and the checkpoint it
+// was admitted under.
+func ReceiptEvidence(code string, pos, size int64, rootHex string) (Evidence, error) {
+	root, err := hex.DecodeString(strings.TrimSpace(rootHex))
+	if err != nil || len(root) != 32 || pos < 1 || size < pos {
+		return Evidence{}, refusal.Invalidf("回执 %s 的记录不完整：须有位置、入样时的条数和 64 位十六进制根值", code)
+	}
+	return Evidence{Source: "回执 " + code + " ", Receipt: code, Index: pos - 1, Size: size, Root: root}, nil
+}

@@ -1,0 +1,423 @@
+package main
+
+// The sample log against the bureau that runs it: a witness records
+// checkpoints, the bureau rewrites the sample with the project's own code
+// and key, and the witness, verify given the witness's store, and the
+// respondents' receipts each catch it; two witnesses shown different
+// checkpoints of one size catch the split view when they compare.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/merkle/compact"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"renke/dbtest"
+	"renke/demo"
+	"renke/server"
+	"renke/survey"
+	"renke/witness"
+)
+
+var checkLinkRE = regexp.MustCompile(`href="/check\?receipt=([A-Z0-9]+)&amp;n=(\d+)&amp;root=([0-9a-f]{64})"`)
+
+// kept is what a respondent keeps of a receipt: the check link's values.
+type kept struct {
+	code       string
+	size       int64
+	root, link string
+}
+
+type logFixture struct {
+	pool     *pgxpool.Pool
+	srv      *httptest.Server
+	campaign int64
+	form     string
+	key      *survey.LogKey
+	keys     []string // the witnesses' verifier keys
+	logURL   string
+}
+
+// newLogFixture runs a server on the demo county with the test log key
+// and the given witnesses configured.
+func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
+	t.Helper()
+	pool := dbtest.New(t)
+	d, err := demo.Seed(context.Background(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &logFixture{pool: pool, campaign: d.Campaign.ID}
+	for _, w := range witnesses {
+		f.keys = append(f.keys, w.VerifierKey())
+	}
+	h, err := server.New(server.Config{SessionKey: []byte("log-test-session-key-0123456789abcdef"), LogKey: testLogKey, WitnessKeys: f.keys}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(h)
+	t.Cleanup(f.srv.Close)
+	f.form = f.srv.URL + "/s/" + schoolLink(t, d)
+	if f.key, err = survey.ParseLogKey(testLogKey); err != nil {
+		t.Fatal(err)
+	}
+	f.logURL = fmt.Sprintf("%s/log/campaigns/%d", f.srv.URL, f.campaign)
+	return f
+}
+
+// answer submits n parents' answers and returns what each respondent keeps.
+func (f *logFixture) answer(t *testing.T, n int) []kept {
+	t.Helper()
+	var out []kept
+	for i := range n {
+		p := newPhone(f.form)
+		tok, err := p.token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := url.Values{"token": {tok}, "category": {"parent"}, "band": {"3-4"}}
+		for j := 1; j <= 12; j++ {
+			v.Set(fmt.Sprintf("a_S%02d", j), []string{"A", "B", "C", "A", "D"}[(i+j)%5])
+		}
+		resp, err := p.client.PostForm(f.form, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := checkLinkRE.FindSubmatch(b)
+		if resp.StatusCode != http.StatusOK || m == nil {
+			t.Fatalf("submit: %d %.400s", resp.StatusCode, b)
+		}
+		size, _ := strconv.ParseInt(string(m[2]), 10, 64)
+		out = append(out, kept{code: string(m[1]), size: size, root: string(m[3]),
+			link: strings.ReplaceAll(string(m[0][6:len(m[0])-1]), "&amp;", "&")})
+	}
+	return out
+}
+
+func watch(t *testing.T, w *witness.Witness, f *logFixture, peers ...string) {
+	t.Helper()
+	cfg, err := witness.ParseConfig(strings.NewReader(fmt.Sprintf("# the demo county\nlog demo %s %s\n", f.logURL, f.key.VerifierKey()) +
+		strings.Join(prefixed("peer ", peers), "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Config = cfg
+}
+
+func prefixed(p string, s []string) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = p + x
+	}
+	return out
+}
+
+func (f *logFixture) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := f.pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// rewrite is the bureau's attack, done with the project's own code and
+// key: every leaf recomputed from the responses as they now stand (and,
+// unless insertAt < 0, the newest, fabricated, slipped in at insertAt), the tree, its right edge,
+// the campaign's size and root, every checkpoint re-signed, and the
+// witnesses' cosignatures deleted.
+func (f *logFixture) rewrite(t *testing.T, insertAt int) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := f.pool.Query(ctx, `SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, ''),
+		coalesce(r.school_id, 0), r.suggestion, r.fill_ms, r.submitted_at, r.answers
+		FROM responses r WHERE r.campaign_id = $1 AND r.status = 'admitted' ORDER BY r.id`, f.campaign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type leaf struct {
+		id   int64
+		hash []byte
+	}
+	var leaves []leaf
+	for rows.Next() {
+		c := survey.Chained{CampaignID: f.campaign, Answers: map[string]string{}}
+		var id int64
+		var answers []string
+		if err := rows.Scan(&id, &c.Receipt, &c.FormID, &c.LinkID, &c.Category, &c.Locale, &c.GradeBand, &c.SchoolID,
+			&c.Suggestion, &c.FillMS, &c.SubmittedAt, &answers); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range answers {
+			k, v, _ := strings.Cut(a, "=")
+			c.Answers[k] = v
+		}
+		leaves = append(leaves, leaf{id, survey.LeafHash(c.Canonical())})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if insertAt >= 0 {
+		// The fabricated response is the newest row; it goes to its place.
+		fake := leaves[len(leaves)-1]
+		leaves = slices.Insert(leaves[:len(leaves)-1], insertAt, fake)
+	}
+
+	f.exec(t, `DELETE FROM log_leaves WHERE campaign_id = $1`, f.campaign)
+	f.exec(t, `DELETE FROM log_checkpoints WHERE campaign_id = $1`, f.campaign)
+	f.exec(t, `DELETE FROM log_cosignatures WHERE campaign_id = $1`, f.campaign)
+	r := (&compact.RangeFactory{Hash: survey.Hasher.HashChildren}).NewEmptyRange(0)
+	var hashes [][]byte
+	for i, l := range leaves {
+		f.exec(t, `INSERT INTO log_leaves (campaign_id, idx, response_id, hash) VALUES ($1, $2, $3, $4)`, f.campaign, i, l.id, l.hash)
+		hashes = append(hashes, l.hash)
+		if err := r.Append(l.hash, nil); err != nil {
+			t.Fatal(err)
+		}
+		root, _ := r.GetRootHash(nil)
+		signed, err := f.key.Sign(f.key.Origin(f.campaign), int64(i+1), root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.exec(t, `INSERT INTO log_checkpoints (campaign_id, size, root, note) VALUES ($1, $2, $3, $4)`, f.campaign, i+1, root, signed)
+	}
+	root, _ := r.GetRootHash(nil)
+	f.exec(t, `UPDATE campaigns SET log_size = $2, log_root = $3, log_frontier = $4 WHERE id = $1`, f.campaign, len(leaves), root, r.Hashes())
+}
+
+func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	w, err := witness.Open(dir, "city-witness", witness.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newLogFixture(t, w)
+	watch(t, w, f)
+
+	// Answers come in; the witness checks and cosigns two checkpoints, the
+	// second shown by a consistency proof to extend the first.
+	receipts := f.answer(t, 10)
+	if alarms, errs := w.Poll(ctx); alarms != nil || errs != nil {
+		t.Fatalf("first poll: %v %v", alarms, errs)
+	}
+	receipts = append(receipts, f.answer(t, 10)...)
+	if alarms, errs := w.Poll(ctx); alarms != nil || errs != nil {
+		t.Fatalf("second poll: %v %v", alarms, errs)
+	}
+	st := logStore(f.pool)
+	if err := st.UseWitnesses(f.keys); err != nil {
+		t.Fatal(err)
+	}
+	cos, err := st.Cosignatures(ctx, f.campaign)
+	if err != nil || len(cos) != 2 || cos[1].Size != 20 || cos[1].Witness != "city-witness" {
+		t.Fatalf("cosignatures sent back: %+v %v", cos, err)
+	}
+	held, leaves, ok, err := witness.Load(dir, f.key.Origin(f.campaign))
+	if err != nil || !ok || held.Size != 20 || len(leaves) != 20 {
+		t.Fatalf("witness holds %+v, %d leaves, %v", held, len(leaves), err)
+	}
+
+	// The public proofs verify with the libraries' own verifiers, and the
+	// checkpoint parses with the C2SP parser.
+	text := get(t, f.logURL+"/checkpoint")
+	v, _ := note.NewVerifier(f.key.VerifierKey())
+	cp, _, _, err := log.ParseCheckpoint([]byte(text), f.key.Origin(f.campaign), v)
+	if err != nil || cp.Size != 20 {
+		t.Fatalf("checkpoint %q: %v", text, err)
+	}
+	var incl struct{ Hashes [][]byte }
+	if err := json.Unmarshal([]byte(get(t, f.logURL+"/proof/inclusion?index=4&size=20")), &incl); err != nil {
+		t.Fatal(err)
+	}
+	rp := make(tlog.RecordProof, len(incl.Hashes))
+	for i, h := range incl.Hashes {
+		rp[i] = tlog.Hash(h)
+	}
+	if err := tlog.CheckRecord(rp, 20, tlog.Hash(cp.Hash), 4, tlog.Hash(leaves[4])); err != nil {
+		t.Errorf("tlog rejects the inclusion proof: %v", err)
+	}
+	if err := survey.VerifyInclusion(4, 20, leaves[4], incl.Hashes, cp.Hash); err != nil {
+		t.Errorf("the Merkle library rejects the inclusion proof: %v", err)
+	}
+	// Before the attack, a receipt checks out against what it kept.
+	if page := get(t, f.srv.URL+receipts[14].link); !strings.Contains(page, `data-verdict="in-sample"`) {
+		t.Fatalf("untouched receipt before the attack:\n%s", page)
+	}
+
+	// The bureau's attack: edit the 3rd answer, delete the 7th (a critic),
+	// fabricate one and slip it in at position 12, then rewrite every
+	// stored hash, root and checkpoint with the project's own code and key.
+	f.exec(t, `UPDATE responses SET answers = (SELECT array_agg(split_part(p, '=', 1) || '=A' ORDER BY n)
+		FROM unnest(answers) WITH ORDINALITY a (p, n)) WHERE receipt = $1`, receipts[2].code)
+	f.exec(t, `DELETE FROM responses WHERE receipt = $1`, receipts[6].code)
+	f.exec(t, `INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale, grade_band,
+		school_id, status, ip_hash, ua_family, fill_ms, submitted_at, answers) SELECT campaign_id, questionnaire_id, link_id, 'forged',
+		'FORGED0001', category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms, submitted_at, answers
+		FROM responses WHERE receipt = $1`, receipts[0].code)
+	f.rewrite(t, 11)
+
+	// The database alone no longer tells: it is consistent with itself.
+	if v, err := st.Verify(ctx, f.campaign); err != nil || !v.OK() {
+		t.Fatalf("the rewritten database should verify on its own: %v %s", err, problems(v))
+	}
+
+	// The witness does: the log signed a second root for size 20.
+	alarms, _ := w.Poll(ctx)
+	if len(alarms) != 1 || !strings.Contains(alarms[0].Text, "second root for size 20") || len(alarms[0].Evidence) != 2 {
+		t.Fatalf("witness alarms: %+v", alarms)
+	}
+	if resp, err := http.Get(httptest.NewServer(w.Handler()).URL + "/healthz"); err != nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("the witness's health does not show the alarm: %v %v", resp, err)
+	}
+	var out bytes.Buffer
+	wcfg := fmt.Sprintf("%s/witness.conf", dir)
+	writeFile(t, wcfg, fmt.Sprintf("log demo %s %s\n", f.logURL, f.key.VerifierKey()))
+	if err := runWitness(ctx, []string{"-config", wcfg, "-dir", dir, "-once"}, &out); err == nil || !strings.Contains(out.String(), "INCONSISTENT") {
+		t.Errorf("renke witness -once: %v\n%s", err, out.String())
+	}
+
+	// verify given the witness's store names the leaves.
+	out.Reset()
+	err = verify(ctx, f.pool, f.key, f.keys, []string{"-witness", dir, strconv.FormatInt(f.campaign, 10)}, &out)
+	report := out.String()
+	if err == nil {
+		t.Fatalf("verify with the witness's store passed:\n%s", report)
+	}
+	for _, want := range []string{
+		"changed\t第 3 条记录（答卷，回执 " + receipts[2].code,
+		"removed\t见证方 city-witness 记录的第 7 条已不在日志中",
+		"inserted\t第 12 条记录（回执 FORGED0001）插在见证方 city-witness 见证过的范围内",
+		"DISAGREES",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("verify does not say %q:\n%s", want, report)
+		}
+	}
+	// Given only the witness's cosigned checkpoint (as a reviewer would
+	// paste it), verify finds the tree does not have its root.
+	if v, err := st.Verify(ctx, f.campaign, mustEvidence(t, st, f.campaign, held.Checkpoint)); err != nil || v.OK() ||
+		!strings.Contains(problems(v), "见证方联署的检查点的检查点（20 条") {
+		t.Errorf("verify given the cosigned checkpoint: %v %s", err, problems(v))
+	}
+
+	// A respondent's receipt from before the rewrite fails its check: the
+	// log no longer extends the checkpoint it kept.
+	for _, k := range []kept{receipts[2], receipts[14]} {
+		page := get(t, f.srv.URL+k.link)
+		if !strings.Contains(page, `data-verdict="problem"`) || !strings.Contains(page, "之前的记录被改写过") {
+			t.Errorf("receipt %s after the rewrite:\n%s", k.code, page)
+		}
+	}
+}
+
+func TestSplitViewCaughtWhenWitnessesCompare(t *testing.T) {
+	ctx := context.Background()
+	a, err := witness.Open(t.TempDir(), "city-witness", witness.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := witness.Open(t.TempDir(), "newspaper", witness.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newLogFixture(t, a, b)
+	f.answer(t, 8)
+	// The log shows one view to the city's witness…
+	watch(t, a, f)
+	if alarms, errs := a.Poll(ctx); alarms != nil || errs != nil {
+		t.Fatalf("poll a: %v %v", alarms, errs)
+	}
+	// …and, after rewriting one answer, another view of the same size,
+	// signed by the same key, to the newspaper's.
+	rows, _ := f.pool.Query(ctx, `SELECT receipt FROM responses WHERE campaign_id = $1 AND status = 'admitted' ORDER BY id`, f.campaign)
+	var receipts []string
+	for rows.Next() {
+		var r string
+		_ = rows.Scan(&r)
+		receipts = append(receipts, r)
+	}
+	f.exec(t, `UPDATE responses SET answers = (SELECT array_agg(split_part(p, '=', 1) || '=A' ORDER BY n)
+		FROM unnest(answers) WITH ORDINALITY a (p, n)) WHERE receipt = $1`, receipts[1])
+	f.rewrite(t, -1)
+	watch(t, b, f)
+	if alarms, errs := b.Poll(ctx); alarms != nil || errs != nil {
+		t.Fatalf("poll b: %v %v", alarms, errs)
+	}
+	ha, _, _, _ := witness.Load(a.Dir, f.key.Origin(f.campaign))
+	hb, _, _, _ := witness.Load(b.Dir, f.key.Origin(f.campaign))
+	if ha.Size != hb.Size || bytes.Equal(ha.Root, hb.Root) {
+		t.Fatalf("the two views: %d %x, %d %x", ha.Size, ha.Root, hb.Size, hb.Root)
+	}
+	// Each alone is content; comparing, each sees the split.
+	sa := httptest.NewServer(a.Handler())
+	defer sa.Close()
+	sb := httptest.NewServer(b.Handler())
+	defer sb.Close()
+	watch(t, a, f, sb.URL)
+	alarms, errs := a.Compare(ctx) // a does not poll the log again
+
+	if len(alarms) != 1 || !strings.Contains(alarms[0].Text, "split view") || errs != nil {
+		t.Errorf("witness a comparing with b: %+v %v", alarms, errs)
+	}
+	watch(t, b, f, sa.URL)
+	if alarms, _ := b.Compare(ctx); len(alarms) != 1 || !strings.Contains(alarms[0].Text, "split view") {
+		t.Errorf("witness b comparing with a: %+v", alarms)
+	}
+	if page := get(t, sa.URL+"/"); !strings.Contains(page, "split view") || !strings.Contains(page, "发现 1 处不一致") {
+		t.Errorf("witness page:\n%s", page)
+	}
+}
+
+func mustEvidence(t *testing.T, st *survey.Store, campaign int64, text string) survey.Evidence {
+	t.Helper()
+	e, err := st.CheckpointEvidence(campaign, text, "见证方联署的检查点")
+	if err != nil || !e.Witnessed {
+		t.Fatalf("evidence: %+v %v", e, err)
+	}
+	return e
+}
+
+func problems(v survey.Verification) string {
+	var b strings.Builder
+	for _, p := range v.Problems {
+		b.WriteString(p.Kind + " " + p.Text + "\n")
+	}
+	return b.String()
+}
+
+func get(t *testing.T, u string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 30 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
