@@ -163,8 +163,8 @@ func (s *Server) apiVerifyWith(c echo.Context) error {
 		return err
 	}
 	var body verifyEvidence
-	if err := c.Bind(&body); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "请求内容不是有效的 JSON")
+	if err := decode(c, &body); err != nil {
+		return err
 	}
 	var evidence []survey.Evidence
 	for i, text := range body.Checkpoints {

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"renke/staff"
+	"renke/survey"
+)
+
+// A witness's cosignature is kept only when the witness is configured and
+// the log signed that very checkpoint; kept ones are printed, with the
+// witness's name, on the dossier and the verify page; the key's
+// fingerprint is on the posters and the console.
+func TestCosignaturesKeptAndPrinted(t *testing.T) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, "city.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logKey, err := survey.GenerateLogKey("county.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wkey, err := fnote.VKeyToCosignatureV1(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, func(c *Config) { c.LogKey, c.WitnessKeys = logKey, []string{wkey} })
+	answerDemo(t, e, 3)
+	base := e.srv.URL + "/log/campaigns/" + itoa(e.demo.Campaign.ID)
+	key, _ := survey.ParseLogKey(logKey)
+
+	checkpoint, code := call(t, http.DefaultClient, "GET", base+"/checkpoint", "")
+	if code != http.StatusOK || !strings.HasPrefix(checkpoint, key.Origin(e.demo.Campaign.ID)+"\n3\n") {
+		t.Fatalf("checkpoint: %d %q", code, checkpoint)
+	}
+	if k, _ := call(t, http.DefaultClient, "GET", e.srv.URL+"/log/key", ""); strings.TrimSpace(k) != key.VerifierKey() {
+		t.Errorf("/log/key: %q", k)
+	}
+	cosign := func(signer note.Signer, text string) string {
+		v, _ := note.NewVerifier(key.VerifierKey())
+		n, err := note.Open([]byte(text), note.VerifierList(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := note.Sign(n, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	witness, err := fnote.NewSignerForCosignatureV1(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, _, _ := note.GenerateKey(rand.Reader, "stranger.example")
+	strangerSigner, _ := fnote.NewSignerForCosignatureV1(stranger)
+
+	post := func(body string) (string, int) {
+		req, _ := http.NewRequest("POST", base+"/cosignatures", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/plain")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b := make([]byte, 4096)
+		n, _ := resp.Body.Read(b)
+		return string(b[:n]), resp.StatusCode
+	}
+	// Refused: an unknown witness; a checkpoint this log never signed.
+	if body, code := post(cosign(strangerSigner, checkpoint)); code != http.StatusUnprocessableEntity || !strings.Contains(body, "WITNESS_KEYS") {
+		t.Errorf("an unknown witness's cosignature: %d %s", code, body)
+	}
+	forged, _ := key.Sign(key.Origin(e.demo.Campaign.ID), 3, make([]byte, 32))
+	if body, code := post(cosign(witness, forged)); code != http.StatusConflict || !strings.Contains(body, "没有签发过") {
+		t.Errorf("a cosigned checkpoint the log never issued: %d %s", code, body)
+	}
+	if body, code := post("garbage"); code != http.StatusUnprocessableEntity {
+		t.Errorf("garbage: %d %s", code, body)
+	}
+	// Kept: the configured witness on a checkpoint the log signed.
+	if body, code := post(cosign(witness, checkpoint)); code != http.StatusCreated || !strings.Contains(body, `"witness":"city.example"`) {
+		t.Fatalf("the witness's cosignature: %d %s", code, body)
+	}
+	k := e.consoleClient()
+	cp := "/console/campaigns/" + itoa(e.demo.Campaign.ID)
+	dossier, _ := k.get(cp + "/dossier")
+	verify, _ := k.get(cp + "/verify")
+	for name, page := range map[string]string{"dossier": dossier, "verify": verify} {
+		if !strings.Contains(page, "city.example") || !strings.Contains(page, key.Fingerprint()) {
+			t.Errorf("%s does not name the witness or the key:\n%.3000s", name, page)
+		}
+	}
+	if !strings.Contains(verify, "校验通过") || !strings.Contains(verify, "city.example") {
+		t.Errorf("verify page:\n%s", verify)
+	}
+	home, _ := k.get("/console")
+	poster, _ := call(t, http.DefaultClient, "GET", e.srv.URL+"/s/"+e.schoolLink()+"/poster", "")
+	for name, page := range map[string]string{"console": home, "poster": poster} {
+		if !strings.Contains(page, key.Fingerprint()) {
+			t.Errorf("the %s does not show the key's fingerprint", name)
+		}
+	}
+	// Pasting the cosigned checkpoint on the verify page checks against it.
+	page, _ := k.get(cp + "/verify?checkpoint=" + url.QueryEscape(cosign(witness, checkpoint)))
+	if !strings.Contains(page, "粘贴的检查点（3 条）与重新计算的日志一致") {
+		t.Errorf("pasted checkpoint:\n%s", page)
+	}
+	page, _ = k.get(cp + "/verify?checkpoint=" + url.QueryEscape("not a checkpoint"))
+	if !strings.Contains(page, "粘贴的检查点无法核验") {
+		t.Errorf("pasted garbage:\n%s", page)
+	}
+
+	// The API takes the same evidence, from a reviewer too: it changes nothing.
+	if _, err := staff.NewStore(e.pool).Create(context.Background(), "reviewer-x", "reviewer-password-1", staff.Grant{Role: staff.Reviewer, Units: []int64{e.demo.Unit.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	api := e.srv.URL + "/api/v1/campaigns/" + itoa(e.demo.Campaign.ID) + "/verify"
+	body, _ := json.Marshal(map[string]any{"checkpoints": []string{cosign(witness, checkpoint)},
+		"receipts": []map[string]any{{"receipt": "NOSUCHCODE", "log_pos": 1, "tree_size": 3, "tree_root": strings.Repeat("ab", 32)}}})
+	got, code := call(t, e.apiAs("reviewer-x", "reviewer-password-1"), "POST", api, string(body))
+	if code != http.StatusOK || !strings.Contains(got, `"ok":false`) || !strings.Contains(got, `"agrees":true`) || !strings.Contains(got, "回执 NOSUCHCODE 记为第 1 条") {
+		t.Errorf("API verify with evidence: %d %s", code, got)
+	}
+	if got, code := call(t, e.staffClient(), "POST", api, `{"checkpoints":["x"]}`); code != http.StatusUnprocessableEntity || !strings.Contains(got, "第 1 个给定的检查点无法核验") {
+		t.Errorf("API verify with a bad checkpoint: %d %s", code, got)
+	}
+}
