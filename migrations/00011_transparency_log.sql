@@ -53,7 +53,14 @@ CREATE TABLE log_cosignatures (
     PRIMARY KEY (campaign_id, witness, size)
 );
 
+-- The upgrade from the linear chain is recorded as a campaign event.
+ALTER TABLE campaign_events DROP CONSTRAINT campaign_events_action_check,
+    ADD CONSTRAINT campaign_events_action_check CHECK (action IN ('close', 'reopen', 'log_upgrade'));
+
 -- +goose Down
+DELETE FROM campaign_events WHERE action = 'log_upgrade';
+ALTER TABLE campaign_events DROP CONSTRAINT campaign_events_action_check,
+    ADD CONSTRAINT campaign_events_action_check CHECK (action IN ('close', 'reopen'));
 DROP TABLE log_cosignatures, log_checkpoints, log_leaves;
 ALTER TABLE campaigns DROP COLUMN log_frontier, DROP COLUMN log_version;
 ALTER TABLE campaigns RENAME COLUMN log_size TO chain_length;

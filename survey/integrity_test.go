@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -303,5 +304,56 @@ func TestFlagsAndReview(t *testing.T) {
 	// The chain still verifies: the exclusion has its decision.
 	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
 		t.Fatalf("verify after review: %+v %v", v, err)
+	}
+}
+
+// TestUpgradeLegacyChain: a campaign whose admitted responses are still in
+// the linear chain of earlier versions gets a log of the same responses,
+// in chain order, with its review decisions, one signed checkpoint and a
+// campaign event; a second upgrade changes nothing.
+func TestUpgradeLegacyChain(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 400_000)
+	var rcs []Receipt
+	for i := range 5 {
+		rcs = append(rcs, f.submit(t, fmt.Sprintf("u-%d", i), varied(i), 5*time.Second, nil)) // fast: flagged
+	}
+	if _, err := f.store.Close(ctx, f.campaign.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	// What an earlier version left: chain entries in submission order, no
+	// log, and a review decision.
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := f.pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`DELETE FROM log_leaves WHERE campaign_id = $1`, f.campaign.ID)
+	exec(`DELETE FROM log_checkpoints WHERE campaign_id = $1`, f.campaign.ID)
+	exec(`INSERT INTO chain_entries (campaign_id, pos, response_id, hash)
+		SELECT campaign_id, row_number() OVER (ORDER BY id), id, '\x00' FROM responses WHERE campaign_id = $1`, f.campaign.ID)
+	exec(`UPDATE campaigns SET log_version = 1, log_frontier = '{}', log_root = '\x00', sealed_root = '\x00' WHERE id = $1`, f.campaign.ID)
+	exec(`INSERT INTO reviews (response_id, decision, reason, username) SELECT id, 'invalid', '旧版审核', 'li' FROM responses WHERE receipt = $1`, rcs[1].Code)
+	exec(`UPDATE responses SET status = 'invalidated' WHERE receipt = $1`, rcs[1].Code)
+
+	for range 2 {
+		if err := f.store.UpgradeLogs(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := f.store.Verify(ctx, f.campaign.ID)
+	if err != nil || !v.OK() || v.Size != 6 || v.Checkpoints != 1 || v.SealedSize == nil || *v.SealedSize != 6 {
+		t.Fatalf("upgraded log: %+v %v", v, err)
+	}
+	var legacy int
+	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM chain_entries`).Scan(&legacy)
+	events, _ := f.store.Events(ctx, f.campaign.ID)
+	if legacy != 0 || len(events) != 2 || events[1].Action != "log_upgrade" || !strings.Contains(events[1].Reason, "5 条答卷、1 条审核决定") {
+		t.Errorf("after the upgrade: %d chain entries, events %+v", legacy, events)
+	}
+	// A respondent's receipt checks out against the new log.
+	if chk, err := f.store.CheckReceipt(ctx, rcs[3].Code, nil); err != nil || !chk.InSample() || chk.Pos != 4 {
+		t.Errorf("receipt after the upgrade: %+v %v", chk, err)
 	}
 }
