@@ -82,9 +82,6 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, witness or healthcheck", cmd)
 	}
-	if err := loadLogKey(&cfg); err != nil {
-		return err
-	}
 
 	local := cfg.DatabaseURL == ""
 	if local {
@@ -95,6 +92,9 @@ func run(args []string) error {
 		defer cluster.Stop()
 	} else if len(cfg.SessionKey) == 0 {
 		return errors.New("SESSION_KEY must be set (at least 32 random characters) when DATABASE_URL is set")
+	}
+	if err := loadLogKey(&cfg); err != nil {
+		return err
 	}
 	pool, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -342,7 +342,9 @@ func loadLogKey(cfg *server.Config) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		// The directory may also hold the local cluster, which PostgreSQL's
+		// own user must reach; the key file itself is private.
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 		if err := os.WriteFile(keyFile, []byte(skey+"\n"), 0o600); err != nil {
