@@ -1,7 +1,7 @@
 # The two commands of the quick start are `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test build bench load generate vet fuzz
+.PHONY: run test build bench load generate vet fuzz failover
 
 run:
 	@echo "Building and starting renke (the first build downloads and compiles the modules: a few minutes)…"
@@ -29,6 +29,14 @@ bench:
 # the server's peak RSS.
 load:
 	$(GO) run ./cmd/loadgen -spawn -c 64 -d 30s -baseline 15s
+
+# The province fault test: a pg_auto_failover monitor, a primary and a
+# synchronous standby (Debian: postgresql-15-auto-failover), two renke
+# servers, parents at load, and the primary's machine lost; prints the time
+# to the new primary, the requests retried, the receipts checked and the
+# responses lost. Loopback only, about two minutes.
+failover:
+	$(GO) test -tags failover -count=1 -timeout 10m -run TestFailover -v ./failover/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+failover_test.go)'
 
 # A short, bounded fuzz run of every fuzz target (their seed corpora also
 # run in `make test`). FUZZTIME=5m for a longer hunt.

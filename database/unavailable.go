@@ -21,8 +21,10 @@ func Unavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		// 08: connection exception; 57: operator intervention (shutdown,
-		// crash recovery); 53: insufficient resources.
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || strings.HasPrefix(pgErr.Code, "53")
+		// crash recovery); 53: insufficient resources; 25006: a write on
+		// a server that became a standby in a failover.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57") || strings.HasPrefix(pgErr.Code, "53") ||
+			pgErr.Code == "25006"
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error

@@ -5,6 +5,7 @@ import "github.com/labstack/echo/v4"
 // routes lists every route of the service.
 func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET("/static/*", assets())
 
 	// Respondents (public).

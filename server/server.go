@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -294,6 +295,23 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "database unavailable")
 	}
 	return c.String(http.StatusOK, "ok")
+}
+
+// readyz is GET /readyz: 200 when this server can store answers, that is
+// when its database connection reaches a writable primary; 503 otherwise
+// (during a failover, or on a standby), so a proxy sends respondents to a
+// server that can take them.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	var writable bool
+	if err := s.pool.QueryRow(ctx, `SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'`).Scan(&writable); err != nil {
+		return c.String(http.StatusServiceUnavailable, "database unavailable")
+	}
+	if !writable {
+		return c.String(http.StatusServiceUnavailable, "database read-only")
+	}
+	return c.String(http.StatusOK, "ready")
 }
 
 // outcome says an audited action's result in words.
