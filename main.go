@@ -11,6 +11,7 @@
 //	renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]
 //	                             watch sample logs from outside: cosign consistent checkpoints, alarm on
 //	                             inconsistent ones (exit 1 with -once)
+//	renke log-key NAME          print a new checkpoint signing key for LOG_KEY
 //	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
 
@@ -79,8 +80,18 @@ func run(args []string) error {
 		return healthcheck(cfg)
 	case "witness":
 		return runWitness(ctx, args[1:], os.Stdout)
+	case "log-key":
+		if len(args) != 2 {
+			return errors.New("usage: renke log-key NAME (the deployment's host name, e.g. survey.province.example)")
+		}
+		k, err := survey.GenerateLogKey(args[1])
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Println(k)
+		return err
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, witness or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, witness, log-key or healthcheck", cmd)
 	}
 
 	local := cfg.DatabaseURL == ""
