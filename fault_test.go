@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -107,6 +108,9 @@ var (
 	receiptRE = regexp.MustCompile(`class="receipt">([A-Z0-9]+)<`)
 )
 
+// errGroupFull: the form is not offered, the parents' places being taken.
+var errGroupFull = errors.New("the parents' group is full")
+
 // phone is one parent's visit: the form and its token, then the answers.
 type phone struct {
 	client *http.Client
@@ -125,6 +129,9 @@ func (p phone) token() (string, error) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	m := tokenRE.FindSubmatch(b)
+	if resp.StatusCode == http.StatusOK && m == nil && strings.Contains(string(b), "名额已满") {
+		return "", errGroupFull
+	}
 	if resp.StatusCode != http.StatusOK || m == nil {
 		return "", fmt.Errorf("form: %d", resp.StatusCode)
 	}
@@ -374,6 +381,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	admitted, full, failed := 0, 0, 0
+	var firstFailure string
 	for w := range 32 {
 		wg.Add(1)
 		go func() {
@@ -381,9 +389,18 @@ func TestTwoServersOneDatabase(t *testing.T) {
 			p := newPhone([]string{a, b}[w%2] + "/s/" + code)
 			for i := range 5 {
 				tok, err := p.token()
+				if errors.Is(err, errGroupFull) {
+					mu.Lock()
+					full++ // told before answering: the cell had filled
+					mu.Unlock()
+					continue
+				}
 				if err != nil {
 					mu.Lock()
 					failed++
+					if firstFailure == "" {
+						firstFailure = "form: " + err.Error()
+					}
 					mu.Unlock()
 					continue
 				}
@@ -392,6 +409,9 @@ func TestTwoServersOneDatabase(t *testing.T) {
 				switch {
 				case err != nil || (rc == "" && status != 200):
 					failed++
+					if firstFailure == "" {
+						firstFailure = fmt.Sprintf("%d %v %.300s", status, err, body)
+					}
 				case strings.Contains(body, "名额已满"):
 					full++
 				case rc != "":
@@ -409,7 +429,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	}
 	wg.Wait()
 	if failed > 0 {
-		t.Fatalf("%d submissions failed", failed)
+		t.Fatalf("%d submissions failed; the first: %s", failed, firstFailure)
 	}
 	var cell int
 	if err := pool.QueryRow(ctx, `SELECT admitted FROM quota_cells WHERE category = 'parent' AND locale = 'urban'`).Scan(&cell); err != nil {

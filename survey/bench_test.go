@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"renke/county"
 	"renke/dbtest"
@@ -60,4 +61,52 @@ func BenchmarkScore100k(b *testing.B) {
 			Score(sc, counts)
 		}
 	})
+}
+
+// BenchmarkVerifyLog is the pure verification of a campaign of 100,000
+// responses admitted one group commit each (a checkpoint per response,
+// the slowest case): leaves recomputed, tree, every checkpoint's
+// signature and root.
+func BenchmarkVerifyLog(b *testing.B) {
+	k := testKey(b)
+	in := LogInput{CampaignID: 1, Origin: k.Origin(1), Verifier: k.Verifier()}
+	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
+	r := ranges.NewEmptyRange(0)
+	for i := range 100_000 {
+		resp := StoredResponse{ID: int64(i + 1), Status: Admitted, Chained: Chained{CampaignID: 1, Receipt: fmt.Sprintf("R%09d", i),
+			FormID: 1, LinkID: 2, Category: "parent", Locale: "urban", SubmittedAt: at.Add(time.Duration(i) * time.Second),
+			Answers: map[string]string{"S01": "A", "S02": "B", "S03": "C", "S04": "A", "S05": "B", "S06": "A"}}}
+		h := LeafHash(resp.Canonical())
+		in.Responses = append(in.Responses, resp)
+		in.Leaves = append(in.Leaves, LeafRow{Index: int64(i), ResponseID: resp.ID, Hash: h})
+		_ = r.Append(h, nil)
+		root, _ := r.GetRootHash(nil)
+		signed, _ := k.Sign(in.Origin, int64(i+1), root)
+		in.Checkpoints = append(in.Checkpoints, StoredCheckpoint{Size: int64(i + 1), Root: root, Note: signed})
+	}
+	in.StoredSize, in.StoredRoot = 100_000, in.Checkpoints[99_999].Root
+	b.ResetTimer()
+	for b.Loop() {
+		if v := Verify(in); !v.OK() {
+			b.Fatal(v.Problems[0].Text)
+		}
+	}
+}
+
+// BenchmarkProof100k is a proof's work on a log of 100,000 leaves: the
+// tree over them, then an inclusion and a consistency proof.
+func BenchmarkProof100k(b *testing.B) {
+	leaves := make([][]byte, 100_000)
+	for i := range leaves {
+		leaves[i] = LeafHash([]byte(fmt.Sprint(i)))
+	}
+	for b.Loop() {
+		t := NewTree(leaves)
+		if _, err := t.Inclusion(12345, 100_000); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := t.Consistency(50_000, 100_000); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
