@@ -8,6 +8,16 @@ import (
 	"time"
 )
 
+type AnswerTally struct {
+	CampaignID int64  `json:"campaign_id"`
+	Item       string `json:"item"`
+	Option     string `json:"option"`
+	Category   string `json:"category"`
+	Locale     string `json:"locale"`
+	SchoolID   int64  `json:"school_id"`
+	N          int64  `json:"n"`
+}
+
 type AuditLog struct {
 	ID       int64     `json:"id"`
 	At       time.Time `json:"at"`

@@ -84,6 +84,38 @@ func (q *Queries) AddStaffUnit(ctx context.Context, arg AddStaffUnitParams) erro
 	return err
 }
 
+const addTallies = `-- name: AddTallies :exec
+INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+SELECT $1::bigint, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::text[]), unnest($6::bigint[]), unnest($7::bigint[])
+ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n
+`
+
+type AddTalliesParams struct {
+	CampaignID int64    `json:"campaign_id"`
+	Items      []string `json:"items"`
+	Options    []string `json:"options"`
+	Categories []string `json:"categories"`
+	Locales    []string `json:"locales"`
+	SchoolIds  []int64  `json:"school_ids"`
+	Ns         []int64  `json:"ns"`
+}
+
+// Adds (or, with negative counts, takes away) answers to a campaign's
+// tallies. Each key appears once.
+func (q *Queries) AddTallies(ctx context.Context, arg AddTalliesParams) error {
+	_, err := q.db.Exec(ctx, addTallies,
+		arg.CampaignID,
+		arg.Items,
+		arg.Options,
+		arg.Categories,
+		arg.Locales,
+		arg.SchoolIds,
+		arg.Ns,
+	)
+	return err
+}
+
 const addToCells = `-- name: AddToCells :exec
 UPDATE quota_cells q SET admitted = q.admitted + t.n
 FROM (SELECT unnest($2::text[]) AS category, unnest($3::text[]) AS locale, unnest($4::int[]) AS n) t
@@ -973,6 +1005,17 @@ func (q *Queries) DeleteSchool(ctx context.Context, arg DeleteSchoolParams) (int
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const deleteTallies = `-- name: DeleteTallies :exec
+DELETE FROM answer_tallies WHERE campaign_id = $1
+`
+
+// Recounts a campaign's tallies from its responses: for data loaded
+// around the application (tests, benchmarks, a repair).
+func (q *Queries) DeleteTallies(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteTallies, campaignID)
+	return err
 }
 
 const deleteYearStats = `-- name: DeleteYearStats :exec
@@ -2520,6 +2563,20 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	return id, err
 }
 
+const recountTallies = `-- name: RecountTallies :exec
+INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+SELECT r.campaign_id, split_part(a.pair, '=', 1), split_part(a.pair, '=', 2), r.category, r.locale,
+    coalesce(r.school_id, 0), count(*)
+FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+WHERE r.campaign_id = $1 AND r.status = 'admitted'
+GROUP BY 1, 2, 3, 4, 5, 6
+`
+
+func (q *Queries) RecountTallies(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, recountTallies, campaignID)
+	return err
+}
+
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
@@ -3062,6 +3119,7 @@ type TallyAnswersRow struct {
 	N        int64  `json:"n"`
 }
 
+// The raw tally over every admitted answer: the check on TallyCells.
 func (q *Queries) TallyAnswers(ctx context.Context, campaignID int64) ([]TallyAnswersRow, error) {
 	rows, err := q.db.Query(ctx, tallyAnswers, campaignID)
 	if err != nil {
@@ -3071,6 +3129,50 @@ func (q *Queries) TallyAnswers(ctx context.Context, campaignID int64) ([]TallyAn
 	var items []TallyAnswersRow
 	for rows.Next() {
 		var i TallyAnswersRow
+		if err := rows.Scan(
+			&i.Item,
+			&i.Option,
+			&i.Category,
+			&i.Locale,
+			&i.School,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tallyCells = `-- name: TallyCells :many
+SELECT t.item, t.option, t.category, t.locale, coalesce(s.name, '')::text AS school, t.n
+FROM answer_tallies t LEFT JOIN schools s ON s.id = t.school_id
+WHERE t.campaign_id = $1 AND t.n > 0
+`
+
+type TallyCellsRow struct {
+	Item     string `json:"item"`
+	Option   string `json:"option"`
+	Category string `json:"category"`
+	Locale   string `json:"locale"`
+	School   string `json:"school"`
+	N        int64  `json:"n"`
+}
+
+// The counts a report needs, as kept by the group commits and review
+// decisions: one row per item, option, category, locale and school.
+func (q *Queries) TallyCells(ctx context.Context, campaignID int64) ([]TallyCellsRow, error) {
+	rows, err := q.db.Query(ctx, tallyCells, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TallyCellsRow
+	for rows.Next() {
+		var i TallyCellsRow
 		if err := rows.Scan(
 			&i.Item,
 			&i.Option,

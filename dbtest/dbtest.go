@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"renke/database"
+	"renke/dbq"
 	"renke/pgcluster"
 )
 
@@ -120,5 +121,21 @@ func SocialResponses(tb testing.TB, pool *pgxpool.Pool, campaignID, formID int64
 		WHERE r.campaign_id = $1`, campaignID); err != nil {
 		tb.Fatal(err)
 	}
+	RecountTallies(tb, pool, campaignID)
 	_, _ = pool.Exec(ctx, `ANALYZE`)
+}
+
+// RecountTallies sets a campaign's answer tallies from its responses, as
+// admission would have kept them, for responses stored straight in the
+// database.
+func RecountTallies(tb testing.TB, pool *pgxpool.Pool, campaignID int64) {
+	tb.Helper()
+	ctx := context.Background()
+	q := dbq.New(pool)
+	if err := q.DeleteTallies(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.RecountTallies(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"testing"
+
+	"renke/dbtest"
 )
 
 // fillSample gives a campaign a realistic sample straight in the
@@ -62,6 +64,7 @@ func fillSample(t *testing.T, e *env, campaignID int64, share float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dbtest.RecountTallies(t, e.pool, campaignID)
 	_, err = e.pool.Exec(ctx, `
 		UPDATE quota_cells q SET admitted = (SELECT count(*) FROM responses r WHERE r.campaign_id = q.campaign_id
 			AND r.category = q.category AND r.locale = q.locale AND r.status = 'admitted')

@@ -55,6 +55,42 @@ func BenchmarkScore100k(b *testing.B) {
 			}
 		}
 	})
+	// What the unit dashboard reads, uncached: progress, the report, the
+	// schools, the review queue's counts and the hourly arrivals.
+	b.Run("dashboard", func(b *testing.B) {
+		for b.Loop() {
+			p, err := store.Progress(ctx, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := store.Recognition(ctx, c, forms, p); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := store.SchoolProgress(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := store.Review(ctx, c.ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := store.Hourly(ctx, c.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for name, step := range map[string]func() error{
+		"progress": func() error { _, err := store.Progress(ctx, c); return err },
+		"schools":  func() error { _, err := store.SchoolProgress(ctx, c); return err },
+		"review":   func() error { _, err := store.Review(ctx, c.ID); return err },
+		"hourly":   func() error { _, err := store.Hourly(ctx, c.ID); return err },
+	} {
+		b.Run("part-"+name, func(b *testing.B) {
+			for b.Loop() {
+				if err := step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("score", func(b *testing.B) {
 		b.ReportMetric(float64(len(counts)), "count-rows")
 		for b.Loop() {

@@ -351,6 +351,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	// The log: each admitted response, in arrival order, is the next leaf.
 	size := cp.LogSize
 	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
+	counted := tallies{} // the admitted answers, for the report's tallies
 	for i, p := range open {
 		status := OverQuota
 		if admitted[i] {
@@ -358,6 +359,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		}
 		p.out = Receipt{Code: p.receipt, Status: status}
 		if admitted[i] {
+			counted.add(p.sub.Answers, p.sub.Category, p.sub.Locale, p.school, 1)
 			p.out.Pos, p.out.Hash = size+1, HashPrefix(p.leaf)
 			arg.LoggedSubmissionIds = append(arg.LoggedSubmissionIds, p.env.SubmissionID)
 			arg.LeafIndexes = append(arg.LeafIndexes, size)
@@ -392,6 +394,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	if size == cp.LogSize {
 		return nil
 	}
+	add := counted.params(cp.ID)
+	dbq.Queue(kept, func(q *dbq.Queries) { q.AddTallies(ctx, add) })
 	adv, err := key.advance(cp, arg.LeafHashes)
 	if err != nil {
 		return err

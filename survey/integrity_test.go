@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -356,4 +357,78 @@ func TestUpgradeLegacyChain(t *testing.T) {
 	if chk, err := f.store.CheckReceipt(ctx, rcs[3].Code, nil); err != nil || !chk.InSample() || chk.Pos != 4 {
 		t.Errorf("receipt after the upgrade: %+v %v", chk, err)
 	}
+}
+
+// TestTalliesMatchTheRawCount: the tallies kept by group commits and
+// review decisions equal the raw count over every admitted answer, on
+// random answers from concurrent submitters, over quota included, and
+// after decisions that take responses out of the sample and put some back.
+func TestTalliesMatchTheRawCount(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 60_000) // 45 parents in town: some of the 80 below go over quota
+	rng := rand.New(rand.NewPCG(7, 11))
+	seeds := make([]int, 80)
+	for i := range seeds {
+		seeds[i] = rng.IntN(1000)
+	}
+	var wg sync.WaitGroup
+	receipts := make([]Receipt, len(seeds))
+	for i, seed := range seeds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pick := rand.New(rand.NewPCG(uint64(seed), 3))
+			opts := func(int) string { return []string{"A", "B", "C", "D", "X"}[pick.IntN(5)] }
+			receipts[i] = f.submit(t, fmt.Sprintf("tally-%d", i), opts, 5*time.Second, nil) // fast: every one flagged
+		}()
+	}
+	wg.Wait()
+	same := func(when string) {
+		t.Helper()
+		kept, err := f.store.Tally(ctx, f.campaign.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := f.store.RawTally(ctx, f.campaign.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(c Count) string {
+			return fmt.Sprintf("%s/%s/%s/%s/%s=%d", c.Item, c.Option, c.Category, c.Locale, c.School, c.N)
+		}
+		a, b := make([]string, len(kept)), make([]string, len(raw))
+		for i, c := range kept {
+			a[i] = key(c)
+		}
+		for i, c := range raw {
+			b[i] = key(c)
+		}
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) || len(a) == 0 {
+			t.Fatalf("%s: the kept tallies (%d cells) differ from the raw count (%d cells)", when, len(a), len(b))
+		}
+	}
+	same("after admission")
+	// Decisions: out, out again (no change), back in, valid on one never out.
+	var ids []int64
+	rows, _ := f.pool.Query(ctx, `SELECT id FROM responses WHERE campaign_id = $1 AND status = 'admitted' ORDER BY id`, f.campaign.ID)
+	for rows.Next() {
+		var id int64
+		_ = rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	for i, d := range []struct {
+		id int64
+		d  Decision
+	}{{ids[0], Invalid}, {ids[1], Invalid}, {ids[2], Invalid}, {ids[1], Invalid}, {ids[2], Valid}, {ids[3], Valid}, {ids[4], Invalid}} {
+		if err := f.store.Decide(ctx, f.campaign.ID, d.id, d.d, "抽查复核第 "+fmt.Sprint(i+1)+" 份", 0, "li"); err != nil {
+			t.Fatal(err)
+		}
+		same(fmt.Sprintf("after decision %d", i+1))
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("log after the decisions: %v %v", err, kinds(v))
+	}
+	_ = receipts
 }

@@ -145,6 +145,35 @@ ORDER BY id;
 UPDATE responses SET flags = array_append(flags, @flag::text)
 WHERE id = ANY(@ids::bigint[]) AND NOT (@flag::text = ANY(flags));
 
+-- The counts a report needs, as kept by the group commits and review
+-- decisions: one row per item, option, category, locale and school.
+-- name: TallyCells :many
+SELECT t.item, t.option, t.category, t.locale, coalesce(s.name, '')::text AS school, t.n
+FROM answer_tallies t LEFT JOIN schools s ON s.id = t.school_id
+WHERE t.campaign_id = $1 AND t.n > 0;
+
+-- Adds (or, with negative counts, takes away) answers to a campaign's
+-- tallies. Each key appears once.
+-- name: AddTallies :exec
+INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+SELECT @campaign_id::bigint, unnest(@items::text[]), unnest(@options::text[]), unnest(@categories::text[]),
+    unnest(@locales::text[]), unnest(@school_ids::bigint[]), unnest(@ns::bigint[])
+ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n;
+
+-- Recounts a campaign's tallies from its responses: for data loaded
+-- around the application (tests, benchmarks, a repair).
+-- name: DeleteTallies :exec
+DELETE FROM answer_tallies WHERE campaign_id = @campaign_id;
+
+-- name: RecountTallies :exec
+INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+SELECT r.campaign_id, split_part(a.pair, '=', 1), split_part(a.pair, '=', 2), r.category, r.locale,
+    coalesce(r.school_id, 0), count(*)
+FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+WHERE r.campaign_id = @campaign_id AND r.status = 'admitted'
+GROUP BY 1, 2, 3, 4, 5, 6;
+
+-- The raw tally over every admitted answer: the check on TallyCells.
 -- name: TallyAnswers :many
 SELECT split_part(a.pair, '=', 1)::text AS item, split_part(a.pair, '=', 2)::text AS option,
     r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n

@@ -12,6 +12,7 @@ import (
 
 	"renke/dbq"
 	"renke/refusal"
+	"renke/sampling"
 )
 
 // Review: a flagged response stays in the sample until staff decide it is
@@ -95,7 +96,8 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		if err != nil {
 			return notFound(err)
 		}
-		if _, err := q.LockFlaggedResponse(ctx, dbq.LockFlaggedResponseParams{ID: responseID, CampaignID: campaignID}); errors.Is(err, pgx.ErrNoRows) {
+		locked, err := q.LockFlaggedResponse(ctx, dbq.LockFlaggedResponseParams{ID: responseID, CampaignID: campaignID})
+		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFlagged
 		} else if err != nil {
 			return err
@@ -116,6 +118,22 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		}
 		if err := q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)}); err != nil {
 			return err
+		}
+		if was := ResponseStatus(locked.Status); was != status {
+			// In or out of the sample: its answers in or out of the tallies.
+			r, err := q.ChainedResponseByID(ctx, responseID)
+			if err != nil {
+				return err
+			}
+			st, sign := storedFrom(campaignID, dbq.ChainedResponsesRow(r)), int64(1)
+			if status != Admitted {
+				sign = -1
+			}
+			t := tallies{}
+			t.add(st.Answers, sampling.Category(st.Category), sampling.Locale(st.Locale), st.SchoolID, sign)
+			if err := q.AddTallies(ctx, t.params(campaignID)); err != nil {
+				return err
+			}
 		}
 		at, err := q.ResponseLeaf(ctx, responseID)
 		if err != nil {

@@ -249,17 +249,6 @@ type ClosedError struct{ Reason string }
 
 func (e *ClosedError) Error() string { return e.Reason }
 
-// Tally counts a campaign's admitted answers for scoring.
-func (s *Store) Tally(ctx context.Context, campaignID int64) ([]Count, error) {
-	rows, err := s.q.TallyAnswers(ctx, campaignID)
-	out := make([]Count, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Count{Item: r.Item, Option: r.Option, Category: sampling.Category(r.Category),
-			Locale: sampling.Locale(r.Locale), School: r.School, N: r.N})
-	}
-	return out, err
-}
-
 // StatusCounts counts a campaign's responses by status.
 func (s *Store) StatusCounts(ctx context.Context, campaignID int64) (map[ResponseStatus]int64, error) {
 	rows, err := s.q.CountResponsesByStatus(ctx, campaignID)

@@ -184,8 +184,17 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample log: %d leaves, %d signed checkpoints, %d problems\n",
-		over, mismatch, v.Size, v.Checkpoints, len(v.Problems))
+	kept, err := st.Tally(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	raw, err := st.RawTally(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample log: %d leaves, %d signed checkpoints, %d problems; "+
+		"answer tallies: %d cells, %d differing from the raw count\n",
+		over, mismatch, v.Size, v.Checkpoints, len(v.Problems), len(kept), tallyDiff(kept, raw))
 	return nil
 }
 
@@ -527,4 +536,22 @@ func loadCampaign(ctx context.Context, pool *pgxpool.Pool) (string, int64, error
 	}
 	_, err = surveys.Open(ctx, c.ID)
 	return link.Code, c.ID, err
+}
+
+// tallyDiff is how many cells of the kept tallies differ from the raw count.
+func tallyDiff(kept, raw []survey.Count) int {
+	m := map[survey.Count]int{}
+	for _, c := range kept {
+		m[c]++
+	}
+	for _, c := range raw {
+		m[c]--
+	}
+	n := 0
+	for _, d := range m {
+		if d != 0 {
+			n++
+		}
+	}
+	return n
 }
