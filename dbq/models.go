@@ -166,6 +166,16 @@ type Response struct {
 	WechatHash      []byte    `json:"wechat_hash"`
 }
 
+type ResponseCount struct {
+	CampaignID int64     `json:"campaign_id"`
+	Hour       time.Time `json:"hour"`
+	Status     string    `json:"status"`
+	Category   string    `json:"category"`
+	Locale     string    `json:"locale"`
+	GradeBand  string    `json:"grade_band"`
+	N          int64     `json:"n"`
+}
+
 type Review struct {
 	ID         int64     `json:"id"`
 	ResponseID int64     `json:"response_id"`
@@ -192,6 +202,17 @@ type SchoolStat struct {
 	Year      int32     `json:"year"`
 	Stats     []byte    `json:"stats"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type SourceCount struct {
+	CampaignID int64      `json:"campaign_id"`
+	LinkID     int64      `json:"link_id"`
+	SchoolID   int64      `json:"school_id"`
+	Status     string     `json:"status"`
+	Flagged    bool       `json:"flagged"`
+	Reviewed   bool       `json:"reviewed"`
+	N          int64      `json:"n"`
+	LastAt     *time.Time `json:"last_at"`
 }
 
 type Staff struct {

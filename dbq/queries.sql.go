@@ -56,17 +56,97 @@ func (q *Queries) AddCosignature(ctx context.Context, arg AddCosignatureParams) 
 }
 
 const addFlag = `-- name: AddFlag :exec
-UPDATE responses SET flags = array_append(flags, $1::text)
-WHERE id = ANY($2::bigint[]) AND NOT ($1::text = ANY(flags))
+WITH f AS (
+    UPDATE responses SET flags = array_append(flags, $2::text)
+    WHERE id = ANY($3::bigint[]) AND NOT ($2::text = ANY(flags))
+    RETURNING link_id, coalesce(school_id, 0) AS school_id, status, cardinality(flags) = 1 AS newly
+), moved AS (
+    SELECT link_id, school_id, status, count(*) AS n FROM f WHERE newly GROUP BY 1, 2, 3
+)
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n)
+SELECT $1::bigint, m.link_id, m.school_id, m.status, side.flagged, false, CASE WHEN side.flagged THEN m.n ELSE -m.n END
+FROM moved m CROSS JOIN (VALUES (true), (false)) AS side (flagged)
+ON CONFLICT (campaign_id, link_id, school_id, status, flagged, reviewed) DO UPDATE SET n = source_counts.n + excluded.n
 `
 
 type AddFlagParams struct {
-	Flag string  `json:"flag"`
-	Ids  []int64 `json:"ids"`
+	CampaignID int64   `json:"campaign_id"`
+	Flag       string  `json:"flag"`
+	Ids        []int64 `json:"ids"`
 }
 
+// Flags stored responses, and moves those that had no flag before to the
+// flagged side of the source counts.
 func (q *Queries) AddFlag(ctx context.Context, arg AddFlagParams) error {
-	_, err := q.db.Exec(ctx, addFlag, arg.Flag, arg.Ids)
+	_, err := q.db.Exec(ctx, addFlag, arg.CampaignID, arg.Flag, arg.Ids)
+	return err
+}
+
+const addResponseCounts = `-- name: AddResponseCounts :exec
+INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
+SELECT $1::bigint, unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::text[]), unnest($6::text[]), unnest($7::bigint[])
+ON CONFLICT (campaign_id, hour, status, category, locale, grade_band) DO UPDATE SET n = response_counts.n + excluded.n
+`
+
+type AddResponseCountsParams struct {
+	CampaignID int64       `json:"campaign_id"`
+	Hours      []time.Time `json:"hours"`
+	Statuses   []string    `json:"statuses"`
+	Categories []string    `json:"categories"`
+	Locales    []string    `json:"locales"`
+	GradeBands []string    `json:"grade_bands"`
+	Ns         []int64     `json:"ns"`
+}
+
+// Recounts a campaign's tallies from its responses: for data loaded
+// around the application (tests, benchmarks, a repair).
+// Adds (or takes away) responses to a campaign's counts. Each key once.
+func (q *Queries) AddResponseCounts(ctx context.Context, arg AddResponseCountsParams) error {
+	_, err := q.db.Exec(ctx, addResponseCounts,
+		arg.CampaignID,
+		arg.Hours,
+		arg.Statuses,
+		arg.Categories,
+		arg.Locales,
+		arg.GradeBands,
+		arg.Ns,
+	)
+	return err
+}
+
+const addSourceCounts = `-- name: AddSourceCounts :exec
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n, last_at)
+SELECT $1::bigint, unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::text[]),
+    unnest($5::boolean[]), unnest($6::boolean[]), unnest($7::bigint[]), unnest($8::timestamptz[])
+ON CONFLICT (campaign_id, link_id, school_id, status, flagged, reviewed)
+DO UPDATE SET n = source_counts.n + excluded.n, last_at = greatest(source_counts.last_at, excluded.last_at)
+`
+
+type AddSourceCountsParams struct {
+	CampaignID int64       `json:"campaign_id"`
+	LinkIds    []int64     `json:"link_ids"`
+	SchoolIds  []int64     `json:"school_ids"`
+	Statuses   []string    `json:"statuses"`
+	Flagged    []bool      `json:"flagged"`
+	Reviewed   []bool      `json:"reviewed"`
+	Ns         []int64     `json:"ns"`
+	LastAts    []time.Time `json:"last_ats"`
+}
+
+// Adds (or takes away) responses to a campaign's source counts; each key
+// once. The last arrival only ever moves later.
+func (q *Queries) AddSourceCounts(ctx context.Context, arg AddSourceCountsParams) error {
+	_, err := q.db.Exec(ctx, addSourceCounts,
+		arg.CampaignID,
+		arg.LinkIds,
+		arg.SchoolIds,
+		arg.Statuses,
+		arg.Flagged,
+		arg.Reviewed,
+		arg.Ns,
+		arg.LastAts,
+	)
 	return err
 }
 
@@ -572,10 +652,10 @@ func (q *Queries) Cosignatures(ctx context.Context, campaignID int64) ([]Cosigna
 }
 
 const countGradeBands = `-- name: CountGradeBands :many
-SELECT grade_band::text AS band, count(*) AS n
-FROM responses
-WHERE campaign_id = $1 AND status = 'admitted' AND grade_band IS NOT NULL
-GROUP BY grade_band
+SELECT grade_band::text AS band, sum(n)::bigint AS n
+FROM response_counts
+WHERE campaign_id = $1 AND status = 'admitted' AND grade_band <> ''
+GROUP BY grade_band HAVING sum(n) <> 0
 `
 
 type CountGradeBandsRow struct {
@@ -583,6 +663,7 @@ type CountGradeBandsRow struct {
 	N    int64  `json:"n"`
 }
 
+// From the response counts the group commits keep (survey/tally.go).
 func (q *Queries) CountGradeBands(ctx context.Context, campaignID int64) ([]CountGradeBandsRow, error) {
 	rows, err := q.db.Query(ctx, countGradeBands, campaignID)
 	if err != nil {
@@ -604,7 +685,7 @@ func (q *Queries) CountGradeBands(ctx context.Context, campaignID int64) ([]Coun
 }
 
 const countResponsesByCategory = `-- name: CountResponsesByCategory :many
-SELECT category, status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY category, status
+SELECT category, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, status
 `
 
 type CountResponsesByCategoryRow struct {
@@ -634,7 +715,7 @@ func (q *Queries) CountResponsesByCategory(ctx context.Context, campaignID int64
 }
 
 const countResponsesByStatus = `-- name: CountResponsesByStatus :many
-SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY status
+SELECT status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY status
 `
 
 type CountResponsesByStatusRow struct {
@@ -990,6 +1071,15 @@ func (q *Queries) DeleteCampaignKey(ctx context.Context, campaignID int64) error
 	return err
 }
 
+const deleteResponseCounts = `-- name: DeleteResponseCounts :exec
+DELETE FROM response_counts WHERE campaign_id = $1
+`
+
+func (q *Queries) DeleteResponseCounts(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteResponseCounts, campaignID)
+	return err
+}
+
 const deleteSchool = `-- name: DeleteSchool :execrows
 DELETE FROM schools WHERE unit_id = $1 AND id = $2
 `
@@ -1007,12 +1097,19 @@ func (q *Queries) DeleteSchool(ctx context.Context, arg DeleteSchoolParams) (int
 	return result.RowsAffected(), nil
 }
 
+const deleteSourceCounts = `-- name: DeleteSourceCounts :exec
+DELETE FROM source_counts WHERE campaign_id = $1
+`
+
+func (q *Queries) DeleteSourceCounts(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteSourceCounts, campaignID)
+	return err
+}
+
 const deleteTallies = `-- name: DeleteTallies :exec
 DELETE FROM answer_tallies WHERE campaign_id = $1
 `
 
-// Recounts a campaign's tallies from its responses: for data loaded
-// around the application (tests, benchmarks, a repair).
 func (q *Queries) DeleteTallies(ctx context.Context, campaignID int64) error {
 	_, err := q.db.Exec(ctx, deleteTallies, campaignID)
 	return err
@@ -1523,9 +1620,9 @@ func (q *Queries) GetUnit(ctx context.Context, arg GetUnitParams) (Unit, error) 
 }
 
 const hourlySubmissions = `-- name: HourlySubmissions :many
-SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) AS n
-FROM responses WHERE campaign_id = $1
-GROUP BY 1, 2 ORDER BY 1
+SELECT hour, status, sum(n)::bigint AS n
+FROM response_counts WHERE campaign_id = $1
+GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1
 `
 
 type HourlySubmissionsRow struct {
@@ -1712,11 +1809,11 @@ func (q *Queries) LegacyLogCampaigns(ctx context.Context) ([]int64, error) {
 
 const linkProgress = `-- name: LinkProgress :many
 SELECT l.id, l.code, l.label, l.school_id, l.questionnaire_kind,
-       count(r.id) AS answers,
-       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
-       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
-       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
-FROM links l LEFT JOIN responses r ON r.link_id = l.id
+       coalesce(sum(c.n), 0)::bigint AS answers,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'admitted'), 0)::bigint AS counted,
+       coalesce(sum(c.n) FILTER (WHERE c.flagged), 0)::bigint AS flagged,
+       coalesce(max(c.last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM links l LEFT JOIN source_counts c ON c.link_id = l.id AND c.campaign_id = l.campaign_id
 WHERE l.campaign_id = $1
 GROUP BY l.id
 ORDER BY l.id
@@ -2243,9 +2340,9 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 }
 
 const lockFlaggedResponse = `-- name: LockFlaggedResponse :one
-SELECT id, status, flags FROM responses
-WHERE id = $1 AND campaign_id = $2 AND flags <> '{}' AND status IN ('admitted', 'invalidated')
-FOR UPDATE
+SELECT r.id, r.status, r.flags, EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id) AS reviewed FROM responses r
+WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+FOR UPDATE OF r
 `
 
 type LockFlaggedResponseParams struct {
@@ -2254,15 +2351,21 @@ type LockFlaggedResponseParams struct {
 }
 
 type LockFlaggedResponseRow struct {
-	ID     int64    `json:"id"`
-	Status string   `json:"status"`
-	Flags  []string `json:"flags"`
+	ID       int64    `json:"id"`
+	Status   string   `json:"status"`
+	Flags    []string `json:"flags"`
+	Reviewed bool     `json:"reviewed"`
 }
 
 func (q *Queries) LockFlaggedResponse(ctx context.Context, arg LockFlaggedResponseParams) (LockFlaggedResponseRow, error) {
 	row := q.db.QueryRow(ctx, lockFlaggedResponse, arg.ID, arg.CampaignID)
 	var i LockFlaggedResponseRow
-	err := row.Scan(&i.ID, &i.Status, &i.Flags)
+	err := row.Scan(
+		&i.ID,
+		&i.Status,
+		&i.Flags,
+		&i.Reviewed,
+	)
 	return i, err
 }
 
@@ -2563,6 +2666,30 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	return id, err
 }
 
+const recountResponses = `-- name: RecountResponses :exec
+INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
+SELECT r.campaign_id, date_trunc('hour', r.submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', r.status, r.category, r.locale,
+    coalesce(r.grade_band, ''), count(*)
+FROM responses r WHERE r.campaign_id = $1 GROUP BY 1, 2, 3, 4, 5, 6
+`
+
+func (q *Queries) RecountResponses(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, recountResponses, campaignID)
+	return err
+}
+
+const recountSources = `-- name: RecountSources :exec
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n, last_at)
+SELECT r.campaign_id, r.link_id, coalesce(r.school_id, 0), r.status, r.flags <> '{}',
+    EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id), count(*), max(r.submitted_at)
+FROM responses r WHERE r.campaign_id = $1 GROUP BY 1, 2, 3, 4, 5, 6
+`
+
+func (q *Queries) RecountSources(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, recountSources, campaignID)
+	return err
+}
+
 const recountTallies = `-- name: RecountTallies :exec
 INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
 SELECT r.campaign_id, split_part(a.pair, '=', 1), split_part(a.pair, '=', 2), r.category, r.locale,
@@ -2668,10 +2795,10 @@ func (q *Queries) ResponseLeaf(ctx context.Context, id int64) (ResponseLeafRow, 
 }
 
 const reviewCounts = `-- name: ReviewCounts :one
-SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
-    count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
-    count(*) FILTER (WHERE r.status = 'invalidated') AS excluded
-FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'invalidated')
+SELECT coalesce(sum(n) FILTER (WHERE flagged), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed), 0)::bigint AS pending,
+    coalesce(sum(n) FILTER (WHERE status = 'invalidated'), 0)::bigint AS excluded
+FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated')
 `
 
 type ReviewCountsRow struct {
@@ -2762,11 +2889,11 @@ func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationIn
 
 const schoolProgress = `-- name: SchoolProgress :many
 SELECT s.id, s.name, s.locale,
-       count(r.id) AS answers,
-       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
-       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
-       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
-FROM schools s LEFT JOIN responses r ON r.school_id = s.id AND r.campaign_id = $1
+       coalesce(sum(c.n), 0)::bigint AS answers,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'admitted'), 0)::bigint AS counted,
+       coalesce(sum(c.n) FILTER (WHERE c.flagged), 0)::bigint AS flagged,
+       coalesce(max(c.last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM schools s LEFT JOIN source_counts c ON c.school_id = s.id AND c.campaign_id = $1
 WHERE s.unit_id = $2
 GROUP BY s.id, s.name, s.locale
 ORDER BY s.name

@@ -125,7 +125,8 @@ func SocialResponses(tb testing.TB, pool *pgxpool.Pool, campaignID, formID int64
 	_, _ = pool.Exec(ctx, `ANALYZE`)
 }
 
-// RecountTallies sets a campaign's answer tallies from its responses, as
+// RecountTallies sets a campaign's answer tallies, response and source counts
+// from its responses, as
 // admission would have kept them, for responses stored straight in the
 // database.
 func RecountTallies(tb testing.TB, pool *pgxpool.Pool, campaignID int64) {
@@ -136,6 +137,18 @@ func RecountTallies(tb testing.TB, pool *pgxpool.Pool, campaignID int64) {
 		tb.Fatal(err)
 	}
 	if err := q.RecountTallies(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.DeleteResponseCounts(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.RecountResponses(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.DeleteSourceCounts(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.RecountSources(ctx, campaignID); err != nil {
 		tb.Fatal(err)
 	}
 }

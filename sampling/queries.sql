@@ -5,11 +5,12 @@ SELECT @campaign_id::bigint, unnest(@categories::text[]), unnest(@locales::text[
 -- name: ListQuotaCells :many
 SELECT * FROM quota_cells WHERE campaign_id = $1 ORDER BY category, locale;
 
+-- From the response counts the group commits keep (survey/tally.go).
 -- name: CountGradeBands :many
-SELECT grade_band::text AS band, count(*) AS n
-FROM responses
-WHERE campaign_id = $1 AND status = 'admitted' AND grade_band IS NOT NULL
-GROUP BY grade_band;
+SELECT grade_band::text AS band, sum(n)::bigint AS n
+FROM response_counts
+WHERE campaign_id = $1 AND status = 'admitted' AND grade_band <> ''
+GROUP BY grade_band HAVING sum(n) <> 0;
 
 -- Taken by a group commit: the cells' row locks serialise admissions across
 -- server processes, and the counts read under them are exact.

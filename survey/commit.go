@@ -23,8 +23,8 @@ import (
 // for the next one, and each submitter is answered only after the
 // transaction holding its response has committed. One transaction then
 // carries many responses in two round trips: one lock of the campaign row
-// and its quota cells, one statement storing the responses and their chain
-// entries, one fsync.
+// and its quota cells, one statement storing the responses and their log
+// leaves, one fsync.
 
 // MaxGroup is the most submissions committed in one transaction.
 const MaxGroup = 128
@@ -68,7 +68,7 @@ type committer struct {
 // It waits for the group commit that carries it: the campaign is confirmed
 // to be taking answers, a place in the quota cell is taken when one is
 // free, the response is flagged where its answers or arrival look stuffed,
-// and an admitted response joins the campaign's hash chain. A submission id
+// and an admitted response becomes a leaf of the campaign's sample log. A submission id
 // seen before returns the first receipt and stores nothing new.
 func (s *Store) Submit(ctx context.Context, env Envelope, sub Submission, now time.Time) (Receipt, error) {
 	s.commits.once.Do(func() {
@@ -163,7 +163,7 @@ type lockedCampaign struct {
 // admitGroup does the work of one group commit, setting each member's
 // receipt or error, in one transaction of two round trips: the first
 // begins it, locks the campaigns and reads what admission and flagging
-// need; the second stores the responses, their answers and chain entries
+// need; the second stores the responses, their answers and log leaves
 // and the counts, and commits.
 func (s *Store) admitGroup(ctx context.Context, conn *pgx.Conn, group []*pending) error {
 	byCampaign := map[int64][]*pending{}
@@ -312,9 +312,10 @@ func (c *lockedCampaign) recent() []Trace {
 
 // admit decides on the fresh submissions to a campaign: refused when the
 // campaign is not taking answers, admitted or over quota, flagged, and
-// chained when admitted. It queues in b the flags that a burst adds to
-// stored responses, and in kept the responses, the cells' counts and the
-// chain's new head.
+// logged when admitted. It queues in b the flags that a burst adds to
+// stored responses, and in kept the responses with their leaves, the
+// cells' counts, the answer tallies, and the log's new size, root, right
+// edge and signed checkpoint. An error (a damaged log) fails the group.
 func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []*pending, key *LogKey) error {
 	cp := campaignFrom(c.row)
 	var open []*pending
@@ -339,7 +340,9 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	c.traces.mu.Unlock()
 	if retro := flagGroup(cp, open, c.seen, c.recent()); len(retro) > 0 {
-		dbq.Queue(b, func(q *dbq.Queries) { q.AddFlag(ctx, dbq.AddFlagParams{Flag: string(FlagBurst), Ids: retro}) })
+		dbq.Queue(b, func(q *dbq.Queries) {
+			q.AddFlag(ctx, dbq.AddFlagParams{CampaignID: cp.ID, Flag: string(FlagBurst), Ids: retro})
+		})
 	}
 	for _, p := range open {
 		if slow > 0 && p.env.FillTime > slow {
@@ -351,13 +354,17 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	// The log: each admitted response, in arrival order, is the next leaf.
 	size := cp.LogSize
 	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
-	counted := tallies{} // the admitted answers, for the report's tallies
+	counted := tallies{}        // the admitted answers, for the report's tallies
+	arrived := responseCounts{} // every response stored, for progress and the hourly chart
+	sources := sourceCounts{}   // and for the schools', the links' and the review queue's counts
 	for i, p := range open {
 		status := OverQuota
 		if admitted[i] {
 			status = Admitted
 		}
 		p.out = Receipt{Code: p.receipt, Status: status}
+		arrived.add(p.now, status, p.sub.Category, p.sub.Locale, p.sub.GradeBand, 1)
+		sources.add(p.env.LinkID, p.school, status, len(p.flags) > 0, false, 1, p.now)
 		if admitted[i] {
 			counted.add(p.sub.Answers, p.sub.Category, p.sub.Locale, p.school, 1)
 			p.out.Pos, p.out.Hash = size+1, HashPrefix(p.leaf)
@@ -391,6 +398,9 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		arg.WechatHashes = append(arg.WechatHashes, p.env.WeChatHash)
 	}
 	dbq.Queue(kept, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
+	counts, bySource := arrived.params(cp.ID), sources.params(cp.ID)
+	dbq.Queue(kept, func(q *dbq.Queries) { q.AddResponseCounts(ctx, counts) })
+	dbq.Queue(kept, func(q *dbq.Queries) { q.AddSourceCounts(ctx, bySource) })
 	if size == cp.LogSize {
 		return nil
 	}

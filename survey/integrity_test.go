@@ -359,8 +359,9 @@ func TestUpgradeLegacyChain(t *testing.T) {
 	}
 }
 
-// TestTalliesMatchTheRawCount: the tallies kept by group commits and
-// review decisions equal the raw count over every admitted answer, on
+// TestTalliesMatchTheRawCount: the tallies and response counts kept by
+// group commits and review decisions equal the raw counts over the
+// responses, on
 // random answers from concurrent submitters, over quota included, and
 // after decisions that take responses out of the sample and put some back.
 func TestTalliesMatchTheRawCount(t *testing.T) {
@@ -408,8 +409,53 @@ func TestTalliesMatchTheRawCount(t *testing.T) {
 		if !slices.Equal(a, b) || len(a) == 0 {
 			t.Fatalf("%s: the kept tallies (%d cells) differ from the raw count (%d cells)", when, len(a), len(b))
 		}
+		// The response counts, against the responses themselves.
+		var differ int
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM (
+			(SELECT hour, status, category, locale, grade_band, n FROM response_counts WHERE campaign_id = $1 AND n <> 0
+			 EXCEPT SELECT date_trunc('hour', submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', status, category, locale,
+				coalesce(grade_band, ''), count(*) FROM responses WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5)
+			UNION ALL
+			(SELECT date_trunc('hour', submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', status, category, locale,
+				coalesce(grade_band, ''), count(*) FROM responses WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5
+			 EXCEPT SELECT hour, status, category, locale, grade_band, n FROM response_counts WHERE campaign_id = $1 AND n <> 0)) d`,
+			f.campaign.ID).Scan(&differ); err != nil || differ != 0 {
+			t.Fatalf("%s: %d response-count cells differ from the responses (%v)", when, differ, err)
+		}
+		const sources = `SELECT link_id, coalesce(school_id, 0), status, flags <> '{}',
+			EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id), count(*), max(submitted_at)
+			FROM responses r WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5`
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM (
+			(SELECT link_id, school_id, status, flagged, reviewed, n FROM source_counts WHERE campaign_id = $1 AND n <> 0
+			 EXCEPT SELECT link_id, coalesce, status, "?column?", "exists", count FROM (`+sources+`) x)
+			UNION ALL
+			(SELECT link_id, coalesce, status, "?column?", "exists", count FROM (`+sources+`) x
+			 EXCEPT SELECT link_id, school_id, status, flagged, reviewed, n FROM source_counts WHERE campaign_id = $1 AND n <> 0)) d`,
+			f.campaign.ID).Scan(&differ); err != nil || differ != 0 {
+			t.Fatalf("%s: %d source-count cells differ from the responses (%v)", when, differ, err)
+		}
+		// And what the pages read from them.
+		var last, rawLast time.Time
+		_ = f.pool.QueryRow(ctx, `SELECT max(last_at) FROM source_counts WHERE campaign_id = $1`, f.campaign.ID).Scan(&last)
+		_ = f.pool.QueryRow(ctx, `SELECT max(submitted_at) FROM responses WHERE campaign_id = $1`, f.campaign.ID).Scan(&rawLast)
+		if !last.Equal(rawLast) {
+			t.Fatalf("%s: last arrival %v, responses say %v", when, last, rawLast)
+		}
 	}
 	same("after admission")
+	// Near-identical answers from one link in a burst: flagged, the earlier
+	// ones retroactively (AddFlag moves them to the flagged counts).
+	for i := range 6 {
+		f.submit(t, fmt.Sprintf("burst-%d", i), varied(42), time.Minute, nil) // alike, not straight
+	}
+	var burst int
+	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM responses WHERE campaign_id = $1 AND 'burst' = ANY(flags)`, f.campaign.ID).Scan(&burst)
+	var moved int // flagged only as a burst: moved by AddFlag from the unflagged counts
+	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM responses WHERE campaign_id = $1 AND flags = '{burst}'`, f.campaign.ID).Scan(&moved)
+	if burst < 4 || moved == 0 {
+		t.Fatalf("%d responses flagged as a burst, %d of them only so", burst, moved)
+	}
+	same("after a burst")
 	// Decisions: out, out again (no change), back in, valid on one never out.
 	var ids []int64
 	rows, _ := f.pool.Query(ctx, `SELECT id FROM responses WHERE campaign_id = $1 AND status = 'admitted' ORDER BY id`, f.campaign.ID)

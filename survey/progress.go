@@ -142,7 +142,7 @@ var ErrNotClosed = refusal.Conflictf("只有已结束的调查可以重新开放
 
 // Reopen opens a closed campaign again, for a reason that is recorded
 // with who gave it and printed in the dossier. The seal is lifted and the
-// sample chain goes on; the campaign gets a new hash key (the old one was
+// sample log goes on; the campaign gets a new hash key (the old one was
 // destroyed at close), so a device or address seen before the close is
 // not recognised after it.
 func (s *Store) Reopen(ctx context.Context, id int64, reason, username string) (Campaign, error) {

@@ -141,9 +141,20 @@ CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitt
     WHERE r.campaign_id = @campaign_id AND r.school_id = s.id AND r.id > s.after ORDER BY r.id DESC LIMIT @per_source) t
 ORDER BY id;
 
+-- Flags stored responses, and moves those that had no flag before to the
+-- flagged side of the source counts.
 -- name: AddFlag :exec
-UPDATE responses SET flags = array_append(flags, @flag::text)
-WHERE id = ANY(@ids::bigint[]) AND NOT (@flag::text = ANY(flags));
+WITH f AS (
+    UPDATE responses SET flags = array_append(flags, @flag::text)
+    WHERE id = ANY(@ids::bigint[]) AND NOT (@flag::text = ANY(flags))
+    RETURNING link_id, coalesce(school_id, 0) AS school_id, status, cardinality(flags) = 1 AS newly
+), moved AS (
+    SELECT link_id, school_id, status, count(*) AS n FROM f WHERE newly GROUP BY 1, 2, 3
+)
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n)
+SELECT @campaign_id::bigint, m.link_id, m.school_id, m.status, side.flagged, false, CASE WHEN side.flagged THEN m.n ELSE -m.n END
+FROM moved m CROSS JOIN (VALUES (true), (false)) AS side (flagged)
+ON CONFLICT (campaign_id, link_id, school_id, status, flagged, reviewed) DO UPDATE SET n = source_counts.n + excluded.n;
 
 -- The counts a report needs, as kept by the group commits and review
 -- decisions: one row per item, option, category, locale and school.
@@ -162,8 +173,42 @@ ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE S
 
 -- Recounts a campaign's tallies from its responses: for data loaded
 -- around the application (tests, benchmarks, a repair).
+-- Adds (or takes away) responses to a campaign's counts. Each key once.
+-- name: AddResponseCounts :exec
+INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
+SELECT @campaign_id::bigint, unnest(@hours::timestamptz[]), unnest(@statuses::text[]), unnest(@categories::text[]),
+    unnest(@locales::text[]), unnest(@grade_bands::text[]), unnest(@ns::bigint[])
+ON CONFLICT (campaign_id, hour, status, category, locale, grade_band) DO UPDATE SET n = response_counts.n + excluded.n;
+
 -- name: DeleteTallies :exec
 DELETE FROM answer_tallies WHERE campaign_id = @campaign_id;
+
+-- name: DeleteResponseCounts :exec
+DELETE FROM response_counts WHERE campaign_id = @campaign_id;
+
+-- Adds (or takes away) responses to a campaign's source counts; each key
+-- once. The last arrival only ever moves later.
+-- name: AddSourceCounts :exec
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n, last_at)
+SELECT @campaign_id::bigint, unnest(@link_ids::bigint[]), unnest(@school_ids::bigint[]), unnest(@statuses::text[]),
+    unnest(@flagged::boolean[]), unnest(@reviewed::boolean[]), unnest(@ns::bigint[]), unnest(@last_ats::timestamptz[])
+ON CONFLICT (campaign_id, link_id, school_id, status, flagged, reviewed)
+DO UPDATE SET n = source_counts.n + excluded.n, last_at = greatest(source_counts.last_at, excluded.last_at);
+
+-- name: DeleteSourceCounts :exec
+DELETE FROM source_counts WHERE campaign_id = @campaign_id;
+
+-- name: RecountSources :exec
+INSERT INTO source_counts (campaign_id, link_id, school_id, status, flagged, reviewed, n, last_at)
+SELECT r.campaign_id, r.link_id, coalesce(r.school_id, 0), r.status, r.flags <> '{}',
+    EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id), count(*), max(r.submitted_at)
+FROM responses r WHERE r.campaign_id = @campaign_id GROUP BY 1, 2, 3, 4, 5, 6;
+
+-- name: RecountResponses :exec
+INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
+SELECT r.campaign_id, date_trunc('hour', r.submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', r.status, r.category, r.locale,
+    coalesce(r.grade_band, ''), count(*)
+FROM responses r WHERE r.campaign_id = @campaign_id GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- name: RecountTallies :exec
 INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
@@ -184,7 +229,7 @@ WHERE r.campaign_id = $1 AND r.status = 'admitted'
 GROUP BY 1, 2, r.category, r.locale, s.name;
 
 -- name: CountResponsesByStatus :many
-SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY status;
+SELECT status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY status;
 
 -- Taken by every group commit: a campaign cannot close while responses are
 -- being admitted, none is admitted after it closed, and the log grows
@@ -193,9 +238,9 @@ SELECT status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY stat
 SELECT * FROM campaigns WHERE id = $1 FOR UPDATE;
 
 -- name: HourlySubmissions :many
-SELECT date_trunc('hour', submitted_at)::timestamptz AS hour, status, count(*) AS n
-FROM responses WHERE campaign_id = $1
-GROUP BY 1, 2 ORDER BY 1;
+SELECT hour, status, sum(n)::bigint AS n
+FROM response_counts WHERE campaign_id = $1
+GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1;
 
 -- name: LogLeaves :many
 SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx;
@@ -282,9 +327,9 @@ ORDER BY (v.decision IS NOT NULL), r.id
 LIMIT 1000;
 
 -- name: LockFlaggedResponse :one
-SELECT id, status, flags FROM responses
-WHERE id = $1 AND campaign_id = $2 AND flags <> '{}' AND status IN ('admitted', 'invalidated')
-FOR UPDATE;
+SELECT r.id, r.status, r.flags, EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id) AS reviewed FROM responses r
+WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+FOR UPDATE OF r;
 
 -- name: InsertReview :one
 INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
@@ -302,10 +347,10 @@ WHERE r.campaign_id = $1 AND r.status = 'invalidated' AND v.decision = 'invalid'
 GROUP BY v.reason ORDER BY n DESC, v.reason;
 
 -- name: ReviewCounts :one
-SELECT count(*) FILTER (WHERE r.flags <> '{}') AS flagged,
-    count(*) FILTER (WHERE r.flags <> '{}' AND NOT EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id)) AS pending,
-    count(*) FILTER (WHERE r.status = 'invalidated') AS excluded
-FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'invalidated');
+SELECT coalesce(sum(n) FILTER (WHERE flagged), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed), 0)::bigint AS pending,
+    coalesce(sum(n) FILTER (WHERE status = 'invalidated'), 0)::bigint AS excluded
+FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated');
 
 -- name: CreateCampaignKey :exec
 INSERT INTO campaign_keys (campaign_id, key) VALUES ($1, $2);
@@ -330,17 +375,17 @@ INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, 
 SELECT at, action, reason, username FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
 
 -- name: CountResponsesByCategory :many
-SELECT category, status, count(*) AS n FROM responses WHERE campaign_id = $1 GROUP BY category, status;
+SELECT category, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, status;
 
 -- Every school of the unit with what its respondents sent to the campaign,
 -- answered or not.
 -- name: SchoolProgress :many
 SELECT s.id, s.name, s.locale,
-       count(r.id) AS answers,
-       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
-       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
-       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
-FROM schools s LEFT JOIN responses r ON r.school_id = s.id AND r.campaign_id = @campaign_id
+       coalesce(sum(c.n), 0)::bigint AS answers,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'admitted'), 0)::bigint AS counted,
+       coalesce(sum(c.n) FILTER (WHERE c.flagged), 0)::bigint AS flagged,
+       coalesce(max(c.last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM schools s LEFT JOIN source_counts c ON c.school_id = s.id AND c.campaign_id = @campaign_id
 WHERE s.unit_id = @unit_id
 GROUP BY s.id, s.name, s.locale
 ORDER BY s.name;
@@ -348,11 +393,11 @@ ORDER BY s.name;
 -- Every link of the campaign with what came through it.
 -- name: LinkProgress :many
 SELECT l.id, l.code, l.label, l.school_id, l.questionnaire_kind,
-       count(r.id) AS answers,
-       count(r.id) FILTER (WHERE r.status = 'admitted') AS counted,
-       count(r.id) FILTER (WHERE r.flags <> '{}') AS flagged,
-       coalesce(max(r.submitted_at), 'epoch'::timestamptz)::timestamptz AS last_at
-FROM links l LEFT JOIN responses r ON r.link_id = l.id
+       coalesce(sum(c.n), 0)::bigint AS answers,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'admitted'), 0)::bigint AS counted,
+       coalesce(sum(c.n) FILTER (WHERE c.flagged), 0)::bigint AS flagged,
+       coalesce(max(c.last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM links l LEFT JOIN source_counts c ON c.link_id = l.id AND c.campaign_id = l.campaign_id
 WHERE l.campaign_id = $1
 GROUP BY l.id
 ORDER BY l.id;

@@ -119,19 +119,36 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		if err := q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)}); err != nil {
 			return err
 		}
-		if was := ResponseStatus(locked.Status); was != status {
-			// In or out of the sample: its answers in or out of the tallies.
-			r, err := q.ChainedResponseByID(ctx, responseID)
-			if err != nil {
+		r, err := q.ChainedResponseByID(ctx, responseID)
+		if err != nil {
+			return err
+		}
+		st := storedFrom(campaignID, dbq.ChainedResponsesRow(r))
+		was := ResponseStatus(locked.Status)
+		if was != status || !locked.Reviewed {
+			// Reviewed now, and perhaps moved in or out of the sample.
+			c := sourceCounts{}
+			c.add(st.LinkID, st.SchoolID, was, true, locked.Reviewed, -1, st.SubmittedAt)
+			c.add(st.LinkID, st.SchoolID, status, true, true, 1, st.SubmittedAt)
+			if err := q.AddSourceCounts(ctx, c.params(campaignID)); err != nil {
 				return err
 			}
-			st, sign := storedFrom(campaignID, dbq.ChainedResponsesRow(r)), int64(1)
+		}
+		if was != status {
+			// In or out of the sample: its answers in or out of the tallies.
+			sign := int64(1)
 			if status != Admitted {
 				sign = -1
 			}
 			t := tallies{}
 			t.add(st.Answers, sampling.Category(st.Category), sampling.Locale(st.Locale), st.SchoolID, sign)
 			if err := q.AddTallies(ctx, t.params(campaignID)); err != nil {
+				return err
+			}
+			c := responseCounts{}
+			c.add(st.SubmittedAt, was, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), -1)
+			c.add(st.SubmittedAt, status, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), 1)
+			if err := q.AddResponseCounts(ctx, c.params(campaignID)); err != nil {
 				return err
 			}
 		}
