@@ -1,9 +1,13 @@
 package server
 
 import (
+	"crypto/rand"
+	"renke/survey"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -16,13 +20,27 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || len(c.TrustedProxies) != 3 || c.BaseURL != "https://survey.example.gov.cn" || !c.Secure() {
 		t.Fatalf("proxies and base: %+v %v", c, err)
 	}
+	logKey, _ := survey.GenerateLogKey("survey.example.gov.cn")
+	_, witnessKey, _ := note.GenerateKey(rand.Reader, "city.example")
+	c, err = ConfigFromEnv(env(map[string]string{"LOG_KEY": logKey + "\n", "WITNESS_KEYS": witnessKey + ", " + witnessKey}))
+	if err != nil || c.LogKey != logKey || len(c.WitnessKeys) != 2 {
+		t.Fatalf("log and witness keys: %+v %v", c, err)
+	}
 	for name, m := range map[string]map[string]string{
-		"short key":    {"SESSION_KEY": "short"},
-		"bad proxy":    {"TRUSTED_PROXIES": "not-an-ip"},
-		"relative URL": {"BASE_URL": "survey.example.gov.cn"},
+		"short key":          {"SESSION_KEY": "short"},
+		"bad proxy":          {"TRUSTED_PROXIES": "not-an-ip"},
+		"relative URL":       {"BASE_URL": "survey.example.gov.cn"},
+		"log key not a key":  {"LOG_KEY": "secret"},
+		"log key public":     {"LOG_KEY": witnessKey},
+		"witness key broken": {"WITNESS_KEYS": witnessKey + ",city+1234+AAAA"},
 	} {
-		if _, err := ConfigFromEnv(env(m)); err == nil {
-			t.Errorf("%s: no error", name)
+		_, err := ConfigFromEnv(env(m))
+		var variable string
+		for k := range m {
+			variable = k
+		}
+		if err == nil || !strings.Contains(err.Error(), variable) {
+			t.Errorf("%s: %v, want an error naming %s", name, err, variable)
 		}
 	}
 }
