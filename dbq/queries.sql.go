@@ -2463,6 +2463,58 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 	return err
 }
 
+const newestCampaigns = `-- name: NewestCampaigns :many
+SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
+`
+
+// A region's dashboard: each unit's newest campaign, and what its counts
+// say, for many campaigns in one statement each.
+func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campaign, error) {
+	rows, err := q.db.Query(ctx, newestCampaigns, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Campaign
+	for rows.Next() {
+		var i Campaign
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.Title,
+			&i.Status,
+			&i.OpensAt,
+			&i.ClosesAt,
+			&i.RatePpm,
+			&i.MinSample,
+			&i.QuotaPolicy,
+			&i.ScoringMethod,
+			&i.Threshold,
+			&i.SampleSize,
+			&i.CreatedAt,
+			&i.OpenedAt,
+			&i.ClosedAt,
+			&i.MinFillSeconds,
+			&i.PowBits,
+			&i.LogSize,
+			&i.LogRoot,
+			&i.SealedSize,
+			&i.SealedRoot,
+			&i.TokenHours,
+			&i.WechatOnly,
+			&i.LogFrontier,
+			&i.LogVersion,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
 WHERE id = $1 AND status = 'draft'
@@ -2702,6 +2754,184 @@ GROUP BY 1, 2, 3, 4, 5, 6
 func (q *Queries) RecountTallies(ctx context.Context, campaignID int64) error {
 	_, err := q.db.Exec(ctx, recountTallies, campaignID)
 	return err
+}
+
+const regionQuestionnaires = `-- name: RegionQuestionnaires :many
+SELECT id, campaign_id, kind, version, definition FROM questionnaires WHERE campaign_id = ANY($1::bigint[]) ORDER BY campaign_id, id
+`
+
+func (q *Queries) RegionQuestionnaires(ctx context.Context, campaignIds []int64) ([]Questionnaire, error) {
+	rows, err := q.db.Query(ctx, regionQuestionnaires, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Questionnaire
+	for rows.Next() {
+		var i Questionnaire
+		if err := rows.Scan(
+			&i.ID,
+			&i.CampaignID,
+			&i.Kind,
+			&i.Version,
+			&i.Definition,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const regionQuotaTargets = `-- name: RegionQuotaTargets :many
+SELECT campaign_id, category, sum(target)::bigint AS target FROM quota_cells
+WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2
+`
+
+type RegionQuotaTargetsRow struct {
+	CampaignID int64  `json:"campaign_id"`
+	Category   string `json:"category"`
+	Target     int64  `json:"target"`
+}
+
+func (q *Queries) RegionQuotaTargets(ctx context.Context, campaignIds []int64) ([]RegionQuotaTargetsRow, error) {
+	rows, err := q.db.Query(ctx, regionQuotaTargets, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionQuotaTargetsRow
+	for rows.Next() {
+		var i RegionQuotaTargetsRow
+		if err := rows.Scan(&i.CampaignID, &i.Category, &i.Target); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const regionResponseCounts = `-- name: RegionResponseCounts :many
+SELECT campaign_id, category, status, sum(n)::bigint AS n FROM response_counts
+WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3
+`
+
+type RegionResponseCountsRow struct {
+	CampaignID int64  `json:"campaign_id"`
+	Category   string `json:"category"`
+	Status     string `json:"status"`
+	N          int64  `json:"n"`
+}
+
+func (q *Queries) RegionResponseCounts(ctx context.Context, campaignIds []int64) ([]RegionResponseCountsRow, error) {
+	rows, err := q.db.Query(ctx, regionResponseCounts, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionResponseCountsRow
+	for rows.Next() {
+		var i RegionResponseCountsRow
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Category,
+			&i.Status,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const regionSourceCounts = `-- name: RegionSourceCounts :many
+SELECT campaign_id,
+    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated')), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated')), 0)::bigint AS pending,
+    coalesce(max(last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM source_counts WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1
+`
+
+type RegionSourceCountsRow struct {
+	CampaignID int64     `json:"campaign_id"`
+	Flagged    int64     `json:"flagged"`
+	Pending    int64     `json:"pending"`
+	LastAt     time.Time `json:"last_at"`
+}
+
+func (q *Queries) RegionSourceCounts(ctx context.Context, campaignIds []int64) ([]RegionSourceCountsRow, error) {
+	rows, err := q.db.Query(ctx, regionSourceCounts, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionSourceCountsRow
+	for rows.Next() {
+		var i RegionSourceCountsRow
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Flagged,
+			&i.Pending,
+			&i.LastAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const regionTallies = `-- name: RegionTallies :many
+SELECT campaign_id, item, option, category, sum(n)::bigint AS n FROM answer_tallies
+WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0
+`
+
+type RegionTalliesRow struct {
+	CampaignID int64  `json:"campaign_id"`
+	Item       string `json:"item"`
+	Option     string `json:"option"`
+	Category   string `json:"category"`
+	N          int64  `json:"n"`
+}
+
+// The tallies without locale and school: all a campaign's overall rate needs.
+func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]RegionTalliesRow, error) {
+	rows, err := q.db.Query(ctx, regionTallies, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionTalliesRow
+	for rows.Next() {
+		var i RegionTalliesRow
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Item,
+			&i.Option,
+			&i.Category,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const reopenCampaign = `-- name: ReopenCampaign :one

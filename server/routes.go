@@ -39,6 +39,7 @@ func (s *Server) routes(e *echo.Echo) {
 	con.POST("/logout", s.submitLogout)
 	cs := con.Group("", s.requireConsole, s.readOnly, s.audited)
 	cs.GET("", s.consoleHome)
+	cs.GET("/regions/:region", s.showRegion)
 	cs.GET("/schools-template.xlsx", s.rosterTemplate)
 	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate).Name = "下载学校统计模板"
 
@@ -128,6 +129,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/campaigns/:campaign/review", s.apiReview)
 	a.POST("/campaigns/:campaign/review/:response", s.apiDecide).Name = "审核答卷"
 	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本日志"
+	a.GET("/regions/:region", s.apiRegion)
 	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)

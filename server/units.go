@@ -30,8 +30,9 @@ func (s *Server) unit(c echo.Context) (county.Unit, error) {
 
 type unitsPage struct {
 	consolePage
-	Units []county.Unit
-	Key   *survey.LogKey
+	Units   []county.Unit
+	Key     *survey.LogKey
+	Regions []string // cities with two or more of the units
 }
 
 // consoleHome is GET /console: the units the caller reaches.
@@ -41,7 +42,7 @@ func (s *Server) consoleHome(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units,
-		Key: s.surveys.LogKey()})
+		Key: s.surveys.LogKey(), Regions: regionsOf(units)})
 }
 
 type unitPage struct {

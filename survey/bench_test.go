@@ -146,3 +146,46 @@ func BenchmarkProof100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRegion100 is a province's dashboard: 100 units of one region,
+// each with an open campaign of 1,500 responses (150,000 in all), read as
+// one row per unit with progress and recognition.
+func BenchmarkRegion100(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	units, store := county.NewStore(pool), NewStore(pool)
+	for i := range 100 {
+		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("43%04d", i+1), Name: fmt.Sprintf("县%03d", i), Kind: "county",
+			Population: 2_000_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range 3 {
+			if _, err := units.CreateSchool(ctx, county.School{UnitID: u.ID, Name: fmt.Sprintf("学校%d", j), Type: county.Primary,
+				Locale: sampling.Locales[j], EnrolPrimary: 500}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c, err := store.CreateCampaign(ctx, u.ID, Titled("调查"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := store.CreateLink(ctx, Link{CampaignID: c.ID}); err != nil {
+			b.Fatal(err)
+		}
+		if c, err = store.Open(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+		forms, _ := store.Forms(ctx, c.ID)
+		dbtest.SocialResponses(b, pool, c.ID, forms[0].ID, 1_500)
+	}
+	for b.Loop() {
+		rows, err := store.Region(ctx, county.Everything, "43")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rows) != 100 || rows[0].Answers == 0 {
+			b.Fatalf("%d rows", len(rows))
+		}
+	}
+}

@@ -425,3 +425,31 @@ WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDE
 
 -- name: ReviewsOfResponse :many
 SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id;
+
+-- A region's dashboard: each unit's newest campaign, and what its counts
+-- say, for many campaigns in one statement each.
+-- name: NewestCampaigns :many
+SELECT DISTINCT ON (unit_id) * FROM campaigns WHERE unit_id = ANY(@unit_ids::bigint[]) ORDER BY unit_id, id DESC;
+
+-- name: RegionResponseCounts :many
+SELECT campaign_id, category, status, sum(n)::bigint AS n FROM response_counts
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3;
+
+-- name: RegionSourceCounts :many
+SELECT campaign_id,
+    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated')), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated')), 0)::bigint AS pending,
+    coalesce(max(last_at), 'epoch'::timestamptz)::timestamptz AS last_at
+FROM source_counts WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1;
+
+-- The tallies without locale and school: all a campaign's overall rate needs.
+-- name: RegionTallies :many
+SELECT campaign_id, item, option, category, sum(n)::bigint AS n FROM answer_tallies
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0;
+
+-- name: RegionQuestionnaires :many
+SELECT * FROM questionnaires WHERE campaign_id = ANY(@campaign_ids::bigint[]) ORDER BY campaign_id, id;
+
+-- name: RegionQuotaTargets :many
+SELECT campaign_id, category, sum(target)::bigint AS target FROM quota_cells
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2;
