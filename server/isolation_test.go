@@ -84,7 +84,7 @@ func TestUnitIsolation(t *testing.T) {
 	}
 	fill := func(path string) string {
 		return strings.NewReplacer(":unit", fmt.Sprint(e.b.ID), ":campaign", fmt.Sprint(e.demo.Campaign.ID),
-			":school", fmt.Sprint(bSchool), ":kind", "social", ":account", "1").Replace(path)
+			":school", fmt.Sprint(bSchool), ":kind", "social", ":account", "1", ":region", e.b.Code[:min(4, len(e.b.Code))]).Replace(path)
 	}
 	k := e.consoleAs(e.staffA, isolatedPassword)
 	api := e.apiAs(e.staffA, isolatedPassword)
@@ -125,7 +125,7 @@ func TestUnitIsolation(t *testing.T) {
 		}
 		walked++
 		want, ok := unscoped[key]
-		if (strings.Contains(r.Path, ":unit") || strings.Contains(r.Path, ":campaign")) && !ok {
+		if (strings.Contains(r.Path, ":unit") || strings.Contains(r.Path, ":campaign") || strings.Contains(r.Path, ":region")) && !ok {
 			want, ok = http.StatusNotFound, true // admin-only routes answer 403 first, naming nothing
 		}
 		if !ok {
