@@ -137,3 +137,29 @@ func (s *School) Validate() error {
 	}
 	return nil
 }
+
+// A region (地区) is a province, a city or a county by its administrative
+// division code (GB/T 2260, six digits): the first two digits name the
+// province, the first four the city, so a region's units are those whose
+// code starts with its prefix.
+
+// RegionPrefix reads a region code: two digits (a province), four (a
+// city), or six ending in 0000 or 00, which name the same. The answer is
+// the prefix its units' codes start with.
+func RegionPrefix(code string) (string, bool) {
+	code = strings.TrimSpace(code)
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	switch {
+	case len(code) == 2 || len(code) == 4:
+		return code, true
+	case len(code) == 6 && strings.HasSuffix(code, "0000"):
+		return code[:2], true
+	case len(code) == 6 && strings.HasSuffix(code, "00"):
+		return code[:4], true
+	}
+	return "", false
+}

@@ -224,6 +224,11 @@ type Staff struct {
 	DisabledAt   *time.Time `json:"disabled_at"`
 }
 
+type StaffRegion struct {
+	StaffID int64  `json:"staff_id"`
+	Prefix  string `json:"prefix"`
+}
+
 type StaffSession struct {
 	ID        []byte     `json:"id"`
 	StaffID   int64      `json:"staff_id"`

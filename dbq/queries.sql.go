@@ -150,6 +150,20 @@ func (q *Queries) AddSourceCounts(ctx context.Context, arg AddSourceCountsParams
 	return err
 }
 
+const addStaffRegion = `-- name: AddStaffRegion :exec
+INSERT INTO staff_regions (staff_id, prefix) VALUES ($1, $2)
+`
+
+type AddStaffRegionParams struct {
+	StaffID int64  `json:"staff_id"`
+	Prefix  string `json:"prefix"`
+}
+
+func (q *Queries) AddStaffRegion(ctx context.Context, arg AddStaffRegionParams) error {
+	_, err := q.db.Exec(ctx, addStaffRegion, arg.StaffID, arg.Prefix)
+	return err
+}
+
 const addStaffUnit = `-- name: AddStaffUnit :exec
 INSERT INTO staff_units (staff_id, unit_id) VALUES ($1, $2)
 `
@@ -244,6 +258,30 @@ func (q *Queries) AdvanceLog(ctx context.Context, arg AdvanceLogParams) error {
 		arg.Frontier,
 	)
 	return err
+}
+
+const allStaffRegions = `-- name: AllStaffRegions :many
+SELECT staff_id, prefix FROM staff_regions ORDER BY staff_id, prefix
+`
+
+func (q *Queries) AllStaffRegions(ctx context.Context) ([]StaffRegion, error) {
+	rows, err := q.db.Query(ctx, allStaffRegions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StaffRegion
+	for rows.Next() {
+		var i StaffRegion
+		if err := rows.Scan(&i.StaffID, &i.Prefix); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const allStaffUnits = `-- name: AllStaffUnits :many
@@ -562,6 +600,15 @@ func (q *Queries) Checkpoints(ctx context.Context, campaignID int64) ([]Checkpoi
 		return nil, err
 	}
 	return items, nil
+}
+
+const clearStaffRegions = `-- name: ClearStaffRegions :exec
+DELETE FROM staff_regions WHERE staff_id = $1
+`
+
+func (q *Queries) ClearStaffRegions(ctx context.Context, staffID int64) error {
+	_, err := q.db.Exec(ctx, clearStaffRegions, staffID)
+	return err
 }
 
 const clearStaffUnits = `-- name: ClearStaffUnits :exec
@@ -3288,6 +3335,30 @@ func (q *Queries) StaffLogin(ctx context.Context, username string) (StaffLoginRo
 	return i, err
 }
 
+const staffRegions = `-- name: StaffRegions :many
+SELECT prefix FROM staff_regions WHERE staff_id = $1 ORDER BY prefix
+`
+
+func (q *Queries) StaffRegions(ctx context.Context, staffID int64) ([]string, error) {
+	rows, err := q.db.Query(ctx, staffRegions, staffID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var prefix string
+		if err := rows.Scan(&prefix); err != nil {
+			return nil, err
+		}
+		items = append(items, prefix)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const staffUnits = `-- name: StaffUnits :many
 SELECT unit_id FROM staff_units WHERE staff_id = $1 ORDER BY unit_id
 `
@@ -3556,6 +3627,32 @@ UPDATE staff_sessions SET seen_at = now() WHERE id = $1 AND seen_at < now() - in
 func (q *Queries) TouchSession(ctx context.Context, id []byte) error {
 	_, err := q.db.Exec(ctx, touchSession, id)
 	return err
+}
+
+const unitsInRegions = `-- name: UnitsInRegions :many
+SELECT u.id FROM units u JOIN staff_regions r ON u.code LIKE r.prefix || '%'
+WHERE r.staff_id = $1 ORDER BY u.id
+`
+
+// The units an account reaches through its regions.
+func (q *Queries) UnitsInRegions(ctx context.Context, staffID int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, unitsInRegions, staffID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one

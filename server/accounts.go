@@ -108,7 +108,7 @@ func (s *Server) showAccounts(c echo.Context) error {
 	return s.render(c, http.StatusOK, "accounts.html", p)
 }
 
-// grantFromForm reads a role and its units from a form.
+// grantFromForm reads a role, its units and its regions from a form.
 func grantFromForm(c echo.Context) (staff.Grant, error) {
 	g := staff.Grant{Role: staff.Role(c.FormValue("role"))}
 	form, err := c.FormParams()
@@ -122,6 +122,9 @@ func grantFromForm(c echo.Context) (staff.Grant, error) {
 		}
 		g.Units = append(g.Units, id)
 	}
+	g.Regions = strings.FieldsFunc(c.FormValue("regions"), func(r rune) bool {
+		return r == ',' || r == '，' || r == '、' || r == ' ' || r == ';'
+	})
 	return g, nil
 }
 

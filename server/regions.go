@@ -16,7 +16,7 @@ import (
 
 // regionPrefix reads :region (2, 4 or 6 digits) as the prefix of its units' codes.
 func regionPrefix(c echo.Context) (string, error) {
-	p, ok := survey.RegionPrefix(c.Param("region"))
+	p, ok := county.RegionPrefix(c.Param("region"))
 	if !ok {
 		return "", echo.NewHTTPError(http.StatusNotFound, "地区代码须为 2 位（省）、4 位（市）或 6 位行政区划代码")
 	}
@@ -81,7 +81,7 @@ func (s *Server) apiRegion(c echo.Context) error {
 func regionsOf(units []county.Unit) []string {
 	n := map[string]int{}
 	for _, u := range units {
-		if city, ok := survey.RegionPrefix(u.Code[:min(4, len(u.Code))]); ok && len(u.Code) == 6 {
+		if city, ok := county.RegionPrefix(u.Code[:min(4, len(u.Code))]); ok && len(u.Code) == 6 {
 			n[city]++
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -120,6 +121,37 @@ func TestRegionDashboard(t *testing.T) {
 			fmt.Sprintf("%.6f %.6f %.6f", r.Result.Rate, r.Result.Low, r.Result.High) || int64(p.Counted) != r.Counted {
 			t.Errorf("%s: region row %+v, the unit's report %+v, counted %d", r.Unit.Name, r.Result, rep.Result, p.Counted)
 		}
+	}
+
+	// A reviewer granted the city reaches all its units, one created after
+	// the grant too, and nothing else; reads only.
+	k.get("/console/accounts")
+	if page, status, _ := k.post("/console/accounts", url.Values{"username": {"city-reviewer"}, "password": {"reviewer-password-1"},
+		"role": {"reviewer"}, "regions": {"430300"}}); status != http.StatusSeeOther {
+		t.Fatalf("creating a region reviewer: %d %.500s", status, page)
+	}
+	if page, _ := k.get("/console/accounts"); !strings.Contains(page, "地区 4303") {
+		t.Errorf("the accounts page does not show the region")
+	}
+	k.get("/console/accounts")
+	if page, status, _ := k.post("/console/accounts", url.Values{"username": {"bad-region"}, "password": {"reviewer-password-1"},
+		"role": {"reviewer"}, "regions": {"43x"}}); status != http.StatusUnprocessableEntity || !strings.Contains(page, "地区代码“43x”无效") {
+		t.Errorf("a bad region: %d %.300s", status, page)
+	}
+	later := regionUnit(t, e, "430304", "岳塘区", sampling.Urban, 0)
+	r := e.consoleAs("city-reviewer", "reviewer-password-1")
+	page, status := r.get("/console/regions/4303")
+	if got := regionRowOrder(page); status != http.StatusOK || len(got) != 5 {
+		t.Errorf("the region reviewer's overview: %d, rows %v", status, got)
+	}
+	if _, status := r.get(fmt.Sprintf("/console/units/%d", later.ID)); status != http.StatusOK {
+		t.Errorf("a unit created after the grant: %d", status)
+	}
+	if _, status := r.get(fmt.Sprintf("/console/units/%d", e.demo.Unit.ID)); status != http.StatusNotFound {
+		t.Errorf("a unit outside the region: %d", status)
+	}
+	if _, status := r.get("/console/regions/11"); status != http.StatusNotFound {
+		t.Errorf("another province: %d", status)
 	}
 
 	// Staff of one unit reach only that unit of the region.

@@ -66,3 +66,20 @@ UPDATE staff_sessions SET ended_at = now(), ended_why = @why WHERE staff_id = @s
 SELECT id, staff_id, created_at, seen_at, client, user_agent FROM staff_sessions
 WHERE ended_at IS NULL AND seen_at > @idle_since::timestamptz AND created_at > @born_since::timestamptz
 ORDER BY staff_id, created_at DESC;
+
+-- name: StaffRegions :many
+SELECT prefix FROM staff_regions WHERE staff_id = $1 ORDER BY prefix;
+
+-- name: AllStaffRegions :many
+SELECT staff_id, prefix FROM staff_regions ORDER BY staff_id, prefix;
+
+-- name: ClearStaffRegions :exec
+DELETE FROM staff_regions WHERE staff_id = $1;
+
+-- name: AddStaffRegion :exec
+INSERT INTO staff_regions (staff_id, prefix) VALUES ($1, $2);
+
+-- The units an account reaches through its regions.
+-- name: UnitsInRegions :many
+SELECT u.id FROM units u JOIN staff_regions r ON u.code LIKE r.prefix || '%'
+WHERE r.staff_id = $1 ORDER BY u.id;

@@ -55,47 +55,64 @@ type Account struct {
 	ID        int64     `json:"id"`
 	Username  string    `json:"username"`
 	Role      Role      `json:"role"`
-	Units     []int64   `json:"units"` // the units a unit staff or reviewer reaches
+	Units     []int64   `json:"units"`   // the units granted one by one to a unit staff or reviewer
+	Regions   []string  `json:"regions"` // the regions granted to a reviewer: code prefixes of 2 or 4 digits
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
+	reach     []int64   // the units under Regions, as Get found them
 }
 
-// Scope is the set of units the account reaches.
+// Scope is the set of units the account reaches: those granted, and those
+// under its regions.
 func (a Account) Scope() county.Scope {
 	if a.Role == Admin {
 		return county.Everything
 	}
-	return county.Scope{Units: a.Units}
+	units := slices.Concat(a.Units, a.reach)
+	slices.Sort(units)
+	return county.Scope{Units: slices.Compact(units)}
 }
 
 // ReadOnly reports whether the account may change nothing.
 func (a Account) ReadOnly() bool { return a.Role == Reviewer }
 
-// Grant is a role and the units that go with it.
+// Grant is a role and the units, or for a reviewer also the regions, that
+// go with it.
 type Grant struct {
-	Role  Role
-	Units []int64
+	Role    Role
+	Units   []int64
+	Regions []string // GB/T 2260 codes of provinces or cities: 43, 4303, 430000, 430300
 }
 
-// Validate checks that the units fit the role: none for an admin, exactly
-// one for unit staff, at least one for a reviewer.
+// Validate checks that the grant fits the role: nothing for an admin,
+// exactly one unit for unit staff, at least one unit or region for a
+// reviewer; regions become the prefixes of their units' codes.
 func (g *Grant) Validate() error {
+	for i, r := range g.Regions {
+		p, ok := county.RegionPrefix(r)
+		if !ok {
+			return Refusal("地区代码“" + r + "”无效：须为省（2 位或 6 位以 0000 结尾）或市（4 位或 6 位以 00 结尾）的行政区划代码")
+		}
+		g.Regions[i] = p
+	}
 	switch g.Role {
 	case Admin:
-		g.Units = nil
+		g.Units, g.Regions = nil, nil
 	case UnitStaff:
-		if len(g.Units) != 1 {
-			return Refusal("单位工作人员须指定一个评价单位")
+		if len(g.Units) != 1 || len(g.Regions) > 0 {
+			return Refusal("单位工作人员须指定一个评价单位（不能按地区授权）")
 		}
 	case Reviewer:
-		if len(g.Units) == 0 {
-			return Refusal("审核人员须至少指定一个评价单位")
+		if len(g.Units) == 0 && len(g.Regions) == 0 {
+			return Refusal("审核人员须至少指定一个评价单位或地区")
 		}
 	default:
 		return Refusal("角色无效")
 	}
 	slices.Sort(g.Units)
 	g.Units = slices.Compact(g.Units)
+	slices.Sort(g.Regions)
+	g.Regions = slices.Compact(g.Regions)
 	return nil
 }
 
@@ -156,18 +173,27 @@ func (s *Store) Create(ctx context.Context, username, password string, g Grant) 
 		if err != nil {
 			return err
 		}
-		a = Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: g.Units, CreatedAt: r.CreatedAt}
-		return setUnits(ctx, q, r.ID, g.Units)
+		a = Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: g.Units, Regions: g.Regions, CreatedAt: r.CreatedAt}
+		return setUnits(ctx, q, r.ID, g)
 	})
 	return a, storeError(err)
 }
 
-func setUnits(ctx context.Context, q *dbq.Queries, id int64, units []int64) error {
+// setUnits stores a grant's units and regions.
+func setUnits(ctx context.Context, q *dbq.Queries, id int64, g Grant) error {
 	if err := q.ClearStaffUnits(ctx, id); err != nil {
 		return err
 	}
-	for _, u := range units {
+	for _, u := range g.Units {
 		if err := q.AddStaffUnit(ctx, dbq.AddStaffUnitParams{StaffID: id, UnitID: u}); err != nil {
+			return err
+		}
+	}
+	if err := q.ClearStaffRegions(ctx, id); err != nil {
+		return err
+	}
+	for _, r := range g.Regions {
+		if err := q.AddStaffRegion(ctx, dbq.AddStaffRegionParams{StaffID: id, Prefix: r}); err != nil {
 			return err
 		}
 	}
@@ -196,19 +222,23 @@ func (s *Store) SetGrant(ctx context.Context, id int64, g Grant) error {
 		if err != nil {
 			return err
 		}
+		regions, err := q.StaffRegions(ctx, id)
+		if err != nil {
+			return err
+		}
 		cur, err := q.GetStaff(ctx, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
 		}
-		if Role(cur.Role) == g.Role && slices.Equal(before, g.Units) {
+		if Role(cur.Role) == g.Role && slices.Equal(before, g.Units) && slices.Equal(regions, g.Regions) {
 			return nil // nothing changes, no session ends
 		}
 		if _, err := q.SetStaffRole(ctx, dbq.SetStaffRoleParams{ID: id, Role: string(g.Role)}); err != nil {
 			return err
 		}
-		if err := setUnits(ctx, q, id, g.Units); err != nil {
+		if err := setUnits(ctx, q, id, g); err != nil {
 			return err
 		}
 		// What a session may reach was decided at sign-in: sign in again.
@@ -269,8 +299,15 @@ func (s *Store) Get(ctx context.Context, id int64) (Account, error) {
 	} else if err != nil {
 		return Account{}, err
 	}
-	units, err := s.q.StaffUnits(ctx, id)
-	return Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units, CreatedAt: r.CreatedAt, Disabled: r.Disabled}, err
+	a := Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt, Disabled: r.Disabled}
+	if a.Units, err = s.q.StaffUnits(ctx, id); err != nil {
+		return a, err
+	}
+	if a.Regions, err = s.q.StaffRegions(ctx, id); err != nil || len(a.Regions) == 0 {
+		return a, err
+	}
+	a.reach, err = s.q.UnitsInRegions(ctx, id)
+	return a, err
 }
 
 // List returns every account with its units.
@@ -287,9 +324,18 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 	for _, g := range grants {
 		units[g.StaffID] = append(units[g.StaffID], g.UnitID)
 	}
+	areas, err := s.q.AllStaffRegions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	regions := map[int64][]string{}
+	for _, g := range areas {
+		regions[g.StaffID] = append(regions[g.StaffID], g.Prefix)
+	}
 	out := make([]Account, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], CreatedAt: r.CreatedAt, Disabled: r.Disabled})
+		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], Regions: regions[r.ID],
+			CreatedAt: r.CreatedAt, Disabled: r.Disabled})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,31 @@ func TestScope(t *testing.T) {
 	}
 	if (Account{Role: UnitStaff}).Scope().Includes(1) {
 		t.Error("unit staff without units reach a unit")
+	}
+}
+
+// A grant's regions fit its role and become code prefixes: 430000 is the
+// province 43, 430300 the city 4303; only a reviewer may have them.
+func TestGrantRegions(t *testing.T) {
+	for _, tt := range []struct {
+		g       Grant
+		regions []string
+		refused string
+	}{
+		{Grant{Role: Reviewer, Regions: []string{"430300", "43", "4303"}}, []string{"43", "4303"}, ""},
+		{Grant{Role: Reviewer, Units: []int64{2}, Regions: []string{"430000"}}, []string{"43"}, ""},
+		{Grant{Role: Reviewer}, nil, "至少指定一个评价单位或地区"},
+		{Grant{Role: Reviewer, Regions: []string{"430302"}}, nil, "地区代码“430302”无效"},
+		{Grant{Role: Reviewer, Regions: []string{"4a"}}, nil, "无效"},
+		{Grant{Role: UnitStaff, Units: []int64{1}, Regions: []string{"43"}}, nil, "不能按地区授权"},
+		{Grant{Role: Admin, Regions: []string{"43"}}, nil, ""},
+	} {
+		err := tt.g.Validate()
+		switch {
+		case tt.refused != "" && (err == nil || !strings.Contains(err.Error(), tt.refused)):
+			t.Errorf("%+v: %v, want %q", tt.g, err, tt.refused)
+		case tt.refused == "" && (err != nil || !slices.Equal(tt.g.Regions, tt.regions)):
+			t.Errorf("%+v: %v, regions %v, want %v", tt.g, err, tt.g.Regions, tt.regions)
+		}
 	}
 }
