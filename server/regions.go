@@ -4,13 +4,16 @@ package server
 // per unit in the caller's scope under a province or city code.
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"renke/county"
+	"renke/staff"
 	"renke/survey"
 )
 
@@ -30,6 +33,9 @@ type regionPage struct {
 	Threshold float64
 	Chart     template.HTML
 	Behind    int // units whose whole interval is below the line, or that have no answers
+	Notice    string
+	Error     string
+	Problems  []any // none; the alerts template reads it
 }
 
 // showRegion is GET /console/regions/:region: the region's units side by
@@ -46,7 +52,7 @@ func (s *Server) showRegion(c echo.Context) error {
 	if len(rows) == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
 	}
-	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85}
+	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85, Notice: s.flash(c)}
 	var chart []intervalRow
 	for _, r := range rows {
 		if r.Campaign != nil {
@@ -93,4 +99,118 @@ func regionsOf(units []county.Unit) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// regionLinks reads the links a region-wide survey makes: the kinds
+// ("any" lets the respondent choose) and the scope (each school, the
+// unit-wide link).
+func regionLinks(kinds []string, schools, unitWide bool) survey.LinkBatch {
+	b := survey.LinkBatch{Schools: schools, UnitWide: unitWide}
+	for _, raw := range kinds {
+		if raw == "any" {
+			b.Kinds = append(b.Kinds, nil)
+			continue
+		}
+		k := survey.Kind(raw)
+		b.Kinds = append(b.Kinds, &k)
+	}
+	return b
+}
+
+// outcomeText sums up a region-wide action for the flash message: format
+// takes the number of units acted on.
+func outcomeText(format string, out []survey.RegionOutcome) string {
+	done, notes := 0, []string{}
+	for _, o := range out {
+		if o.Done {
+			done++
+		}
+		if o.Reason != "" {
+			notes = append(notes, o.Unit.Name+"："+o.Reason)
+		}
+	}
+	msg := fmt.Sprintf(format, done)
+	if len(notes) > 0 {
+		msg += "；" + strings.Join(notes, "；")
+	}
+	return msg
+}
+
+// createRegionSurvey is POST /console/regions/:region/campaigns: one
+// survey for every unit of the region (title and dates from the form, the
+// national defaults for the rest), with a link per school and a unit-wide
+// link, each letting the respondent choose who they are.
+func (s *Server) createRegionSurvey(c echo.Context) error {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return err
+	}
+	title, opens, closes := strings.TrimSpace(c.FormValue("title")), localTime(c.FormValue("opens_at")), localTime(c.FormValue("closes_at"))
+	out, err := s.surveys.CreateRegionCampaigns(c.Request().Context(), scope(c), prefix,
+		survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes}, regionLinks([]string{"any"}, true, true))
+	if _, msg, ok := refused(err); ok {
+		return s.done(c, "/console/regions/"+prefix, "未创建："+msg)
+	} else if err != nil {
+		return storeError(err)
+	}
+	return s.done(c, "/console/regions/"+prefix, outcomeText("已为 %d 个单位创建调查", out))
+}
+
+// openRegion is POST /console/regions/:region/open; closeRegion …/close.
+func (s *Server) openRegion(c echo.Context) error  { return s.regionAction(c, "开始调查", false) }
+func (s *Server) closeRegion(c echo.Context) error { return s.regionAction(c, "结束调查", true) }
+
+func (s *Server) regionAction(c echo.Context, what string, closing bool) error {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.regionOutcome(c, prefix, closing)
+	if err != nil {
+		return storeError(err)
+	}
+	return s.done(c, "/console/regions/"+prefix, outcomeText(what+"：%d 个单位", out))
+}
+
+func (s *Server) regionOutcome(c echo.Context, prefix string, closing bool) ([]survey.RegionOutcome, error) {
+	if closing {
+		acct, _ := c.Get("staff").(staff.Account)
+		return s.surveys.CloseRegion(c.Request().Context(), scope(c), prefix, acct.Username)
+	}
+	return s.surveys.OpenRegion(c.Request().Context(), scope(c), prefix)
+}
+
+// regionSurveyRequest is the body of POST /api/v1/regions/:region/campaigns.
+type regionSurveyRequest struct {
+	Settings survey.Settings `json:"settings"`
+	Kinds    []string        `json:"kinds"`   // "any", "social", "staff", "student"
+	Schools  bool            `json:"schools"` // a link per school
+	UnitWide bool            `json:"unit_wide"`
+}
+
+// apiCreateRegionSurvey is POST /api/v1/regions/:region/campaigns.
+func (s *Server) apiCreateRegionSurvey(c echo.Context) error {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return err
+	}
+	var in regionSurveyRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	out, err := s.surveys.CreateRegionCampaigns(c.Request().Context(), scope(c), prefix, in.Settings, regionLinks(in.Kinds, in.Schools, in.UnitWide))
+	return respond(c, http.StatusCreated, out, err)
+}
+
+// apiOpenRegion is POST /api/v1/regions/:region/open; apiCloseRegion …/close.
+func (s *Server) apiOpenRegion(c echo.Context) error  { return s.apiRegionAction(c, false) }
+func (s *Server) apiCloseRegion(c echo.Context) error { return s.apiRegionAction(c, true) }
+
+func (s *Server) apiRegionAction(c echo.Context, closing bool) error {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.regionOutcome(c, prefix, closing)
+	return respond(c, http.StatusOK, out, err)
 }

@@ -172,3 +172,79 @@ func regionRowOrder(page string) []string {
 	}
 	return out
 }
+
+// One survey for a city's units: bad settings change nothing; each unit
+// gets its own campaign and links (a unit without schools only the
+// unit-wide one); they open together, answers in one show on the region's
+// overview, and they close together with their logs sealed.
+func TestRegionSurvey(t *testing.T) {
+	e := newEnv(t)
+	for i, name := range []string{"雨湖区", "湘潭县", "湘乡市"} {
+		regionUnit(t, e, fmt.Sprintf("4303%02d", i+2), name, sampling.Locales[i], 0)
+	}
+	if _, err := county.NewStore(e.pool).CreateUnit(context.Background(), county.Unit{Code: "430382", Name: "韶山市", Kind: "county",
+		Population: 100_000, Shares: sampling.Shares{Town: 10000}}); err != nil { // no schools yet
+		t.Fatal(err)
+	}
+	api := e.staffClient()
+	count := func() (n int) {
+		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE u.code LIKE '4303%'`).Scan(&n)
+		return n
+	}
+	if body, code := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/campaigns",
+		`{"settings":{"title":"统一调查","threshold":2},"kinds":["any"],"schools":true,"unit_wide":true}`); code != http.StatusUnprocessableEntity || count() != 0 {
+		t.Fatalf("bad settings: %d %s; %d campaigns", code, body, count())
+	}
+	k := e.consoleClient()
+	k.get("/console/regions/4303")
+	page, status, _ := k.post("/console/regions/4303/campaigns", url.Values{"title": {"2026 年社会认可度调查"}})
+	if status != http.StatusSeeOther || count() != 4 {
+		t.Fatalf("create: %d, %d campaigns\n%.300s", status, count(), page)
+	}
+	page, _ = k.get("/console/regions/4303")
+	if !strings.Contains(page, "已为 4 个单位创建调查") || !strings.Contains(page, "韶山市：还没有学校名单，只建了全县通用链接") {
+		t.Errorf("the flash does not say what was made:\n%.3000s", page)
+	}
+	var links int
+	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM links l JOIN campaigns c ON c.id = l.campaign_id JOIN units u ON u.id = c.unit_id
+		WHERE u.code LIKE '4303%'`).Scan(&links)
+	if links != 3*2+1 {
+		t.Errorf("%d links, want a school link and a unit-wide link for three units and one for 韶山市", links)
+	}
+	// Again: every unit already has one.
+	if body, _ := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/campaigns", `{"settings":{"title":"又一次"},"kinds":["any"],"unit_wide":true}`); count() != 4 || !strings.Contains(body, "已有未开始的调查") {
+		t.Errorf("a second survey while one is in draft: %d campaigns, %s", count(), body)
+	}
+	body, code := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/open", "")
+	var out []survey.RegionOutcome
+	if err := json.Unmarshal([]byte(body), &out); code != http.StatusOK || err != nil || len(out) != 4 {
+		t.Fatalf("open: %d %v %.300s", code, err, body)
+	}
+	for _, o := range out {
+		if !o.Done || o.Campaign.Status != survey.Open {
+			t.Errorf("%s not opened: %+v", o.Unit.Name, o)
+		}
+	}
+	// Answers in one unit show on the overview.
+	var code2 string
+	_ = e.pool.QueryRow(context.Background(), `SELECT l.code FROM links l JOIN campaigns c ON c.id = l.campaign_id JOIN units u ON u.id = c.unit_id
+		WHERE u.code = '430303' AND l.school_id IS NOT NULL`).Scan(&code2)
+	for range 3 {
+		if _, status := e.post("/s/"+code2, parentForm(e.token("/s/"+code2+"?c=parent"), "A")); status != http.StatusOK {
+			t.Fatalf("answer: %d", status)
+		}
+	}
+	if rows := regionRowOrder(func() string { p, _ := k.get("/console/regions/4303"); return p }()); len(rows) != 4 || rows[0] != "430303" {
+		t.Errorf("the answered unit is not ranked first: %v", rows)
+	}
+	k.get("/console/regions/4303")
+	if _, status, _ := k.post("/console/regions/4303/close", url.Values{"confirm": {"on"}}); status != http.StatusSeeOther {
+		t.Fatalf("close: %d", status)
+	}
+	var open, sealed int
+	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status = 'open'), count(*) FILTER (WHERE sealed_size IS NOT NULL)
+		FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE u.code LIKE '4303%'`).Scan(&open, &sealed)
+	if open != 0 || sealed != 4 {
+		t.Errorf("after closing: %d open, %d sealed", open, sealed)
+	}
+}

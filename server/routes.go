@@ -40,6 +40,9 @@ func (s *Server) routes(e *echo.Echo) {
 	cs := con.Group("", s.requireConsole, s.readOnly, s.audited)
 	cs.GET("", s.consoleHome)
 	cs.GET("/regions/:region", s.showRegion)
+	cs.POST("/regions/:region/campaigns", s.createRegionSurvey).Name = "为地区各单位创建调查"
+	cs.POST("/regions/:region/open", s.openRegion).Name = "地区各单位开始调查"
+	cs.POST("/regions/:region/close", s.closeRegion).Name = "地区各单位结束调查"
 	cs.GET("/schools-template.xlsx", s.rosterTemplate)
 	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate).Name = "下载学校统计模板"
 
@@ -130,6 +133,9 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/review/:response", s.apiDecide).Name = "审核答卷"
 	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本日志"
 	a.GET("/regions/:region", s.apiRegion)
+	a.POST("/regions/:region/campaigns", s.apiCreateRegionSurvey).Name = "为地区各单位创建调查"
+	a.POST("/regions/:region/open", s.apiOpenRegion).Name = "地区各单位开始调查"
+	a.POST("/regions/:region/close", s.apiCloseRegion).Name = "地区各单位结束调查"
 	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)

@@ -9,6 +9,7 @@ import (
 
 	"renke/county"
 	"renke/dbq"
+	"renke/refusal"
 	"renke/sampling"
 )
 
@@ -168,4 +169,162 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		return strings.Compare(a.Unit.Code, b.Unit.Code)
 	})
 	return rows, nil
+}
+
+// RegionOutcome is what a region-wide action did to one unit.
+type RegionOutcome struct {
+	Unit     county.Unit `json:"unit"`
+	Campaign *Campaign   `json:"campaign"` // the campaign acted on, when there is one
+	Done     bool        `json:"done"`
+	Reason   string      `json:"reason,omitempty"` // why not, in words for staff
+}
+
+// regionUnits is the units in scope under a region prefix, by code.
+func (s *Store) regionUnits(ctx context.Context, scope county.Scope, prefix string) ([]county.Unit, error) {
+	units, err := s.units.Units(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	var out []county.Unit
+	for _, u := range units {
+		if strings.HasPrefix(u.Code, prefix) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	slices.SortFunc(out, func(a, b county.Unit) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+
+// CreateRegionCampaigns sets up one survey for every unit of a region from
+// one set of settings and one choice of links: each unit that has no
+// campaign in draft or open gets its own campaign (its own quota, links,
+// posters and log) with the links of the batch. The settings are checked
+// once, before anything is made, so bad settings change nothing; a unit
+// whose links cannot be made (no schools yet) is named, and its campaign
+// left in draft without links.
+func (s *Store) CreateRegionCampaigns(ctx context.Context, scope county.Scope, prefix string, in Settings, links LinkBatch) ([]RegionOutcome, error) {
+	if err := in.apply(&Campaign{}); err != nil {
+		return nil, err
+	}
+	if len(links.Kinds) == 0 || (!links.Schools && !links.UnitWide) {
+		return nil, refusal.Invalidf("请至少选择一种问卷和一种发放范围（各学校或全县通用）")
+	}
+	units, err := s.regionUnits(ctx, scope, prefix)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	newest, err := s.q.NewestCampaigns(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	running := map[int64]Campaign{}
+	for _, c := range newest {
+		if cp := campaignFrom(c); cp.Status != Closed {
+			running[cp.UnitID] = cp
+		}
+	}
+	var out []RegionOutcome
+	for _, u := range units {
+		o := RegionOutcome{Unit: u}
+		if cp, ok := running[u.ID]; ok {
+			o.Campaign, o.Reason = &cp, fmt.Sprintf("已有%s的调查“%s”", cp.Status.Name(), cp.Title)
+			out = append(out, o)
+			continue
+		}
+		cp, err := s.CreateCampaign(ctx, u.ID, in)
+		if err != nil {
+			return out, err
+		}
+		o.Campaign = &cp
+		b := links
+		if b.Schools {
+			if schools, err := s.units.Schools(ctx, u.ID); err != nil {
+				return out, err
+			} else if len(schools) == 0 {
+				b.Schools = false
+				o.Reason = "还没有学校名单，只建了全县通用链接；导入学校后可在调查页面补建各校链接"
+			}
+		}
+		if b.Schools || b.UnitWide {
+			if _, err := s.CreateLinks(ctx, cp.ID, b); err != nil {
+				return out, err
+			}
+		} else {
+			o.Reason = "还没有学校名单，未建链接；导入学校后在调查页面建立链接"
+		}
+		o.Done = true
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// OpenRegion opens every unit's newest campaign of a region that is in
+// draft; a unit whose campaign cannot open (no links, an invalid design)
+// is named with the reason and the others open.
+func (s *Store) OpenRegion(ctx context.Context, scope county.Scope, prefix string) ([]RegionOutcome, error) {
+	return s.regionEach(ctx, scope, prefix, Draft, func(cp Campaign) (Campaign, error) { return s.Open(ctx, cp.ID) })
+}
+
+// CloseRegion closes every unit's newest campaign of a region that is
+// open, each sealing its own log, recorded as the user's action.
+func (s *Store) CloseRegion(ctx context.Context, scope county.Scope, prefix, username string) ([]RegionOutcome, error) {
+	return s.regionEach(ctx, scope, prefix, Open, func(cp Campaign) (Campaign, error) { return s.Close(ctx, cp.ID, username) })
+}
+
+func (s *Store) regionEach(ctx context.Context, scope county.Scope, prefix string, from Status, act func(Campaign) (Campaign, error)) ([]RegionOutcome, error) {
+	units, err := s.regionUnits(ctx, scope, prefix)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	newest, err := s.q.NewestCampaigns(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byUnit := map[int64]Campaign{}
+	for _, c := range newest {
+		cp := campaignFrom(c)
+		byUnit[cp.UnitID] = cp
+	}
+	var out []RegionOutcome
+	for _, u := range units {
+		o := RegionOutcome{Unit: u}
+		cp, ok := byUnit[u.ID]
+		switch {
+		case !ok:
+			o.Reason = "尚未建立调查"
+		case cp.Status != from:
+			o.Campaign, o.Reason = &cp, fmt.Sprintf("调查“%s”%s", cp.Title, cp.Status.Name())
+		default:
+			done, err := act(cp)
+			o.Campaign = &cp
+			if err == nil {
+				o.Campaign, o.Done = &done, true
+			} else if msg, ok := refusalText(err); ok {
+				o.Reason = msg
+			} else {
+				return out, err
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// refusalText is the message of an error a person can act on.
+func refusalText(err error) (string, bool) {
+	if r, ok := refusal.As(err); ok {
+		return r.Msg, true
+	}
+	return "", false
 }
