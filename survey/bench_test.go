@@ -189,3 +189,79 @@ func BenchmarkRegion100(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRegionNational is the ministry's roll-up: 2,900 units, each with
+// an open campaign, 2.1 million responses in all (724 each), read as one
+// row per unit. The first unit is set up through the store; the others are
+// copied from it in bulk SQL, with their counts recounted, to keep the set
+// up to minutes.
+func BenchmarkRegionNational(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	units, store := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "110101", Name: "县0000", Kind: "county", Population: 500_000,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := store.CreateCampaign(ctx, u.ID, Titled("调查"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := store.CreateLink(ctx, Link{CampaignID: c.ID}); err != nil {
+		b.Fatal(err)
+	}
+	if c, err = store.Open(ctx, c.ID); err != nil {
+		b.Fatal(err)
+	}
+	forms, _ := store.Forms(ctx, c.ID)
+	dbtest.SocialResponses(b, pool, c.ID, forms[0].ID, 724)
+	for _, sql := range []string{
+		// 2,899 more units, campaigns, questionnaires, links and quota cells like the first.
+		`INSERT INTO units (code, name, kind, population, population_source, share_urban, share_town, share_rural)
+		 SELECT lpad((110101 + g)::text, 6, '0'), '县' || lpad(g::text, 4, '0'), kind, population, population_source, share_urban, share_town, share_rural
+		 FROM units, generate_series(1, 2899) g WHERE id = %[1]d`,
+		`INSERT INTO campaigns (unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
+		     sample_size, opened_at, min_fill_seconds, pow_bits, token_hours, wechat_only)
+		 SELECT u.id, c.title, c.status, c.opens_at, c.closes_at, c.rate_ppm, c.min_sample, c.quota_policy, c.scoring_method, c.threshold,
+		     c.sample_size, c.opened_at, c.min_fill_seconds, c.pow_bits, c.token_hours, c.wechat_only
+		 FROM units u, campaigns c WHERE c.id = %[2]d AND u.id <> %[1]d`,
+		`INSERT INTO questionnaires (campaign_id, kind, definition)
+		 SELECT c.id, q.kind, q.definition FROM campaigns c, questionnaires q WHERE q.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO links (campaign_id, code) SELECT id, 'n' || id FROM campaigns WHERE id <> %[2]d`,
+		`INSERT INTO quota_cells (campaign_id, category, locale, target)
+		 SELECT c.id, q.category, q.locale, q.target FROM campaigns c, quota_cells q WHERE q.campaign_id = %[2]d AND c.id <> %[2]d`,
+		// Their responses, copied from the first campaign's.
+		`INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale, grade_band, status,
+		     ip_hash, ua_family, fill_ms, suggestion, answers)
+		 SELECT c.id, (SELECT id FROM questionnaires q WHERE q.campaign_id = c.id AND q.kind = 'social'), l.id,
+		     c.id || '-' || r.submission_id, c.id || '-' || r.receipt, r.category, r.locale, r.grade_band, r.status,
+		     r.ip_hash, r.ua_family, r.fill_ms, r.suggestion, r.answers
+		 FROM campaigns c JOIN links l ON l.campaign_id = c.id, responses r WHERE r.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO answer_tallies SELECT c.id, t.item, t.option, t.category, t.locale, t.school_id, t.n
+		 FROM campaigns c, answer_tallies t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO response_counts SELECT c.id, t.hour, t.status, t.category, t.locale, t.grade_band, t.n
+		 FROM campaigns c, response_counts t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO source_counts SELECT c.id, l.id, 0, t.status, t.flagged, t.reviewed, t.n, t.last_at
+		 FROM campaigns c JOIN links l ON l.campaign_id = c.id, source_counts t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`ANALYZE %.0[1]d%.0[2]d`,
+	} {
+		if _, err := pool.Exec(ctx, fmt.Sprintf(sql, u.ID, c.ID)); err != nil {
+			b.Fatalf("%v\n%s", err, sql)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM responses`).Scan(&n); err != nil || n != 2900*724 {
+		b.Fatalf("%d responses (%v)", n, err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		rows, err := store.Region(ctx, county.Everything, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rows) != 2900 || rows[0].Answers == 0 || rows[2899].Counted != 724 {
+			b.Fatalf("%d rows, first %+v", len(rows), rows[0])
+		}
+	}
+}
