@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"renke/dbq"
 	"renke/refusal"
 	"renke/sampling"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // A region's units: see county.RegionPrefix.
@@ -71,7 +74,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 	if err != nil {
 		return nil, err
 	}
-	tallies, err := s.q.RegionTallies(ctx, ids)
+	tallies, err := s.regionTallies(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -115,16 +118,27 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 			d.shares[sampling.Category(t.Category)] = float64(t.Target) / float64(d.total)
 		}
 	}
-	for _, t := range tallies {
-		d := at(t.CampaignID)
-		d.counts = append(d.counts, Count{Item: t.Item, Option: t.Option, Category: sampling.Category(t.Category), N: t.N})
-	}
-	for _, f := range forms {
-		form, err := formFrom(f)
-		if err != nil {
-			return nil, fmt.Errorf("campaign %d: questionnaire %d: %w", f.CampaignID, f.ID, err)
+	for _, chunk := range tallies {
+		for _, t := range chunk {
+			d := at(t.CampaignID)
+			d.counts = append(d.counts, Count{Item: t.Item, Option: t.Option, Category: sampling.Category(t.Category), N: t.N})
 		}
-		at(f.CampaignID).forms = append(at(f.CampaignID).forms, form.Questionnaire)
+	}
+	// Most campaigns keep the bank's questionnaires as they are: each
+	// distinct definition is read once (a national roll-up spent a third of
+	// its time reading the same JSON thousands of times).
+	read := map[[32]byte]Questionnaire{}
+	for _, f := range forms {
+		key := sha256.Sum256(f.Definition)
+		q, ok := read[key]
+		if !ok {
+			form, err := formFrom(f)
+			if err != nil {
+				return nil, fmt.Errorf("campaign %d: questionnaire %d: %w", f.CampaignID, f.ID, err)
+			}
+			q, read[key] = form.Questionnaire, form.Questionnaire
+		}
+		at(f.CampaignID).forms = append(at(f.CampaignID).forms, q)
 	}
 	for _, src := range sources {
 		at(src.CampaignID).src = src
@@ -327,4 +341,25 @@ func refusalText(err error) (string, bool) {
 		return r.Msg, true
 	}
 	return "", false
+}
+
+// regionChunk is how many campaigns' tallies one statement reads.
+const regionChunk = 200
+
+// regionTallies reads the campaigns' tallies in chunks, two at a time: a
+// national roll-up reads a million rows, and one statement spent most of
+// its time growing one slice of them on one core.
+func (s *Store) regionTallies(ctx context.Context, ids []int64) ([][]dbq.RegionTalliesRow, error) {
+	chunks := make([][]dbq.RegionTalliesRow, (len(ids)+regionChunk-1)/regionChunk)
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := range chunks {
+		part := ids[i*regionChunk : min(len(ids), (i+1)*regionChunk)]
+		g.Go(func() error {
+			rows, err := s.q.RegionTallies(ctx, part)
+			chunks[i] = rows
+			return err
+		})
+	}
+	return chunks, g.Wait()
 }
