@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,4 +163,26 @@ func RegionPrefix(code string) (string, bool) {
 		return code[:4], true
 	}
 	return "", false
+}
+
+// Cities is the cities (four-digit prefixes of six-digit division codes)
+// with at least min of the units, in code order.
+func Cities(units []Unit, min int) []string {
+	n := map[string]int{}
+	for _, u := range units {
+		if len(u.Code) != 6 {
+			continue
+		}
+		if city, ok := RegionPrefix(u.Code[:4]); ok {
+			n[city]++
+		}
+	}
+	var out []string
+	for city, k := range n {
+		if k >= min {
+			out = append(out, city)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -66,3 +66,19 @@ func TestSchoolValidateAndTeaches(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionPrefixAndCities(t *testing.T) {
+	for code, want := range map[string]string{"43": "43", "4303": "4303", "430000": "43", "430300": "4303", "430302": "", "4": "", "43a3": "", "": ""} {
+		got, ok := RegionPrefix(code)
+		if got != want || ok != (want != "") {
+			t.Errorf("RegionPrefix(%q) = %q %v, want %q", code, got, ok, want)
+		}
+	}
+	units := []Unit{{Code: "430302"}, {Code: "430321"}, {Code: "110101"}, {Code: "demo"}, {Code: "4303xx"}}
+	if got := Cities(units, 2); len(got) != 1 || got[0] != "4303" {
+		t.Errorf("Cities = %v", got)
+	}
+	if got := Cities(units, 1); len(got) != 2 {
+		t.Errorf("Cities(1) = %v", got)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -61,7 +60,7 @@ func (s *Server) showRegion(c echo.Context) error {
 		if r.Answers > 0 {
 			chart = append(chart, intervalRow{Label: r.Unit.Name, Answers: r.Answers, Interval: r.Result.Interval})
 		}
-		if r.Answers == 0 || r.Margin == survey.Below {
+		if r.Behind() {
 			p.Behind++
 		}
 	}
@@ -80,25 +79,6 @@ func (s *Server) apiRegion(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
 	}
 	return respond(c, http.StatusOK, rows, err)
-}
-
-// regionsOf is the cities (four-digit prefixes) with two or more of the
-// units, for the console's home page.
-func regionsOf(units []county.Unit) []string {
-	n := map[string]int{}
-	for _, u := range units {
-		if city, ok := county.RegionPrefix(u.Code[:min(4, len(u.Code))]); ok && len(u.Code) == 6 {
-			n[city]++
-		}
-	}
-	var out []string
-	for p, k := range n {
-		if k >= 2 {
-			out = append(out, p)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // regionLinks reads the links a region-wide survey makes: the kinds

@@ -42,7 +42,7 @@ func (s *Server) consoleHome(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units,
-		Key: s.surveys.LogKey(), Regions: regionsOf(units)})
+		Key: s.surveys.LogKey(), Regions: county.Cities(units, 2)})
 }
 
 type unitPage struct {

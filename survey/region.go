@@ -35,6 +35,10 @@ type UnitRow struct {
 	Margin         Margin       `json:"margin"`
 }
 
+// Behind reports whether a unit is behind: no answers yet, or its whole
+// 95% interval below the line.
+func (r UnitRow) Behind() bool { return r.Answers == 0 || r.Margin == Below }
+
 // Region is every unit in scope under the region prefix, each with its
 // newest campaign's progress and recognition, weakest first (units
 // without answers last). It reads counts kept by the group commits, a few
