@@ -216,6 +216,26 @@ func (s *Store) regionUnits(ctx context.Context, scope county.Scope, prefix stri
 	return out, nil
 }
 
+// regionNewest is the units in scope under a region prefix and each one's
+// newest campaign, by unit id.
+func (s *Store) regionNewest(ctx context.Context, scope county.Scope, prefix string) ([]county.Unit, map[int64]Campaign, error) {
+	units, err := s.regionUnits(ctx, scope, prefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	rows, err := s.q.NewestCampaigns(ctx, ids)
+	newest := make(map[int64]Campaign, len(rows))
+	for _, r := range rows {
+		cp := campaignFrom(r)
+		newest[cp.UnitID] = cp
+	}
+	return units, newest, err
+}
+
 // CreateRegionCampaigns sets up one survey for every unit of a region from
 // one set of settings and one choice of links: each unit that has no
 // campaign in draft or open gets its own campaign (its own quota, links,
@@ -230,22 +250,14 @@ func (s *Store) CreateRegionCampaigns(ctx context.Context, scope county.Scope, p
 	if len(links.Kinds) == 0 || (!links.Schools && !links.UnitWide) {
 		return nil, refusal.Invalidf("请至少选择一种问卷和一种发放范围（各学校或全县通用）")
 	}
-	units, err := s.regionUnits(ctx, scope, prefix)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(units))
-	for i, u := range units {
-		ids[i] = u.ID
-	}
-	newest, err := s.q.NewestCampaigns(ctx, ids)
+	units, newest, err := s.regionNewest(ctx, scope, prefix)
 	if err != nil {
 		return nil, err
 	}
 	running := map[int64]Campaign{}
-	for _, c := range newest {
-		if cp := campaignFrom(c); cp.Status != Closed {
-			running[cp.UnitID] = cp
+	for unit, cp := range newest {
+		if cp.Status != Closed {
+			running[unit] = cp
 		}
 	}
 	var out []RegionOutcome
@@ -297,22 +309,9 @@ func (s *Store) CloseRegion(ctx context.Context, scope county.Scope, prefix, use
 }
 
 func (s *Store) regionEach(ctx context.Context, scope county.Scope, prefix string, from Status, act func(Campaign) (Campaign, error)) ([]RegionOutcome, error) {
-	units, err := s.regionUnits(ctx, scope, prefix)
+	units, byUnit, err := s.regionNewest(ctx, scope, prefix)
 	if err != nil {
 		return nil, err
-	}
-	ids := make([]int64, len(units))
-	for i, u := range units {
-		ids[i] = u.ID
-	}
-	newest, err := s.q.NewestCampaigns(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byUnit := map[int64]Campaign{}
-	for _, c := range newest {
-		cp := campaignFrom(c)
-		byUnit[cp.UnitID] = cp
 	}
 	var out []RegionOutcome
 	for _, u := range units {
