@@ -4,6 +4,7 @@ package server
 // per unit in the caller's scope under a province or city code.
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"renke/county"
 	"renke/staff"
 	"renke/survey"
+	"renke/workbook"
 )
 
 // regionPrefix reads :region (2, 4 or 6 digits) as the prefix of its units' codes.
@@ -66,6 +68,27 @@ func (s *Server) showRegion(c echo.Context) error {
 	}
 	p.Chart = intervalChart(chart, p.Threshold)
 	return s.render(c, http.StatusOK, "region.html", p)
+}
+
+// exportRegion is GET /console/regions/:region/export.xlsx: the overview
+// as a workbook.
+func (s *Server) exportRegion(c echo.Context) error {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.surveys.Region(c.Request().Context(), scope(c), prefix)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+	}
+	var buf bytes.Buffer
+	if err := workbook.Region(&buf, rows); err != nil {
+		return err
+	}
+	return attachment(c, "地区"+prefix+"-各单位调查进度与认可度.xlsx", xlsxType, buf.Bytes())
 }
 
 // apiRegion is GET /api/v1/regions/:region.

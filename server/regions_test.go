@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"renke/county"
 	"renke/sampling"
 	"renke/staff"
@@ -84,6 +86,16 @@ func TestRegionDashboard(t *testing.T) {
 				t.Errorf("%s: no %q", code, want)
 			}
 		}
+	}
+	// The same table as a workbook.
+	xlsx, status := k.get("/console/regions/4303/export.xlsx")
+	f, err := excelize.OpenReader(strings.NewReader(xlsx))
+	if status != http.StatusOK || err != nil {
+		t.Fatalf("export: %d %v", status, err)
+	}
+	sheet, _ := f.GetRows("各单位")
+	if len(sheet) != 5 || sheet[1][0] != "430321" || sheet[4][0] != "430382" || sheet[4][3] != "尚未建立调查" || sheet[1][11] == "" {
+		t.Errorf("export rows: %q", sheet)
 	}
 	if _, status := k.get("/console/regions/43a3"); status != http.StatusNotFound {
 		t.Errorf("a malformed region: %d", status)

@@ -40,6 +40,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs := con.Group("", s.requireConsole, s.readOnly, s.audited)
 	cs.GET("", s.consoleHome)
 	cs.GET("/regions/:region", s.showRegion)
+	cs.GET("/regions/:region/export.xlsx", s.exportRegion).Name = "导出地区总览"
 	cs.POST("/regions/:region/campaigns", s.createRegionSurvey).Name = "为地区各单位创建调查"
 	cs.POST("/regions/:region/open", s.openRegion).Name = "地区各单位开始调查"
 	cs.POST("/regions/:region/close", s.closeRegion).Name = "地区各单位结束调查"

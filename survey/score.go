@@ -96,6 +96,11 @@ const (
 	Below     Margin = "below"      // the whole interval is below the line
 )
 
+// Name is the margin in a few words, for tables.
+func (m Margin) Name() string {
+	return map[Margin]string{Clear: "达标，区间在线上", NoisePass: "达标，区间跨线", NoiseFail: "未达标，区间跨线", Below: "未达标，区间在线下"}[m]
+}
+
 // Report is the recognition result of a campaign.
 type Report struct {
 	Method     Method         `json:"method"`

@@ -217,3 +217,41 @@ func SourceProgress(w io.Writer, schools, links []survey.SourceProgress) error {
 	b.f.SetActiveSheet(0)
 	return b.f.Write(w)
 }
+
+// Region writes a region's overview, one row per unit as the region page
+// shows it: the newest campaign, counted against the sample size, the
+// parent share, flagged and pending, the last answer, and recognition with
+// its 95% interval and margin.
+func Region(w io.Writer, rows []survey.UnitRow) error {
+	b := newBook()
+	defer b.f.Close()
+	const name = "各单位"
+	add, err := b.sheet(name, []any{"行政区划代码", "单位", "调查", "状态", "计入样本", "样本量", "家长占比", "家长过半",
+		"被标记", "待审核", "最近答卷", "认可度", "置信区间下限", "置信区间上限", "结论"}, 12, 16, 30, 8, 10, 10, 10, 8, 8, 8, 18, 10, 12, 12, 24)
+	if err != nil {
+		return err
+	}
+	when, _ := b.f.NewStyle(&excelize.Style{NumFmt: 22})
+	pct, _ := b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	for i, r := range rows {
+		row := []any{r.Unit.Code, r.Unit.Name, "", "尚未建立调查", r.Counted, r.SampleSize, "", "", r.Flagged, r.Pending, "", "", "", "", "尚无答卷"}
+		if r.Campaign != nil {
+			row[2], row[3] = r.Campaign.Title, r.Campaign.Status.Name()
+		}
+		if r.Counted > 0 {
+			row[6], row[7] = r.ParentShare, map[bool]string{true: "是", false: "否"}[r.ParentFloorMet]
+		}
+		if r.LastAt != nil {
+			row[10] = wallTime(*r.LastAt)
+		}
+		if r.Answers > 0 {
+			row[11], row[12], row[13], row[14] = r.Result.Rate, r.Result.Low, r.Result.High, r.Margin.Name()
+		}
+		add(row)
+		for col, style := range map[int]int{7: pct, 11: when, 12: pct, 13: pct, 14: pct} {
+			cell, _ := excelize.CoordinatesToCellName(col, i+2)
+			_ = b.f.SetCellStyle(name, cell, cell, style)
+		}
+	}
+	return b.f.Write(w)
+}
