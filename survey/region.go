@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,20 +45,16 @@ func (r UnitRow) Behind() bool { return r.Answers == 0 || r.Margin == Below }
 // without answers last). It reads counts kept by the group commits, a few
 // statements for the whole region, not the responses.
 func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) ([]UnitRow, error) {
-	units, err := s.units.Units(ctx, scope)
-	if err != nil {
+	units, err := s.regionUnits(ctx, scope, prefix)
+	if errors.Is(err, ErrNotFound) {
+		return []UnitRow{}, nil
+	} else if err != nil {
 		return nil, err
 	}
-	var rows []UnitRow
-	var unitIDs []int64
-	for _, u := range units {
-		if strings.HasPrefix(u.Code, prefix) {
-			rows = append(rows, UnitRow{Unit: u})
-			unitIDs = append(unitIDs, u.ID)
-		}
-	}
-	if len(rows) == 0 {
-		return rows, nil
+	rows := make([]UnitRow, len(units))
+	unitIDs := make([]int64, len(units))
+	for i, u := range units {
+		rows[i], unitIDs[i] = UnitRow{Unit: u}, u.ID
 	}
 	campaigns, err := s.q.NewestCampaigns(ctx, unitIDs)
 	if err != nil {

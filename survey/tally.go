@@ -40,13 +40,7 @@ func (t tallies) add(answers map[string]string, category sampling.Category, loca
 // params is the statement adding the tallies to a campaign's, in a fixed
 // order (so that two writers never wait on each other's rows in turn).
 func (t tallies) params(campaignID int64) dbq.AddTalliesParams {
-	keys := make([]tallyKey, 0, len(t))
-	for k, n := range t {
-		if n != 0 {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b tallyKey) int {
+	keys := changedKeys(t, func(n int64) bool { return n != 0 }, func(a, b tallyKey) int {
 		return cmp.Or(strings.Compare(a.item, b.item), strings.Compare(a.option, b.option), strings.Compare(a.category, b.category),
 			strings.Compare(a.locale, b.locale), cmp.Compare(a.school, b.school))
 	})
@@ -60,6 +54,20 @@ func (t tallies) params(campaignID int64) dbq.AddTalliesParams {
 		p.Ns = append(p.Ns, t[k])
 	}
 	return p
+}
+
+// changedKeys is the cells of m whose count changed, in the order given:
+// each statement writes its rows in one fixed order, so two writers never
+// wait on each other's rows in turn.
+func changedKeys[K comparable, V any](m map[K]V, changed func(V) bool, order func(a, b K) int) []K {
+	keys := make([]K, 0, len(m))
+	for k, v := range m {
+		if changed(v) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, order)
+	return keys
 }
 
 // countKey is one cell of the response counts.
@@ -78,13 +86,7 @@ func (c responseCounts) add(at time.Time, status ResponseStatus, category sampli
 
 // params is the statement adding the counts to a campaign's, in a fixed order.
 func (c responseCounts) params(campaignID int64) dbq.AddResponseCountsParams {
-	keys := make([]countKey, 0, len(c))
-	for k, n := range c {
-		if n != 0 {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b countKey) int {
+	keys := changedKeys(c, func(n int64) bool { return n != 0 }, func(a, b countKey) int {
 		return cmp.Or(a.hour.Compare(b.hour), strings.Compare(a.status, b.status), strings.Compare(a.category, b.category),
 			strings.Compare(a.locale, b.locale), strings.Compare(a.gradeBand, b.gradeBand))
 	})
@@ -128,13 +130,7 @@ func (c sourceCounts) add(link, school int64, status ResponseStatus, flagged, re
 
 // params is the statement adding the counts to a campaign's, in a fixed order.
 func (c sourceCounts) params(campaignID int64) dbq.AddSourceCountsParams {
-	keys := make([]sourceKey, 0, len(c))
-	for k, v := range c {
-		if v.n != 0 {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b sourceKey) int {
+	keys := changedKeys(c, func(v sourceCount) bool { return v.n != 0 }, func(a, b sourceKey) int {
 		return cmp.Or(cmp.Compare(a.link, b.link), cmp.Compare(a.school, b.school), strings.Compare(a.status, b.status),
 			cmp.Compare(boolInt(a.flagged), boolInt(b.flagged)), cmp.Compare(boolInt(a.reviewed), boolInt(b.reviewed)))
 	})
