@@ -165,6 +165,29 @@ func RegionPrefix(code string) (string, bool) {
 	return "", false
 }
 
+// DivisionCode is the six-digit code of a region prefix: 43 is 430000,
+// 4303 is 430300.
+func DivisionCode(prefix string) string {
+	if len(prefix) >= 6 {
+		return prefix
+	}
+	return prefix + strings.Repeat("0", 6-len(prefix))
+}
+
+// CountyLevel reports whether code is a county-level division code: six
+// digits not ending in 00 (a code ending in 00 names a city or province).
+func CountyLevel(code string) bool {
+	if len(code) != 6 || strings.HasSuffix(code, "00") {
+		return false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // Cities is the cities (four-digit prefixes of six-digit division codes)
 // with at least min of the units, in code order.
 func Cities(units []Unit, min int) []string {

@@ -47,3 +47,12 @@ ON CONFLICT (unit_id, name) DO UPDATE
 SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
     enrol_primary = EXCLUDED.enrol_primary, enrol_junior = EXCLUDED.enrol_junior
 RETURNING id;
+
+-- name: UpsertUnitByCode :one
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (code) DO UPDATE
+SET name = EXCLUDED.name, kind = EXCLUDED.kind, population = EXCLUDED.population,
+    population_source = EXCLUDED.population_source, population_year = EXCLUDED.population_year,
+    share_urban = EXCLUDED.share_urban, share_town = EXCLUDED.share_town, share_rural = EXCLUDED.share_rural
+RETURNING id, (xmax = 0)::boolean AS inserted;

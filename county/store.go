@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -231,6 +232,61 @@ func (s *Store) ImportSchools(ctx context.Context, unitID int64, list []School) 
 		return err
 	})
 	return added, err
+}
+
+// UnitImport is what an import of a region's units did.
+type UnitImport struct {
+	Added   int    `json:"added"`
+	Updated int    `json:"updated"`
+	Units   []Unit `json:"units"` // the units imported, in the list's order
+}
+
+// ImportUnits saves a region's unit list in one transaction: each unit
+// must be a county-level division under the region prefix; units are
+// matched by code, updated when known and created when new; units not in
+// the list stay. Any invalid unit refuses the whole list.
+func (s *Store) ImportUnits(ctx context.Context, prefix string, list []Unit) (out UnitImport, err error) {
+	if len(list) == 0 {
+		return out, refusal.Invalidf("名单中没有评价单位")
+	}
+	for i := range list {
+		u := &list[i]
+		if err := u.Validate(); err != nil {
+			return out, refusal.Invalidf("第 %d 个单位：%s", i+1, err.Error())
+		}
+		if !CountyLevel(u.Code) || !strings.HasPrefix(u.Code, prefix) {
+			return out, refusal.Invalidf("第 %d 个单位：%s 不是地区 %s 的县级行政区划代码", i+1, u.Code, prefix)
+		}
+	}
+	var updated []int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		out, updated = UnitImport{}, nil
+		for _, u := range list {
+			r, err := q.UpsertUnitByCode(ctx, dbq.UpsertUnitByCodeParams{Code: u.Code, Name: u.Name, Kind: u.Kind,
+				Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
+				ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+			if err != nil {
+				return err
+			}
+			u.ID = r.ID
+			if r.Inserted {
+				out.Added++
+			} else {
+				out.Updated++
+				updated = append(updated, r.ID)
+			}
+			out.Units = append(out.Units, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return UnitImport{}, err
+	}
+	for _, id := range updated {
+		s.changed(id)
+	}
+	return out, nil
 }
 
 // Schools lists the schools of a unit.

@@ -3956,3 +3956,47 @@ func (q *Queries) UpsertSchoolStats(ctx context.Context, arg UpsertSchoolStatsPa
 	_, err := q.db.Exec(ctx, upsertSchoolStats, arg.SchoolID, arg.Year, arg.Stats)
 	return err
 }
+
+const upsertUnitByCode = `-- name: UpsertUnitByCode :one
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (code) DO UPDATE
+SET name = EXCLUDED.name, kind = EXCLUDED.kind, population = EXCLUDED.population,
+    population_source = EXCLUDED.population_source, population_year = EXCLUDED.population_year,
+    share_urban = EXCLUDED.share_urban, share_town = EXCLUDED.share_town, share_rural = EXCLUDED.share_rural
+RETURNING id, (xmax = 0)::boolean AS inserted
+`
+
+type UpsertUnitByCodeParams struct {
+	Code             string `json:"code"`
+	Name             string `json:"name"`
+	Kind             string `json:"kind"`
+	Population       int64  `json:"population"`
+	PopulationSource string `json:"population_source"`
+	PopulationYear   *int32 `json:"population_year"`
+	ShareUrban       int32  `json:"share_urban"`
+	ShareTown        int32  `json:"share_town"`
+	ShareRural       int32  `json:"share_rural"`
+}
+
+type UpsertUnitByCodeRow struct {
+	ID       int64 `json:"id"`
+	Inserted bool  `json:"inserted"`
+}
+
+func (q *Queries) UpsertUnitByCode(ctx context.Context, arg UpsertUnitByCodeParams) (UpsertUnitByCodeRow, error) {
+	row := q.db.QueryRow(ctx, upsertUnitByCode,
+		arg.Code,
+		arg.Name,
+		arg.Kind,
+		arg.Population,
+		arg.PopulationSource,
+		arg.PopulationYear,
+		arg.ShareUrban,
+		arg.ShareTown,
+		arg.ShareRural,
+	)
+	var i UpsertUnitByCodeRow
+	err := row.Scan(&i.ID, &i.Inserted)
+	return i, err
+}

@@ -174,6 +174,7 @@ func parseViews() (*template.Template, error) {
 		"next":       func(i int64) int64 { return i + 1 },
 		"num":        evaluation.Num,
 		"pct":        func(x float64) string { return evaluation.Num(x*100) + "%" },
+		"division":   county.DivisionCode,
 		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
 		"money":      money,
 		"deref":      func(p *float64) float64 { return *p },

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"renke/county"
 	"renke/refusal"
 	"renke/sampling"
+	"renke/staff"
 	"renke/survey"
 	"renke/workbook"
 )
@@ -30,19 +32,36 @@ func (s *Server) unit(c echo.Context) (county.Unit, error) {
 
 type unitsPage struct {
 	consolePage
-	Units   []county.Unit
-	Key     *survey.LogKey
-	Regions []string // cities with two or more of the units
+	Units        []county.Unit
+	Key          *survey.LogKey
+	Regions      []string // the regions granted, and cities with two or more of the units
+	CanImport    bool     // the caller may import a region's units
+	ImportRegion string
+	Notice       string
+	Error        string
+	Problems     []workbook.CellError
 }
 
 // consoleHome is GET /console: the units the caller reaches.
 func (s *Server) consoleHome(c echo.Context) error {
-	units, err := s.units.Units(c.Request().Context(), scope(c))
+	p, err := s.unitsView(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "units.html", unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units,
-		Key: s.surveys.LogKey(), Regions: county.Cities(units, 2)})
+	p.Notice = s.flash(c)
+	return s.render(c, http.StatusOK, "units.html", p)
+}
+
+func (s *Server) unitsView(c echo.Context) (unitsPage, error) {
+	units, err := s.units.Units(c.Request().Context(), scope(c))
+	if err != nil {
+		return unitsPage{}, err
+	}
+	acct, _ := c.Get("staff").(staff.Account)
+	regions := slices.Concat(acct.Regions, county.Cities(units, 2))
+	slices.Sort(regions)
+	return unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units, Key: s.surveys.LogKey(),
+		Regions: slices.Compact(regions), CanImport: acct.Role == staff.Admin || acct.Role == staff.UnitStaff && len(acct.Regions) > 0}, nil
 }
 
 type unitPage struct {

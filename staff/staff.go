@@ -7,6 +7,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,7 +57,7 @@ type Account struct {
 	Username  string    `json:"username"`
 	Role      Role      `json:"role"`
 	Units     []int64   `json:"units"`   // the units granted one by one to a unit staff or reviewer
-	Regions   []string  `json:"regions"` // the regions granted to a reviewer: code prefixes of 2 or 4 digits
+	Regions   []string  `json:"regions"` // the regions granted: code prefixes of 2 or 4 digits
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
 	reach     []int64   // the units under Regions, as Get found them
@@ -73,20 +74,40 @@ func (a Account) Scope() county.Scope {
 	return county.Scope{Units: slices.Compact(units)}
 }
 
+// Covers reports whether the account may add units under the region
+// prefix: a platform admin anywhere; staff granted that region or one
+// containing it (a province's staff under each of its cities). A
+// reviewer adds nothing.
+func (a Account) Covers(prefix string) bool {
+	if a.Role == Admin {
+		return true
+	}
+	if a.Role != UnitStaff {
+		return false
+	}
+	for _, r := range a.Regions {
+		if strings.HasPrefix(prefix, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // ReadOnly reports whether the account may change nothing.
 func (a Account) ReadOnly() bool { return a.Role == Reviewer }
 
-// Grant is a role and the units, or for a reviewer also the regions, that
-// go with it.
+// Grant is a role and the units or regions that go with it.
 type Grant struct {
 	Role    Role
 	Units   []int64
 	Regions []string // GB/T 2260 codes of provinces or cities: 43, 4303, 430000, 430300
 }
 
-// Validate checks that the grant fits the role: nothing for an admin,
-// exactly one unit for unit staff, at least one unit or region for a
-// reviewer; regions become the prefixes of their units' codes.
+// Validate checks that the grant fits the role: nothing for an admin;
+// for unit staff exactly one unit (a county bureau's staff), or regions
+// and no unit (a city's or province's survey staff, who run the survey
+// for every unit under them); at least one unit or region for a
+// reviewer. Regions become the prefixes of their units' codes.
 func (g *Grant) Validate() error {
 	for i, r := range g.Regions {
 		p, ok := county.RegionPrefix(r)
@@ -99,8 +120,8 @@ func (g *Grant) Validate() error {
 	case Admin:
 		g.Units, g.Regions = nil, nil
 	case UnitStaff:
-		if len(g.Units) != 1 || len(g.Regions) > 0 {
-			return Refusal("单位工作人员须指定一个评价单位（不能按地区授权）")
+		if len(g.Units) > 0 && len(g.Regions) > 0 || len(g.Units) > 1 || len(g.Units) == 0 && len(g.Regions) == 0 {
+			return Refusal("工作人员须指定一个评价单位，或按地区授权（二者只选其一）")
 		}
 	case Reviewer:
 		if len(g.Units) == 0 && len(g.Regions) == 0 {

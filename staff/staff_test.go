@@ -53,7 +53,7 @@ func TestScope(t *testing.T) {
 }
 
 // A grant's regions fit its role and become code prefixes: 430000 is the
-// province 43, 430300 the city 4303; only a reviewer may have them.
+// province 43, 430300 the city 4303; unit staff have one unit or regions.
 func TestGrantRegions(t *testing.T) {
 	for _, tt := range []struct {
 		g       Grant
@@ -65,7 +65,10 @@ func TestGrantRegions(t *testing.T) {
 		{Grant{Role: Reviewer}, nil, "至少指定一个评价单位或地区"},
 		{Grant{Role: Reviewer, Regions: []string{"430302"}}, nil, "地区代码“430302”无效"},
 		{Grant{Role: Reviewer, Regions: []string{"4a"}}, nil, "无效"},
-		{Grant{Role: UnitStaff, Units: []int64{1}, Regions: []string{"43"}}, nil, "不能按地区授权"},
+		{Grant{Role: UnitStaff, Units: []int64{1}, Regions: []string{"43"}}, nil, "二者只选其一"},
+		{Grant{Role: UnitStaff, Units: []int64{1, 2}}, nil, "二者只选其一"},
+		{Grant{Role: UnitStaff}, nil, "二者只选其一"},
+		{Grant{Role: UnitStaff, Regions: []string{"430300"}}, []string{"4303"}, ""},
 		{Grant{Role: Admin, Regions: []string{"43"}}, nil, ""},
 	} {
 		err := tt.g.Validate()

@@ -153,6 +153,16 @@ func letter(i int) string {
 func ParseSchools(r io.Reader) ([]evaluation.School, error) { return statsLayout.parse(r) }
 
 func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
+	rows, err := readSheet(r, l.sheet)
+	if err != nil {
+		return nil, err
+	}
+	return l.parseRows(rows)
+}
+
+// readSheet reads the rows of a workbook's sheet (its first sheet when
+// none has the name), within the limits of collectRows.
+func readSheet(r io.Reader, sheet string) ([][]string, error) {
 	// A sheet larger than UnzipXMLSizeLimit is unpacked to a temporary
 	// file, not into memory, and its rows are read one at a time, so a
 	// workbook that claims a million rows costs the rows read before the
@@ -162,7 +172,6 @@ func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 		return nil, &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
 	}
 	defer f.Close()
-	sheet := l.sheet
 	if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		sheet = f.GetSheetList()[0]
 	}
@@ -171,17 +180,13 @@ func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 		return nil, err
 	}
 	defer it.Close()
-	rows, err := collectRows(func() ([]string, bool, error) {
+	return collectRows(func() ([]string, bool, error) {
 		if !it.Next() {
 			return nil, false, it.Error()
 		}
 		row, err := it.Columns(excelize.Options{RawCellValue: true})
 		return row, true, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return l.parseRows(rows)
 }
 
 // maxCells bounds the cells read from one file, whatever its rows hold.

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"renke/staff"
+	"renke/workbook"
+)
+
+// cityWorkbook is a unit list of n counties of the city 4303, with its
+// rows changed by edit before it is written.
+func cityWorkbook(t *testing.T, n int, edit func(row int, cells []any)) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Sheet1"
+	hdr := []any{}
+	for _, h := range workbook.UnitHeaders() {
+		hdr = append(hdr, h)
+	}
+	_ = f.SetSheetRow(sheet, "A1", &hdr)
+	for i := range n {
+		// 20 + 30 + 50 = 100.
+		row := []any{fmt.Sprintf("4303%02d", i+2), fmt.Sprintf("第%d县", i+1), "县", 300_000 + 10_000*i, 20, 30, 50, "第七次全国人口普查", 2020}
+		if edit != nil {
+			edit(i, row)
+		}
+		_ = f.SetSheetRow(sheet, fmt.Sprintf("A%d", i+2), &row)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A city's survey staff import their counties from a workbook: a bad row
+// saves nothing and is named by row and column; a good list adds the
+// units, which the staff then reach and nothing else; a second import
+// updates; another city's list, a reviewer and county staff are refused.
+func TestRegionUnitImport(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	accounts := staff.NewStore(e.pool)
+	for _, a := range []struct {
+		name string
+		g    staff.Grant
+	}{
+		{"city-staff", staff.Grant{Role: staff.UnitStaff, Regions: []string{"430300"}}},
+		{"city-reviewer", staff.Grant{Role: staff.Reviewer, Regions: []string{"4303"}}},
+		{"county-staff", staff.Grant{Role: staff.UnitStaff, Units: []int64{e.demo.Unit.ID}}},
+	} {
+		if _, err := accounts.Create(ctx, a.name, "password-2026-x", a.g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	units := func(prefix string) (n int) {
+		_ = e.pool.QueryRow(ctx, `SELECT count(*) FROM units WHERE code LIKE $1 || '%'`, prefix).Scan(&n)
+		return n
+	}
+	k := e.consoleAs("city-staff", "password-2026-x")
+	home, _ := k.get("/console")
+	if !strings.Contains(home, `id="import-units"`) || !strings.Contains(home, `href="/console/regions/4303"`) {
+		t.Fatalf("the city staff's home offers neither the import nor the region:\n%.3000s", home)
+	}
+	if tpl := k.download("/console/units-template.xlsx"); len(tpl) < 1000 {
+		t.Errorf("template: %d bytes", len(tpl))
+	}
+
+	// Row 7 has shares adding to 90, row 9 another city's code.
+	bad := cityWorkbook(t, 10, func(i int, row []any) {
+		switch i {
+		case 5:
+			row[6] = 40
+		case 7:
+			row[0] = "430102"
+		}
+	})
+	page, status, _ := k.uploadFile("/console/regions", url.Values{"region": {"4303"}}, "名单.xlsx", bad)
+	if status != http.StatusUnprocessableEntity || units("4303") != 0 ||
+		!strings.Contains(page, "第 7 行") || !strings.Contains(page, "之和须为 100%（现为 90.00%）") ||
+		!strings.Contains(page, "430102 不属于地区 4303") {
+		t.Fatalf("a bad list: %d, %d units saved\n%.3000s", status, units("4303"), page)
+	}
+	page, status, _ = k.uploadFile("/console/regions", url.Values{"region": {"430300"}}, "名单.xlsx", cityWorkbook(t, 10, nil))
+	if status != http.StatusSeeOther || units("4303") != 10 {
+		t.Fatalf("a good list: %d, %d units\n%.1000s", status, units("4303"), page)
+	}
+	page, _ = k.get("/console/regions/4303")
+	if !strings.Contains(page, "已导入 10 个评价单位（新增 10 个，更新 0 个）") || len(regionRowOrder(page)) != 10 {
+		t.Errorf("the region after the import:\n%.2000s", page)
+	}
+	// Again, with one population changed: every unit is updated, none added.
+	k.uploadFile("/console/regions", url.Values{"region": {"4303"}}, "名单.xlsx", cityWorkbook(t, 10, func(i int, row []any) {
+		if i == 0 {
+			row[3] = 555_555
+		}
+	}))
+	var pop int64
+	_ = e.pool.QueryRow(ctx, `SELECT population FROM units WHERE code = '430302'`).Scan(&pop)
+	if page, _ := k.get("/console/regions/4303"); !strings.Contains(page, "新增 0 个，更新 10 个") || pop != 555_555 {
+		t.Errorf("a second import: population %d", pop)
+	}
+	// The exported list reads back as the ten units.
+	if got, err := workbook.ParseUnits(bytes.NewReader(k.download("/console/regions/4303/units.xlsx")), "4303"); err != nil || len(got) != 10 {
+		t.Errorf("the exported list: %d units, %v", len(got), err)
+	}
+
+	// Outside the grant: another city, by the form and by the API.
+	if _, status, _ := k.uploadFile("/console/regions", url.Values{"region": {"4302"}}, "名单.xlsx", cityWorkbook(t, 1, func(_ int, row []any) { row[0] = "430202" })); status != http.StatusForbidden || units("4302") != 0 {
+		t.Errorf("another city's list: %d", status)
+	}
+	api := e.apiAs("city-staff", "password-2026-x")
+	one := `{"units":[{"code":"%s","name":"新区","kind":"district","population":1000,"shares":{"urban":10000,"town":0,"rural":0}}]}`
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4302/units", fmt.Sprintf(one, "430202")); status != http.StatusForbidden {
+		t.Errorf("API, another city: %d %s", status, body)
+	}
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430202")); status != http.StatusUnprocessableEntity || units("4302") != 0 ||
+		!strings.Contains(body, "不是地区 4303 的县级行政区划代码") {
+		t.Errorf("API, a unit outside the region: %d %s", status, body)
+	}
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430399")); status != http.StatusOK || units("4303") != 11 ||
+		!strings.Contains(body, `"added":1`) {
+		t.Errorf("API import: %d %s", status, body)
+	}
+	for _, who := range []string{"city-reviewer", "county-staff"} {
+		if body, status := call(t, e.apiAs(who, "password-2026-x"), "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430398")); status != http.StatusForbidden || units("4303") != 11 {
+			t.Errorf("%s imports: %d %s", who, status, body)
+		}
+	}
+
+	// The city's staff reach the city's units, not the demo county, and run
+	// a survey for all of them.
+	if _, status := k.get(fmt.Sprintf("/console/units/%d", e.demo.Unit.ID)); status != http.StatusNotFound {
+		t.Errorf("the demo county from the city's staff: %d", status)
+	}
+	k.get("/console/regions/4303")
+	if _, status, _ := k.post("/console/regions/4303/campaigns", url.Values{"title": {"湘潭市 2026 年社会认可度调查"}}); status != http.StatusSeeOther {
+		t.Errorf("the city's staff create the survey: %d", status)
+	}
+	var campaigns int
+	_ = e.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE u.code LIKE '4303%'`).Scan(&campaigns)
+	if campaigns != 11 {
+		t.Errorf("%d campaigns, want one per unit", campaigns)
+	}
+}
