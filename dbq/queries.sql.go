@@ -2865,13 +2865,14 @@ func (q *Queries) RegionQuotaTargets(ctx context.Context, campaignIds []int64) (
 }
 
 const regionResponseCounts = `-- name: RegionResponseCounts :many
-SELECT campaign_id, category, status, sum(n)::bigint AS n FROM response_counts
-WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3
+SELECT campaign_id, category, locale, status, sum(n)::bigint AS n FROM response_counts
+WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3, 4
 `
 
 type RegionResponseCountsRow struct {
 	CampaignID int64  `json:"campaign_id"`
 	Category   string `json:"category"`
+	Locale     string `json:"locale"`
 	Status     string `json:"status"`
 	N          int64  `json:"n"`
 }
@@ -2888,6 +2889,7 @@ func (q *Queries) RegionResponseCounts(ctx context.Context, campaignIds []int64)
 		if err := rows.Scan(
 			&i.CampaignID,
 			&i.Category,
+			&i.Locale,
 			&i.Status,
 			&i.N,
 		); err != nil {

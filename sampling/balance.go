@@ -70,3 +70,52 @@ const (
 
 // Valid reports whether p is a known policy.
 func (p Policy) Valid() bool { return p == Cap || p == Floor }
+
+// LocaleGap is how far the admitted sample's share of one locale is from
+// the resident population's share: the rule asks that respondents'
+// rural/town/urban mix match the population's own (乡村 / 镇区 / 城区),
+// and gives no tolerance, so the gap is reported, not judged.
+type LocaleGap struct {
+	Locale    Locale  `json:"locale"`
+	Count     int     `json:"count"`
+	Share     float64 `json:"share"`     // of the admitted responses
+	Target    float64 `json:"target"`    // the population's share
+	Deviation float64 `json:"deviation"` // Share − Target, in share points
+}
+
+// LocaleBalance is each locale's gap, in the order of Locales; with no
+// responses every share is 0 and the gap is −Target.
+func LocaleBalance(counts map[Locale]int, s Shares) []LocaleGap {
+	total := 0
+	for _, l := range Locales {
+		total += counts[l]
+	}
+	out := make([]LocaleGap, 0, len(Locales))
+	for _, l := range Locales {
+		g := LocaleGap{Locale: l, Count: counts[l], Target: float64(s.Of(l)) / 10000}
+		if total > 0 {
+			g.Share = float64(counts[l]) / float64(total)
+		}
+		g.Deviation = g.Share - g.Target
+		out = append(out, g)
+	}
+	return out
+}
+
+// WidestGap is the locale furthest from its share (the first of equals).
+func WidestGap(gaps []LocaleGap) LocaleGap {
+	var w LocaleGap
+	for i, g := range gaps {
+		if i == 0 || abs(g.Deviation) > abs(w.Deviation)+1e-12 {
+			w = g
+		}
+	}
+	return w
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"html"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -117,6 +118,28 @@ func TestRegionDashboard(t *testing.T) {
 			t.Errorf("%s: %+v", r.Unit.Name, r)
 		}
 	}
+	// The locale mix: every respondent of a unit answered at its one
+	// school, in the locale holding the whole population, so no gap; once
+	// the population is said to be half rural, urban is 50 points over.
+	for _, r := range rows[:3] {
+		if r.LocaleGap.Deviation != 0 || r.Locales[0].Count+r.Locales[1].Count+r.Locales[2].Count != int(r.Counted) {
+			t.Errorf("%s: locale gaps %+v", r.Unit.Name, r.Locales)
+		}
+	}
+	var xx county.Unit
+	for _, r := range rows {
+		if r.Unit.Name == "湘乡市" { // urban
+			xx = r.Unit
+		}
+	}
+	xx.Shares = sampling.Shares{Urban: 5000, Rural: 5000}
+	if _, err := county.NewStore(e.pool).UpdateUnit(context.Background(), xx); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := k.get("/console/regions/4303")
+	if page = html.UnescapeString(page); !strings.Contains(page, "城区 +50.0 个百分点") || !strings.Contains(page, "与常住人口一致") {
+		t.Errorf("the locale gap is not shown:\n%s", page[strings.Index(page, "<tbody>"):])
+	}
 	// Each row's rate is the unit's own report's overall rate.
 	st := survey.NewStore(e.pool)
 	for _, r := range rows[:3] {
@@ -152,7 +175,7 @@ func TestRegionDashboard(t *testing.T) {
 	}
 	later := regionUnit(t, e, "430304", "岳塘区", sampling.Urban, 0)
 	r := e.consoleAs("city-reviewer", "reviewer-password-1")
-	page, status := r.get("/console/regions/4303")
+	page, status = r.get("/console/regions/4303")
 	if got := regionRowOrder(page); status != http.StatusOK || len(got) != 5 {
 		t.Errorf("the region reviewer's overview: %d, rows %v", status, got)
 	}

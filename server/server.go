@@ -175,13 +175,19 @@ func parseViews() (*template.Template, error) {
 		"num":        evaluation.Num,
 		"pct":        func(x float64) string { return evaluation.Num(x*100) + "%" },
 		"division":   county.DivisionCode,
-		"cv":         func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
-		"money":      money,
-		"deref":      func(p *float64) float64 { return *p },
-		"cst":        func(t time.Time) string { return t.In(survey.Beijing).Format("2006-01-02 15:04:05") },
-		"action":     actionName,
-		"kinds":      func() map[string]string { return county.UnitKinds },
-		"bp":         func(bp int) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) },
+		"points": func(x float64) string { // a share difference in percentage points, signed
+			if x >= 0 {
+				return "+" + strconv.FormatFloat(x*100, 'f', 1, 64)
+			}
+			return "−" + strconv.FormatFloat(-x*100, 'f', 1, 64)
+		},
+		"cv":     func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
+		"money":  money,
+		"deref":  func(p *float64) float64 { return *p },
+		"cst":    func(t time.Time) string { return t.In(survey.Beijing).Format("2006-01-02 15:04:05") },
+		"action": actionName,
+		"kinds":  func() map[string]string { return county.UnitKinds },
+		"bp":     func(bp int) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) },
 		"share": func(n, of int) string {
 			if of == 0 {
 				return "—"

@@ -432,8 +432,8 @@ SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHER
 SELECT DISTINCT ON (unit_id) * FROM campaigns WHERE unit_id = ANY(@unit_ids::bigint[]) ORDER BY unit_id, id DESC;
 
 -- name: RegionResponseCounts :many
-SELECT campaign_id, category, status, sum(n)::bigint AS n FROM response_counts
-WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3;
+SELECT campaign_id, category, locale, status, sum(n)::bigint AS n FROM response_counts
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3, 4;
 
 -- name: RegionSourceCounts :many
 SELECT campaign_id,

@@ -22,18 +22,27 @@ import (
 // UnitRow is one unit of a region as its dashboard shows it: its newest
 // campaign and how far that campaign has come.
 type UnitRow struct {
-	Unit           county.Unit  `json:"unit"`
-	Campaign       *Campaign    `json:"campaign"` // nil: no survey yet
-	SampleSize     int64        `json:"sample_size"`
-	Counted        int64        `json:"counted"` // admitted responses
-	ParentShare    float64      `json:"parent_share"`
-	ParentFloorMet bool         `json:"parent_floor_met"`
-	Flagged        int64        `json:"flagged"`
-	Pending        int64        `json:"pending"` // flagged, not yet reviewed
-	LastAt         *time.Time   `json:"last_at"` // nil: no answer yet
-	Answers        int64        `json:"answers"` // rated answers behind the rate
-	Result         MethodResult `json:"result"`  // recognition by the campaign's method, with its 95% interval
-	Margin         Margin       `json:"margin"`
+	Unit           county.Unit          `json:"unit"`
+	Campaign       *Campaign            `json:"campaign"` // nil: no survey yet
+	SampleSize     int64                `json:"sample_size"`
+	Counted        int64                `json:"counted"` // admitted responses
+	ParentShare    float64              `json:"parent_share"`
+	ParentFloorMet bool                 `json:"parent_floor_met"`
+	Locales        []sampling.LocaleGap `json:"locales"`    // the admitted mix against the population's, urban to rural
+	LocaleGap      sampling.LocaleGap   `json:"locale_gap"` // the widest of them
+	Flagged        int64                `json:"flagged"`
+	Pending        int64                `json:"pending"` // flagged, not yet reviewed
+	LastAt         *time.Time           `json:"last_at"` // nil: no answer yet
+	Answers        int64                `json:"answers"` // rated answers behind the rate
+	Result         MethodResult         `json:"result"`  // recognition by the campaign's method, with its 95% interval
+	Margin         Margin               `json:"margin"`
+}
+
+// LocaleBalanced reports whether the admitted mix matches the
+// population's to a tenth of a percentage point (how the gap is shown).
+func (r UnitRow) LocaleBalanced() bool {
+	d := r.LocaleGap.Deviation
+	return d > -0.0005 && d < 0.0005
 }
 
 // Behind reports whether a unit is behind: no answers yet, or its whole
@@ -89,6 +98,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 	}
 	type campaignData struct {
 		parents, counted int64
+		locales          map[sampling.Locale]int
 		shares           map[sampling.Category]float64
 		total            int64
 		counts           []Count
@@ -98,7 +108,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 	data := map[int64]*campaignData{}
 	at := func(id int64) *campaignData {
 		if data[id] == nil {
-			data[id] = &campaignData{shares: map[sampling.Category]float64{}}
+			data[id] = &campaignData{shares: map[sampling.Category]float64{}, locales: map[sampling.Locale]int{}}
 		}
 		return data[id]
 	}
@@ -106,6 +116,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		if ResponseStatus(c.Status) == Admitted {
 			d := at(c.CampaignID)
 			d.counted += c.N
+			d.locales[sampling.Locale(c.Locale)] += int(c.N)
 			if sampling.Category(c.Category) == sampling.Parent {
 				d.parents += c.N
 			}
@@ -161,6 +172,8 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 			r.ParentShare = float64(d.parents) / float64(d.counted)
 			r.ParentFloorMet = sampling.ParentFloorMet(int(d.parents), int(d.counted))
 		}
+		r.Locales = sampling.LocaleBalance(d.locales, rows[i].Unit.Shares)
+		r.LocaleGap = sampling.WidestGap(r.Locales)
 		if last := d.src.LastAt; last.After(time.Unix(0, 0)) {
 			r.LastAt = &last
 		}

@@ -227,19 +227,25 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 	defer b.f.Close()
 	const name = "各单位"
 	add, err := b.sheet(name, []any{"行政区划代码", "单位", "调查", "状态", "计入样本", "样本量", "家长占比", "家长过半",
-		"被标记", "待审核", "最近答卷", "认可度", "置信区间下限", "置信区间上限", "结论"}, 12, 16, 30, 8, 10, 10, 10, 8, 8, 8, 18, 10, 12, 12, 24)
+		"被标记", "待审核", "最近答卷", "认可度", "置信区间下限", "置信区间上限", "结论",
+		"城区样本占比", "城区人口占比", "镇区样本占比", "镇区人口占比", "乡村样本占比", "乡村人口占比"},
+		12, 16, 30, 8, 10, 10, 10, 8, 8, 8, 18, 10, 12, 12, 24, 12, 12, 12, 12, 12, 12)
 	if err != nil {
 		return err
 	}
 	when, _ := b.f.NewStyle(&excelize.Style{NumFmt: 22})
 	pct, _ := b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
 	for i, r := range rows {
-		row := []any{r.Unit.Code, r.Unit.Name, "", "尚未建立调查", r.Counted, r.SampleSize, "", "", r.Flagged, r.Pending, "", "", "", "", "尚无答卷"}
+		row := []any{r.Unit.Code, r.Unit.Name, "", "尚未建立调查", r.Counted, r.SampleSize, "", "", r.Flagged, r.Pending, "", "", "", "", "尚无答卷",
+			"", float64(r.Unit.Shares.Urban) / 10000, "", float64(r.Unit.Shares.Town) / 10000, "", float64(r.Unit.Shares.Rural) / 10000}
 		if r.Campaign != nil {
 			row[2], row[3] = r.Campaign.Title, r.Campaign.Status.Name()
 		}
 		if r.Counted > 0 {
 			row[6], row[7] = r.ParentShare, map[bool]string{true: "是", false: "否"}[r.ParentFloorMet]
+			for k, g := range r.Locales {
+				row[15+2*k] = g.Share
+			}
 		}
 		if r.LastAt != nil {
 			row[10] = wallTime(*r.LastAt)
@@ -248,7 +254,7 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 			row[11], row[12], row[13], row[14] = r.Result.Rate, r.Result.Low, r.Result.High, r.Margin.Name()
 		}
 		add(row)
-		for col, style := range map[int]int{7: pct, 11: when, 12: pct, 13: pct, 14: pct} {
+		for col, style := range map[int]int{7: pct, 11: when, 12: pct, 13: pct, 14: pct, 16: pct, 17: pct, 18: pct, 19: pct, 20: pct, 21: pct} {
 			cell, _ := excelize.CoordinatesToCellName(col, i+2)
 			_ = b.f.SetCellStyle(name, cell, cell, style)
 		}
