@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"html"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
