@@ -146,6 +146,26 @@ func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 	return out, err
 }
 
+// RegionUnits is the units in scope under a region prefix
+// (RegionPrefix), by code; ErrNotFound when there are none.
+func (s *Store) RegionUnits(ctx context.Context, scope Scope, prefix string) ([]Unit, error) {
+	units, err := s.Units(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	var out []Unit
+	for _, u := range units {
+		if strings.HasPrefix(u.Code, prefix) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	slices.SortFunc(out, func(a, b Unit) int { return strings.Compare(a.Code, b.Code) })
+	return out, nil
+}
+
 // CreateSchool validates and saves a new school of sc.UnitID.
 func (s *Store) CreateSchool(ctx context.Context, sc School) (School, error) {
 	if err := sc.Validate(); err != nil {

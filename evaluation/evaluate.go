@@ -826,3 +826,56 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 	}
 	cr.Value = strings.Join(vals, "；")
 }
+
+// FailingSchools is the schools, of those evaluated, short of at least
+// one per-school standard: a failed check naming them (its failures
+// begin with the school's name) or a resource evaluation they do not
+// pass. Schools whose data are missing are not counted; they are
+// 待填报, not failing. In the order of schools.
+func (r *Result) FailingSchools(schools []School) []string {
+	failed := map[string]bool{}
+	for _, pt := range r.Resources.Parts {
+		if !pt.Pass {
+			failed[pt.Name] = true
+		}
+	}
+	for _, ir := range r.Indicators {
+		for _, cr := range ir.Results {
+			if cr.Status != Fail {
+				continue
+			}
+			for _, f := range cr.Failures {
+				for _, s := range schools {
+					if strings.HasPrefix(f, s.Name+"：") || strings.HasPrefix(f, s.Name+"（") {
+						failed[s.Name] = true
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	for _, s := range schools {
+		if failed[s.Name] {
+			out = append(out, s.Name)
+			delete(failed, s.Name)
+		}
+	}
+	return out
+}
+
+// WorstSpread is the coefficient of variation furthest over (or closest
+// to) its limit, by the ratio of the coefficient to the limit; nil when
+// none was computed.
+func (r *Result) WorstSpread() *Spread {
+	var w *Spread
+	for i := range r.Resources.Spreads {
+		sp := &r.Resources.Spreads[i]
+		if sp.Limit <= 0 {
+			continue
+		}
+		if w == nil || sp.CV/sp.Limit > w.CV/w.Limit {
+			w = sp
+		}
+	}
+	return w
+}

@@ -502,3 +502,36 @@ func TestThirdProvinceIsAFile(t *testing.T) {
 		t.Error("min_met 9 of 7 was accepted")
 	}
 }
+
+// A region's roll-up names a unit's failing schools: 甲小学's class of 46
+// (2.5), 乙小学's uncertified teacher (2.12), and 甲小学分校 is not 甲小学
+// (names match whole); 丙小学 meets every standard. The worst spread is
+// the one with the largest CV ÷ limit.
+func TestFailingSchoolsAndWorstSpread(t *testing.T) {
+	nat, _ := profiles(t)
+	a, b, c, d := primary("甲小学"), primary("乙小学"), primary("丙小学"), primary("甲小学分校")
+	a.LargestClassPrimary = 46
+	b.Certified = 29
+	// 丁: far more teaching area than the others, raising that CV.
+	d.TeachingArea = 9000
+	schools := []School{a, b, c, d}
+	r := Evaluate(nat, Inputs{Schools: schools})
+	if got := r.FailingSchools(schools); strings.Join(got, ",") != "甲小学,乙小学" {
+		t.Errorf("failing schools %v", got)
+	}
+	w := r.WorstSpread()
+	if w == nil {
+		t.Fatal("no spread")
+	}
+	for _, sp := range r.Resources.Spreads {
+		if sp.Limit > 0 && sp.CV/sp.Limit > w.CV/w.Limit {
+			t.Errorf("%s has CV %.4f of %.2f, worse than the worst %.4f of %.2f", sp.Resource, sp.CV, sp.Limit, w.CV, w.Limit)
+		}
+	}
+	if w.CV == 0 {
+		t.Errorf("the worst spread is %+v, want the teaching area's", w)
+	}
+	if (&Result{}).WorstSpread() != nil {
+		t.Error("a result with no spreads has a worst one")
+	}
+}

@@ -6,9 +6,9 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,15 +34,9 @@ func (s *Server) exportRegionUnits(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.units.Units(c.Request().Context(), scope(c))
-	if err != nil {
+	in, err := s.units.RegionUnits(c.Request().Context(), scope(c), prefix)
+	if err != nil && !errors.Is(err, county.ErrNotFound) {
 		return err
-	}
-	var in []county.Unit
-	for _, u := range units {
-		if strings.HasPrefix(u.Code, prefix) {
-			in = append(in, u)
-		}
 	}
 	var buf bytes.Buffer
 	if err := workbook.Units(&buf, in); err != nil {

@@ -3,15 +3,22 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"renke/county"
+	"renke/demo"
+	"renke/evaluation"
+	"renke/sampling"
 	"renke/staff"
+	"renke/statistics"
 	"renke/workbook"
 )
 
@@ -150,5 +157,58 @@ func TestRegionUnitImport(t *testing.T) {
 	_ = e.pool.QueryRow(ctx, `SELECT count(*) FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE u.code LIKE '4303%'`).Scan(&campaigns)
 	if campaigns != 11 {
 		t.Errorf("%d campaigns, want one per unit", campaigns)
+	}
+}
+
+// The evaluations of a city's units side by side: a unit with a class of
+// 60 fails and names its school; a unit with no statistics is 待填报; the
+// row links the unit's report, and the API gives the same verdicts.
+func TestRegionEvaluation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := regionUnit(t, e, "430302", "雨湖区", sampling.Urban, 0)
+	b := regionUnit(t, e, "430321", "湘潭县", sampling.Rural, 0)
+	regionUnit(t, e, "430381", "湘乡市", sampling.Town, 0)
+	st := statistics.NewStore(e.pool)
+	good := []evaluation.School{
+		demo.SchoolStats("雨湖一小", county.Primary, sampling.Urban, 900, 0, 1),
+		demo.SchoolStats("雨湖二小", county.Primary, sampling.Urban, 850, 0, 1),
+		demo.SchoolStats("雨湖中学", county.Junior, sampling.Urban, 0, 900, 1),
+	}
+	crowded := slices.Clone(good)
+	crowded[1].Name, crowded[1].LargestClassPrimary = "湘潭县二小", 60
+	crowded[0].Name, crowded[2].Name = "湘潭县一小", "湘潭县中学"
+	if err := st.Import(ctx, a.ID, 2025, good); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Import(ctx, b.ID, 2025, crowded); err != nil {
+		t.Fatal(err)
+	}
+	k := e.consoleClient()
+	page, status := k.get("/console/regions/4303/evaluation")
+	if status != http.StatusOK {
+		t.Fatalf("%d %.500s", status, page)
+	}
+	if rows := regionRowOrder(page); len(rows) != 3 || rows[0] != "430321" {
+		t.Errorf("order %v: the failing unit is not first", rows)
+	}
+	if !strings.Contains(page, "湘潭县二小") || strings.Contains(page, "雨湖二小") || !strings.Contains(page, "尚无学校统计数据") ||
+		!strings.Contains(page, fmt.Sprintf(`/console/units/%d/evaluation/report?year=2025`, b.ID)) {
+		t.Errorf("the evaluation roll-up:\n%s", page[strings.Index(page, "<tbody>"):])
+	}
+	body, code := call(t, e.staffClient(), "GET", e.srv.URL+"/api/v1/regions/4303/evaluation", "")
+	var rows []statistics.UnitEvaluation
+	if err := json.Unmarshal([]byte(body), &rows); code != http.StatusOK || err != nil || len(rows) != 3 {
+		t.Fatalf("API: %d %v %.300s", code, err, body)
+	}
+	// Each verdict is the unit's own evaluation page's.
+	for _, r := range rows {
+		own, _ := k.get(fmt.Sprintf("/console/units/%d/evaluation", r.Unit.ID))
+		if !strings.Contains(own, "评估结论："+r.Verdict.Name()) {
+			t.Errorf("%s: the roll-up says %s, its own page does not", r.Unit.Name, r.Verdict.Name())
+		}
+	}
+	if rows[0].Verdict != evaluation.Fail || strings.Join(rows[0].FailingSchools, ",") != "湘潭县二小" || rows[2].Verdict == evaluation.Fail {
+		t.Errorf("API rows: %+v", rows)
 	}
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -25,6 +26,14 @@ func regionPrefix(c echo.Context) (string, error) {
 		return "", echo.NewHTTPError(http.StatusNotFound, "地区代码须为 2 位（省）、4 位（市）或 6 位行政区划代码")
 	}
 	return p, nil
+}
+
+// regionNotFound answers a region with no unit in the caller's scope.
+func regionNotFound(err error) error {
+	if errors.Is(err, county.ErrNotFound) || errors.Is(err, survey.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+	}
+	return err
 }
 
 type regionPage struct {

@@ -43,6 +43,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/regions", s.importRegionUnits).Name = "导入地区评价单位"
 	cs.GET("/regions/:region", s.showRegion)
 	cs.GET("/regions/:region/units.xlsx", s.exportRegionUnits).Name = "导出地区评价单位名单"
+	cs.GET("/regions/:region/evaluation", s.showRegionEvaluation)
 	cs.GET("/regions/:region/export.xlsx", s.exportRegion).Name = "导出地区总览"
 	cs.POST("/regions/:region/campaigns", s.createRegionSurvey).Name = "为地区各单位创建调查"
 	cs.POST("/regions/:region/open", s.openRegion).Name = "地区各单位开始调查"
@@ -138,6 +139,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本日志"
 	a.GET("/regions/:region", s.apiRegion)
 	a.POST("/regions/:region/units", s.apiImportUnits).Name = "导入地区评价单位"
+	a.GET("/regions/:region/evaluation", s.apiRegionEvaluation)
 	a.POST("/regions/:region/campaigns", s.apiCreateRegionSurvey).Name = "为地区各单位创建调查"
 	a.POST("/regions/:region/open", s.apiOpenRegion).Name = "地区各单位开始调查"
 	a.POST("/regions/:region/close", s.apiCloseRegion).Name = "地区各单位结束调查"

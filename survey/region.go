@@ -209,21 +209,11 @@ type RegionOutcome struct {
 
 // regionUnits is the units in scope under a region prefix, by code.
 func (s *Store) regionUnits(ctx context.Context, scope county.Scope, prefix string) ([]county.Unit, error) {
-	units, err := s.units.Units(ctx, scope)
-	if err != nil {
-		return nil, err
-	}
-	var out []county.Unit
-	for _, u := range units {
-		if strings.HasPrefix(u.Code, prefix) {
-			out = append(out, u)
-		}
-	}
-	if len(out) == 0 {
+	units, err := s.units.RegionUnits(ctx, scope, prefix)
+	if errors.Is(err, county.ErrNotFound) {
 		return nil, ErrNotFound
 	}
-	slices.SortFunc(out, func(a, b county.Unit) int { return strings.Compare(a.Code, b.Code) })
-	return out, nil
+	return units, err
 }
 
 // regionNewest is the units in scope under a region prefix and each one's
