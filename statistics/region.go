@@ -25,7 +25,7 @@ type UnitEvaluation struct {
 	FailingSchools []string                     `json:"failing_schools"`
 	WorstSpread    *evaluation.Spread           `json:"worst_spread"` // nil: no coefficient computed
 	WorstName      string                       `json:"worst_spread_name"`
-	Recognition    *evaluation.Recognition      `json:"recognition"`  // the linked survey, if any
+	Recognition    *evaluation.Recognition      `json:"recognition"` // the linked survey, if any
 }
 
 // regionWorkers is how many units are evaluated at once.
