@@ -2803,6 +2803,37 @@ func (q *Queries) RecountTallies(ctx context.Context, campaignID int64) error {
 	return err
 }
 
+const regionLatestCheckpoints = `-- name: RegionLatestCheckpoints :many
+SELECT DISTINCT ON (campaign_id) campaign_id, size, root, note, signed_at FROM log_checkpoints
+WHERE campaign_id = ANY($1::bigint[]) ORDER BY campaign_id, size DESC
+`
+
+func (q *Queries) RegionLatestCheckpoints(ctx context.Context, campaignIds []int64) ([]LogCheckpoint, error) {
+	rows, err := q.db.Query(ctx, regionLatestCheckpoints, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LogCheckpoint
+	for rows.Next() {
+		var i LogCheckpoint
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Size,
+			&i.Root,
+			&i.Note,
+			&i.SignedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const regionQuestionnaires = `-- name: RegionQuestionnaires :many
 SELECT id, campaign_id, kind, version, definition FROM questionnaires WHERE campaign_id = ANY($1::bigint[]) ORDER BY campaign_id, id
 `

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"renke/county"
 	"renke/survey"
 	"renke/workbook"
 )
@@ -30,27 +31,46 @@ type linkRow struct {
 
 // withLinks adds the unit's schools and the campaign's links.
 func (s *Server) withLinks(c echo.Context, v *campaignView) error {
-	ctx := c.Request().Context()
 	var err error
-	if v.Schools, err = s.units.Schools(ctx, v.Campaign.UnitID); err != nil {
-		return err
-	}
-	links, err := s.surveys.Links(ctx, v.Campaign.ID)
+	v.Schools, v.Links, err = s.linkRows(c, v.Unit, v.Campaign, v.Forms)
+	return err
+}
+
+// linkRows is a unit's schools and its campaign's links, each with its
+// school's name (or the unit-wide name), audience and address.
+func (s *Server) linkRows(c echo.Context, u county.Unit, cp survey.Campaign, forms []survey.Form) ([]county.School, []linkRow, error) {
+	ctx := c.Request().Context()
+	schools, err := s.units.Schools(ctx, u.ID)
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	links, err := s.surveys.Links(ctx, cp.ID)
+	if err != nil {
+		return nil, nil, err
 	}
 	names := map[int64]string{}
-	for _, sc := range v.Schools {
+	for _, sc := range schools {
 		names[sc.ID] = sc.Name
 	}
+	var rows []linkRow
 	for _, l := range links {
-		r := linkRow{Link: l, Audience: audience(v.Forms, l), URL: s.formURL(c, l.Code), School: v.Unit.WideName()}
+		r := linkRow{Link: l, Audience: audience(forms, l), URL: s.formURL(c, l.Code), School: u.WideName()}
 		if l.SchoolID != nil {
 			r.School = names[*l.SchoolID]
 		}
-		v.Links = append(v.Links, r)
+		rows = append(rows, r)
 	}
-	return nil
+	return schools, rows, nil
+}
+
+// posterOf is a link's poster.
+func posterOf(u county.Unit, cp survey.Campaign, l linkRow) poster {
+	school := l.School
+	if l.SchoolID == nil {
+		school = ""
+	}
+	return poster{UnitName: u.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL,
+		Organiser: organiser(u), Period: period(cp)}
 }
 
 // audience is the line on a poster that says who the link is for.
@@ -154,12 +174,7 @@ func (s *Server) posters(c echo.Context) error {
 	p := posterPage{Title: v.Title, Sheet: true, Back: fmt.Sprintf("/console/campaigns/%d#links", v.Campaign.ID),
 		Fingerprint: s.surveys.LogKey().Fingerprint()}
 	for _, l := range v.Links {
-		school := l.School
-		if l.SchoolID == nil {
-			school = ""
-		}
-		p.Posters = append(p.Posters, poster{UnitName: v.Unit.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL,
-			Organiser: organiser(v.Unit), Period: period(v.Campaign)})
+		p.Posters = append(p.Posters, posterOf(v.Unit, v.Campaign, l))
 	}
 	return s.render(c, http.StatusOK, "poster.html", p)
 }
@@ -174,7 +189,20 @@ func (s *Server) qrZip(c echo.Context) error {
 	if err := s.withLinks(c, v); err != nil {
 		return err
 	}
-	download(c, v.Unit.Name+"-"+v.Campaign.Title+"-二维码.zip")
+	return s.writeQRZip(c, v.Unit.Name+"-"+v.Campaign.Title+"-二维码.zip", []qrFolder{{Unit: v.Unit.Name, Links: v.Links}})
+}
+
+// qrFolder is the QR codes of one unit's links in a ZIP: in its own
+// folder when Dir is not empty (a region's ZIP), else at the top.
+type qrFolder struct {
+	Dir, Unit string
+	Links     []linkRow
+}
+
+// writeQRZip streams every link's QR code as a PNG, named by school and
+// questionnaire (in its unit's folder), with a CSV list of the links.
+func (s *Server) writeQRZip(c echo.Context, filename string, folders []qrFolder) error {
+	download(c, filename)
 	c.Response().Header().Set(echo.HeaderContentType, "application/zip")
 	c.Response().WriteHeader(http.StatusOK)
 	z := zip.NewWriter(c.Response())
@@ -186,24 +214,28 @@ func (s *Server) qrZip(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_ = w.Write([]string{"文件", "学校", "调查对象", "链接"})
-	used := map[string]int{}
-	var files []struct {
+	_ = w.Write([]string{"文件", "单位", "学校", "调查对象", "链接"})
+	clean := strings.NewReplacer("/", "-", "\\", "-", ":", "-")
+	type file struct {
 		name string
 		row  linkRow
 	}
-	for _, l := range v.Links {
-		name := strings.NewReplacer("/", "-", "\\", "-", ":", "-").Replace(l.School + "-" + kindName(l.Kind))
-		used[name]++
-		if used[name] > 1 {
-			name += "-" + strconv.Itoa(used[name])
+	var files []file
+	for _, f := range folders {
+		used := map[string]int{}
+		for _, l := range f.Links {
+			name := clean.Replace(l.School + "-" + kindName(l.Kind))
+			used[name]++
+			if used[name] > 1 {
+				name += "-" + strconv.Itoa(used[name])
+			}
+			name += ".png"
+			if f.Dir != "" {
+				name = clean.Replace(f.Dir) + "/" + name
+			}
+			_ = w.Write([]string{name, f.Unit, l.School, strings.TrimPrefix(l.Audience, "调查对象："), l.URL})
+			files = append(files, file{name, l})
 		}
-		name += ".png"
-		_ = w.Write([]string{name, l.School, strings.TrimPrefix(l.Audience, "调查对象："), l.URL})
-		files = append(files, struct {
-			name string
-			row  linkRow
-		}{name, l})
 	}
 	if err := w.Flush(); err != nil {
 		return err

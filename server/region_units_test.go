@@ -1,12 +1,18 @@
 package server
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +25,7 @@ import (
 	"renke/sampling"
 	"renke/staff"
 	"renke/statistics"
+	"renke/survey"
 	"renke/workbook"
 )
 
@@ -210,5 +217,119 @@ func TestRegionEvaluation(t *testing.T) {
 	}
 	if rows[0].Verdict != evaluation.Fail || strings.Join(rows[0].FailingSchools, ",") != "湘潭县二小" || rows[2].Verdict == evaluation.Fail {
 		t.Errorf("API rows: %+v", rows)
+	}
+}
+
+// A region's posters as one print job, unit by unit, and its QR codes as
+// one ZIP with a folder per unit, each code decoding to its link; a
+// closed unit's links are left out.
+func TestRegionPosters(t *testing.T) {
+	e := newEnv(t)
+	for i, name := range []string{"雨湖区", "湘潭县", "湘乡市"} {
+		regionUnit(t, e, fmt.Sprintf("4303%02d", i+2), name, sampling.Locales[i], 0)
+	}
+	api := e.staffClient()
+	if body, code := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/campaigns",
+		`{"settings":{"title":"统一调查"},"kinds":["any"],"schools":true,"unit_wide":true}`); code != http.StatusCreated {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	k := e.consoleClient()
+	page, status := k.get("/console/regions/4303/posters")
+	if status != http.StatusOK || strings.Count(page, `<article class="poster">`) != 6 {
+		t.Fatalf("posters: %d, %d posters", status, strings.Count(page, `<article class="poster">`))
+	}
+	if a, b, c := strings.Index(page, "雨湖区一小"), strings.Index(page, "湘潭县一小"), strings.Index(page, "湘乡市一小"); a < 0 || a > b || b > c {
+		t.Errorf("posters not in unit order: %d %d %d", a, b, c)
+	}
+	resp, err := k.c.Get(e.srv.URL + "/console/regions/4303/qr.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		t.Fatal("zbarimg not found: install zbar-tools (CI does)")
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if !strings.HasSuffix(f.Name, ".png") {
+			continue
+		}
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		file := filepath.Join(t.TempDir(), "qr.png")
+		_ = os.WriteFile(file, b, 0o644)
+		out, err := exec.Command(zbar, "--raw", "-q", file).Output()
+		if got := strings.TrimSpace(string(out)); err != nil || !strings.HasPrefix(got, e.srv.URL+"/s/") {
+			t.Errorf("%s decodes to %q (%v)", f.Name, got, err)
+		}
+	}
+	want := []string{"链接清单.csv", "430302-雨湖区/雨湖区一小-不限身份.png", "430302-雨湖区/全县通用-不限身份.png"}
+	if len(names) != 7 || !slices.Contains(names, want[1]) || !slices.Contains(names, want[2]) || names[0] != want[0] {
+		t.Errorf("ZIP entries %v", names)
+	}
+	// Closing one unit drops its posters.
+	var id int64
+	_ = e.pool.QueryRow(context.Background(), `SELECT c.id FROM campaigns c JOIN units u ON u.id = c.unit_id WHERE u.code = '430302'`).Scan(&id)
+	call(t, api, "POST", fmt.Sprintf("%s/api/v1/campaigns/%d/open", e.srv.URL, id), "")
+	call(t, api, "POST", fmt.Sprintf("%s/api/v1/campaigns/%d/close", e.srv.URL, id), "")
+	if page, _ := k.get("/console/regions/4303/posters"); strings.Count(page, `<article class="poster">`) != 4 || strings.Contains(page, "雨湖区一小") {
+		t.Errorf("a closed unit's posters are still printed")
+	}
+}
+
+// The region's dossier prints each unit's row and its log's latest
+// signed checkpoint, which the unit's log verifies against.
+func TestRegionDossier(t *testing.T) {
+	e := newEnv(t)
+	a := regionUnit(t, e, "430302", "雨湖区", sampling.Urban, 0)
+	regionUnit(t, e, "430321", "湘潭县", sampling.Rural, 0)
+	api := e.staffClient()
+	call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/campaigns", `{"settings":{"title":"统一调查"},"kinds":["any"],"schools":true}`)
+	call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/open", "")
+	var code string
+	_ = e.pool.QueryRow(context.Background(), `SELECT l.code FROM links l JOIN campaigns c ON c.id = l.campaign_id WHERE c.unit_id = $1`, a.ID).Scan(&code)
+	for range 3 {
+		if _, status := e.post("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A")); status != http.StatusOK {
+			t.Fatalf("answer: %d", status)
+		}
+	}
+	k := e.consoleClient()
+	page, status := k.get("/console/regions/4303/dossier")
+	if status != http.StatusOK || len(regionRowOrder(page)) != 2 {
+		t.Fatalf("dossier: %d %.500s", status, page)
+	}
+	st := survey.NewStore(e.pool)
+	cps, err := st.Campaigns(context.Background(), a.ID)
+	if err != nil || len(cps) != 1 {
+		t.Fatal(cps, err)
+	}
+	cp, err := st.LatestCheckpoint(context.Background(), cps[0].ID)
+	if err != nil || cp.Size == 0 {
+		t.Fatal(cp, err)
+	}
+	if !strings.Contains(page, fmt.Sprintf("%x", cp.Root)) || !strings.Contains(page, fmt.Sprintf(`<td class="r">%d</td>`, cp.Size)) {
+		t.Errorf("the dossier lacks 雨湖区's checkpoint %d %x", cp.Size, cp.Root)
+	}
+	// The reviewer's check: the printed size and root on the unit's verify
+	// page agree; a root one digit off does not.
+	root := fmt.Sprintf("%x", cp.Root)
+	verify := fmt.Sprintf("/console/campaigns/%d/verify?size=%d&root=%s", cps[0].ID, cp.Size, root)
+	if !strings.Contains(page, html.EscapeString(verify)) {
+		t.Errorf("the dossier does not link the check %s", verify)
+	}
+	if page, _ := k.get(verify); !strings.Contains(page, "打印的检查点（"+fmt.Sprint(cp.Size)+" 条）与重新计算的日志一致") {
+		t.Errorf("the printed checkpoint does not verify:\n%s", page)
+	}
+	wrong := root[:63] + map[bool]string{true: "1", false: "0"}[root[63] == '0']
+	if page, _ := k.get(fmt.Sprintf("/console/campaigns/%d/verify?size=%d&root=%s", cps[0].ID, cp.Size, wrong)); !strings.Contains(page, "与重新计算的日志不一致") {
+		t.Errorf("a wrong root verifies")
 	}
 }

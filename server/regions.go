@@ -51,18 +51,29 @@ type regionPage struct {
 // showRegion is GET /console/regions/:region: the region's units side by
 // side, weakest first, each a click from its own dashboard.
 func (s *Server) showRegion(c echo.Context) error {
-	prefix, err := regionPrefix(c)
+	p, err := s.regionView(c)
 	if err != nil {
 		return err
+	}
+	p.Notice = s.flash(c)
+	return s.render(c, http.StatusOK, "region.html", p)
+}
+
+// regionView is the region's rows, its chart of intervals (worst first)
+// and how many units are behind.
+func (s *Server) regionView(c echo.Context) (regionPage, error) {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return regionPage{}, err
 	}
 	rows, err := s.surveys.Region(c.Request().Context(), scope(c), prefix)
 	if err != nil {
-		return err
+		return regionPage{}, err
 	}
 	if len(rows) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+		return regionPage{}, echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
 	}
-	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85, Notice: s.flash(c)}
+	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85}
 	var chart []intervalRow
 	for _, r := range rows {
 		if r.Campaign != nil {
@@ -76,7 +87,7 @@ func (s *Server) showRegion(c echo.Context) error {
 		}
 	}
 	p.Chart = intervalChart(chart, p.Threshold)
-	return s.render(c, http.StatusOK, "region.html", p)
+	return p, nil
 }
 
 // exportRegion is GET /console/regions/:region/export.xlsx: the overview

@@ -4,6 +4,8 @@ package server
 // /console/campaigns/:campaign/review|verify and their API twins.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -86,6 +88,7 @@ type verifyPage struct {
 	*campaignView
 	Result      survey.Verification
 	Printed     string // a root the visitor typed in from the dossier
+	Size        string // with it, the printed checkpoint's size (the region's dossier)
 	Matches     bool
 	Checkpoint  string // a signed checkpoint pasted in
 	Unreadable  string // why it could not be read
@@ -93,7 +96,7 @@ type verifyPage struct {
 	Cosignature []survey.Cosigned
 }
 
-// showVerify is GET /console/campaigns/:campaign/verify[?root=…][&checkpoint=…]:
+// showVerify is GET /console/campaigns/:campaign/verify[?root=…[&size=…]][&checkpoint=…]:
 // the log recomputed from the database and checked against its
 // checkpoints, the witnesses' cosignatures, and a printed root or a pasted
 // checkpoint.
@@ -116,6 +119,17 @@ func (s *Server) showVerify(c echo.Context) error {
 		} else {
 			evidence = append(evidence, e)
 		}
+	}
+	if raw := strings.TrimSpace(c.QueryParam("size")); raw != "" {
+		// A printed checkpoint: its size and its whole root.
+		size, err := strconv.ParseInt(raw, 10, 64)
+		root, herr := hex.DecodeString(strings.ToLower(p.Printed))
+		if err != nil || size < 0 || herr != nil || len(root) != sha256.Size {
+			p.Unreadable = "比对某一时刻的检查点时，请填写其记录条数（非负整数）和完整的 64 位十六进制根值"
+		} else {
+			evidence = append(evidence, survey.Evidence{Source: "打印的检查点", Size: size, Root: root})
+		}
+		p.Size = raw
 	}
 	ctx := c.Request().Context()
 	if p.Result, err = s.surveys.Verify(ctx, v.Campaign.ID, evidence...); err != nil {

@@ -44,6 +44,9 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/regions/:region", s.showRegion)
 	cs.GET("/regions/:region/units.xlsx", s.exportRegionUnits).Name = "导出地区评价单位名单"
 	cs.GET("/regions/:region/evaluation", s.showRegionEvaluation)
+	cs.GET("/regions/:region/posters", s.regionPosters)
+	cs.GET("/regions/:region/dossier", s.regionDossier)
+	cs.GET("/regions/:region/qr.zip", s.regionQRZip).Name = "下载地区二维码"
 	cs.GET("/regions/:region/export.xlsx", s.exportRegion).Name = "导出地区总览"
 	cs.POST("/regions/:region/campaigns", s.createRegionSurvey).Name = "为地区各单位创建调查"
 	cs.POST("/regions/:region/open", s.openRegion).Name = "地区各单位开始调查"

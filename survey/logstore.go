@@ -148,6 +148,17 @@ func (s *Store) LatestCheckpoint(ctx context.Context, campaignID int64) (StoredC
 	return checkpointFrom(r.Size, r.Root, r.Note, r.SignedAt), notFound(err)
 }
 
+// LatestCheckpoints is each campaign's latest signed checkpoint, by
+// campaign id; a campaign with none is absent.
+func (s *Store) LatestCheckpoints(ctx context.Context, campaignIDs []int64) (map[int64]StoredCheckpoint, error) {
+	rows, err := s.q.RegionLatestCheckpoints(ctx, campaignIDs)
+	out := make(map[int64]StoredCheckpoint, len(rows))
+	for _, r := range rows {
+		out[r.CampaignID] = checkpointFrom(r.Size, r.Root, r.Note, r.SignedAt)
+	}
+	return out, err
+}
+
 // CheckpointAt is the signed checkpoint of a campaign's log at size.
 func (s *Store) CheckpointAt(ctx context.Context, campaignID, size int64) (StoredCheckpoint, error) {
 	r, err := s.q.CheckpointAt(ctx, dbq.CheckpointAtParams{CampaignID: campaignID, Size: size})

@@ -453,3 +453,7 @@ SELECT * FROM questionnaires WHERE campaign_id = ANY(@campaign_ids::bigint[]) OR
 -- name: RegionQuotaTargets :many
 SELECT campaign_id, category, sum(target)::bigint AS target FROM quota_cells
 WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2;
+
+-- name: RegionLatestCheckpoints :many
+SELECT DISTINCT ON (campaign_id) campaign_id, size, root, note, signed_at FROM log_checkpoints
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) ORDER BY campaign_id, size DESC;

@@ -236,6 +236,29 @@ func (s *Store) regionNewest(ctx context.Context, scope county.Scope, prefix str
 	return units, newest, err
 }
 
+// UnitCampaign is a unit of a region and its newest campaign (nil: none).
+type UnitCampaign struct {
+	Unit     county.Unit `json:"unit"`
+	Campaign *Campaign   `json:"campaign"`
+}
+
+// RegionCampaigns is every unit in scope under the region prefix with its
+// newest campaign, by unit code.
+func (s *Store) RegionCampaigns(ctx context.Context, scope county.Scope, prefix string) ([]UnitCampaign, error) {
+	units, newest, err := s.regionNewest(ctx, scope, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UnitCampaign, len(units))
+	for i, u := range units {
+		out[i].Unit = u
+		if cp, ok := newest[u.ID]; ok {
+			out[i].Campaign = &cp
+		}
+	}
+	return out, nil
+}
+
 // CreateRegionCampaigns sets up one survey for every unit of a region from
 // one set of settings and one choice of links: each unit that has no
 // campaign in draft or open gets its own campaign (its own quota, links,
