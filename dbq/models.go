@@ -18,6 +18,14 @@ type AnswerTally struct {
 	N          int64  `json:"n"`
 }
 
+type AnswerTotal struct {
+	CampaignID int64  `json:"campaign_id"`
+	Item       string `json:"item"`
+	Option     string `json:"option"`
+	Category   string `json:"category"`
+	N          int64  `json:"n"`
+}
+
 type AuditLog struct {
 	ID       int64     `json:"id"`
 	At       time.Time `json:"at"`

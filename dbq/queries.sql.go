@@ -179,10 +179,18 @@ func (q *Queries) AddStaffUnit(ctx context.Context, arg AddStaffUnitParams) erro
 }
 
 const addTallies = `-- name: AddTallies :exec
-INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
-SELECT $1::bigint, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
-    unnest($5::text[]), unnest($6::bigint[]), unnest($7::bigint[])
-ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n
+WITH cells AS (
+    SELECT unnest($2::text[]) AS item, unnest($3::text[]) AS option, unnest($4::text[]) AS category,
+        unnest($5::text[]) AS locale, unnest($6::bigint[]) AS school_id, unnest($7::bigint[]) AS n
+), tallied AS (
+    INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+    SELECT $1::bigint, item, option, category, locale, school_id, n FROM cells
+    ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n
+)
+INSERT INTO answer_totals (campaign_id, item, option, category, n)
+SELECT $1::bigint, item, option, category, sum(n) FROM cells
+GROUP BY item, option, category HAVING sum(n) <> 0 ORDER BY item, option, category
+ON CONFLICT (campaign_id, item, option, category) DO UPDATE SET n = answer_totals.n + excluded.n
 `
 
 type AddTalliesParams struct {
@@ -196,7 +204,8 @@ type AddTalliesParams struct {
 }
 
 // Adds (or, with negative counts, takes away) answers to a campaign's
-// tallies. Each key appears once.
+// tallies, and their sums over locale and school to its totals, in one
+// statement. Each key appears once; the totals are written in key order.
 func (q *Queries) AddTallies(ctx context.Context, arg AddTalliesParams) error {
 	_, err := q.db.Exec(ctx, addTallies,
 		arg.CampaignID,
@@ -1154,7 +1163,8 @@ func (q *Queries) DeleteSourceCounts(ctx context.Context, campaignID int64) erro
 }
 
 const deleteTallies = `-- name: DeleteTallies :exec
-DELETE FROM answer_tallies WHERE campaign_id = $1
+WITH totals AS (DELETE FROM answer_totals o WHERE o.campaign_id = $1)
+DELETE FROM answer_tallies t WHERE t.campaign_id = $1
 `
 
 func (q *Queries) DeleteTallies(ctx context.Context, campaignID int64) error {
@@ -2790,12 +2800,18 @@ func (q *Queries) RecountSources(ctx context.Context, campaignID int64) error {
 }
 
 const recountTallies = `-- name: RecountTallies :exec
-INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
-SELECT r.campaign_id, split_part(a.pair, '=', 1), split_part(a.pair, '=', 2), r.category, r.locale,
-    coalesce(r.school_id, 0), count(*)
-FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
-WHERE r.campaign_id = $1 AND r.status = 'admitted'
-GROUP BY 1, 2, 3, 4, 5, 6
+WITH cells AS (
+    SELECT r.campaign_id, split_part(a.pair, '=', 1) AS item, split_part(a.pair, '=', 2) AS option, r.category, r.locale,
+        coalesce(r.school_id, 0) AS school_id, count(*) AS n
+    FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+    WHERE r.campaign_id = $1 AND r.status = 'admitted'
+    GROUP BY 1, 2, 3, 4, 5, 6
+), tallied AS (
+    INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+    SELECT campaign_id, item, option, category, locale, school_id, n FROM cells
+)
+INSERT INTO answer_totals (campaign_id, item, option, category, n)
+SELECT campaign_id, item, option, category, sum(n) FROM cells GROUP BY 1, 2, 3, 4
 `
 
 func (q *Queries) RecountTallies(ctx context.Context, campaignID int64) error {
@@ -2975,28 +2991,20 @@ func (q *Queries) RegionSourceCounts(ctx context.Context, campaignIds []int64) (
 }
 
 const regionTallies = `-- name: RegionTallies :many
-SELECT campaign_id, item, option, category, sum(n)::bigint AS n FROM answer_tallies
-WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0
+SELECT campaign_id, item, option, category, n FROM answer_totals
+WHERE campaign_id = ANY($1::bigint[]) AND n <> 0
 `
 
-type RegionTalliesRow struct {
-	CampaignID int64  `json:"campaign_id"`
-	Item       string `json:"item"`
-	Option     string `json:"option"`
-	Category   string `json:"category"`
-	N          int64  `json:"n"`
-}
-
 // The tallies without locale and school: all a campaign's overall rate needs.
-func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]RegionTalliesRow, error) {
+func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]AnswerTotal, error) {
 	rows, err := q.db.Query(ctx, regionTallies, campaignIds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []RegionTalliesRow
+	var items []AnswerTotal
 	for rows.Next() {
-		var i RegionTalliesRow
+		var i AnswerTotal
 		if err := rows.Scan(
 			&i.CampaignID,
 			&i.Item,

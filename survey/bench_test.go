@@ -240,6 +240,8 @@ func BenchmarkRegionNational(b *testing.B) {
 		 FROM campaigns c JOIN links l ON l.campaign_id = c.id, responses r WHERE r.campaign_id = %[2]d AND c.id <> %[2]d`,
 		`INSERT INTO answer_tallies SELECT c.id, t.item, t.option, t.category, t.locale, t.school_id, t.n
 		 FROM campaigns c, answer_tallies t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO answer_totals SELECT c.id, t.item, t.option, t.category, t.n
+		 FROM campaigns c, answer_totals t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
 		`INSERT INTO response_counts SELECT c.id, t.hour, t.status, t.category, t.locale, t.grade_band, t.n
 		 FROM campaigns c, response_counts t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
 		`INSERT INTO source_counts SELECT c.id, l.id, 0, t.status, t.flagged, t.reviewed, t.n, t.last_at

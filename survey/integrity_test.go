@@ -409,8 +409,17 @@ func TestTalliesMatchTheRawCount(t *testing.T) {
 		if !slices.Equal(a, b) || len(a) == 0 {
 			t.Fatalf("%s: the kept tallies (%d cells) differ from the raw count (%d cells)", when, len(a), len(b))
 		}
-		// The response counts, against the responses themselves.
+		// The totals (no locale, no school), against the tallies summed.
 		var differ int
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM (
+			(SELECT item, option, category, n FROM answer_totals WHERE campaign_id = $1 AND n <> 0
+			 EXCEPT SELECT item, option, category, sum(n) FROM answer_tallies WHERE campaign_id = $1 GROUP BY 1, 2, 3 HAVING sum(n) <> 0)
+			UNION ALL
+			(SELECT item, option, category, sum(n) FROM answer_tallies WHERE campaign_id = $1 GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+			 EXCEPT SELECT item, option, category, n FROM answer_totals WHERE campaign_id = $1 AND n <> 0)) d`, f.campaign.ID).Scan(&differ); err != nil || differ != 0 {
+			t.Fatalf("%s: %d total cells differ from the tallies (%v)", when, differ, err)
+		}
+		// The response counts, against the responses themselves.
 		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM (
 			(SELECT hour, status, category, locale, grade_band, n FROM response_counts WHERE campaign_id = $1 AND n <> 0
 			 EXCEPT SELECT date_trunc('hour', submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', status, category, locale,

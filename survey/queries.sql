@@ -164,12 +164,21 @@ FROM answer_tallies t LEFT JOIN schools s ON s.id = t.school_id
 WHERE t.campaign_id = $1 AND t.n > 0;
 
 -- Adds (or, with negative counts, takes away) answers to a campaign's
--- tallies. Each key appears once.
+-- tallies, and their sums over locale and school to its totals, in one
+-- statement. Each key appears once; the totals are written in key order.
 -- name: AddTallies :exec
-INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
-SELECT @campaign_id::bigint, unnest(@items::text[]), unnest(@options::text[]), unnest(@categories::text[]),
-    unnest(@locales::text[]), unnest(@school_ids::bigint[]), unnest(@ns::bigint[])
-ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n;
+WITH cells AS (
+    SELECT unnest(@items::text[]) AS item, unnest(@options::text[]) AS option, unnest(@categories::text[]) AS category,
+        unnest(@locales::text[]) AS locale, unnest(@school_ids::bigint[]) AS school_id, unnest(@ns::bigint[]) AS n
+), tallied AS (
+    INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+    SELECT @campaign_id::bigint, item, option, category, locale, school_id, n FROM cells
+    ON CONFLICT (campaign_id, item, option, category, locale, school_id) DO UPDATE SET n = answer_tallies.n + excluded.n
+)
+INSERT INTO answer_totals (campaign_id, item, option, category, n)
+SELECT @campaign_id::bigint, item, option, category, sum(n) FROM cells
+GROUP BY item, option, category HAVING sum(n) <> 0 ORDER BY item, option, category
+ON CONFLICT (campaign_id, item, option, category) DO UPDATE SET n = answer_totals.n + excluded.n;
 
 -- Recounts a campaign's tallies from its responses: for data loaded
 -- around the application (tests, benchmarks, a repair).
@@ -181,7 +190,8 @@ SELECT @campaign_id::bigint, unnest(@hours::timestamptz[]), unnest(@statuses::te
 ON CONFLICT (campaign_id, hour, status, category, locale, grade_band) DO UPDATE SET n = response_counts.n + excluded.n;
 
 -- name: DeleteTallies :exec
-DELETE FROM answer_tallies WHERE campaign_id = @campaign_id;
+WITH totals AS (DELETE FROM answer_totals o WHERE o.campaign_id = $1)
+DELETE FROM answer_tallies t WHERE t.campaign_id = $1;
 
 -- name: DeleteResponseCounts :exec
 DELETE FROM response_counts WHERE campaign_id = @campaign_id;
@@ -211,12 +221,18 @@ SELECT r.campaign_id, date_trunc('hour', r.submitted_at AT TIME ZONE 'UTC') AT T
 FROM responses r WHERE r.campaign_id = @campaign_id GROUP BY 1, 2, 3, 4, 5, 6;
 
 -- name: RecountTallies :exec
-INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
-SELECT r.campaign_id, split_part(a.pair, '=', 1), split_part(a.pair, '=', 2), r.category, r.locale,
-    coalesce(r.school_id, 0), count(*)
-FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
-WHERE r.campaign_id = @campaign_id AND r.status = 'admitted'
-GROUP BY 1, 2, 3, 4, 5, 6;
+WITH cells AS (
+    SELECT r.campaign_id, split_part(a.pair, '=', 1) AS item, split_part(a.pair, '=', 2) AS option, r.category, r.locale,
+        coalesce(r.school_id, 0) AS school_id, count(*) AS n
+    FROM responses r CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+    WHERE r.campaign_id = @campaign_id AND r.status = 'admitted'
+    GROUP BY 1, 2, 3, 4, 5, 6
+), tallied AS (
+    INSERT INTO answer_tallies (campaign_id, item, option, category, locale, school_id, n)
+    SELECT campaign_id, item, option, category, locale, school_id, n FROM cells
+)
+INSERT INTO answer_totals (campaign_id, item, option, category, n)
+SELECT campaign_id, item, option, category, sum(n) FROM cells GROUP BY 1, 2, 3, 4;
 
 -- The raw tally over every admitted answer: the check on TallyCells.
 -- name: TallyAnswers :many
@@ -444,8 +460,8 @@ FROM source_counts WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1;
 
 -- The tallies without locale and school: all a campaign's overall rate needs.
 -- name: RegionTallies :many
-SELECT campaign_id, item, option, category, sum(n)::bigint AS n FROM answer_tallies
-WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0;
+SELECT campaign_id, item, option, category, n FROM answer_totals
+WHERE campaign_id = ANY(@campaign_ids::bigint[]) AND n <> 0;
 
 -- name: RegionQuestionnaires :many
 SELECT * FROM questionnaires WHERE campaign_id = ANY(@campaign_ids::bigint[]) ORDER BY campaign_id, id;

@@ -76,24 +76,30 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		byUnit[cp.UnitID] = &cp
 		ids = append(ids, cp.ID)
 	}
-	counts, err := s.q.RegionResponseCounts(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	sources, err := s.q.RegionSourceCounts(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	tallies, err := s.regionTallies(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	forms, err := s.q.RegionQuestionnaires(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	targets, err := s.q.RegionQuotaTargets(ctx, ids)
-	if err != nil {
+	// The tallies are most of the reading; the rest is read beside them.
+	var (
+		counts  []dbq.RegionResponseCountsRow
+		sources []dbq.RegionSourceCountsRow
+		tallies [][]dbq.AnswerTotal
+		forms   []dbq.Questionnaire
+		targets []dbq.RegionQuotaTargetsRow
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { tallies, err = s.regionTallies(gctx, ids); return err })
+	g.Go(func() (err error) {
+		if counts, err = s.q.RegionResponseCounts(gctx, ids); err != nil {
+			return err
+		}
+		if sources, err = s.q.RegionSourceCounts(gctx, ids); err != nil {
+			return err
+		}
+		if forms, err = s.q.RegionQuestionnaires(gctx, ids); err != nil {
+			return err
+		}
+		targets, err = s.q.RegionQuotaTargets(gctx, ids)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	type campaignData struct {
@@ -177,11 +183,26 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		if last := d.src.LastAt; last.After(time.Unix(0, 0)) {
 			r.LastAt = &last
 		}
-		if len(d.counts) > 0 {
-			rep := Score(Scoring{Questionnaires: d.forms, QuotaShares: d.shares, Method: cp.Method, Threshold: cp.Threshold}, d.counts)
-			r.Answers, r.Result, r.Margin = rep.Answers, rep.Result, rep.Margin
-		}
 	}
+	// Scoring is the rest of the work, each unit on its own: two at a time.
+	sg := errgroup.Group{}
+	sg.SetLimit(2)
+	for part := range slices.Chunk(rows, 64) {
+		sg.Go(func() error {
+			for i := range part {
+				r := &part[i]
+				if r.Campaign == nil {
+					continue
+				}
+				if d := data[r.Campaign.ID]; d != nil && len(d.counts) > 0 {
+					rep := Score(Scoring{Questionnaires: d.forms, QuotaShares: d.shares, Method: r.Campaign.Method, Threshold: r.Campaign.Threshold}, d.counts)
+					r.Answers, r.Result, r.Margin = rep.Answers, rep.Result, rep.Margin
+				}
+			}
+			return nil
+		})
+	}
+	_ = sg.Wait()
 	slices.SortStableFunc(rows, func(a, b UnitRow) int {
 		switch {
 		case (a.Answers > 0) != (b.Answers > 0):
@@ -375,8 +396,8 @@ const regionChunk = 200
 // regionTallies reads the campaigns' tallies in chunks, two at a time: a
 // national roll-up reads a million rows, and one statement spent most of
 // its time growing one slice of them on one core.
-func (s *Store) regionTallies(ctx context.Context, ids []int64) ([][]dbq.RegionTalliesRow, error) {
-	chunks := make([][]dbq.RegionTalliesRow, (len(ids)+regionChunk-1)/regionChunk)
+func (s *Store) regionTallies(ctx context.Context, ids []int64) ([][]dbq.AnswerTotal, error) {
+	chunks := make([][]dbq.AnswerTotal, (len(ids)+regionChunk-1)/regionChunk)
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for i := range chunks {
