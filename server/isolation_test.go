@@ -92,8 +92,10 @@ func TestUnitIsolation(t *testing.T) {
 
 	// Routes with no unit in them, and what staff of A get there.
 	unscoped := map[string]int{
-		"GET /console": 200, "GET /console/schools-template.xlsx": 200, "GET /console/evaluation/template.xlsx": 200,
-		"GET /console/audit": 403, "GET /console/accounts": 403, "POST /console/accounts": 403, "POST /console/accounts/:account": 403,
+		"GET /console": 200, "GET /console/schools-template.xlsx": 200, "GET /console/units-template.xlsx": 200,
+		"GET /console/evaluation/template.xlsx": 200,
+		"POST /console/regions":                 422, // no region in the form; with one, staff without the region's grant get 403 (TestRegionUnitImport)
+		"GET /console/audit":                    403, "GET /console/accounts": 403, "POST /console/accounts": 403, "POST /console/accounts/:account": 403,
 		"POST /console/campaigns/:campaign/reopen": 403, "POST /api/v1/campaigns/:campaign/reopen": 403,
 		"POST /console/accounts/:account/disable": 403, "POST /console/accounts/:account/enable": 403, "POST /console/accounts/:account/sessions/:session/end": 403,
 		"GET /console/units/new": 403, "POST /console/units/preview": 403, "POST /console/units": 403,
