@@ -145,8 +145,8 @@ func (s *School) Validate() error {
 // code starts with its prefix.
 
 // RegionPrefix reads a region code: two digits (a province), four (a
-// city), or six ending in 0000 or 00, which name the same. The answer is
-// the prefix its units' codes start with.
+// city), or six ending in 0000 or 00, which name the same; 000000 is the
+// whole country. The answer is the prefix its units' codes start with.
 func RegionPrefix(code string) (string, bool) {
 	code = strings.TrimSpace(code)
 	for _, r := range code {
@@ -155,6 +155,8 @@ func RegionPrefix(code string) (string, bool) {
 		}
 	}
 	switch {
+	case code == "000000": // the whole country: every unit
+		return "", true
 	case len(code) == 2 || len(code) == 4:
 		return code, true
 	case len(code) == 6 && strings.HasSuffix(code, "0000"):
@@ -163,6 +165,25 @@ func RegionPrefix(code string) (string, bool) {
 		return code[:4], true
 	}
 	return "", false
+}
+
+// InRegion reports whether a unit's code is under a region prefix; the
+// whole country ("") holds the units whose codes are division codes (all
+// digits), not those with codes of their own such as "demo".
+func InRegion(code, prefix string) bool {
+	if prefix == "" {
+		return code != "" && strings.Trim(code, "0123456789") == ""
+	}
+	return strings.HasPrefix(code, prefix)
+}
+
+// RegionName names a region prefix for people: 全国 for the whole country,
+// else 地区 and its six-digit code.
+func RegionName(prefix string) string {
+	if prefix == "" {
+		return "全国"
+	}
+	return "地区 " + DivisionCode(prefix)
 }
 
 // DivisionCode is the six-digit code of a region prefix: 43 is 430000,

@@ -74,6 +74,28 @@ func TestRegionPrefixAndCities(t *testing.T) {
 			t.Errorf("RegionPrefix(%q) = %q %v, want %q", code, got, ok, want)
 		}
 	}
+	if p, ok := RegionPrefix("000000"); !ok || p != "" || RegionName(p) != "全国" || DivisionCode(p) != "000000" {
+		t.Errorf("the whole country: %q %v", p, ok)
+	}
+	if RegionName("4303") != "地区 430300" || DivisionCode("43") != "430000" {
+		t.Errorf("names: %s %s", RegionName("4303"), DivisionCode("43"))
+	}
+	// A county-level code has six digits and does not end in 00 (a city's
+	// or province's own code does).
+	for code, want := range map[string]bool{"430302": true, "430300": false, "430000": false, "43030": false, "4303a2": false, "4303021": false} {
+		if CountyLevel(code) != want {
+			t.Errorf("CountyLevel(%q) = %v", code, !want)
+		}
+	}
+	// The country holds division codes, not a unit's own code like demo.
+	for _, tt := range []struct {
+		code, prefix string
+		in           bool
+	}{{"430302", "4303", true}, {"430302", "43", true}, {"110101", "4303", false}, {"430302", "", true}, {"demo", "", false}, {"4303xx", "", false}} {
+		if InRegion(tt.code, tt.prefix) != tt.in {
+			t.Errorf("InRegion(%q, %q) = %v", tt.code, tt.prefix, !tt.in)
+		}
+	}
 	units := []Unit{{Code: "430302"}, {Code: "430321"}, {Code: "110101"}, {Code: "demo"}, {Code: "4303xx"}}
 	if got := Cities(units, 2); len(got) != 1 || got[0] != "4303" {
 		t.Errorf("Cities = %v", got)

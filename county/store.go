@@ -147,7 +147,7 @@ func (s *Store) Units(ctx context.Context, scope Scope) ([]Unit, error) {
 }
 
 // RegionUnits is the units in scope under a region prefix
-// (RegionPrefix), by code; ErrNotFound when there are none.
+// (RegionPrefix, InRegion), by code; ErrNotFound when there are none.
 func (s *Store) RegionUnits(ctx context.Context, scope Scope, prefix string) ([]Unit, error) {
 	units, err := s.Units(ctx, scope)
 	if err != nil {
@@ -155,7 +155,7 @@ func (s *Store) RegionUnits(ctx context.Context, scope Scope, prefix string) ([]
 	}
 	var out []Unit
 	for _, u := range units {
-		if strings.HasPrefix(u.Code, prefix) {
+		if InRegion(u.Code, prefix) {
 			out = append(out, u)
 		}
 	}

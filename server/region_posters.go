@@ -51,7 +51,7 @@ func (s *Server) regionPosters(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := posterPage{Title: "地区 " + county.DivisionCode(prefix) + " 调查二维码海报", Sheet: true, Back: "/console/regions/" + prefix,
+	p := posterPage{Title: county.RegionName(prefix) + " 调查二维码海报", Sheet: true, Back: "/console/regions/" + county.DivisionCode(prefix),
 		Fingerprint: s.surveys.LogKey().Fingerprint()}
 	for i, uc := range ucs {
 		for _, l := range rows[i] {
@@ -80,5 +80,5 @@ func (s *Server) regionQRZip(c echo.Context) error {
 	if n == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "本地区还没有未结束的调查链接：请先为各单位创建调查")
 	}
-	return s.writeQRZip(c, "地区"+county.DivisionCode(prefix)+"-调查二维码.zip", folders)
+	return s.writeQRZip(c, regionFile(prefix)+"-调查二维码.zip", folders)
 }

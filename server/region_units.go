@@ -42,7 +42,7 @@ func (s *Server) exportRegionUnits(c echo.Context) error {
 	if err := workbook.Units(&buf, in); err != nil {
 		return err
 	}
-	return attachment(c, "地区"+county.DivisionCode(prefix)+"-评价单位名单.xlsx", xlsxType, buf.Bytes())
+	return attachment(c, regionFile(prefix)+"-评价单位名单.xlsx", xlsxType, buf.Bytes())
 }
 
 // importUnits saves a region's unit list for the caller, who must cover
@@ -84,7 +84,7 @@ func (s *Server) importRegionUnits(c echo.Context) error {
 	if err != nil {
 		return s.unitsRefused(c, err, nil)
 	}
-	return s.done(c, "/console/regions/"+prefix, fmt.Sprintf("已导入 %d 个评价单位（新增 %d 个，更新 %d 个）", len(out.Units), out.Added, out.Updated))
+	return s.done(c, "/console/regions/"+county.DivisionCode(prefix), fmt.Sprintf("已导入 %d 个评价单位（新增 %d 个，更新 %d 个）", len(out.Units), out.Added, out.Updated))
 }
 
 // unitsRefused shows the console home with why an import was refused.

@@ -82,7 +82,7 @@ func TestRegionUnitImport(t *testing.T) {
 	}
 	k := e.consoleAs("city-staff", "password-2026-x")
 	home, _ := k.get("/console")
-	if !strings.Contains(home, `id="import-units"`) || !strings.Contains(home, `href="/console/regions/4303"`) {
+	if !strings.Contains(home, `id="import-units"`) || !strings.Contains(home, `href="/console/regions/430300"`) {
 		t.Fatalf("the city staff's home offers neither the import nor the region:\n%.3000s", home)
 	}
 	if tpl := k.download("/console/units-template.xlsx"); len(tpl) < 1000 {

@@ -36,12 +36,17 @@ func regionNotFound(err error) error {
 	return err
 }
 
+// maxChartUnits bounds the interval chart: a province's or the country's
+// units beyond the weakest hundred are in the table.
+const maxChartUnits = 100
+
 type regionPage struct {
 	consolePage
 	Code      string
 	Rows      []survey.UnitRow
 	Threshold float64
 	Chart     template.HTML
+	ChartMore int // units with answers left out of the chart
 	Behind    int // units whose whole interval is below the line, or that have no answers
 	Notice    string
 	Error     string
@@ -86,6 +91,9 @@ func (s *Server) regionView(c echo.Context) (regionPage, error) {
 			p.Behind++
 		}
 	}
+	if len(chart) > maxChartUnits {
+		p.ChartMore, chart = len(chart)-maxChartUnits, chart[:maxChartUnits]
+	}
 	p.Chart = intervalChart(chart, p.Threshold)
 	return p, nil
 }
@@ -108,7 +116,7 @@ func (s *Server) exportRegion(c echo.Context) error {
 	if err := workbook.Region(&buf, rows); err != nil {
 		return err
 	}
-	return attachment(c, "地区"+prefix+"-各单位调查进度与认可度.xlsx", xlsxType, buf.Bytes())
+	return attachment(c, regionFile(prefix)+"-各单位调查进度与认可度.xlsx", xlsxType, buf.Bytes())
 }
 
 // apiRegion is GET /api/v1/regions/:region.
@@ -172,11 +180,11 @@ func (s *Server) createRegionSurvey(c echo.Context) error {
 	out, err := s.surveys.CreateRegionCampaigns(c.Request().Context(), scope(c), prefix,
 		survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes}, regionLinks([]string{"any"}, true, true))
 	if _, msg, ok := refused(err); ok {
-		return s.done(c, "/console/regions/"+prefix, "未创建："+msg)
+		return s.done(c, "/console/regions/"+county.DivisionCode(prefix), "未创建："+msg)
 	} else if err != nil {
 		return storeError(err)
 	}
-	return s.done(c, "/console/regions/"+prefix, outcomeText("已为 %d 个单位创建调查", out))
+	return s.done(c, "/console/regions/"+county.DivisionCode(prefix), outcomeText("已为 %d 个单位创建调查", out))
 }
 
 // openRegion is POST /console/regions/:region/open; closeRegion …/close.
@@ -192,7 +200,7 @@ func (s *Server) regionAction(c echo.Context, what string, closing bool) error {
 	if err != nil {
 		return storeError(err)
 	}
-	return s.done(c, "/console/regions/"+prefix, outcomeText(what+"：%d 个单位", out))
+	return s.done(c, "/console/regions/"+county.DivisionCode(prefix), outcomeText(what+"：%d 个单位", out))
 }
 
 func (s *Server) regionOutcome(c echo.Context, prefix string, closing bool) ([]survey.RegionOutcome, error) {
@@ -237,3 +245,6 @@ func (s *Server) apiRegionAction(c echo.Context, closing bool) error {
 	out, err := s.regionOutcome(c, prefix, closing)
 	return respond(c, http.StatusOK, out, err)
 }
+
+// regionFile names a region in a file name: 地区430300, or 全国.
+func regionFile(prefix string) string { return strings.ReplaceAll(county.RegionName(prefix), " ", "") }

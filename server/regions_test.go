@@ -70,8 +70,16 @@ func TestRegionDashboard(t *testing.T) {
 
 	k := e.consoleClient()
 	home, _ := k.get("/console")
-	if !strings.Contains(home, `href="/console/regions/4303"`) {
+	if !strings.Contains(home, `href="/console/regions/430300"`) {
 		t.Errorf("the console does not offer the city:\n%.2000s", home)
+	}
+	// The whole country, for the platform admin: every unit with a
+	// division code, both provinces.
+	if !strings.Contains(home, `href="/console/regions/000000"`) {
+		t.Errorf("the admin's console does not offer the whole country")
+	}
+	if page, status := k.get("/console/regions/000000"); status != http.StatusOK || len(regionRowOrder(page)) != 5 || !strings.Contains(page, "全国") {
+		t.Errorf("the whole country: %d, rows %v", status, regionRowOrder(page))
 	}
 	for _, code := range []string{"4303", "430300"} {
 		page, status := k.get("/console/regions/" + code)

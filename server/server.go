@@ -175,6 +175,7 @@ func parseViews() (*template.Template, error) {
 		"num":        evaluation.Num,
 		"pct":        func(x float64) string { return evaluation.Num(x*100) + "%" },
 		"division":   county.DivisionCode,
+		"regionName": county.RegionName,
 		"points": func(x float64) string { // a share difference in percentage points, signed
 			if x >= 0 {
 				return "+" + strconv.FormatFloat(x*100, 'f', 1, 64)

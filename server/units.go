@@ -59,6 +59,9 @@ func (s *Server) unitsView(c echo.Context) (unitsPage, error) {
 	}
 	acct, _ := c.Get("staff").(staff.Account)
 	regions := slices.Concat(acct.Regions, county.Cities(units, 2))
+	if acct.Role == staff.Admin && len(county.Cities(units, 1)) >= 2 {
+		regions = append(regions, "") // the whole country
+	}
 	slices.Sort(regions)
 	return unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units, Key: s.surveys.LogKey(),
 		Regions: slices.Compact(regions), CanImport: acct.Role == staff.Admin || acct.Role == staff.UnitStaff && len(acct.Regions) > 0}, nil
