@@ -95,11 +95,17 @@ func TestDashboardAndDossier(t *testing.T) {
 // login signs the browser in through the console form and goes to path.
 func login(t *testing.T, ctx context.Context, e *env, path string) {
 	t.Helper()
+	loginAs(t, ctx, e, path, demo.Username, demo.Password)
+}
+
+// loginAs signs in through the form as an account, landing on path.
+func loginAs(t *testing.T, ctx context.Context, e *env, path, username, password string) {
+	t.Helper()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+path),
 		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), demo.Username),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), demo.Password),
+		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
 		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`input[name="password"]`)),
 	)

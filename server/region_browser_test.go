@@ -13,6 +13,7 @@ import (
 
 	"renke/county"
 	"renke/sampling"
+	"renke/staff"
 )
 
 // A city in Chromium: its survey staff import twelve counties from a
@@ -28,8 +29,11 @@ func TestRegionInBrowser(t *testing.T) {
 	if err := os.WriteFile(file, cityWorkbook(t, 12, nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := staff.NewStore(e.pool).Create(ctx, "xiangtan", "xiangtan-2026-survey", staff.Grant{Role: staff.UnitStaff, Regions: []string{"430300"}}); err != nil {
+		t.Fatal(err)
+	}
 	b := browser(t, 1280, 900)
-	login(t, b, e, "/console")
+	loginAs(t, b, e, "/console", "xiangtan", "xiangtan-2026-survey")
 	run(t, b,
 		chromedp.WaitVisible(chromedp.CSS(`#import-units`)),
 		chromedp.SendKeys(chromedp.CSS(`#import-units input[name="region"]`), "430300"),
@@ -43,7 +47,7 @@ func TestRegionInBrowser(t *testing.T) {
 	if msg := evaluate[string](t, b, `document.querySelector('.alert.ok').textContent`); !strings.Contains(msg, "新增 12 个") {
 		t.Errorf("flash %q", msg)
 	}
-	// Each county's roster: one school in the county's largest locale.
+	// Each county's roster (as each county imports it): one rural school.
 	units := county.NewStore(e.pool)
 	all, err := units.RegionUnits(ctx, county.Everything, "4303")
 	if err != nil || len(all) != 12 {
