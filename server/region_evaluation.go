@@ -4,12 +4,14 @@ package server
 // /api/v1/regions/:region/evaluation, one row per unit in scope.
 
 import (
+	"bytes"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"renke/evaluation"
 	"renke/statistics"
+	"renke/workbook"
 )
 
 type regionEvaluationPage struct {
@@ -58,4 +60,18 @@ func (s *Server) showRegionEvaluation(c echo.Context) error {
 func (s *Server) apiRegionEvaluation(c echo.Context) error {
 	_, rows, err := s.regionEvaluations(c)
 	return respond(c, http.StatusOK, rows, err)
+}
+
+// exportRegionEvaluation is GET /console/regions/:region/evaluation.xlsx:
+// the roll-up as a workbook.
+func (s *Server) exportRegionEvaluation(c echo.Context) error {
+	prefix, rows, err := s.regionEvaluations(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := workbook.RegionEvaluation(&buf, rows); err != nil {
+		return err
+	}
+	return attachment(c, regionFile(prefix)+"-各单位指标评估.xlsx", xlsxType, buf.Bytes())
 }

@@ -203,6 +203,15 @@ func TestRegionEvaluation(t *testing.T) {
 		!strings.Contains(page, fmt.Sprintf(`/console/units/%d/evaluation/report?year=2025`, b.ID)) {
 		t.Errorf("the evaluation roll-up:\n%s", page[strings.Index(page, "<tbody>"):])
 	}
+	// The workbook: the failing unit first, its school named, its verdict.
+	f, err := excelize.OpenReader(bytes.NewReader(k.download("/console/regions/4303/evaluation.xlsx")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, _ := f.GetRows("各单位评估")
+	if len(sheet) != 4 || sheet[1][0] != "430321" || sheet[1][5] != "未达标" || !slices.Contains(sheet[1], "湘潭县二小") || !slices.Contains(sheet[0], "未达标学校") {
+		t.Errorf("the evaluation workbook: %v", sheet)
+	}
 	body, code := call(t, e.staffClient(), "GET", e.srv.URL+"/api/v1/regions/4303/evaluation", "")
 	var rows []statistics.UnitEvaluation
 	if err := json.Unmarshal([]byte(body), &rows); code != http.StatusOK || err != nil || len(rows) != 3 {

@@ -44,6 +44,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/regions/:region", s.showRegion)
 	cs.GET("/regions/:region/units.xlsx", s.exportRegionUnits).Name = "导出地区评价单位名单"
 	cs.GET("/regions/:region/evaluation", s.showRegionEvaluation)
+	cs.GET("/regions/:region/evaluation.xlsx", s.exportRegionEvaluation).Name = "导出地区各单位指标评估"
 	cs.GET("/regions/:region/posters", s.regionPosters)
 	cs.GET("/regions/:region/dossier", s.regionDossier)
 	cs.GET("/regions/:region/qr.zip", s.regionQRZip).Name = "下载地区二维码"

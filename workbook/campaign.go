@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"renke/evaluation"
 	"renke/sampling"
+	"renke/statistics"
 	"renke/survey"
 )
 
@@ -258,6 +261,60 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 			cell, _ := excelize.CoordinatesToCellName(col, i+2)
 			_ = b.f.SetCellStyle(name, cell, cell, style)
 		}
+	}
+	return b.f.Write(w)
+}
+
+// RegionEvaluation writes a region's evaluation roll-up: one row per unit
+// with its year, verdict, each dimension's verdict, the failing schools
+// and the worst coefficient of variation; failures marked.
+func RegionEvaluation(w io.Writer, rows []statistics.UnitEvaluation) error {
+	b := newBook()
+	defer b.f.Close()
+	header := []any{"行政区划代码", "单位", "学年", "评估标准", "学校数", "结论"}
+	widths := []float64{12, 16, 8, 24, 8, 10}
+	var dims []evaluation.Dimension
+	if len(rows) > 0 {
+		for _, d := range rows[0].Dimensions {
+			dims = append(dims, d.Dimension)
+			header, widths = append(header, d.Name), append(widths, 14)
+		}
+	}
+	header = append(header, "未达标学校数", "未达标学校", "差异系数最差一项", "差异系数", "限值", "社会认可度")
+	widths = append(widths, 10, 40, 24, 10, 8, 10)
+	add, err := b.sheet("各单位评估", header, widths...)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		row := []any{r.Unit.Code, r.Unit.Name, r.Year, r.Profile, r.Schools, r.Verdict.Name()}
+		var failed []int
+		if r.Verdict == evaluation.Fail {
+			failed = append(failed, 5)
+		}
+		for i, d := range dims {
+			cell := ""
+			for _, got := range r.Dimensions {
+				if got.Key == d.Key {
+					cell = got.Status.Name()
+					if got.Status == evaluation.Fail {
+						failed = append(failed, 6+i)
+					}
+				}
+			}
+			row = append(row, cell)
+		}
+		row = append(row, len(r.FailingSchools), strings.Join(r.FailingSchools, "、"), r.WorstName, "", "", "")
+		if sp := r.WorstSpread; sp != nil {
+			row[len(row)-3], row[len(row)-2] = round4(sp.CV), sp.Limit
+			if !sp.Met {
+				failed = append(failed, len(row)-3)
+			}
+		}
+		if r.Recognition != nil {
+			row[len(row)-1] = r.Recognition.Rate
+		}
+		add(row, failed...)
 	}
 	return b.f.Write(w)
 }

@@ -24,7 +24,7 @@ const UnitSheet = "评价单位名单"
 var unitColumns = []struct{ Header, Hint string }{
 	{"行政区划代码", "6 位县级行政区划代码（GB/T 2260），如 430302；须属于导入的地区"},
 	{"单位名称", "如 雨湖区，不超过 100 字"},
-	{"单位类型", "县、区、县级市"},
+	{"单位类型", "县、区、县级市（自治县、旗、自治旗、特区、林区按县，市辖区按区）"},
 	{"常住人口", "人，正整数，如 812345"},
 	{"城区人口占比（%）", "百分数，最多两位小数，三项之和为 100"},
 	{"镇区人口占比（%）", "百分数，最多两位小数"},
@@ -33,7 +33,11 @@ var unitColumns = []struct{ Header, Hint string }{
 	{"人口数据年份", "选填，如 2020"},
 }
 
-var unitKindByName = map[string]string{"县": "county", "区": "district", "县级市": "city", "市": "city"}
+// unitKindByName reads 单位类型, with the names other lists use for the
+// same kinds: autonomous counties, banners, special and forest districts
+// are county-level like a county.
+var unitKindByName = map[string]string{"县": "county", "区": "district", "县级市": "city", "市": "city",
+	"自治县": "county", "旗": "county", "自治旗": "county", "特区": "county", "林区": "county", "市辖区": "district"}
 
 // UnitHeaders lists the unit list's column headers in order.
 func UnitHeaders() []string {

@@ -22,11 +22,12 @@ func TestParseUnitRows(t *testing.T) {
 		want  []string // each problem, as CellError.Error()
 		check func(t *testing.T, u []county.Unit)
 	}{
-		{name: "good", rows: unitRows(good, nil, []string{"430381", "湘乡市", "县级市", "787216", "0.3512", "0.2", "0.4488"}),
+		{name: "good", rows: unitRows(good, nil, []string{"430381", "湘乡市", "县级市", "787216", "0.3512", "0.2", "0.4488"},
+			[]string{"430390", "某自治县", "自治县", "1", "0", "0", "100%"}),
 			check: func(t *testing.T, u []county.Unit) {
 				// 70% 20.5% 9.5% → 7000, 2050, 950 basis points; the
 				// fractions 0.3512, 0.2, 0.4488 add up to 1 → 3512, 2000, 4488.
-				if len(u) != 2 || u[0].Shares != (sampling.Shares{Urban: 7000, Town: 2050, Rural: 950}) || u[0].Population != 412345 ||
+				if len(u) != 3 || u[2].Kind != "county" || u[2].Shares.Rural != 10000 || u[0].Shares != (sampling.Shares{Urban: 7000, Town: 2050, Rural: 950}) || u[0].Population != 412345 ||
 					u[0].Kind != "district" || *u[0].PopulationYear != 2020 ||
 					u[1].Shares != (sampling.Shares{Urban: 3512, Town: 2000, Rural: 4488}) || u[1].Kind != "city" || u[1].PopulationYear != nil {
 					t.Errorf("%+v", u)
