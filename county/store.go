@@ -3,6 +3,7 @@ package county
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -224,34 +225,51 @@ func (s *Store) School(ctx context.Context, unitID, id int64) (School, error) {
 // name, updated when known and created when new; schools not in the roster
 // stay. It returns how many were new.
 func (s *Store) ImportSchools(ctx context.Context, unitID int64, list []School) (added int, err error) {
-	for i := range list {
-		if err := list[i].Validate(); err != nil {
-			return 0, refusal.Invalidf("第 %d 所学校：%s", i+1, err.Error())
-		}
-	}
-	defer func() {
-		if err == nil {
-			s.changed(unitID)
-		}
-	}()
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		q := dbq.New(tx)
-		before, err := q.ListSchools(ctx, unitID)
-		if err != nil {
-			return err
-		}
-		for _, sc := range list {
-			if _, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
-				Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
-				EnrolPrimary: sc.EnrolPrimary, EnrolJunior: sc.EnrolJunior}); err != nil {
-				return err
+	return s.ImportRosters(ctx, map[int64][]School{unitID: list})
+}
+
+// ImportRosters saves several units' rosters (a region's, from one
+// workbook) in one transaction, each as ImportSchools does: any invalid
+// school refuses them all. It returns how many schools were new.
+func (s *Store) ImportRosters(ctx context.Context, byUnit map[int64][]School) (added int, err error) {
+	ids := slices.Sorted(maps.Keys(byUnit))
+	for _, id := range ids {
+		for i := range byUnit[id] {
+			if err := byUnit[id][i].Validate(); err != nil {
+				return 0, refusal.Invalidf("第 %d 所学校：%s", i+1, err.Error())
 			}
 		}
-		after, err := q.ListSchools(ctx, unitID)
-		added = len(after) - len(before)
-		return err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := dbq.New(tx)
+		added = 0
+		for _, unitID := range ids {
+			before, err := q.ListSchools(ctx, unitID)
+			if err != nil {
+				return err
+			}
+			for _, sc := range byUnit[unitID] {
+				if _, err := q.UpsertSchoolByName(ctx, dbq.UpsertSchoolByNameParams{UnitID: unitID, Name: sc.Name,
+					Type: string(sc.Type), Locale: string(sc.Locale), Public: sc.Public,
+					EnrolPrimary: sc.EnrolPrimary, EnrolJunior: sc.EnrolJunior}); err != nil {
+					return err
+				}
+			}
+			after, err := q.ListSchools(ctx, unitID)
+			if err != nil {
+				return err
+			}
+			added += len(after) - len(before)
+		}
+		return nil
 	})
-	return added, err
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		s.changed(id)
+	}
+	return added, nil
 }
 
 // UnitImport is what an import of a region's units did.

@@ -10,14 +10,14 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
-	"renke/county"
-	"renke/sampling"
 	"renke/staff"
+	"renke/workbook"
 )
 
 // A city in Chromium: its survey staff import twelve counties from a
-// workbook, each county's roster is in, one survey is created and opened
+// workbook and their school rosters from another, one survey is created and opened
 // for all, parents answer in three counties (one each on a phone, the rest
 // by form posts), and the region page ranks those three weakest first,
 // with the chart of intervals in the same order, and a click leads to a
@@ -47,17 +47,29 @@ func TestRegionInBrowser(t *testing.T) {
 	if msg := evaluate[string](t, b, `document.querySelector('.alert.ok').textContent`); !strings.Contains(msg, "新增 12 个") {
 		t.Errorf("flash %q", msg)
 	}
-	// Each county's roster (as each county imports it): one rural school.
-	units := county.NewStore(e.pool)
-	all, err := units.RegionUnits(ctx, county.Everything, "4303")
-	if err != nil || len(all) != 12 {
-		t.Fatal(all, err)
+	// Every county's roster in one workbook: one rural school each.
+	roster := filepath.Join(t.TempDir(), "湘潭市学校名单.xlsx")
+	f := excelize.NewFile()
+	hdr := []any{workbook.RegionCodeHeader, workbook.RegionUnitHeader}
+	for _, h := range workbook.RosterHeaders() {
+		hdr = append(hdr, h)
 	}
-	for _, u := range all {
-		if _, err := units.CreateSchool(ctx, county.School{UnitID: u.ID, Name: u.Name + "实验小学", Type: county.Primary,
-			Locale: sampling.Rural, EnrolPrimary: 900}); err != nil {
-			t.Fatal(err)
-		}
+	_ = f.SetSheetRow("Sheet1", "A1", &hdr)
+	for i := range 12 {
+		_ = f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+2), &[]any{fmt.Sprintf("4303%02d", i+2), fmt.Sprintf("第%d县", i+1),
+			fmt.Sprintf("第%d县实验小学", i+1), "小学", "乡村", "公办", 900, 0})
+	}
+	if err := f.SaveAs(roster); err != nil {
+		t.Fatal(err)
+	}
+	run(t, b,
+		marked(),
+		chromedp.SetUploadFiles(chromedp.CSS(`#import-schools input[name="file"]`), []string{roster}),
+		chromedp.Click(chromedp.CSS(`#import-schools button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body:not([data-old]) .alert.ok`)),
+	)
+	if msg := evaluate[string](t, b, `document.querySelector('.alert.ok').textContent`); !strings.Contains(msg, "已导入 12 个单位的 12 所学校") {
+		t.Fatalf("rosters: %q", msg)
 	}
 	run(t, b,
 		chromedp.SendKeys(chromedp.CSS(`#region-survey input[name="title"]`), "湘潭市 2026 年义务教育优质均衡发展社会认可度调查"),

@@ -342,3 +342,56 @@ func TestRegionDossier(t *testing.T) {
 		t.Errorf("a wrong root verifies")
 	}
 }
+
+// A city imports every county's school roster in one workbook: a bad row
+// saves nothing and is named; the good workbook adds each unit's schools,
+// and the downloaded rosters read back.
+func TestRegionRosterImport(t *testing.T) {
+	e := newEnv(t)
+	a := regionUnit(t, e, "430302", "雨湖区", sampling.Urban, 0)
+	b := regionUnit(t, e, "430321", "湘潭县", sampling.Rural, 0)
+	head := append([]string{workbook.RegionCodeHeader, workbook.RegionUnitHeader}, workbook.RosterHeaders()...)
+	book := func(rows ...[]string) []byte {
+		f := excelize.NewFile()
+		defer f.Close()
+		for i, r := range append([][]string{head}, rows...) {
+			row := make([]any, len(r))
+			for j, c := range r {
+				row[j] = c
+			}
+			_ = f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row)
+		}
+		var buf bytes.Buffer
+		_, _ = f.WriteTo(&buf)
+		return buf.Bytes()
+	}
+	schools := func() (n int) {
+		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM schools WHERE unit_id IN ($1, $2)`, a.ID, b.ID).Scan(&n)
+		return n
+	}
+	k := e.consoleClient()
+	k.get("/console/regions/4303")
+	page, status, _ := k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book(
+		[]string{"430302", "雨湖区", "第一中学", "初中", "城区", "公办", "0", "900"},
+		[]string{"110101", "东城区", "东城小学", "小学", "城区", "公办", "500", "0"},
+	))
+	if status != http.StatusUnprocessableEntity || schools() != 2 || !strings.Contains(page, "110101 不是本地区已有的评价单位") {
+		t.Fatalf("a bad workbook: %d, %d schools\n%.2000s", status, schools(), page)
+	}
+	k.get("/console/regions/4303")
+	_, status, _ = k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book(
+		[]string{"430302", "雨湖区", "第一中学", "初中", "城区", "公办", "0", "900"},
+		[]string{"430321", "湘潭县", "第一中学", "初中", "乡村", "公办", "0", "700"},
+		[]string{"430321", "湘潭县", "湘潭县一小", "小学", "乡村", "公办", "800", "0"}, // already there: updated
+	))
+	if status != http.StatusSeeOther || schools() != 4 {
+		t.Fatalf("a good workbook: %d, %d schools", status, schools())
+	}
+	if page, _ := k.get("/console/regions/4303"); !strings.Contains(page, "已导入 2 个单位的 3 所学校（新增 2 所，更新 1 所）") {
+		t.Errorf("the flash:\n%.3000s", page)
+	}
+	back, err := workbook.ParseRegionRoster(bytes.NewReader(k.download("/console/regions/4303/schools.xlsx")), func(string) bool { return true })
+	if err != nil || len(back["430302"]) != 2 || len(back["430321"]) != 2 {
+		t.Errorf("the downloaded rosters: %+v %v", back, err)
+	}
+}

@@ -50,7 +50,7 @@ type regionPage struct {
 	Behind    int // units whose whole interval is below the line, or that have no answers
 	Notice    string
 	Error     string
-	Problems  []any // none; the alerts template reads it
+	Problems  []workbook.CellError
 }
 
 // showRegion is GET /console/regions/:region: the region's units side by

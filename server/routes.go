@@ -43,6 +43,8 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/regions", s.importRegionUnits).Name = "导入地区评价单位"
 	cs.GET("/regions/:region", s.showRegion)
 	cs.GET("/regions/:region/units.xlsx", s.exportRegionUnits).Name = "导出地区评价单位名单"
+	cs.GET("/regions/:region/schools.xlsx", s.exportRegionSchools).Name = "导出地区各单位学校名单"
+	cs.POST("/regions/:region/schools", s.importRegionSchools).Name = "导入地区各单位学校名单"
 	cs.GET("/regions/:region/evaluation", s.showRegionEvaluation)
 	cs.GET("/regions/:region/evaluation.xlsx", s.exportRegionEvaluation).Name = "导出地区各单位指标评估"
 	cs.GET("/regions/:region/posters", s.regionPosters)

@@ -6,9 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
@@ -132,4 +136,157 @@ func Roster(w io.Writer, schools []county.School) error {
 			EnrolPrimary: int(s.EnrolPrimary), EnrolJunior: int(s.EnrolJunior)}
 	}
 	return rosterLayout.workbook(w, list)
+}
+
+// RegionCodeHeader and RegionUnitHeader are the two columns a region's
+// roster adds before the school's: the unit's division code, which the
+// import reads, and its name, for the reader (the import ignores it).
+const (
+	RegionCodeHeader = "行政区划代码"
+	RegionUnitHeader = "单位名称"
+)
+
+var sameNameLine = regexp.MustCompile(`与第 (\d+) 行重名`)
+
+// ParseRegionRoster reads the school rosters of a region's units from one
+// workbook: the roster's columns with the unit's division code in front.
+// Each code must be one of the region's units (known); each unit's
+// schools are checked as its own roster is, with names unique within the
+// unit. Every problem is reported by the workbook's row and column; if
+// there is any, nothing is returned. The answer is each code's schools.
+func ParseRegionRoster(r io.Reader, known func(code string) bool) (map[string][]county.School, error) {
+	rows, err := readSheet(r, RosterSheet)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
+	}
+	at := map[string]int{}
+	for i, h := range rows[0] {
+		at[strings.TrimSpace(h)] = i
+	}
+	var probs []CellError
+	for _, h := range append([]string{RegionCodeHeader}, rosterLayout.headers()...) {
+		if _, ok := at[h]; !ok {
+			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", h)})
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &ImportError{Problems: probs}
+	}
+	if len(rows)-1 > MaxRows {
+		return nil, &ImportError{Problems: []CellError{{Row: MaxRows + 2, Message: fmt.Sprintf("最多 %d 所学校", MaxRows)}}}
+	}
+	// Rows by unit, each with its line in the workbook.
+	type group struct {
+		rows  [][]string
+		lines []int
+	}
+	groups := map[string]*group{}
+	var order []string
+	codeCol := at[RegionCodeHeader]
+	for n, row := range rows[1:] {
+		line := n + 2
+		code := ""
+		if codeCol < len(row) {
+			code = strings.TrimSpace(row[codeCol])
+		}
+		empty := true
+		for _, c := range rosterLayout.columns {
+			if i := at[c.Header]; i < len(row) && strings.TrimSpace(row[i]) != "" {
+				empty = false
+			}
+		}
+		switch {
+		case empty:
+			continue
+		case code == "":
+			probs = append(probs, CellError{Row: line, Column: letter(codeCol), Header: RegionCodeHeader, Message: "不能为空：请填写学校所属县（区）的行政区划代码"})
+			continue
+		case !known(code):
+			probs = append(probs, CellError{Row: line, Column: letter(codeCol), Header: RegionCodeHeader,
+				Message: fmt.Sprintf("%s 不是本地区已有的评价单位，请先导入评价单位名单", code)})
+			continue
+		}
+		g := groups[code]
+		if g == nil {
+			g = &group{rows: [][]string{rows[0]}}
+			groups[code] = g
+			order = append(order, code)
+		}
+		g.rows, g.lines = append(g.rows, row), append(g.lines, line)
+	}
+	out := map[string][]county.School{}
+	for _, code := range order {
+		g := groups[code]
+		list, err := rosterLayout.parseRows(g.rows)
+		if ie, ok := IsImportError(err); ok {
+			for _, p := range ie.Problems {
+				if p.Row >= 2 && p.Row-2 < len(g.lines) {
+					p.Row = g.lines[p.Row-2]
+				}
+				// "与第 N 行重名" names a line of the unit's rows: name the workbook's.
+				p.Message = sameNameLine.ReplaceAllStringFunc(p.Message, func(m string) string {
+					n, _ := strconv.Atoi(sameNameLine.FindStringSubmatch(m)[1])
+					if n >= 2 && n-2 < len(g.lines) {
+						n = g.lines[n-2]
+					}
+					return fmt.Sprintf("与第 %d 行（同一单位）重名", n)
+				})
+				probs = append(probs, p)
+			}
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		for _, s := range list {
+			out[code] = append(out[code], rosterSchool(s))
+		}
+	}
+	if len(probs) > 0 {
+		return nil, &ImportError{Problems: probs}
+	}
+	if len(out) == 0 {
+		return nil, &ImportError{Problems: []CellError{{Row: 2, Message: "没有学校数据，请从第 2 行起每校填写一行"}}}
+	}
+	return out, nil
+}
+
+// RegionRoster writes the rosters of a region's units as one workbook:
+// the roster with each school's unit code and name in front; the template
+// (headers only) when no unit has schools.
+func RegionRoster(w io.Writer, units []county.Unit, schools map[int64][]county.School) error {
+	var list []evaluation.School
+	var codes [][2]string
+	for _, u := range units {
+		for _, s := range schools[u.ID] {
+			list = append(list, evaluation.School{Name: s.Name, Type: s.Type, Locale: s.Locale, Public: s.Public,
+				EnrolPrimary: int(s.EnrolPrimary), EnrolJunior: int(s.EnrolJunior)})
+			codes = append(codes, [2]string{u.Code, u.Name})
+		}
+	}
+	var buf bytes.Buffer
+	if err := rosterLayout.workbook(&buf, list); err != nil {
+		return err
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.InsertCols(RosterSheet, "A", 2); err != nil {
+		return err
+	}
+	text, _ := f.NewStyle(&excelize.Style{NumFmt: 49}) // codes stay text
+	_ = f.SetColStyle(RosterSheet, "A", text)
+	_ = f.SetColWidth(RosterSheet, "A", "B", 14)
+	_ = f.SetSheetRow(RosterSheet, "A1", &[]any{RegionCodeHeader, RegionUnitHeader})
+	if head, err := f.GetCellStyle(RosterSheet, "C1"); err == nil {
+		_ = f.SetCellStyle(RosterSheet, "A1", "B1", head)
+	}
+	for i, c := range codes {
+		_ = f.SetSheetRow(RosterSheet, fmt.Sprintf("A%d", i+2), &[]any{c[0], c[1]})
+	}
+	return f.Write(w)
 }
