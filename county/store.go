@@ -287,14 +287,19 @@ func (s *Store) ImportUnits(ctx context.Context, prefix string, list []Unit) (ou
 	if len(list) == 0 {
 		return out, refusal.Invalidf("名单中没有评价单位")
 	}
+	seen := map[string]int{}
 	for i := range list {
 		u := &list[i]
 		if err := u.Validate(); err != nil {
 			return out, refusal.Invalidf("第 %d 个单位：%s", i+1, err.Error())
 		}
 		if !CountyLevel(u.Code) || !strings.HasPrefix(u.Code, prefix) {
-			return out, refusal.Invalidf("第 %d 个单位：%s 不是地区 %s 的县级行政区划代码", i+1, u.Code, prefix)
+			return out, refusal.Invalidf("第 %d 个单位：%s 不是%s的县级行政区划代码", i+1, u.Code, RegionName(prefix))
 		}
+		if first, dup := seen[u.Code]; dup {
+			return out, refusal.Invalidf("第 %d 个单位：代码 %s 与第 %d 个重复", i+1, u.Code, first)
+		}
+		seen[u.Code] = i + 1
 	}
 	var updated []int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

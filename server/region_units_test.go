@@ -138,8 +138,14 @@ func TestRegionUnitImport(t *testing.T) {
 		t.Errorf("API, another city: %d %s", status, body)
 	}
 	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430202")); status != http.StatusUnprocessableEntity || units("4302") != 0 ||
-		!strings.Contains(body, "不是地区 4303 的县级行政区划代码") {
+		!strings.Contains(body, "不是地区 430300的县级行政区划代码") {
 		t.Errorf("API, a unit outside the region: %d %s", status, body)
+	}
+	two := `{"units":[{"code":"430399","name":"新区","kind":"district","population":1000,"shares":{"urban":10000,"town":0,"rural":0}},
+		{"code":"430399","name":"新区","kind":"district","population":2000,"shares":{"urban":10000,"town":0,"rural":0}}]}`
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", two); status != http.StatusUnprocessableEntity || units("4303") != 10 ||
+		!strings.Contains(body, "代码 430399 与第 1 个重复") {
+		t.Errorf("API, a code twice: %d %s", status, body)
 	}
 	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430399")); status != http.StatusOK || units("4303") != 11 ||
 		!strings.Contains(body, `"added":1`) {
