@@ -56,3 +56,6 @@ SET name = EXCLUDED.name, kind = EXCLUDED.kind, population = EXCLUDED.population
     population_source = EXCLUDED.population_source, population_year = EXCLUDED.population_year,
     share_urban = EXCLUDED.share_urban, share_town = EXCLUDED.share_town, share_rural = EXCLUDED.share_rural
 RETURNING id, (xmax = 0)::boolean AS inserted;
+
+-- name: ListSchoolsOfUnits :many
+SELECT * FROM schools WHERE unit_id = ANY(@unit_ids::bigint[]) ORDER BY unit_id, id;

@@ -332,6 +332,17 @@ func (s *Store) ImportUnits(ctx context.Context, prefix string, list []Unit) (ou
 	return out, nil
 }
 
+// SchoolsOf lists the schools of several units (a region's), by unit, in
+// one query.
+func (s *Store) SchoolsOf(ctx context.Context, unitIDs []int64) (map[int64][]School, error) {
+	rows, err := s.q.ListSchoolsOfUnits(ctx, unitIDs)
+	out := map[int64][]School{}
+	for _, r := range rows {
+		out[r.UnitID] = append(out[r.UnitID], schoolFrom(r))
+	}
+	return out, err
+}
+
 // Schools lists the schools of a unit.
 func (s *Store) Schools(ctx context.Context, unitID int64) ([]School, error) {
 	rows, err := s.q.ListSchools(ctx, unitID)

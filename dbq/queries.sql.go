@@ -2207,6 +2207,39 @@ func (q *Queries) ListSchools(ctx context.Context, unitID int64) ([]School, erro
 	return items, nil
 }
 
+const listSchoolsOfUnits = `-- name: ListSchoolsOfUnits :many
+SELECT id, unit_id, name, type, locale, public, enrol_primary, enrol_junior FROM schools WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id
+`
+
+func (q *Queries) ListSchoolsOfUnits(ctx context.Context, unitIds []int64) ([]School, error) {
+	rows, err := q.db.Query(ctx, listSchoolsOfUnits, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []School
+	for rows.Next() {
+		var i School
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.Name,
+			&i.Type,
+			&i.Locale,
+			&i.Public,
+			&i.EnrolPrimary,
+			&i.EnrolJunior,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listStaff = `-- name: ListStaff :many
 SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff ORDER BY id
 `

@@ -27,11 +27,13 @@ func (s *Server) exportRegionSchools(c echo.Context) error {
 	if err != nil {
 		return regionNotFound(err)
 	}
-	schools := map[int64][]county.School{}
-	for _, u := range units {
-		if schools[u.ID], err = s.units.Schools(ctx, u.ID); err != nil {
-			return err
-		}
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	schools, err := s.units.SchoolsOf(ctx, ids)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := workbook.RegionRoster(&buf, units, schools); err != nil {

@@ -356,40 +356,35 @@ func TestRegionRosterImport(t *testing.T) {
 	e := newEnv(t)
 	a := regionUnit(t, e, "430302", "雨湖区", sampling.Urban, 0)
 	b := regionUnit(t, e, "430321", "湘潭县", sampling.Rural, 0)
-	head := append([]string{workbook.RegionCodeHeader, workbook.RegionUnitHeader}, workbook.RosterHeaders()...)
-	book := func(rows ...[]string) []byte {
-		f := excelize.NewFile()
-		defer f.Close()
-		for i, r := range append([][]string{head}, rows...) {
-			row := make([]any, len(r))
-			for j, c := range r {
-				row[j] = c
-			}
-			_ = f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row)
-		}
+	// book writes the region's roster workbook as the download gives it.
+	book := func(units []county.Unit, schools map[int64][]county.School) []byte {
 		var buf bytes.Buffer
-		_, _ = f.WriteTo(&buf)
+		if err := workbook.RegionRoster(&buf, units, schools); err != nil {
+			t.Fatal(err)
+		}
 		return buf.Bytes()
 	}
+	school := func(name string, typ county.SchoolType, locale sampling.Locale, primary, junior int32) county.School {
+		return county.School{Name: name, Type: typ, Locale: locale, Public: true, EnrolPrimary: primary, EnrolJunior: junior}
+	}
+	outside := county.Unit{ID: -1, Code: "110101", Name: "东城区"}
 	schools := func() (n int) {
 		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM schools WHERE unit_id IN ($1, $2)`, a.ID, b.ID).Scan(&n)
 		return n
 	}
 	k := e.consoleClient()
 	k.get("/console/regions/4303")
-	page, status, _ := k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book(
-		[]string{"430302", "雨湖区", "第一中学", "初中", "城区", "公办", "0", "900"},
-		[]string{"110101", "东城区", "东城小学", "小学", "城区", "公办", "500", "0"},
-	))
+	page, status, _ := k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book([]county.Unit{a, outside},
+		map[int64][]county.School{a.ID: {school("第一中学", county.Junior, sampling.Urban, 0, 900)},
+			outside.ID: {school("东城小学", county.Primary, sampling.Urban, 500, 0)}}))
 	if status != http.StatusUnprocessableEntity || schools() != 2 || !strings.Contains(page, "110101 不是本地区已有的评价单位") {
 		t.Fatalf("a bad workbook: %d, %d schools\n%.2000s", status, schools(), page)
 	}
 	k.get("/console/regions/4303")
-	_, status, _ = k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book(
-		[]string{"430302", "雨湖区", "第一中学", "初中", "城区", "公办", "0", "900"},
-		[]string{"430321", "湘潭县", "第一中学", "初中", "乡村", "公办", "0", "700"},
-		[]string{"430321", "湘潭县", "湘潭县一小", "小学", "乡村", "公办", "800", "0"}, // already there: updated
-	))
+	_, status, _ = k.uploadFile("/console/regions/4303/schools", url.Values{}, "名单.xlsx", book([]county.Unit{a, b},
+		map[int64][]county.School{a.ID: {school("第一中学", county.Junior, sampling.Urban, 0, 900)},
+			b.ID: {school("第一中学", county.Junior, sampling.Rural, 0, 700),
+				school("湘潭县一小", county.Primary, sampling.Rural, 800, 0)}})) // 湘潭县一小 is already there: updated
 	if status != http.StatusSeeOther || schools() != 4 {
 		t.Fatalf("a good workbook: %d, %d schools", status, schools())
 	}

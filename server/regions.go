@@ -28,12 +28,17 @@ func regionPrefix(c echo.Context) (string, error) {
 	return p, nil
 }
 
-// regionNotFound answers a region with no unit in the caller's scope.
+// regionNotFound turns a store's not-found into errNoRegion.
 func regionNotFound(err error) error {
 	if errors.Is(err, county.ErrNotFound) || errors.Is(err, survey.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+		return errNoRegion()
 	}
 	return err
+}
+
+// errNoRegion answers a region with no unit in the caller's scope.
+func errNoRegion() error {
+	return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
 }
 
 // maxChartUnits bounds the interval chart: a province's or the country's
@@ -76,7 +81,7 @@ func (s *Server) regionView(c echo.Context) (regionPage, error) {
 		return regionPage{}, err
 	}
 	if len(rows) == 0 {
-		return regionPage{}, echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+		return regionPage{}, errNoRegion()
 	}
 	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85}
 	var chart []intervalRow
@@ -110,7 +115,7 @@ func (s *Server) exportRegion(c echo.Context) error {
 		return err
 	}
 	if len(rows) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+		return errNoRegion()
 	}
 	var buf bytes.Buffer
 	if err := workbook.Region(&buf, rows); err != nil {
@@ -127,7 +132,7 @@ func (s *Server) apiRegion(c echo.Context) error {
 	}
 	rows, err := s.surveys.Region(c.Request().Context(), scope(c), prefix)
 	if err == nil && len(rows) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "您可查看的评价单位中没有这个地区的单位")
+		return errNoRegion()
 	}
 	return respond(c, http.StatusOK, rows, err)
 }

@@ -64,7 +64,7 @@ func (s *Server) unitsView(c echo.Context) (unitsPage, error) {
 	}
 	slices.Sort(regions)
 	return unitsPage{consolePage: s.consolePage(c, "评价单位"), Units: units, Key: s.surveys.LogKey(),
-		Regions: slices.Compact(regions), CanImport: acct.Role == staff.Admin || acct.Role == staff.UnitStaff && len(acct.Regions) > 0}, nil
+		Regions: slices.Compact(regions), CanImport: acct.RunsRegions()}, nil
 }
 
 type unitPage struct {

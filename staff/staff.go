@@ -82,7 +82,7 @@ func (a Account) Covers(prefix string) bool {
 	if a.Role == Admin {
 		return true
 	}
-	if a.Role != UnitStaff {
+	if !a.RunsRegions() {
 		return false
 	}
 	for _, r := range a.Regions {
@@ -91,6 +91,13 @@ func (a Account) Covers(prefix string) bool {
 		}
 	}
 	return false
+}
+
+// RunsRegions reports whether the account may import units somewhere:
+// the platform admin, and staff granted regions (a city's or province's
+// survey staff).
+func (a Account) RunsRegions() bool {
+	return a.Role == Admin || a.Role == UnitStaff && len(a.Regions) > 0
 }
 
 // ReadOnly reports whether the account may change nothing.

@@ -159,22 +159,11 @@ func ParseRegionRoster(r io.Reader, known func(code string) bool) (map[string][]
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
-	}
-	at := map[string]int{}
-	for i, h := range rows[0] {
-		at[strings.TrimSpace(h)] = i
+	at, err := headed(rows, append([]string{RegionCodeHeader}, rosterLayout.headers()...))
+	if err != nil {
+		return nil, err
 	}
 	var probs []CellError
-	for _, h := range append([]string{RegionCodeHeader}, rosterLayout.headers()...) {
-		if _, ok := at[h]; !ok {
-			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", h)})
-		}
-	}
-	if len(probs) > 0 {
-		return nil, &ImportError{Problems: probs}
-	}
 	if len(rows)-1 > MaxRows {
 		return nil, &ImportError{Problems: []CellError{{Row: MaxRows + 2, Message: fmt.Sprintf("最多 %d 所学校", MaxRows)}}}
 	}

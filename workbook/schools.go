@@ -217,8 +217,9 @@ func collectRows(next func() (row []string, ok bool, err error)) ([][]string, er
 
 func parseRows(rows [][]string) ([]evaluation.School, error) { return statsLayout.parseRows(rows) }
 
-func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
-	var probs []CellError
+// headed reads a sheet's header row: the column of each header, or an
+// ImportError that names an empty sheet or every header missing.
+func headed(rows [][]string, headers []string) (map[string]int, error) {
 	if len(rows) == 0 {
 		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
 	}
@@ -226,13 +227,23 @@ func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
 	for i, h := range rows[0] {
 		at[strings.TrimSpace(h)] = i
 	}
-	for _, c := range l.columns {
-		if _, ok := at[c.Header]; !ok {
-			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", c.Header)})
+	var probs []CellError
+	for _, h := range headers {
+		if _, ok := at[h]; !ok {
+			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", h)})
 		}
 	}
 	if len(probs) > 0 {
 		return nil, &ImportError{Problems: probs}
+	}
+	return at, nil
+}
+
+func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
+	var probs []CellError
+	at, err := headed(rows, l.headers())
+	if err != nil {
+		return nil, err
 	}
 	if len(rows)-1 > MaxRows {
 		return nil, &ImportError{Problems: []CellError{{Row: MaxRows + 2, Message: fmt.Sprintf("最多 %d 所学校", MaxRows)}}}

@@ -63,22 +63,11 @@ func ParseUnits(r io.Reader, prefix string) ([]county.Unit, error) {
 }
 
 func parseUnitRows(rows [][]string, prefix string) ([]county.Unit, error) {
-	if len(rows) == 0 {
-		return nil, &ImportError{Problems: []CellError{{Row: 1, Message: "工作表是空的，第 1 行应为列标题"}}}
-	}
-	at := map[string]int{}
-	for i, h := range rows[0] {
-		at[strings.TrimSpace(h)] = i
+	at, err := headed(rows, UnitHeaders())
+	if err != nil {
+		return nil, err
 	}
 	var probs []CellError
-	for _, c := range unitColumns {
-		if _, ok := at[c.Header]; !ok {
-			probs = append(probs, CellError{Row: 1, Message: fmt.Sprintf("缺少列“%s”，请使用模板的列标题", c.Header)})
-		}
-	}
-	if len(probs) > 0 {
-		return nil, &ImportError{Problems: probs}
-	}
 	if len(rows)-1 > MaxUnits {
 		return nil, &ImportError{Problems: []CellError{{Row: MaxUnits + 2, Message: fmt.Sprintf("最多 %d 个评价单位", MaxUnits)}}}
 	}
