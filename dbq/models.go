@@ -64,6 +64,8 @@ type Campaign struct {
 	WechatOnly     bool       `json:"wechat_only"`
 	LogFrontier    [][]byte   `json:"log_frontier"`
 	LogVersion     int16      `json:"log_version"`
+	Population     *int64     `json:"population"`
+	Shares         []int32    `json:"shares"`
 }
 
 type CampaignEvent struct {
@@ -73,6 +75,9 @@ type CampaignEvent struct {
 	Action     string    `json:"action"`
 	Reason     string    `json:"reason"`
 	Username   string    `json:"username"`
+	Setting    string    `json:"setting"`
+	OldValue   string    `json:"old_value"`
+	NewValue   string    `json:"new_value"`
 }
 
 type CampaignKey struct {
@@ -148,6 +153,24 @@ type QuotaCell struct {
 	Locale     string `json:"locale"`
 	Target     int32  `json:"target"`
 	Admitted   int32  `json:"admitted"`
+}
+
+type RespondentSum struct {
+	CampaignID  int64  `json:"campaign_id"`
+	Dimension   string `json:"dimension"`
+	Key         string `json:"key"`
+	Respondents int64  `json:"respondents"`
+	Answers     int64  `json:"answers"`
+	AnswersSq   int64  `json:"answers_sq"`
+	Top2        int64  `json:"top2"`
+	Top2Sq      int64  `json:"top2_sq"`
+	Top2X       int64  `json:"top2_x"`
+	Top3        int64  `json:"top3"`
+	Top3Sq      int64  `json:"top3_sq"`
+	Top3X       int64  `json:"top3_x"`
+	Points      int64  `json:"points"`
+	PointsSq    int64  `json:"points_sq"`
+	PointsX     int64  `json:"points_x"`
 }
 
 type Response struct {

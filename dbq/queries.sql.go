@@ -82,6 +82,63 @@ func (q *Queries) AddFlag(ctx context.Context, arg AddFlagParams) error {
 	return err
 }
 
+const addRespondentSums = `-- name: AddRespondentSums :exec
+INSERT INTO respondent_sums (campaign_id, dimension, key, respondents, answers, answers_sq, top2, top2_sq, top2_x,
+    top3, top3_sq, top3_x, points, points_sq, points_x)
+SELECT $1::bigint, unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]),
+    unnest($5::bigint[]), unnest($6::bigint[]), unnest($7::bigint[]), unnest($8::bigint[]),
+    unnest($9::bigint[]), unnest($10::bigint[]), unnest($11::bigint[]), unnest($12::bigint[]),
+    unnest($13::bigint[]), unnest($14::bigint[]), unnest($15::bigint[])
+ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET respondents = respondent_sums.respondents + excluded.respondents,
+    answers = respondent_sums.answers + excluded.answers, answers_sq = respondent_sums.answers_sq + excluded.answers_sq,
+    top2 = respondent_sums.top2 + excluded.top2, top2_sq = respondent_sums.top2_sq + excluded.top2_sq,
+    top2_x = respondent_sums.top2_x + excluded.top2_x, top3 = respondent_sums.top3 + excluded.top3,
+    top3_sq = respondent_sums.top3_sq + excluded.top3_sq, top3_x = respondent_sums.top3_x + excluded.top3_x,
+    points = respondent_sums.points + excluded.points, points_sq = respondent_sums.points_sq + excluded.points_sq,
+    points_x = respondent_sums.points_x + excluded.points_x
+`
+
+type AddRespondentSumsParams struct {
+	CampaignID  int64    `json:"campaign_id"`
+	Dimensions  []string `json:"dimensions"`
+	Keys        []string `json:"keys"`
+	Respondents []int64  `json:"respondents"`
+	Answers     []int64  `json:"answers"`
+	AnswersSq   []int64  `json:"answers_sq"`
+	Top2        []int64  `json:"top2"`
+	Top2Sq      []int64  `json:"top2_sq"`
+	Top2X       []int64  `json:"top2_x"`
+	Top3        []int64  `json:"top3"`
+	Top3Sq      []int64  `json:"top3_sq"`
+	Top3X       []int64  `json:"top3_x"`
+	Points      []int64  `json:"points"`
+	PointsSq    []int64  `json:"points_sq"`
+	PointsX     []int64  `json:"points_x"`
+}
+
+// Adds (or, with negative counts, takes away) respondents to a campaign's
+// respondent sums (survey/cluster.go), in key order.
+func (q *Queries) AddRespondentSums(ctx context.Context, arg AddRespondentSumsParams) error {
+	_, err := q.db.Exec(ctx, addRespondentSums,
+		arg.CampaignID,
+		arg.Dimensions,
+		arg.Keys,
+		arg.Respondents,
+		arg.Answers,
+		arg.AnswersSq,
+		arg.Top2,
+		arg.Top2Sq,
+		arg.Top2X,
+		arg.Top3,
+		arg.Top3Sq,
+		arg.Top3X,
+		arg.Points,
+		arg.PointsSq,
+		arg.PointsX,
+	)
+	return err
+}
+
 const addResponseCounts = `-- name: AddResponseCounts :exec
 INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
 SELECT $1::bigint, unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::text[]),
@@ -111,6 +168,32 @@ func (q *Queries) AddResponseCounts(ctx context.Context, arg AddResponseCountsPa
 		arg.Locales,
 		arg.GradeBands,
 		arg.Ns,
+	)
+	return err
+}
+
+const addSettingEvent = `-- name: AddSettingEvent :exec
+INSERT INTO campaign_events (campaign_id, action, reason, username, setting, old_value, new_value)
+VALUES ($1, 'setting', $2, $3, $4, $5, $6)
+`
+
+type AddSettingEventParams struct {
+	CampaignID int64  `json:"campaign_id"`
+	Reason     string `json:"reason"`
+	Username   string `json:"username"`
+	Setting    string `json:"setting"`
+	OldValue   string `json:"old_value"`
+	NewValue   string `json:"new_value"`
+}
+
+func (q *Queries) AddSettingEvent(ctx context.Context, arg AddSettingEventParams) error {
+	_, err := q.db.Exec(ctx, addSettingEvent,
+		arg.CampaignID,
+		arg.Reason,
+		arg.Username,
+		arg.Setting,
+		arg.OldValue,
+		arg.NewValue,
 	)
 	return err
 }
@@ -318,7 +401,7 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 }
 
 const campaignEvents = `-- name: CampaignEvents :many
-SELECT at, action, reason, username FROM campaign_events WHERE campaign_id = $1 ORDER BY id
+SELECT at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id
 `
 
 type CampaignEventsRow struct {
@@ -326,6 +409,9 @@ type CampaignEventsRow struct {
 	Action   string    `json:"action"`
 	Reason   string    `json:"reason"`
 	Username string    `json:"username"`
+	Setting  string    `json:"setting"`
+	OldValue string    `json:"old_value"`
+	NewValue string    `json:"new_value"`
 }
 
 func (q *Queries) CampaignEvents(ctx context.Context, campaignID int64) ([]CampaignEventsRow, error) {
@@ -342,6 +428,9 @@ func (q *Queries) CampaignEvents(ctx context.Context, campaignID int64) ([]Campa
 			&i.Action,
 			&i.Reason,
 			&i.Username,
+			&i.Setting,
+			&i.OldValue,
+			&i.NewValue,
 		); err != nil {
 			return nil, err
 		}
@@ -632,7 +721,7 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 const closeCampaign = `-- name: CloseCampaign :one
 UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_size = log_size, sealed_root = log_root
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 // Closing seals the log at its size and root: no submit can add to it
@@ -667,6 +756,8 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -803,7 +894,7 @@ const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
     min_fill_seconds, pow_bits, token_hours, wechat_only)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 type CreateCampaignParams struct {
@@ -865,6 +956,8 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -1124,6 +1217,15 @@ DELETE FROM campaign_keys WHERE campaign_id = $1
 
 func (q *Queries) DeleteCampaignKey(ctx context.Context, campaignID int64) error {
 	_, err := q.db.Exec(ctx, deleteCampaignKey, campaignID)
+	return err
+}
+
+const deleteRespondentSums = `-- name: DeleteRespondentSums :exec
+DELETE FROM respondent_sums WHERE campaign_id = $1
+`
+
+func (q *Queries) DeleteRespondentSums(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteRespondentSums, campaignID)
 	return err
 }
 
@@ -1487,7 +1589,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -1526,6 +1628,8 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -1985,7 +2089,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -2023,6 +2127,8 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.WechatOnly,
 			&i.LogFrontier,
 			&i.LogVersion,
+			&i.Population,
+			&i.Shares,
 		); err != nil {
 			return nil, err
 		}
@@ -2390,7 +2496,7 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
@@ -2425,6 +2531,8 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -2554,7 +2662,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 }
 
 const newestCampaigns = `-- name: NewestCampaigns :many
-SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
+SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
 `
 
 // A region's dashboard: each unit's newest campaign, and what its counts
@@ -2594,6 +2702,8 @@ func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campa
 			&i.WechatOnly,
 			&i.LogFrontier,
 			&i.LogVersion,
+			&i.Population,
+			&i.Shares,
 		); err != nil {
 			return nil, err
 		}
@@ -2606,18 +2716,28 @@ func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campa
 }
 
 const openCampaign = `-- name: OpenCampaign :one
-UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
-WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+UPDATE campaigns SET status = 'open', sample_size = $1, opened_at = now(), population = $2,
+    shares = $3::integer[]
+WHERE id = $4 AND status = 'draft'
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 type OpenCampaignParams struct {
-	ID         int64  `json:"id"`
-	SampleSize *int32 `json:"sample_size"`
+	SampleSize *int32  `json:"sample_size"`
+	Population *int64  `json:"population"`
+	Shares     []int32 `json:"shares"`
+	ID         int64   `json:"id"`
 }
 
+// Opening fixes the sample size and keeps the population and locale
+// shares it was designed on.
 func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Campaign, error) {
-	row := q.db.QueryRow(ctx, openCampaign, arg.ID, arg.SampleSize)
+	row := q.db.QueryRow(ctx, openCampaign,
+		arg.SampleSize,
+		arg.Population,
+		arg.Shares,
+		arg.ID,
+	)
 	var i Campaign
 	err := row.Scan(
 		&i.ID,
@@ -2645,6 +2765,8 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -2808,6 +2930,43 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	return id, err
 }
 
+const recountRespondentSums = `-- name: RecountRespondentSums :exec
+WITH ans AS (
+    SELECT r.campaign_id, r.id, r.category, r.locale, coalesce(r.school_id, 0) AS school_id, it ->> 'area' AS area,
+        NOT coalesce((o ->> 'dont_know')::boolean, false) AS rated, coalesce((o ->> 'rank')::int, 0) AS rank,
+        round(coalesce((o ->> 'points')::numeric, 0) * 100)::bigint AS cp
+    FROM responses r
+    JOIN questionnaires q ON q.id = r.questionnaire_id
+    CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+    CROSS JOIN LATERAL jsonb_array_elements(q.definition -> 'scale') AS o
+    CROSS JOIN LATERAL jsonb_array_elements(q.definition -> 'items') AS it
+    WHERE r.campaign_id = $1 AND r.status = 'admitted'
+        AND o ->> 'value' = split_part(a.pair, '=', 2) AND it ->> 'id' = split_part(a.pair, '=', 1)
+), per AS (
+    SELECT campaign_id, id, category, locale, school_id, area, grouping(area) AS whole,
+        count(*) FILTER (WHERE rated) AS a, count(*) FILTER (WHERE rated AND rank <= 2) AS t2,
+        count(*) FILTER (WHERE rated AND rank <= 3) AS t3, coalesce(sum(cp) FILTER (WHERE rated), 0)::bigint AS p
+    FROM ans GROUP BY GROUPING SETS ((campaign_id, id, category, locale, school_id), (campaign_id, id, category, locale, school_id, area))
+), keyed AS (
+    SELECT campaign_id, 'area' AS dimension, area AS key, a, t2, t3, p FROM per WHERE whole = 0
+    UNION ALL SELECT campaign_id, 'category', category, a, t2, t3, p FROM per WHERE whole = 1
+    UNION ALL SELECT campaign_id, 'locale', locale, a, t2, t3, p FROM per WHERE whole = 1
+    UNION ALL SELECT campaign_id, 'school', school_id::text, a, t2, t3, p FROM per WHERE whole = 1 AND school_id <> 0
+)
+INSERT INTO respondent_sums (campaign_id, dimension, key, respondents, answers, answers_sq, top2, top2_sq, top2_x,
+    top3, top3_sq, top3_x, points, points_sq, points_x)
+SELECT campaign_id, dimension, key, count(*), sum(a), sum(a * a), sum(t2), sum(t2 * t2), sum(t2 * a),
+    sum(t3), sum(t3 * t3), sum(t3 * a), sum(p), sum(p * p), sum(p * a)
+FROM keyed WHERE a > 0 GROUP BY campaign_id, dimension, key
+`
+
+// The same arithmetic as survey.Marks, over the stored responses: for data
+// loaded around the application, and the check on the kept sums.
+func (q *Queries) RecountRespondentSums(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, recountRespondentSums, campaignID)
+	return err
+}
+
 const recountResponses = `-- name: RecountResponses :exec
 INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_band, n)
 SELECT r.campaign_id, date_trunc('hour', r.submitted_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', r.status, r.category, r.locale,
@@ -2944,6 +3103,65 @@ func (q *Queries) RegionQuotaTargets(ctx context.Context, campaignIds []int64) (
 	return items, nil
 }
 
+const regionRespondentSums = `-- name: RegionRespondentSums :many
+SELECT campaign_id, key, respondents, answers, answers_sq, top2, top2_sq, top2_x, top3, top3_sq, top3_x,
+    points, points_sq, points_x
+FROM respondent_sums WHERE campaign_id = ANY($1::bigint[]) AND dimension = 'category' AND respondents > 0
+`
+
+type RegionRespondentSumsRow struct {
+	CampaignID  int64  `json:"campaign_id"`
+	Key         string `json:"key"`
+	Respondents int64  `json:"respondents"`
+	Answers     int64  `json:"answers"`
+	AnswersSq   int64  `json:"answers_sq"`
+	Top2        int64  `json:"top2"`
+	Top2Sq      int64  `json:"top2_sq"`
+	Top2X       int64  `json:"top2_x"`
+	Top3        int64  `json:"top3"`
+	Top3Sq      int64  `json:"top3_sq"`
+	Top3X       int64  `json:"top3_x"`
+	Points      int64  `json:"points"`
+	PointsSq    int64  `json:"points_sq"`
+	PointsX     int64  `json:"points_x"`
+}
+
+// The category sums of many campaigns: a region's overall rates.
+func (q *Queries) RegionRespondentSums(ctx context.Context, campaignIds []int64) ([]RegionRespondentSumsRow, error) {
+	rows, err := q.db.Query(ctx, regionRespondentSums, campaignIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionRespondentSumsRow
+	for rows.Next() {
+		var i RegionRespondentSumsRow
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Key,
+			&i.Respondents,
+			&i.Answers,
+			&i.AnswersSq,
+			&i.Top2,
+			&i.Top2Sq,
+			&i.Top2X,
+			&i.Top3,
+			&i.Top3Sq,
+			&i.Top3X,
+			&i.Points,
+			&i.PointsSq,
+			&i.PointsX,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const regionResponseCounts = `-- name: RegionResponseCounts :many
 SELECT campaign_id, category, locale, status, sum(n)::bigint AS n FROM response_counts
 WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1, 2, 3, 4
@@ -3058,7 +3276,7 @@ func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]Ans
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 // Reopening a closed campaign lifts its seal; the log goes on from where
@@ -3092,8 +3310,71 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
+}
+
+const respondentSums = `-- name: RespondentSums :many
+SELECT t.dimension, CASE WHEN t.dimension = 'school' THEN coalesce(s.name, '') ELSE t.key END::text AS key,
+    t.respondents, t.answers, t.answers_sq, t.top2, t.top2_sq, t.top2_x, t.top3, t.top3_sq, t.top3_x,
+    t.points, t.points_sq, t.points_x
+FROM respondent_sums t LEFT JOIN schools s ON t.dimension = 'school' AND s.id::text = t.key
+WHERE t.campaign_id = $1 AND t.respondents > 0
+`
+
+type RespondentSumsRow struct {
+	Dimension   string `json:"dimension"`
+	Key         string `json:"key"`
+	Respondents int64  `json:"respondents"`
+	Answers     int64  `json:"answers"`
+	AnswersSq   int64  `json:"answers_sq"`
+	Top2        int64  `json:"top2"`
+	Top2Sq      int64  `json:"top2_sq"`
+	Top2X       int64  `json:"top2_x"`
+	Top3        int64  `json:"top3"`
+	Top3Sq      int64  `json:"top3_sq"`
+	Top3X       int64  `json:"top3_x"`
+	Points      int64  `json:"points"`
+	PointsSq    int64  `json:"points_sq"`
+	PointsX     int64  `json:"points_x"`
+}
+
+// A campaign's respondent sums, schools by name.
+func (q *Queries) RespondentSums(ctx context.Context, campaignID int64) ([]RespondentSumsRow, error) {
+	rows, err := q.db.Query(ctx, respondentSums, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RespondentSumsRow
+	for rows.Next() {
+		var i RespondentSumsRow
+		if err := rows.Scan(
+			&i.Dimension,
+			&i.Key,
+			&i.Respondents,
+			&i.Answers,
+			&i.AnswersSq,
+			&i.Top2,
+			&i.Top2Sq,
+			&i.Top2X,
+			&i.Top3,
+			&i.Top3Sq,
+			&i.Top3X,
+			&i.Points,
+			&i.PointsSq,
+			&i.PointsX,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const responseByReceipt = `-- name: ResponseByReceipt :one
@@ -3733,7 +4014,7 @@ const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
     min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -3789,6 +4070,8 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }
@@ -3798,7 +4081,7 @@ UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, m
     quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
     wechat_only = $13
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
 `
 
 type UpdateDraftCampaignParams struct {
@@ -3860,6 +4143,8 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.WechatOnly,
 		&i.LogFrontier,
 		&i.LogVersion,
+		&i.Population,
+		&i.Shares,
 	)
 	return i, err
 }

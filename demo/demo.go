@@ -81,7 +81,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 		}
 		out.Links = append(out.Links, l)
 	}
-	if out.Campaign, err = surveys.Open(ctx, c.ID); err != nil {
+	if out.Campaign, err = surveys.Open(ctx, c.ID, "demo"); err != nil {
 		return nil, err
 	}
 	if err := seedEvaluation(ctx, statistics.NewStore(pool), out); err != nil {

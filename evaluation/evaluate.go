@@ -246,9 +246,10 @@ func shownPct(x, limit float64, ok func(v, limit float64) bool) string {
 // below is the comparison of RuleBelow: strictly less than the limit.
 func below(v, max float64) bool { return v < max }
 
-// areaRate pools the recognition of content areas, weighted by answers.
+// areaRate pools the recognition of content areas, weighted by answers;
+// none until the sample is complete.
 func (rec *Recognition) areaRate(areas []string) (float64, bool) {
-	if rec == nil {
+	if rec == nil || !rec.Complete {
 		return 0, false
 	}
 	var k, n float64
@@ -263,23 +264,20 @@ func (rec *Recognition) areaRate(areas []string) (float64, bool) {
 	return k / n, true
 }
 
-// entered is a county figure as entered, or as the profile fixes it.
+// entered is a county figure as the county entered it: a figure never
+// entered is 待填报, whatever the profile expects (Input.Default).
 func (p *Profile) entered(in Inputs, key string) (float64, bool) {
-	if v, ok := in.Figures[key]; ok {
-		return v, true
-	}
-	if i, ok := p.Input(key); ok && i.Default != nil {
-		return *i.Default, true
-	}
-	return 0, false
+	v, ok := in.Figures[key]
+	return v, ok
 }
 
 // figure is a county figure to compute with: as entered, but never below
-// the profile's floor under it (Input.Min).
+// the profile's floor under it (Input.Min); not entered, the floor itself,
+// which the rule fixes whatever the county enters.
 func (p *Profile) figure(in Inputs, key string) (float64, bool) {
 	v, ok := p.entered(in, key)
-	if i, found := p.Input(key); ok && found && i.Min != nil && v < *i.Min {
-		v = *i.Min
+	if i, found := p.Input(key); found && i.Min != nil && (!ok || v < *i.Min) {
+		return *i.Min, true
 	}
 	return v, ok
 }
@@ -678,8 +676,12 @@ func checkRecognition(_ *Profile, k *checking) {
 		k.missing("尚未关联有答卷的社会认可度调查")
 		return
 	}
-	k.cr.Scope = fmt.Sprintf("调查“%s”的 %d 个有效回答（%s）", rec.Campaign, rec.Answers, rec.Method)
+	k.cr.Scope = fmt.Sprintf("调查“%s”的 %d 人、%d 个有效回答（%s）", rec.Campaign, rec.Respondents, rec.Answers, rec.Method)
 	k.cr.Value = fmt.Sprintf("%s（95%% 区间 %s–%s，标准 ≥ %s）", shownPct(rec.Rate, k.Params["min"], atLeast), pct(rec.Low), pct(rec.High), pct(k.Params["min"]))
+	if !rec.Complete {
+		k.cr.Status, k.cr.Value = Missing, rec.Shortfall+"；目前 "+k.cr.Value
+		return
+	}
 	if !atLeast(rec.Rate, k.Params["min"]) {
 		k.cr.Status = Fail
 	}
@@ -755,6 +757,11 @@ func checkSurveyDesign(p *Profile, k *checking) {
 	}
 	sr := p.Survey
 	k.cr.Scope = fmt.Sprintf("调查“%s”，样本量 %d，已纳入 %d 份", rec.Campaign, rec.SampleSize, rec.Admitted)
+	if rec.Admitted < rec.SampleSize {
+		// The design is judged on the sample drawn, not on a start of it.
+		k.missing(fmt.Sprintf("样本未达设计量：已纳入 %d / %d", rec.Admitted, rec.SampleSize))
+		return
+	}
 	if rec.RatePPM < sr.RatePPM {
 		k.fail("抽样比例 %s‰，低于 %s‰", Num(float64(rec.RatePPM)/1000), Num(float64(sr.RatePPM)/1000))
 	}

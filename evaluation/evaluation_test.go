@@ -330,10 +330,28 @@ func TestRecognitionAndVeto(t *testing.T) {
 		want Status
 	}{{0.85, Pass}, {0.8499, Fail}} {
 		// A sample drawn by the rules: 1.5‰, 600 of 1,200 admitted are parents.
-		r := Evaluate(nat, Inputs{Recognition: &Recognition{Rate: tc.rate, Low: tc.rate - 0.02, High: tc.rate + 0.02, Answers: 1000,
+		r := Evaluate(nat, Inputs{Recognition: &Recognition{Complete: true, Rate: tc.rate, Low: tc.rate - 0.02, High: tc.rate + 0.02, Answers: 1000,
 			RatePPM: 1500, SampleSize: 1200, Admitted: 1200, Parents: 600}})
 		if st := find(t, r, "4.1").Status; st != tc.want {
 			t.Errorf("recognition %v: %s", tc.rate, st)
+		}
+	}
+	// 10 of 977 admitted: neither the rate nor the design is judged yet, and
+	// the line says why.
+	short := &Recognition{Rate: 0.95, Low: 0.7, High: 1, Answers: 110, Respondents: 10, RatePPM: 1500, SampleSize: 977, Admitted: 10,
+		Parents: 10, Shortfall: "样本未达设计量：已纳入 10 / 977，结论为暂定"}
+	r0 := Evaluate(nat, Inputs{Recognition: short})
+	if st := find(t, r0, "4.1").Status; st != Missing {
+		t.Errorf("recognition on 10 of 977: %s", st)
+	}
+	for _, ind := range r0.Indicators {
+		for _, c := range ind.Results {
+			if c.Rule == RuleRecognition && (c.Status != Missing || !strings.HasPrefix(c.Value, "样本未达设计量：已纳入 10 / 977")) {
+				t.Errorf("recognition on 10 of 977: %s %q", c.Status, c.Value)
+			}
+			if c.Rule == RuleSurveyDesign && (c.Status != Missing || c.Value != "样本未达设计量：已纳入 10 / 977") {
+				t.Errorf("survey design on 10 of 977: %s %q", c.Status, c.Value)
+			}
 		}
 	}
 	yes, no := true, false
@@ -359,7 +377,7 @@ func TestRecognitionAndVeto(t *testing.T) {
 // hunanScores scores every Hunan soft item at exactly 80% of its points,
 // the survey items through a recognition rate of 80% in their areas.
 func hunanScores(p *Profile) Inputs {
-	in := Inputs{Scores: map[string]float64{}, Recognition: &Recognition{Rate: 0.9, Answers: 900, ByArea: map[string]AreaRate{
+	in := Inputs{Scores: map[string]float64{}, Recognition: &Recognition{Complete: true, Rate: 0.9, Answers: 900, ByArea: map[string]AreaRate{
 		"equity": {Rate: 0.8, Answers: 300}, "sharing": {Rate: 0.8, Answers: 100}, "workload": {Rate: 0.8, Answers: 50},
 	}}}
 	for _, it := range p.ScoredItems() {

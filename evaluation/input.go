@@ -116,7 +116,14 @@ type Recognition struct {
 	Low      float64             `json:"low"`
 	High     float64             `json:"high"`
 	Answers  int64               `json:"answers"`
-	ByArea   map[string]AreaRate `json:"by_area"`
+	// Respondents is the people behind the rate: the n of its interval.
+	Respondents int64 `json:"respondents"`
+	// Complete: the counted sample reached its design and the parents'
+	// floor. Until then every survey line is 待填报, never 达标, and
+	// Shortfall says by how much.
+	Complete  bool                `json:"complete"`
+	Shortfall string              `json:"shortfall,omitempty"`
+	ByArea    map[string]AreaRate `json:"by_area"`
 	// The sample behind it, for RuleSurveyDesign.
 	RatePPM    int `json:"rate_ppm"`
 	SampleSize int `json:"sample_size"`

@@ -61,6 +61,12 @@ func TestSmallFundingToTheLetter(t *testing.T) {
 	if c := check(t, r, "10", "小学生均公用经费基准定额"); c.Status != Fail || !strings.Contains(c.Value, "500") {
 		t.Errorf("a norm of 500 against 600: %s %s", c.Status, c.Value)
 	}
+	// A norm never entered is 待填报: the profile's 600 is what the county
+	// must at least enter, not an entry.
+	r = Evaluate(hunan, Inputs{})
+	if c := check(t, r, "10", "小学生均公用经费基准定额"); c.Status != Missing || c.Value != "尚未填报小学生均公用经费基准定额" {
+		t.Errorf("no norm entered: %s %q", c.Status, c.Value)
+	}
 }
 
 // Finding 3: teaching points count as primary (note 4, l.493) in "所有小
@@ -114,7 +120,7 @@ func TestNoGradeWhenAnIndicatorFails(t *testing.T) {
 		in.Scores[it.No] = it.Points
 	}
 	in.Scores["29.3"] = 2
-	in.Recognition = &Recognition{Rate: 1, Answers: 900, ByArea: map[string]AreaRate{"equity": {Rate: 1, Answers: 300},
+	in.Recognition = &Recognition{Complete: true, Rate: 1, Answers: 900, ByArea: map[string]AreaRate{"equity": {Rate: 1, Answers: 300},
 		"sharing": {Rate: 1, Answers: 100}, "workload": {Rate: 1, Answers: 50}}}
 	r := Evaluate(hunan, in)
 	if r.Score.Total != 97 || r.Score.Grade != "" || r.Score.Status != Fail || !strings.Contains(r.Score.Why, "不予定等") {
@@ -134,7 +140,7 @@ func TestExactComparisons(t *testing.T) {
 	// hand, 8.4 = 2 × the equity and sharing rate 0.79975 = 1.5995. The
 	// total 7.9995 is short of 8; rounded to 0.01 first it was 8.00, a pass.
 	in := Inputs{Scores: map[string]float64{"8.1": 3, "8.2": 2, "8.3": 1.4},
-		Recognition: &Recognition{Answers: 400, ByArea: map[string]AreaRate{"equity": {Rate: 0.79975, Answers: 300}, "sharing": {Rate: 0.79975, Answers: 100}}}}
+		Recognition: &Recognition{Complete: true, Answers: 400, ByArea: map[string]AreaRate{"equity": {Rate: 0.79975, Answers: 300}, "sharing": {Rate: 0.79975, Answers: 100}}}}
 	ir := find(t, Evaluate(hunan, in), "8")
 	if ir.Status != Fail || ir.ScoreShown != "7.9995" {
 		t.Errorf("7.9995 against 8: %s, shown %q", ir.Status, ir.ScoreShown)
@@ -243,7 +249,7 @@ func TestProfileReadings(t *testing.T) {
 	}
 	// The survey's own rules: the linked sample must have drawn 1.5‰ with
 	// parents at least half (note 3, l.491): 550 parents of 1,200 is 45.8%.
-	rec := &Recognition{Rate: 0.9, Low: 0.88, High: 0.92, Answers: 10_000, RatePPM: 1500, SampleSize: 1200, Admitted: 1200, Parents: 550}
+	rec := &Recognition{Complete: true, Rate: 0.9, Low: 0.88, High: 0.92, Answers: 10_000, RatePPM: 1500, SampleSize: 1200, Admitted: 1200, Parents: 550}
 	if c := check(t, Evaluate(table, Inputs{Recognition: rec}), "36", "说明3"); c.Status != Fail || !strings.Contains(c.Failures[0], "家长 550 份") {
 		t.Errorf("45.8%% parents: %s %v", c.Status, c.Failures)
 	}

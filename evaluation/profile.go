@@ -219,7 +219,10 @@ type Input struct {
 	Key     string   `json:"key"`
 	Label   string   `json:"label"`
 	Unit    string   `json:"unit"`
-	Default *float64 `json:"default,omitempty"` // a figure the profile itself fixes
+	// Default is the figure the profile itself fixes, shown to the bureau
+	// as the expected entry; never read as the county's entry: a figure not
+	// entered is 待填报.
+	Default *float64 `json:"default,omitempty"`
 	// Min is a floor under the entered figure: what the county enters may
 	// be higher, never lower (e.g. the provincial per-pupil norm). Checks
 	// of the figure itself read what was entered; rules that compute with

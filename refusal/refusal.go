@@ -19,6 +19,9 @@ const (
 	// Conflict with the state of things: a campaign already open, a name
 	// already taken, a row still referenced (HTTP 409).
 	Conflict
+	// Forbidden to this person, though another may do it: a setting that
+	// decides the verdict, changed after the survey opened (HTTP 403).
+	Forbidden
 )
 
 // Error is a refused action with its reason.
@@ -37,6 +40,11 @@ func Invalidf(format string, a ...any) error {
 // Conflictf refuses an action the state of things forbids.
 func Conflictf(format string, a ...any) error {
 	return &Error{Kind: Conflict, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Forbiddenf refuses an action that only someone else may take.
+func Forbiddenf(format string, a ...any) error {
+	return &Error{Kind: Forbidden, Msg: fmt.Sprintf(format, a...)}
 }
 
 // AsInvalid marks err, a validation error whose message is for staff, as

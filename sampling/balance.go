@@ -71,6 +71,11 @@ const (
 // Valid reports whether p is a known policy.
 func (p Policy) Valid() bool { return p == Cap || p == Floor }
 
+// Name is the policy in Chinese.
+func (p Policy) Name() string {
+	return map[Policy]string{Cap: "满额后不再纳入", Floor: "配额为下限"}[p]
+}
+
 // LocaleGap is how far the admitted sample's share of one locale is from
 // the resident population's share: the rule asks that respondents'
 // rural/town/urban mix match the population's own (乡村 / 镇区 / 城区),

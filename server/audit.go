@@ -58,6 +58,13 @@ func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		acct, _ := c.Get("staff").(staff.Account)
 		e := audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: c.RealIP(), Action: name, Status: status}
+		if changes, _ := c.Get(changesKey).([]survey.Change); len(changes) > 0 {
+			var what []string
+			for _, ch := range changes {
+				what = append(what, ch.String())
+			}
+			detail = strings.TrimPrefix(detail+"；"+strings.Join(what, "；"), "；")
+		}
 		e.Detail = detail
 		e.UnitID = s.unitOf(c)
 		if rerr := s.audit.Record(c.Request().Context(), e); rerr != nil {
@@ -65,6 +72,19 @@ func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return err
 	}
+}
+
+// changesKey holds the settings a request changed, for its audit entry.
+const changesKey = "audit-changes"
+
+// noteChanges records what a staff action changed, setting by setting with
+// the old and new value, in the request's audit entry.
+func noteChanges(c echo.Context, changes []survey.Change) { c.Set(changesKey, changes) }
+
+// actor is the signed-in staff member as the domain's actions take them.
+func actor(c echo.Context) survey.Actor {
+	acct, _ := c.Get("staff").(staff.Account)
+	return survey.Actor{Username: acct.Username, Admin: acct.Role == staff.Admin}
 }
 
 // describe names what a staff request acted on in words: the unit, the

@@ -45,6 +45,7 @@ type campaignView struct {
 	Notice   string
 	Problems []workbook.CellError
 	Methods  []survey.Method
+	WeChat   bool // the deployment has a WeChat service account
 }
 
 func (s *Server) campaignView(c echo.Context, title string) (*campaignView, error) {
@@ -53,7 +54,7 @@ func (s *Server) campaignView(c echo.Context, title string) (*campaignView, erro
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	v := &campaignView{Campaign: cp, Methods: survey.Methods}
+	v := &campaignView{Campaign: cp, Methods: survey.Methods, WeChat: s.wechat != nil}
 	if v.Unit, err = s.units.Unit(ctx, county.Everything, cp.UnitID); err != nil { // cp was reached in scope
 		return nil, err
 	}
@@ -132,14 +133,21 @@ func localTime(raw string) string {
 // fields; the campaign's own rules are checked by survey.Store.
 func settingsFromForm(c echo.Context, draft bool) (survey.Settings, error) {
 	title, opens, closes := strings.TrimSpace(c.FormValue("title")), localTime(c.FormValue("opens_at")), localTime(c.FormValue("closes_at"))
-	method := survey.Method(c.FormValue("scoring_method"))
-	in := survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes, Method: &method}
-	th, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(c.FormValue("threshold")), "%"), 64)
-	if err != nil {
-		return in, refusal.Invalidf("达标线须为百分数，如 85")
+	in := survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes}
+	// After opening, unit staff see the verdict's settings but cannot send
+	// them (the fields are disabled): absent, they stay as they are.
+	if raw := c.FormValue("scoring_method"); draft || raw != "" {
+		method := survey.Method(raw)
+		in.Method = &method
 	}
-	th /= 100
-	in.Threshold = &th
+	if raw := strings.TrimSpace(c.FormValue("threshold")); draft || raw != "" {
+		th, err := strconv.ParseFloat(strings.TrimSuffix(raw, "%"), 64)
+		if err != nil {
+			return in, refusal.Invalidf("达标线须为百分数，如 85")
+		}
+		th /= 100
+		in.Threshold = &th
+	}
 	minFill, err := strconv.Atoi(strings.TrimSpace(c.FormValue("min_fill_seconds")))
 	if err != nil {
 		return in, refusal.Invalidf("最短填写时间须为整数秒，如 20")
@@ -157,6 +165,9 @@ func settingsFromForm(c echo.Context, draft bool) (survey.Settings, error) {
 			return in, refusal.Invalidf("问卷页面有效时间须为整数小时，如 36")
 		}
 		in.Token = &hours
+	}
+	if reason := strings.TrimSpace(c.FormValue("reason")); reason != "" {
+		in.Reason = &reason
 	}
 	if draft {
 		rate, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue("rate")), 64)
@@ -196,7 +207,9 @@ func (s *Server) saveCampaign(c echo.Context) error {
 	}
 	in, err := settingsFromForm(c, cp.Status == survey.Draft)
 	if err == nil {
-		_, err = s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in)
+		var changes []survey.Change
+		_, changes, err = s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in, actor(c))
+		noteChanges(c, changes)
 	}
 	if err != nil {
 		return s.campaignRefused(c, err)
@@ -204,12 +217,24 @@ func (s *Server) saveCampaign(c echo.Context) error {
 	return s.campaignDone(c, cp.ID, "设置已保存")
 }
 
+// openCampaignForm is POST …/open; without confirm=yes it shows what
+// opening freezes and asks.
 func (s *Server) openCampaignForm(c echo.Context) error {
 	cp, err := s.campaign(c)
 	if err != nil {
 		return err
 	}
-	if _, err := s.surveys.Open(c.Request().Context(), cp.ID); err != nil {
+	if c.FormValue("confirm") != "yes" {
+		v, err := s.campaignView(c, "开始调查")
+		if err != nil {
+			return err
+		}
+		if err := s.withProgress(c, v); err != nil {
+			return s.campaignRefused(c, err)
+		}
+		return s.render(c, http.StatusOK, "open.html", v)
+	}
+	if _, err := s.surveys.Open(c.Request().Context(), cp.ID, actor(c).Username); err != nil {
 		return s.campaignRefused(c, err)
 	}
 	return s.campaignDone(c, cp.ID, "调查已开始，配额已锁定")
@@ -298,7 +323,8 @@ func (s *Server) updateCampaign(c echo.Context) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	cp, err = s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in)
+	cp, changes, err := s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in, actor(c))
+	noteChanges(c, changes)
 	return respond(c, http.StatusOK, cp, err)
 }
 
@@ -307,7 +333,7 @@ func (s *Server) openCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cp, err = s.surveys.Open(c.Request().Context(), cp.ID)
+	cp, err = s.surveys.Open(c.Request().Context(), cp.ID, actor(c).Username)
 	return respond(c, http.StatusOK, cp, err)
 }
 

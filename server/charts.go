@@ -38,8 +38,9 @@ func pctText(x float64) string { return evaluation.Num(x*100) + "%" }
 
 // intervalRow is one line of an interval chart.
 type intervalRow struct {
-	Label   string
-	Answers int64
+	Label       string
+	Respondents int64 // the n of the interval
+	Answers     int64
 	survey.Interval
 }
 
@@ -81,9 +82,9 @@ func intervalChartFrom(rows []intervalRow, threshold, lo float64) template.HTML 
 		case r.Low < threshold:
 			class = "warn"
 		}
-		fmt.Fprintf(&b, `<div class="iv %s" title="%s：%s（95%%置信区间 %s–%s，%d 个有效回答）"><span class="l">%s <small>n=%s</small></span><span class="v">%s <small>%s–%s</small></span>`,
-			class, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Answers,
-			html.EscapeString(r.Label), thousands(r.Answers), pctText(r.Rate), pctText(r.Low), pctText(r.High))
+		fmt.Fprintf(&b, `<div class="iv %s" title="%s：%s（95%%置信区间 %s–%s；%d 人作答，有效回答 %d 个）"><span class="l">%s <small>n=%s 人</small></span><span class="v">%s <small>%s–%s</small></span>`,
+			class, html.EscapeString(r.Label), pctText(r.Rate), pctText(r.Low), pctText(r.High), r.Respondents, r.Answers,
+			html.EscapeString(r.Label), thousands(r.Respondents), pctText(r.Rate), pctText(r.Low), pctText(r.High))
 		b.WriteString(`<svg viewBox="0 0 100 12" preserveAspectRatio="none" aria-hidden="true">`)
 		for t := lo + 0.1; t < 0.9999; t += 0.1 {
 			fmt.Fprintf(&b, `<line x1="%.2f" x2="%.2f" y1="0" y2="12" class="grid"/>`, x(t), x(t))

@@ -159,7 +159,7 @@ func TestQuestionnaireEditorInBrowser(t *testing.T) {
 	}
 	screenshot(t, phone, "editor-preview-360.png")
 	// Open, then answer the edited form.
-	if _, err := surveys.Open(ctx, cp.ID); err != nil {
+	if _, err := surveys.Open(ctx, cp.ID, "测试"); err != nil {
 		t.Fatal(err)
 	}
 	v := url.Values{"token": {e.token("/s/" + link.Code + "?c=parent")}, "category": {"parent"}, "band": {"3-4"}}

@@ -20,6 +20,7 @@ type dashboardPage struct {
 	MarginText string
 	Schools    []survey.SourceProgress
 	Pending    int64 // flagged responses awaiting review
+	Changes    []survey.Event // verdict settings changed after the opening
 	Charts     []chart
 	Hourly     template.HTML
 }
@@ -33,7 +34,7 @@ type chart struct {
 func intervalRows(groups []survey.Group) []intervalRow {
 	rows := make([]intervalRow, 0, len(groups))
 	for _, g := range survey.WeakestFirst(groups) {
-		rows = append(rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: g.Interval})
+		rows = append(rows, intervalRow{Label: g.Label, Respondents: g.Respondents, Answers: g.Answers, Interval: g.Interval})
 	}
 	return rows
 }
@@ -43,6 +44,24 @@ var marginText = map[survey.Margin]string{
 	survey.NoisePass: "认可度达标，但置信区间跨过达标线，结论受抽样误差影响，建议补足样本。",
 	survey.NoiseFail: "认可度略低于达标线，置信区间跨过达标线，差距在抽样误差之内。",
 	survey.Below:     "整个 95% 置信区间都在达标线以下。",
+}
+
+// provisionalText is what the interval says while the sample is short of
+// its design: never that the verdict is settled.
+var provisionalText = map[survey.Margin]string{
+	survey.Clear:     "目前整个 95% 置信区间在达标线以上，待样本完整后方可下结论。",
+	survey.NoisePass: "目前认可度在达标线以上，但置信区间跨过达标线。",
+	survey.NoiseFail: "目前认可度低于达标线，置信区间跨过达标线。",
+	survey.Below:     "目前整个 95% 置信区间在达标线以下。",
+}
+
+// verdictText is the sentence under a report's rate: the shortfall first
+// while the sample is incomplete.
+func verdictText(r survey.Report) string {
+	if r.Provisional {
+		return r.Shortfall + "。" + provisionalText[r.Margin]
+	}
+	return marginText[r.Margin]
 }
 
 func (s *Server) dashboard(c echo.Context) error {
@@ -61,7 +80,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	r := p.Report
-	p.MarginText = marginText[r.Margin]
+	p.MarginText = verdictText(r.Report)
 	groups := [][]intervalRow{intervalRows(r.ByCategory), intervalRows(r.ByArea), intervalRows(r.ByLocale),
 		intervalRows(r.BySchool), intervalRows(r.ByItem)}
 	lo := chartFloor(r.Threshold, groups...) // one scale for every chart
@@ -86,5 +105,14 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	p.Hourly = hourChart(hours)
+	events, err := s.surveys.Events(ctx, v.Campaign.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if e.Changed() {
+			p.Changes = append(p.Changes, e)
+		}
+	}
 	return s.render(c, http.StatusOK, "dashboard.html", p)
 }

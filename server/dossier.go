@@ -26,6 +26,9 @@ type dossierPage struct {
 	Left       []leftOut
 	Review     survey.ReviewSummary
 	Events     []survey.Event
+	Changes    []survey.Event // verdict settings changed after the opening
+	Population int64          // the population and shares the sample was designed on
+	Shares     sampling.Shares
 	Log        survey.Verification
 	Key        *survey.LogKey
 	Checkpoint survey.StoredCheckpoint // the latest, printed whole
@@ -58,13 +61,14 @@ func (s *Server) dossier(c echo.Context) error {
 		return err
 	}
 	cp := v.Campaign
-	p.Formula = cp.Design(v.Unit.Population, v.Unit.Shares).Working()
-	p.MarginText = marginText[p.Report.Margin]
+	p.Population, p.Shares = cp.DesignPopulation(v.Unit), cp.DesignShares(v.Unit)
+	p.Formula = cp.Design(p.Population, p.Shares).Working()
+	p.MarginText = verdictText(p.Report.Report)
 	r := p.Report
 	for _, t := range []dossierTable{{Title: "按调查对象类别", Groups: r.ByCategory}, {Title: "按评价内容", Groups: r.ByArea},
 		{Title: "按城乡", Groups: r.ByLocale}, {Title: "按学校", Groups: r.BySchool}, {Title: "按题目", Groups: r.ByItem}} {
 		for _, g := range t.Groups {
-			t.Rows = append(t.Rows, intervalRow{Label: g.Label, Answers: g.Answers, Interval: g.Interval})
+			t.Rows = append(t.Rows, intervalRow{Label: g.Label, Respondents: g.Respondents, Answers: g.Answers, Interval: g.Interval})
 		}
 		p.Tables = append(p.Tables, t)
 	}
@@ -81,6 +85,11 @@ func (s *Server) dossier(c echo.Context) error {
 	}
 	if p.Events, err = s.surveys.Events(ctx, cp.ID); err != nil {
 		return err
+	}
+	for _, e := range p.Events {
+		if e.Changed() {
+			p.Changes = append(p.Changes, e)
+		}
 	}
 	if p.Log, err = s.surveys.Verify(ctx, cp.ID); err != nil {
 		return err

@@ -23,8 +23,11 @@ func storeError(err error) error {
 	}
 	if r, ok := refusal.As(err); ok {
 		code := http.StatusUnprocessableEntity
-		if r.Kind == refusal.Conflict {
+		switch r.Kind {
+		case refusal.Conflict:
 			code = http.StatusConflict
+		case refusal.Forbidden:
+			code = http.StatusForbidden
 		}
 		return echo.NewHTTPError(code, r.Msg)
 	}
@@ -46,7 +49,7 @@ func storeError(err error) error {
 // action; ok is false for any other error, which the error page answers.
 func refused(err error) (code int, msg string, ok bool) {
 	var he *echo.HTTPError
-	if !errors.As(storeError(err), &he) || (he.Code != http.StatusUnprocessableEntity && he.Code != http.StatusConflict) {
+	if !errors.As(storeError(err), &he) || (he.Code != http.StatusUnprocessableEntity && he.Code != http.StatusConflict && he.Code != http.StatusForbidden) {
 		return 0, "", false
 	}
 	msg, _ = he.Message.(string)

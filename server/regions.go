@@ -14,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"renke/county"
-	"renke/staff"
 	"renke/survey"
 	"renke/workbook"
 )
@@ -89,8 +88,8 @@ func (s *Server) regionView(c echo.Context) (regionPage, error) {
 		if r.Campaign != nil {
 			p.Threshold = r.Campaign.Threshold
 		}
-		if r.Answers > 0 {
-			chart = append(chart, intervalRow{Label: r.Unit.Name, Answers: r.Answers, Interval: r.Result.Interval})
+		if r.Respondents > 0 {
+			chart = append(chart, intervalRow{Label: r.Unit.Name, Respondents: r.Respondents, Answers: r.Answers, Interval: r.Result.Interval})
 		}
 		if r.Behind() {
 			p.Behind++
@@ -210,10 +209,9 @@ func (s *Server) regionAction(c echo.Context, what string, closing bool) error {
 
 func (s *Server) regionOutcome(c echo.Context, prefix string, closing bool) ([]survey.RegionOutcome, error) {
 	if closing {
-		acct, _ := c.Get("staff").(staff.Account)
-		return s.surveys.CloseRegion(c.Request().Context(), scope(c), prefix, acct.Username)
+		return s.surveys.CloseRegion(c.Request().Context(), scope(c), prefix, actor(c).Username)
 	}
-	return s.surveys.OpenRegion(c.Request().Context(), scope(c), prefix)
+	return s.surveys.OpenRegion(c.Request().Context(), scope(c), prefix, actor(c).Username)
 }
 
 // regionSurveyRequest is the body of POST /api/v1/regions/:region/campaigns.

@@ -50,7 +50,7 @@ func regionUnit(t *testing.T, e *env, code, name string, locale sampling.Locale,
 	if _, err := surveys.CreateLink(ctx, survey.Link{CampaignID: c.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := surveys.Open(ctx, c.ID); err != nil {
+	if _, err := surveys.Open(ctx, c.ID, "测试"); err != nil {
 		t.Fatal(err)
 	}
 	fillSample(t, e, c.ID, share)

@@ -275,7 +275,7 @@ func (s *Server) submitForm(c echo.Context) error {
 		user = tok.WeChat[:]
 	}
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
-		CampaignID: v.campaign.ID, FormID: f.ID, LinkID: v.link.ID, SubmissionID: tok.Submission,
+		CampaignID: v.campaign.ID, FormID: f.ID, Form: &f.Questionnaire, LinkID: v.link.ID, SubmissionID: tok.Submission,
 		IPHash: keyedHash(v.key, "ip", ip), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(tok.Rendered), 0),
 		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers), NoDevice: noDevice, FromAddress: fromAddress + 1, WeChatHash: user,
 	}, sub, now)

@@ -89,6 +89,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		}
 		s.surveys.UseLogKey(k)
 	}
+	s.surveys.UseWeChat(s.wechat != nil)
 	if err := s.surveys.UseWitnesses(cfg.WitnessKeys); err != nil {
 		return nil, fmt.Errorf("WITNESS_KEYS: %w", err)
 	}

@@ -32,7 +32,7 @@ func TestTokensBoundAndDated(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherLink, _ := surveys.CreateLink(ctx, survey.Link{CampaignID: other.ID})
-	if _, err := surveys.Open(ctx, other.ID); err != nil {
+	if _, err := surveys.Open(ctx, other.ID, "测试"); err != nil {
 		t.Fatal(err)
 	}
 	fromOther := e.token("/s/" + otherLink.Code + "?c=parent")

@@ -114,7 +114,8 @@ func (e *Evaluations) recognition(ctx context.Context, cp survey.Campaign) (*eva
 		return nil, err
 	}
 	rec := &evaluation.Recognition{Campaign: cp.Title, Method: r.Result.Name, Rate: r.Result.Rate,
-		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, ByArea: map[string]evaluation.AreaRate{},
+		Low: r.Result.Low, High: r.Result.High, Answers: r.Answers, Respondents: r.Respondents, Complete: !r.Provisional,
+		Shortfall: r.Shortfall, ByArea: map[string]evaluation.AreaRate{},
 		RatePPM: cp.RatePPM, SampleSize: p.SampleSize, Admitted: p.Counted}
 	for _, c := range p.ByCategory {
 		if c.Category == sampling.Parent {

@@ -43,13 +43,17 @@ func BenchmarkScore100k(b *testing.B) {
 		sc.Questionnaires = append(sc.Questionnaires, f.Questionnaire)
 	}
 	var counts []Count
+	var people []GroupSums
 	b.Run("tally+score", func(b *testing.B) {
 		for b.Loop() {
 			counts, err = store.Tally(ctx, c.ID)
 			if err != nil {
 				b.Fatal(err)
 			}
-			r := Score(sc, counts)
+			if people, err = store.RespondentSums(ctx, c.ID); err != nil {
+				b.Fatal(err)
+			}
+			r := Score(sc, counts, people)
 			if r.Answers+r.DontKnow != 1_200_000 {
 				b.Fatalf("scored %d answers", r.Answers+r.DontKnow)
 			}
@@ -94,7 +98,7 @@ func BenchmarkScore100k(b *testing.B) {
 	b.Run("score", func(b *testing.B) {
 		b.ReportMetric(float64(len(counts)), "count-rows")
 		for b.Loop() {
-			Score(sc, counts)
+			Score(sc, counts, people)
 		}
 	})
 }
@@ -173,7 +177,7 @@ func BenchmarkRegion100(b *testing.B) {
 		if _, err := store.CreateLink(ctx, Link{CampaignID: c.ID}); err != nil {
 			b.Fatal(err)
 		}
-		if c, err = store.Open(ctx, c.ID); err != nil {
+		if c, err = store.Open(ctx, c.ID, "测试"); err != nil {
 			b.Fatal(err)
 		}
 		forms, _ := store.Forms(ctx, c.ID)
@@ -211,7 +215,7 @@ func BenchmarkRegionNational(b *testing.B) {
 	if _, err := store.CreateLink(ctx, Link{CampaignID: c.ID}); err != nil {
 		b.Fatal(err)
 	}
-	if c, err = store.Open(ctx, c.ID); err != nil {
+	if c, err = store.Open(ctx, c.ID, "测试"); err != nil {
 		b.Fatal(err)
 	}
 	forms, _ := store.Forms(ctx, c.ID)

@@ -3,9 +3,12 @@ package survey
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"renke/county"
 	"renke/sampling"
 )
 
@@ -37,6 +40,11 @@ type Campaign struct {
 	Method     Method          `json:"scoring_method"`
 	Threshold  float64         `json:"threshold"`
 	SampleSize *int            `json:"sample_size"` // fixed when the campaign opens
+	// The population and locale shares the sample was designed on, kept
+	// when the campaign opens: a later edit of the unit changes neither
+	// the quota nor the balance the campaign is judged by.
+	Population *int64           `json:"population"`
+	Shares     *sampling.Shares `json:"shares"`
 	CreatedAt  time.Time       `json:"created_at"`
 	OpenedAt   *time.Time      `json:"opened_at"`
 	ClosedAt   *time.Time      `json:"closed_at"`
@@ -125,6 +133,48 @@ func (c *Campaign) Validate() error {
 }
 
 // Design is the campaign's sample design for a unit's population.
+// Frozen is the settings an open campaign is judged by, in words: what
+// its open event records and every report names.
+func (c *Campaign) Frozen() string {
+	var b strings.Builder
+	if c.Population != nil {
+		fmt.Fprintf(&b, "常住人口 %d 人；", *c.Population)
+	}
+	if c.Shares != nil {
+		fmt.Fprintf(&b, "城区/镇区/乡村人口占比 %s%%/%s%%/%s%%；", bp(c.Shares.Urban), bp(c.Shares.Town), bp(c.Shares.Rural))
+	}
+	fmt.Fprintf(&b, "抽样比例 %s‰", strconv.FormatFloat(float64(c.RatePPM)/1000, 'f', -1, 64))
+	if c.MinSample > 0 {
+		fmt.Fprintf(&b, "，最低样本量 %d", c.MinSample)
+	}
+	if c.SampleSize != nil {
+		fmt.Fprintf(&b, "；样本量 %d", *c.SampleSize)
+	}
+	fmt.Fprintf(&b, "；配额策略 %s；计分方法 %s；达标线 %s%%", c.Policy.Name(), c.Method.Name(),
+		strconv.FormatFloat(c.Threshold*100, 'f', -1, 64))
+	return b.String()
+}
+
+func bp(v int) string { return strconv.FormatFloat(float64(v)/100, 'f', -1, 64) }
+
+// DesignShares is the locale shares the campaign is judged by: those kept
+// when it opened, the unit's own before.
+func (c *Campaign) DesignShares(u county.Unit) sampling.Shares {
+	if c.Shares != nil {
+		return *c.Shares
+	}
+	return u.Shares
+}
+
+// DesignPopulation is the resident population the sample was designed on:
+// kept when the campaign opened, the unit's own before.
+func (c *Campaign) DesignPopulation(u county.Unit) int64 {
+	if c.Population != nil {
+		return *c.Population
+	}
+	return u.Population
+}
+
 func (c *Campaign) Design(population int64, shares sampling.Shares) sampling.Design {
 	return sampling.Design{Population: population, RatePPM: c.RatePPM, MinSample: c.MinSample, Shares: shares}
 }

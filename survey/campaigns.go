@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +40,9 @@ type Settings struct {
 	PowBits   *int             `json:"pow_bits"`
 	Token     *int             `json:"token_hours"`
 	WeChat    *bool            `json:"wechat_only"`
+	// Reason is why a setting that decides the verdict is changed after
+	// the survey opened (platform admin only); recorded with the change.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // apply sets the given settings on c, fills the national defaults and
@@ -118,18 +123,86 @@ func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (
 	return out, err
 }
 
-// UpdateCampaign changes a campaign's settings. A draft may change
-// everything; once open, the sampling parameters (rate, minimum, quota
-// policy) are locked and only the title, the schedule, the scoring and the
-// checks against stuffing may change.
-func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings) (Campaign, error) {
+// Actor is who takes a staff action.
+type Actor struct {
+	Username string
+	Admin    bool // the platform admin
+}
+
+// Change is one setting changed: its name, and its old and new value as
+// staff read them.
+type Change struct {
+	Setting string `json:"setting"`
+	Old     string `json:"old"`
+	New     string `json:"new"`
+}
+
+// String is the change as the audit log and the dossier print it.
+func (c Change) String() string { return fmt.Sprintf("%s：%s → %s", c.Setting, c.Old, c.New) }
+
+// settingChanges lists what differs between two versions of a campaign:
+// the settings that decide the verdict apart from the rest.
+func settingChanges(a, b Campaign) (verdict, other []Change) {
+	when := func(t *time.Time) string {
+		if t == nil {
+			return "未设置"
+		}
+		return t.In(Beijing).Format("2006-01-02 15:04")
+	}
+	pct := func(v float64) string { return strconv.FormatFloat(v*100, 'f', -1, 64) + "%" }
+	yes := func(v bool) string { return map[bool]string{true: "是", false: "否"}[v] }
+	add := func(list *[]Change, name, old, new string) {
+		if old != new {
+			*list = append(*list, Change{name, old, new})
+		}
+	}
+	add(&verdict, "达标线", pct(a.Threshold), pct(b.Threshold))
+	add(&verdict, "计分方法", a.Method.Name(), b.Method.Name())
+	add(&verdict, "抽样比例", strconv.Itoa(a.RatePPM)+" ppm", strconv.Itoa(b.RatePPM)+" ppm")
+	add(&verdict, "最低样本量", strconv.Itoa(a.MinSample), strconv.Itoa(b.MinSample))
+	add(&verdict, "配额策略", a.Policy.Name(), b.Policy.Name())
+	add(&other, "调查名称", a.Title, b.Title)
+	add(&other, "开始时间", when(a.OpensAt), when(b.OpensAt))
+	add(&other, "结束时间", when(a.ClosesAt), when(b.ClosesAt))
+	add(&other, "最短填写时间（秒）", strconv.Itoa(a.MinFillSeconds), strconv.Itoa(b.MinFillSeconds))
+	add(&other, "计算验证强度", strconv.Itoa(a.PowBits), strconv.Itoa(b.PowBits))
+	add(&other, "问卷页面有效时间（小时）", strconv.Itoa(a.TokenHours), strconv.Itoa(b.TokenHours))
+	add(&other, "仅限微信内填写", yes(a.WeChatOnly), yes(b.WeChatOnly))
+	return verdict, other
+}
+
+// ErrVerdictFrozen refuses unit staff a change of the verdict's settings
+// after the survey opened.
+var ErrVerdictFrozen = refusal.Forbiddenf("调查已开始，达标线和计分方法已冻结；确需修改的，须由平台管理员填写理由后修改，修改将记录并写入调查材料")
+
+// ErrNoWeChat refuses WeChat-only answering on a deployment without a
+// WeChat service account: every respondent would be turned away.
+var ErrNoWeChat = refusal.Invalidf("本系统未配置微信服务号（WECHAT_APP_ID、WECHAT_APP_SECRET），不能设为“仅限微信内填写”，否则所有答卷人都将无法填写")
+
+// UpdateCampaign changes a campaign's settings and returns what changed.
+// A draft may change everything. Once open, the settings that decide the
+// verdict are frozen: the sampling parameters (rate, minimum, quota
+// policy) for good, since the quota cells are fixed; the threshold and
+// the scoring method may be changed only by the platform admin, with a
+// reason, and each such change is a campaign event printed in the
+// dossier with its old and new value. The title, the schedule and the
+// checks against stuffing stay open to staff.
+func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings, by Actor) (Campaign, []Change, error) {
 	cur, err := s.Campaign(ctx, county.Everything, id) // id was reached through the caller's scope
 	if err != nil {
-		return Campaign{}, err
+		return Campaign{}, nil, err
 	}
 	c := cur
 	if err := in.apply(&c); err != nil {
-		return Campaign{}, err
+		return Campaign{}, nil, err
+	}
+	if c.WeChatOnly && !cur.WeChatOnly && !s.wechat {
+		return Campaign{}, nil, ErrNoWeChat
+	}
+	verdict, other := settingChanges(cur, c)
+	reason := ""
+	if in.Reason != nil {
+		reason = strings.TrimSpace(*in.Reason)
 	}
 	var r dbq.Campaign
 	if cur.Status == Draft {
@@ -139,25 +212,48 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings) (Camp
 			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
 	} else {
 		if c.RatePPM != cur.RatePPM || c.MinSample != cur.MinSample || c.Policy != cur.Policy {
-			return Campaign{}, ErrLocked
+			return Campaign{}, nil, ErrLocked
 		}
-		r, err = s.q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
-			OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
-			MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits), TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
+		if len(verdict) > 0 {
+			if !by.Admin {
+				return Campaign{}, nil, ErrVerdictFrozen
+			}
+			if n := utf8.RuneCountInString(reason); n < 2 || n > 500 {
+				return Campaign{}, nil, refusal.Invalidf("调查开始后修改达标线或计分方法，须填写理由（2 至 500 字），理由将写入调查材料")
+			}
+		}
+		err = s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+			var err error
+			r, err = q.UpdateCampaignSchedule(ctx, dbq.UpdateCampaignScheduleParams{ID: c.ID, Title: c.Title,
+				OpensAt: c.OpensAt, ClosesAt: c.ClosesAt, ScoringMethod: string(c.Method), Threshold: c.Threshold,
+				MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits), TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
+			if err != nil {
+				return err
+			}
+			for _, ch := range verdict {
+				if err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Reason: reason, Username: by.Username,
+					Setting: ch.Setting, OldValue: ch.Old, NewValue: ch.New}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Campaign{}, ErrNotDraft // opened between the read and the update
+		return Campaign{}, nil, ErrNotDraft // opened between the read and the update
 	} else if err != nil {
-		return Campaign{}, err
+		return Campaign{}, nil, err
 	}
 	s.changed(id)
-	return campaignFrom(r), nil
+	return campaignFrom(r), append(verdict, other...), nil
 }
 
 // Open opens a draft campaign that has at least one link: the sample size
-// is fixed and the quota cells of its allocation are created, in one
-// transaction. From now on its questionnaires are frozen.
-func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
+// is fixed, the population and locale shares it was designed on are kept,
+// the quota cells of its allocation are created, and the settings it will
+// be judged by are recorded as the open event, in one transaction. From
+// now on its questionnaires and the verdict's settings are frozen.
+func (s *Store) Open(ctx context.Context, id int64, username string) (Campaign, error) {
 	cp, err := s.Campaign(ctx, county.Everything, id)
 	if err != nil {
 		return Campaign{}, err
@@ -172,14 +268,20 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 	if len(links) == 0 {
 		return Campaign{}, ErrNoLinks
 	}
-	a, _, err := s.Allocation(ctx, cp)
+	u, err := s.units.Unit(ctx, county.Everything, cp.UnitID) // cp was reached in scope
 	if err != nil {
 		return Campaign{}, err
+	}
+	a, err := sampling.Allocate(cp.Design(u.Population, u.Shares))
+	if err != nil {
+		return Campaign{}, refusal.AsInvalid(err)
 	}
 	var out Campaign
 	err = s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
 		n := int32(a.SampleSize)
-		r, err := q.OpenCampaign(ctx, dbq.OpenCampaignParams{ID: id, SampleSize: &n})
+		pop := u.Population
+		r, err := q.OpenCampaign(ctx, dbq.OpenCampaignParams{ID: id, SampleSize: &n, Population: &pop,
+			Shares: []int32{int32(u.Shares.Urban), int32(u.Shares.Town), int32(u.Shares.Rural)}})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotDraft
 		} else if err != nil {
@@ -187,6 +289,10 @@ func (s *Store) Open(ctx context.Context, id int64) (Campaign, error) {
 		}
 		out = campaignFrom(r)
 		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: newHashKey()}); err != nil {
+			return err
+		}
+		if err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Username: username,
+			Setting: "开始调查时冻结的设置", NewValue: out.Frozen()}); err != nil {
 			return err
 		}
 		return sampling.NewStore(tx).CreateCells(ctx, id, a)
@@ -307,6 +413,16 @@ type Progress struct {
 	Responses      map[ResponseStatus]int64 `json:"responses"`
 	quotaShares    map[sampling.Category]float64
 	started        bool
+}
+
+// State is the counted sample against its design, for the verdict: a
+// draft's sample size is not fixed yet.
+func (p Progress) State() SampleState {
+	st := SampleState{Counted: p.Counted, ParentFloorMet: p.ParentFloorMet}
+	if p.started {
+		st.Designed = p.SampleSize
+	}
+	return st
 }
 
 // Table is the progress as a category × locale table.

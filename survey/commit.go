@@ -44,6 +44,8 @@ type pending struct {
 	fill    int32 // milliseconds
 	answers string
 	leaf    []byte // its leaf hash, should it be admitted
+	whole   Marks  // its marks for the respondent sums
+	byArea  map[Area]Marks
 }
 
 func newPending(env Envelope, sub Submission, now time.Time) *pending {
@@ -52,6 +54,9 @@ func newPending(env Envelope, sub Submission, now time.Time) *pending {
 		answers: answerList(sub.Answers)}
 	if sub.School != nil {
 		p.school = sub.School.ID
+	}
+	if env.Form != nil {
+		p.whole, p.byArea = env.Form.Marks(sub.Answers)
 	}
 	p.leaf = LeafHash((&Chained{CampaignID: env.CampaignID, Receipt: p.receipt, FormID: env.FormID, LinkID: env.LinkID,
 		Category: string(sub.Category), Locale: string(sub.Locale), GradeBand: string(sub.GradeBand), SchoolID: p.school,
@@ -75,6 +80,9 @@ func (s *Store) Submit(ctx context.Context, env Envelope, sub Submission, now ti
 		s.commits.queue = make(chan *pending, 4*MaxGroup)
 		go s.commitLoop()
 	})
+	if env.Form == nil {
+		return Receipt{}, errors.New("survey: a submission without its questionnaire")
+	}
 	p := newPending(env, sub, now)
 	select {
 	case s.commits.queue <- p:
@@ -355,6 +363,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	size := cp.LogSize
 	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
 	counted := tallies{}        // the admitted answers, for the report's tallies
+	people := respondentSums{}  // and the admitted respondents, for its intervals
 	arrived := responseCounts{} // every response stored, for progress and the hourly chart
 	sources := sourceCounts{}   // and for the schools', the links' and the review queue's counts
 	for i, p := range open {
@@ -367,6 +376,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		sources.add(p.env.LinkID, p.school, status, len(p.flags) > 0, false, 1, p.now)
 		if admitted[i] {
 			counted.add(p.sub.Answers, p.sub.Category, p.sub.Locale, p.school, 1)
+			people.add(p.whole, p.byArea, p.sub.Category, p.sub.Locale, p.school, 1)
 			p.out.Pos, p.out.Hash = size+1, HashPrefix(p.leaf)
 			arg.LoggedSubmissionIds = append(arg.LoggedSubmissionIds, p.env.SubmissionID)
 			arg.LeafIndexes = append(arg.LeafIndexes, size)
@@ -406,6 +416,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	add := counted.params(cp.ID)
 	dbq.Queue(kept, func(q *dbq.Queries) { q.AddTallies(ctx, add) })
+	sums := people.params(cp.ID)
+	dbq.Queue(kept, func(q *dbq.Queries) { q.AddRespondentSums(ctx, sums) })
 	adv, err := key.advance(cp, arg.LeafHashes)
 	if err != nil {
 		return err

@@ -53,7 +53,7 @@ func openCampaign(t *testing.T, population int64) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, err = store.Open(ctx, c.ID); err != nil {
+	if c, err = store.Open(ctx, c.ID, "测试"); err != nil {
 		t.Fatal(err)
 	}
 	return fixture{pool, store, c, sc, forms[0], link}
@@ -70,7 +70,7 @@ func (f fixture) submit(t *testing.T, id string, opts func(i int) string, fill t
 	if p := f.form.Check(&sub); len(p) > 0 {
 		t.Fatalf("invalid submission: %v", p)
 	}
-	rc, err := f.store.Submit(context.Background(), Envelope{CampaignID: f.campaign.ID, FormID: f.form.ID, LinkID: f.link.ID,
+	rc, err := f.store.Submit(context.Background(), Envelope{CampaignID: f.campaign.ID, FormID: f.form.ID, Form: &f.form.Questionnaire, LinkID: f.link.ID,
 		SubmissionID: id, IPHash: []byte{1}, UAFamily: "wechat", FillTime: fill, DeviceHash: device,
 		Signature: f.form.Signature(sub.Answers)}, sub, time.Now())
 	if err != nil {

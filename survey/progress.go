@@ -114,25 +114,40 @@ func SortProgress(rows []SourceProgress, by string) {
 	})
 }
 
-// Event is a staff action on a campaign's life that the dossier reports.
+// Event is a staff action on a campaign's life that the dossier reports:
+// its opening with the settings it froze, a change of a verdict-deciding
+// setting after that (old → new), a close or a reopening.
 type Event struct {
 	At       time.Time `json:"at"`
-	Action   string    `json:"action"` // close, reopen
+	Action   string    `json:"action"` // setting, close, reopen, log_upgrade
 	Reason   string    `json:"reason"`
 	Username string    `json:"username"`
+	Setting  string    `json:"setting,omitempty"`
+	Old      string    `json:"old_value,omitempty"`
+	New      string    `json:"new_value,omitempty"`
 }
 
 // Name is the action in Chinese.
 func (e Event) Name() string {
+	if e.Action == "setting" {
+		if e.Old == "" {
+			return e.Setting
+		}
+		return "修改" + e.Setting
+	}
 	return map[string]string{"close": "结束调查", "reopen": "重新开放", "log_upgrade": "样本日志升级"}[e.Action]
 }
 
-// Events lists a campaign's closes and reopenings, oldest first.
+// Changed reports whether the event changed a setting after the opening.
+func (e Event) Changed() bool { return e.Action == "setting" && e.Old != "" }
+
+// Events lists a campaign's events, oldest first.
 func (s *Store) Events(ctx context.Context, campaignID int64) ([]Event, error) {
 	rows, err := s.q.CampaignEvents(ctx, campaignID)
 	out := make([]Event, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Event{At: r.At, Action: r.Action, Reason: r.Reason, Username: r.Username})
+		out = append(out, Event{At: r.At, Action: r.Action, Reason: r.Reason, Username: r.Username, Setting: r.Setting,
+			Old: r.OldValue, New: r.NewValue})
 	}
 	return out, err
 }

@@ -24,9 +24,12 @@ UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method =
 WHERE id = $1
 RETURNING *;
 
+-- Opening fixes the sample size and keeps the population and locale
+-- shares it was designed on.
 -- name: OpenCampaign :one
-UPDATE campaigns SET status = 'open', sample_size = $2, opened_at = now()
-WHERE id = $1 AND status = 'draft'
+UPDATE campaigns SET status = 'open', sample_size = @sample_size, opened_at = now(), population = @population,
+    shares = @shares::integer[]
+WHERE id = @id AND status = 'draft'
 RETURNING *;
 
 -- Closing seals the log at its size and root: no submit can add to it
@@ -188,6 +191,71 @@ INSERT INTO response_counts (campaign_id, hour, status, category, locale, grade_
 SELECT @campaign_id::bigint, unnest(@hours::timestamptz[]), unnest(@statuses::text[]), unnest(@categories::text[]),
     unnest(@locales::text[]), unnest(@grade_bands::text[]), unnest(@ns::bigint[])
 ON CONFLICT (campaign_id, hour, status, category, locale, grade_band) DO UPDATE SET n = response_counts.n + excluded.n;
+
+-- Adds (or, with negative counts, takes away) respondents to a campaign's
+-- respondent sums (survey/cluster.go), in key order.
+-- name: AddRespondentSums :exec
+INSERT INTO respondent_sums (campaign_id, dimension, key, respondents, answers, answers_sq, top2, top2_sq, top2_x,
+    top3, top3_sq, top3_x, points, points_sq, points_x)
+SELECT @campaign_id::bigint, unnest(@dimensions::text[]), unnest(@keys::text[]), unnest(@respondents::bigint[]),
+    unnest(@answers::bigint[]), unnest(@answers_sq::bigint[]), unnest(@top2::bigint[]), unnest(@top2_sq::bigint[]),
+    unnest(@top2_x::bigint[]), unnest(@top3::bigint[]), unnest(@top3_sq::bigint[]), unnest(@top3_x::bigint[]),
+    unnest(@points::bigint[]), unnest(@points_sq::bigint[]), unnest(@points_x::bigint[])
+ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET respondents = respondent_sums.respondents + excluded.respondents,
+    answers = respondent_sums.answers + excluded.answers, answers_sq = respondent_sums.answers_sq + excluded.answers_sq,
+    top2 = respondent_sums.top2 + excluded.top2, top2_sq = respondent_sums.top2_sq + excluded.top2_sq,
+    top2_x = respondent_sums.top2_x + excluded.top2_x, top3 = respondent_sums.top3 + excluded.top3,
+    top3_sq = respondent_sums.top3_sq + excluded.top3_sq, top3_x = respondent_sums.top3_x + excluded.top3_x,
+    points = respondent_sums.points + excluded.points, points_sq = respondent_sums.points_sq + excluded.points_sq,
+    points_x = respondent_sums.points_x + excluded.points_x;
+
+-- A campaign's respondent sums, schools by name.
+-- name: RespondentSums :many
+SELECT t.dimension, CASE WHEN t.dimension = 'school' THEN coalesce(s.name, '') ELSE t.key END::text AS key,
+    t.respondents, t.answers, t.answers_sq, t.top2, t.top2_sq, t.top2_x, t.top3, t.top3_sq, t.top3_x,
+    t.points, t.points_sq, t.points_x
+FROM respondent_sums t LEFT JOIN schools s ON t.dimension = 'school' AND s.id::text = t.key
+WHERE t.campaign_id = $1 AND t.respondents > 0;
+
+-- The category sums of many campaigns: a region's overall rates.
+-- name: RegionRespondentSums :many
+SELECT campaign_id, key, respondents, answers, answers_sq, top2, top2_sq, top2_x, top3, top3_sq, top3_x,
+    points, points_sq, points_x
+FROM respondent_sums WHERE campaign_id = ANY(@campaign_ids::bigint[]) AND dimension = 'category' AND respondents > 0;
+
+-- name: DeleteRespondentSums :exec
+DELETE FROM respondent_sums WHERE campaign_id = $1;
+
+-- The same arithmetic as survey.Marks, over the stored responses: for data
+-- loaded around the application, and the check on the kept sums.
+-- name: RecountRespondentSums :exec
+WITH ans AS (
+    SELECT r.campaign_id, r.id, r.category, r.locale, coalesce(r.school_id, 0) AS school_id, it ->> 'area' AS area,
+        NOT coalesce((o ->> 'dont_know')::boolean, false) AS rated, coalesce((o ->> 'rank')::int, 0) AS rank,
+        round(coalesce((o ->> 'points')::numeric, 0) * 100)::bigint AS cp
+    FROM responses r
+    JOIN questionnaires q ON q.id = r.questionnaire_id
+    CROSS JOIN LATERAL unnest(r.answers) AS a (pair)
+    CROSS JOIN LATERAL jsonb_array_elements(q.definition -> 'scale') AS o
+    CROSS JOIN LATERAL jsonb_array_elements(q.definition -> 'items') AS it
+    WHERE r.campaign_id = @campaign_id AND r.status = 'admitted'
+        AND o ->> 'value' = split_part(a.pair, '=', 2) AND it ->> 'id' = split_part(a.pair, '=', 1)
+), per AS (
+    SELECT campaign_id, id, category, locale, school_id, area, grouping(area) AS whole,
+        count(*) FILTER (WHERE rated) AS a, count(*) FILTER (WHERE rated AND rank <= 2) AS t2,
+        count(*) FILTER (WHERE rated AND rank <= 3) AS t3, coalesce(sum(cp) FILTER (WHERE rated), 0)::bigint AS p
+    FROM ans GROUP BY GROUPING SETS ((campaign_id, id, category, locale, school_id), (campaign_id, id, category, locale, school_id, area))
+), keyed AS (
+    SELECT campaign_id, 'area' AS dimension, area AS key, a, t2, t3, p FROM per WHERE whole = 0
+    UNION ALL SELECT campaign_id, 'category', category, a, t2, t3, p FROM per WHERE whole = 1
+    UNION ALL SELECT campaign_id, 'locale', locale, a, t2, t3, p FROM per WHERE whole = 1
+    UNION ALL SELECT campaign_id, 'school', school_id::text, a, t2, t3, p FROM per WHERE whole = 1 AND school_id <> 0
+)
+INSERT INTO respondent_sums (campaign_id, dimension, key, respondents, answers, answers_sq, top2, top2_sq, top2_x,
+    top3, top3_sq, top3_x, points, points_sq, points_x)
+SELECT campaign_id, dimension, key, count(*), sum(a), sum(a * a), sum(t2), sum(t2 * t2), sum(t2 * a),
+    sum(t3), sum(t3 * t3), sum(t3 * a), sum(p), sum(p * p), sum(p * a)
+FROM keyed WHERE a > 0 GROUP BY campaign_id, dimension, key;
 
 -- name: DeleteTallies :exec
 WITH totals AS (DELETE FROM answer_totals o WHERE o.campaign_id = $1)
@@ -387,8 +455,12 @@ RETURNING *;
 -- name: AddCampaignEvent :exec
 INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4);
 
+-- name: AddSettingEvent :exec
+INSERT INTO campaign_events (campaign_id, action, reason, username, setting, old_value, new_value)
+VALUES (@campaign_id, 'setting', @reason, @username, @setting, @old_value, @new_value);
+
 -- name: CampaignEvents :many
-SELECT at, action, reason, username FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
+SELECT at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
 
 -- name: CountResponsesByCategory :many
 SELECT category, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, status;

@@ -33,9 +33,14 @@ type UnitRow struct {
 	Flagged        int64                `json:"flagged"`
 	Pending        int64                `json:"pending"` // flagged, not yet reviewed
 	LastAt         *time.Time           `json:"last_at"` // nil: no answer yet
-	Answers        int64                `json:"answers"` // rated answers behind the rate
-	Result         MethodResult         `json:"result"`  // recognition by the campaign's method, with its 95% interval
+	Respondents    int64                `json:"respondents"` // people behind the rate: the n of its interval
+	Answers        int64                `json:"answers"`     // rated answers behind the rate
+	Result         MethodResult         `json:"result"`      // recognition by the campaign's method, with its 95% interval
 	Margin         Margin               `json:"margin"`
+	// Provisional: the sample has not reached its design or the parents'
+	// floor; Shortfall says by how much.
+	Provisional bool   `json:"provisional"`
+	Shortfall   string `json:"shortfall,omitempty"`
 }
 
 // LocaleBalanced reports whether the admitted mix matches the
@@ -47,7 +52,7 @@ func (r UnitRow) LocaleBalanced() bool {
 
 // Behind reports whether a unit is behind: no answers yet, or its whole
 // 95% interval below the line.
-func (r UnitRow) Behind() bool { return r.Answers == 0 || r.Margin == Below }
+func (r UnitRow) Behind() bool { return r.Respondents == 0 || r.Margin == Below }
 
 // Region is every unit in scope under the region prefix, each with its
 // newest campaign's progress and recognition, weakest first (units
@@ -83,6 +88,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		tallies [][]dbq.AnswerTotal
 		forms   []dbq.Questionnaire
 		targets []dbq.RegionQuotaTargetsRow
+		people  []dbq.RegionRespondentSumsRow
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { tallies, err = s.regionTallies(gctx, ids); return err })
@@ -96,7 +102,10 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		if forms, err = s.q.RegionQuestionnaires(gctx, ids); err != nil {
 			return err
 		}
-		targets, err = s.q.RegionQuotaTargets(gctx, ids)
+		if targets, err = s.q.RegionQuotaTargets(gctx, ids); err != nil {
+			return err
+		}
+		people, err = s.q.RegionRespondentSums(gctx, ids)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -109,6 +118,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 		total            int64
 		counts           []Count
 		forms            []Questionnaire
+		people           []GroupSums
 		src              dbq.RegionSourceCountsRow
 	}
 	data := map[int64]*campaignData{}
@@ -141,6 +151,11 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 			d := at(t.CampaignID)
 			d.counts = append(d.counts, Count{Item: t.Item, Option: t.Option, Category: sampling.Category(t.Category), N: t.N})
 		}
+	}
+	for _, r := range people {
+		d := at(r.CampaignID)
+		d.people = append(d.people, GroupSums{Dimension: ByCategory, Key: r.Key, Sums: Sums{r.Respondents, r.Answers, r.AnswersSq,
+			r.Top2, r.Top2Sq, r.Top2X, r.Top3, r.Top3Sq, r.Top3X, r.Points, r.PointsSq, r.PointsX}})
 	}
 	// Most campaigns keep the bank's questionnaires as they are: each
 	// distinct definition is read once (a national roll-up spent a third of
@@ -178,7 +193,7 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 			r.ParentShare = float64(d.parents) / float64(d.counted)
 			r.ParentFloorMet = sampling.ParentFloorMet(int(d.parents), int(d.counted))
 		}
-		r.Locales = sampling.LocaleBalance(d.locales, rows[i].Unit.Shares)
+		r.Locales = sampling.LocaleBalance(d.locales, cp.DesignShares(rows[i].Unit))
 		r.LocaleGap = sampling.WidestGap(r.Locales)
 		if last := d.src.LastAt; last.After(time.Unix(0, 0)) {
 			r.LastAt = &last
@@ -194,9 +209,16 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 				if r.Campaign == nil {
 					continue
 				}
-				if d := data[r.Campaign.ID]; d != nil && len(d.counts) > 0 {
-					rep := Score(Scoring{Questionnaires: d.forms, QuotaShares: d.shares, Method: r.Campaign.Method, Threshold: r.Campaign.Threshold}, d.counts)
-					r.Answers, r.Result, r.Margin = rep.Answers, rep.Result, rep.Margin
+				d := data[r.Campaign.ID]
+				sample := SampleState{Counted: int(r.Counted), ParentFloorMet: r.ParentFloorMet}
+				if r.Campaign.SampleSize != nil {
+					sample.Designed = *r.Campaign.SampleSize
+				}
+				r.Provisional, r.Shortfall = !sample.Complete(), sample.Shortfall()
+				if d != nil && len(d.counts) > 0 {
+					rep := Score(Scoring{Questionnaires: d.forms, QuotaShares: d.shares, Method: r.Campaign.Method, Threshold: r.Campaign.Threshold,
+						Sample: sample}, d.counts, d.people)
+					r.Respondents, r.Answers, r.Result, r.Margin = rep.Respondents, rep.Answers, rep.Result, rep.Margin
 				}
 			}
 			return nil
@@ -205,8 +227,8 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 	_ = sg.Wait()
 	slices.SortStableFunc(rows, func(a, b UnitRow) int {
 		switch {
-		case (a.Answers > 0) != (b.Answers > 0):
-			if a.Answers > 0 {
+		case (a.Respondents > 0) != (b.Respondents > 0):
+			if a.Respondents > 0 {
 				return -1
 			}
 			return 1
@@ -342,8 +364,8 @@ func (s *Store) CreateRegionCampaigns(ctx context.Context, scope county.Scope, p
 // OpenRegion opens every unit's newest campaign of a region that is in
 // draft; a unit whose campaign cannot open (no links, an invalid design)
 // is named with the reason and the others open.
-func (s *Store) OpenRegion(ctx context.Context, scope county.Scope, prefix string) ([]RegionOutcome, error) {
-	return s.regionEach(ctx, scope, prefix, Draft, func(cp Campaign) (Campaign, error) { return s.Open(ctx, cp.ID) })
+func (s *Store) OpenRegion(ctx context.Context, scope county.Scope, prefix, username string) ([]RegionOutcome, error) {
+	return s.regionEach(ctx, scope, prefix, Draft, func(cp Campaign) (Campaign, error) { return s.Open(ctx, cp.ID, username) })
 }
 
 // CloseRegion closes every unit's newest campaign of a region that is

@@ -27,11 +27,15 @@ func (s *Store) Recognition(ctx context.Context, cp Campaign, forms []Form, p Pr
 	if err != nil {
 		return RecognitionReport{}, err
 	}
-	sc := Scoring{Method: cp.Method, Threshold: cp.Threshold, QuotaShares: p.quotaShares}
+	people, err := s.RespondentSums(ctx, cp.ID)
+	if err != nil {
+		return RecognitionReport{}, err
+	}
+	sc := Scoring{Method: cp.Method, Threshold: cp.Threshold, QuotaShares: p.quotaShares, Sample: p.State()}
 	for _, f := range forms {
 		sc.Questionnaires = append(sc.Questionnaires, f.Questionnaire)
 	}
-	return RecognitionReport{Report: Score(sc, counts), Responses: p.Responses, At: at}, nil
+	return RecognitionReport{Report: Score(sc, counts, people), Responses: p.Responses, At: at}, nil
 }
 
 // ReportMaxAge is how long a cached report may be reused after the

@@ -145,6 +145,16 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 			if err := q.AddTallies(ctx, t.params(campaignID)); err != nil {
 				return err
 			}
+			form, err := formOf(ctx, q, campaignID, st.FormID)
+			if err != nil {
+				return err
+			}
+			whole, byArea := form.Marks(st.Answers)
+			people := respondentSums{}
+			people.add(whole, byArea, sampling.Category(st.Category), sampling.Locale(st.Locale), st.SchoolID, sign)
+			if err := q.AddRespondentSums(ctx, people.params(campaignID)); err != nil {
+				return err
+			}
 			c := responseCounts{}
 			c.add(st.SubmittedAt, was, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), -1)
 			c.add(st.SubmittedAt, status, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), 1)
@@ -199,4 +209,19 @@ func (s *Store) Review(ctx context.Context, campaignID int64) (ReviewSummary, er
 		out.Reasons = append(out.Reasons, Exclusion{Reason: r.Reason, N: r.N})
 	}
 	return out, err
+}
+
+// formOf is the questionnaire with id formID of a campaign.
+func formOf(ctx context.Context, q *dbq.Queries, campaignID, formID int64) (Questionnaire, error) {
+	rows, err := q.ListQuestionnaires(ctx, campaignID)
+	if err != nil {
+		return Questionnaire{}, err
+	}
+	for _, r := range rows {
+		if r.ID == formID {
+			f, err := formFrom(r)
+			return f.Questionnaire, err
+		}
+	}
+	return Questionnaire{}, fmt.Errorf("questionnaire %d of campaign %d not found", formID, campaignID)
 }

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"fmt"
 	"math"
 	"sort"
 
@@ -52,6 +53,38 @@ type Scoring struct {
 	QuotaShares map[sampling.Category]float64
 	Method      Method
 	Threshold   float64
+	// Sample is how far the counted sample is from its design: until it is
+	// complete, every verdict is provisional.
+	Sample SampleState
+}
+
+// SampleState is the counted sample against its design.
+type SampleState struct {
+	Designed       int  // the designed sample size (0: not fixed yet)
+	Counted        int  // admitted and not invalidated
+	ParentFloorMet bool // parents are at least half of the counted
+}
+
+// Complete reports whether the counted sample reaches its designed size
+// and the parents' floor: the condition of any verdict.
+func (s SampleState) Complete() bool {
+	return s.Designed > 0 && s.Counted >= s.Designed && s.ParentFloorMet
+}
+
+// Shortfall says, in Chinese, why a verdict is provisional: "" when the
+// sample is complete.
+func (s SampleState) Shortfall() string {
+	switch {
+	case s.Designed <= 0:
+		return "样本量尚未确定（调查未开始），结论为暂定"
+	case s.Counted < s.Designed && !s.ParentFloorMet:
+		return fmt.Sprintf("样本未达设计量：已纳入 %d / %d，且家长占比未达 50%%，结论为暂定", s.Counted, s.Designed)
+	case s.Counted < s.Designed:
+		return fmt.Sprintf("样本未达设计量：已纳入 %d / %d，结论为暂定", s.Counted, s.Designed)
+	case !s.ParentFloorMet:
+		return "家长占比未达 50%，结论为暂定"
+	}
+	return ""
 }
 
 // Interval is a rate with its 95% interval.
@@ -64,17 +97,21 @@ type Interval struct {
 // Group is the result for one slice of the answers: an item, a content
 // area, a category, a school or a locale.
 type Group struct {
-	Key      string   `json:"key"`
-	Label    string   `json:"label"`
-	Answers  int64    `json:"answers"`   // rated answers, 不了解 excluded
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// Respondents is the people who rated anything in the group: the n of
+	// its interval. Answers are shown beside it, labelled as answers.
+	Respondents int64    `json:"respondents"`
+	Answers     int64    `json:"answers"`   // rated answers, 不了解 excluded
 	DontKnow int64    `json:"dont_know"` // 不了解 answers
 	TopTwo   Interval `json:"top2"`      // with its Wilson interval
 	TopThree float64  `json:"top3"`
 	Points   float64  `json:"points"` // mean points ÷ 100
 	Rate     float64  `json:"rate"`   // by the campaign's method (top two for category-weighted)
-	// Interval is Rate with its 95% interval: Wilson on the top-two answers
-	// for the top-two and category-weighted methods, and for the others the
-	// Wilson interval of the rate taken as a proportion of the answers.
+	// Interval is Rate with its 95% interval over respondents (cluster.go):
+	// by the campaign's method, top two for category-weighted. An item is
+	// answered once by each respondent, so its interval is Wilson's on its
+	// answers.
 	Interval Interval `json:"interval"`
 }
 
@@ -107,8 +144,14 @@ type Report struct {
 	Threshold  float64        `json:"threshold"`
 	Result     MethodResult   `json:"result"` // by the campaign's method
 	Margin     Margin         `json:"margin"`
-	Methods    []MethodResult `json:"methods"`
-	Answers    int64          `json:"answers"`
+	// Provisional: the counted sample has not reached its design (or the
+	// parents' floor), so no verdict is final; Shortfall says by how much.
+	Provisional bool           `json:"provisional"`
+	Shortfall   string         `json:"shortfall,omitempty"`
+	Sample      SampleState    `json:"sample"`
+	Methods     []MethodResult `json:"methods"`
+	Respondents int64          `json:"respondents"` // people who rated anything: the n of the pooled interval
+	Answers     int64          `json:"answers"`
 	DontKnow   int64          `json:"dont_know"`
 	ByItem     []Group        `json:"by_item"`
 	ByArea     []Group        `json:"by_area"`
@@ -154,8 +197,11 @@ func (t *tally) add(o Option, n int64) {
 	t.points2 += p * p * float64(n)
 }
 
-func (t *tally) group(key, label string, m Method) Group {
-	g := Group{Key: key, Label: label, Answers: t.n, DontKnow: t.dontKnow}
+// group is the result of a group from its answer counts and, where kept,
+// its respondent sums; without sums (an item) every answer is one
+// respondent's.
+func (t *tally) group(key, label string, m Method, people *Sums) Group {
+	g := Group{Key: key, Label: label, Answers: t.n, DontKnow: t.dontKnow, Respondents: t.n}
 	if t.n > 0 {
 		g.TopTwo = Wilson(float64(t.top2), float64(t.n))
 		g.TopThree = float64(t.top3) / float64(t.n)
@@ -169,8 +215,18 @@ func (t *tally) group(key, label string, m Method) Group {
 	default:
 		g.Rate = g.TopTwo.Rate
 	}
+	if m == CategoryWeighted {
+		m = TopTwo
+	}
+	if people != nil {
+		g.Respondents = people.Respondents
+		g.TopTwo = people.Interval(TopTwo)
+		g.Interval = people.Interval(m)
+		g.Interval.Rate = g.Rate
+		return g
+	}
 	g.Interval = g.TopTwo
-	if m != TopTwo && m != CategoryWeighted {
+	if m != TopTwo {
 		g.Interval = Wilson(g.Rate*float64(t.n), float64(t.n))
 		g.Interval.Rate = g.Rate
 	}
@@ -179,7 +235,9 @@ func (t *tally) group(key, label string, m Method) Group {
 
 // Score computes the recognition report from answer counts. It is a pure
 // function: the same counts give the same report.
-func Score(s Scoring, counts []Count) Report {
+// The counts give the rates; the respondent sums (one per category,
+// locale, school and content area) give their intervals over respondents.
+func Score(s Scoring, counts []Count, people []GroupSums) Report {
 	scales := map[string]*Questionnaire{}
 	items := map[string]Item{}
 	for i := range s.Questionnaires {
@@ -218,20 +276,32 @@ func Score(s Scoring, counts []Count) Report {
 		}
 	}
 
-	r := Report{Method: s.Method, Threshold: s.Threshold, Answers: all.n, DontKnow: all.dontKnow}
+	sums := map[Dimension]map[string]*Sums{ByCategory: {}, ByLocale: {}, BySchool: {}, ByArea: {}}
+	var pooled Sums
+	perCategory := map[sampling.Category]Sums{}
+	for _, g := range people {
+		if sums[g.Dimension] == nil {
+			continue
+		}
+		v := g.Sums
+		sums[g.Dimension][g.Key] = &v
+		if g.Dimension == ByCategory {
+			pooled = pooled.Plus(v)
+			perCategory[sampling.Category(g.Key)] = v
+		}
+	}
+
+	r := Report{Method: s.Method, Threshold: s.Threshold, Answers: all.n, DontKnow: all.dontKnow, Respondents: pooled.Respondents,
+		Sample: s.Sample, Provisional: !s.Sample.Complete(), Shortfall: s.Sample.Shortfall()}
 	for _, m := range Methods {
 		var iv Interval
 		switch m {
-		case TopTwo:
-			iv = Wilson(float64(all.top2), float64(all.n))
-		case TopThree:
-			iv = Wilson(float64(all.top3), float64(all.n))
-		case WeightedPoints:
-			iv = meanInterval(all)
+		case TopTwo, TopThree, WeightedPoints:
+			iv = pooled.Interval(m)
 		case CategoryWeighted:
-			iv = categoryWeighted(byCategory, s.QuotaShares)
+			iv = stratified(perCategory, s.QuotaShares)
 		}
-		res := MethodResult{Method: m, Name: m.Name(), Interval: iv, Pass: all.n > 0 && iv.Rate >= s.Threshold}
+		res := MethodResult{Method: m, Name: m.Name(), Interval: iv, Pass: pooled.Respondents > 0 && iv.Rate >= s.Threshold}
 		r.Methods = append(r.Methods, res)
 		if m == s.Method {
 			r.Result = res
@@ -247,34 +317,34 @@ func Score(s Scoring, counts []Count) Report {
 	default:
 		r.Margin = Below
 	}
-	if all.n == 0 {
+	if pooled.Respondents == 0 {
 		r.Margin = Below
 	}
 
 	for _, q := range s.Questionnaires {
 		for _, it := range q.Items {
 			if t := byItem[it.ID]; t != nil {
-				r.ByItem = append(r.ByItem, t.group(it.ID, it.Text, s.Method))
+				r.ByItem = append(r.ByItem, t.group(it.ID, it.Text, s.Method, nil))
 			}
 		}
 	}
 	for _, a := range Areas {
 		if t := byArea[string(a)]; t != nil {
-			r.ByArea = append(r.ByArea, t.group(string(a), a.Name(), s.Method))
+			r.ByArea = append(r.ByArea, t.group(string(a), a.Name(), s.Method, sums[ByArea][string(a)]))
 		}
 	}
 	for _, c := range sampling.Categories {
 		if t := byCategory[string(c)]; t != nil {
-			r.ByCategory = append(r.ByCategory, t.group(string(c), c.Name(), s.Method))
+			r.ByCategory = append(r.ByCategory, t.group(string(c), c.Name(), s.Method, sums[ByCategory][string(c)]))
 		}
 	}
 	for _, l := range sampling.Locales {
 		if t := byLocale[string(l)]; t != nil {
-			r.ByLocale = append(r.ByLocale, t.group(string(l), l.Name(), s.Method))
+			r.ByLocale = append(r.ByLocale, t.group(string(l), l.Name(), s.Method, sums[ByLocale][string(l)]))
 		}
 	}
 	for name, t := range bySchool {
-		r.BySchool = append(r.BySchool, t.group(name, name, s.Method))
+		r.BySchool = append(r.BySchool, t.group(name, name, s.Method, sums[BySchool][name]))
 	}
 	// Items and schools: weakest first, the order staff act in.
 	weakestFirst(r.ByItem)
@@ -302,47 +372,4 @@ func weakestFirst(gs []Group) {
 		}
 		return gs[i].Key < gs[j].Key
 	})
-}
-
-// meanInterval is the mean points with a normal 95% interval.
-func meanInterval(t tally) Interval {
-	if t.n == 0 {
-		return Interval{}
-	}
-	n := float64(t.n)
-	mean := t.points / n
-	variance := 0.0
-	if t.n > 1 {
-		variance = math.Max(0, (t.points2-n*mean*mean)/(n-1))
-	}
-	half := z * math.Sqrt(variance/n)
-	return Interval{Rate: mean, Low: math.Max(0, mean-half), High: math.Min(1, mean+half)}
-}
-
-// categoryWeighted weights each category's top-two rate by its quota share,
-// renormalised over the categories that have answers, with the stratified
-// normal 95% interval.
-func categoryWeighted(byCategory map[string]*tally, shares map[sampling.Category]float64) Interval {
-	var wsum float64
-	for _, c := range sampling.Categories {
-		if t := byCategory[string(c)]; t != nil && t.n > 0 {
-			wsum += shares[c]
-		}
-	}
-	if wsum == 0 {
-		return Interval{}
-	}
-	var rate, variance float64
-	for _, c := range sampling.Categories {
-		t := byCategory[string(c)]
-		if t == nil || t.n == 0 || shares[c] == 0 {
-			continue
-		}
-		w := shares[c] / wsum
-		p := float64(t.top2) / float64(t.n)
-		rate += w * p
-		variance += w * w * p * (1 - p) / float64(t.n)
-	}
-	half := z * math.Sqrt(variance)
-	return Interval{Rate: rate, Low: math.Max(0, rate-half), High: math.Min(1, rate+half)}
 }

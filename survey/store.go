@@ -46,6 +46,7 @@ type Store struct {
 	traces  sync.Map // campaign id → *campaignTraces, for burst detection
 	reports *reportCache
 	logKey  *LogKey
+	wechat  bool // the deployment has a WeChat service account (UseWeChat)
 	// witnesses whose cosignatures are kept and named (WITNESS_KEYS)
 	witnesses []note.Verifier
 
@@ -58,6 +59,10 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool, q: dbq.New(pool), units: county.NewStore(pool), quotas: sampling.NewStore(pool),
 		reports: newReportCache(ReportMaxAge), logKey: ephemeralLogKey()}
 }
+
+// UseWeChat says whether the deployment has a WeChat service account, so
+// that a campaign may be set to WeChat-only answering.
+func (s *Store) UseWeChat(configured bool) { s.wechat = configured }
 
 // UseLogKey sets the key that signs the campaigns' checkpoints. A store
 // starts with a key of its own that no one else holds, fit for tests and
@@ -103,6 +108,10 @@ func campaignFrom(r dbq.Campaign) Campaign {
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
 		c.SampleSize = &n
+	}
+	c.Population = r.Population
+	if len(r.Shares) == 3 {
+		c.Shares = &sampling.Shares{Urban: int(r.Shares[0]), Town: int(r.Shares[1]), Rural: int(r.Shares[2])}
 	}
 	return c
 }
@@ -211,6 +220,9 @@ func (s ResponseStatus) Name() string { return statusNames[s] }
 type Envelope struct {
 	CampaignID   int64
 	FormID       int64
+	// Form is the questionnaire answered (FormID's): the respondent's marks
+	// for the respondent sums are taken from its scale and items.
+	Form *Questionnaire
 	LinkID       int64
 	SubmissionID string // from the rendered form
 	IPHash       []byte // keyed hash of the client address

@@ -184,7 +184,7 @@ func (s *Store) RawTally(ctx context.Context, campaignID int64) ([]Count, error)
 func (s *Store) RecountTallies(ctx context.Context, campaignID int64) error {
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
 		for _, step := range []func(context.Context, int64) error{q.DeleteTallies, q.RecountTallies, q.DeleteResponseCounts,
-			q.RecountResponses, q.DeleteSourceCounts, q.RecountSources} {
+			q.RecountResponses, q.DeleteSourceCounts, q.RecountSources, q.DeleteRespondentSums, q.RecountRespondentSums} {
 			if err := step(ctx, campaignID); err != nil {
 				return err
 			}

@@ -135,9 +135,13 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 	}
 	var methods [][]any
 	for _, m := range r.Methods {
-		methods = append(methods, []any{m.Name, m.Rate, m.Low, m.High, passText(m.Pass)})
+		verdict := passText(m.Pass)
+		if r.Provisional {
+			verdict = "暂定（" + r.Shortfall + "）"
+		}
+		methods = append(methods, []any{m.Name, r.Respondents, m.Rate, m.Low, m.High, verdict})
 	}
-	if err := sheet("认可度（各计分方法）", []any{"计分方法", "认可度", "95%区间下限", "95%区间上限", "是否达标"}, methods, 2, 3, 4); err != nil {
+	if err := sheet("认可度（各计分方法）", []any{"计分方法", "作答人数（n）", "认可度", "95%区间下限", "95%区间上限", "是否达标"}, methods, 3, 4, 5); err != nil {
 		return err
 	}
 	for _, g := range []struct {
@@ -146,9 +150,9 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 	}{{"按类别", r.ByCategory}, {"按评价内容", r.ByArea}, {"按题目", r.ByItem}, {"按学校", r.BySchool}, {"按城乡", r.ByLocale}} {
 		var rows [][]any
 		for _, g := range g.gs {
-			rows = append(rows, []any{g.Label, g.Answers, g.DontKnow, g.Rate, g.Interval.Low, g.Interval.High, g.TopTwo.Rate, g.TopThree, g.Points})
+			rows = append(rows, []any{g.Label, g.Respondents, g.Answers, g.DontKnow, g.Rate, g.Interval.Low, g.Interval.High, g.TopTwo.Rate, g.TopThree, g.Points})
 		}
-		if err := sheet(g.name, []any{"分组", "有效回答", "不了解", "认可度", "95%区间下限", "95%区间上限", "满意+比较满意", "前三级", "加权得分"}, rows, 4, 5, 6, 7, 8, 9); err != nil {
+		if err := sheet(g.name, []any{"分组", "作答人数（n）", "有效回答（条）", "不了解（条）", "认可度", "95%区间下限", "95%区间上限", "满意+比较满意", "前三级", "加权得分"}, rows, 5, 6, 7, 8, 9, 10); err != nil {
 			return err
 		}
 	}
@@ -253,8 +257,11 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 		if r.LastAt != nil {
 			row[10] = wallTime(*r.LastAt)
 		}
-		if r.Answers > 0 {
+		if r.Respondents > 0 {
 			row[11], row[12], row[13], row[14] = r.Result.Rate, r.Result.Low, r.Result.High, r.Margin.Name()
+			if r.Provisional {
+				row[14] = "暂定（" + r.Shortfall + "）"
+			}
 		}
 		add(row)
 		for col, style := range map[int]int{7: pct, 11: when, 12: pct, 13: pct, 14: pct, 16: pct, 17: pct, 18: pct, 19: pct, 20: pct, 21: pct} {

@@ -534,7 +534,7 @@ func loadCampaign(ctx context.Context, pool *pgxpool.Pool) (string, int64, error
 	if err != nil {
 		return "", 0, err
 	}
-	_, err = surveys.Open(ctx, c.ID)
+	_, err = surveys.Open(ctx, c.ID, "loadgen")
 	return link.Code, c.ID, err
 }
 
