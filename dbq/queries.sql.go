@@ -832,11 +832,12 @@ func (q *Queries) CountGradeBands(ctx context.Context, campaignID int64) ([]Coun
 }
 
 const countResponsesByCategory = `-- name: CountResponsesByCategory :many
-SELECT category, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, status
+SELECT category, locale, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, locale, status
 `
 
 type CountResponsesByCategoryRow struct {
 	Category string `json:"category"`
+	Locale   string `json:"locale"`
 	Status   string `json:"status"`
 	N        int64  `json:"n"`
 }
@@ -850,7 +851,12 @@ func (q *Queries) CountResponsesByCategory(ctx context.Context, campaignID int64
 	var items []CountResponsesByCategoryRow
 	for rows.Next() {
 		var i CountResponsesByCategoryRow
-		if err := rows.Scan(&i.Category, &i.Status, &i.N); err != nil {
+		if err := rows.Scan(
+			&i.Category,
+			&i.Locale,
+			&i.Status,
+			&i.N,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

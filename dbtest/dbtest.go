@@ -151,4 +151,10 @@ func RecountTallies(tb testing.TB, pool *pgxpool.Pool, campaignID int64) {
 	if err := q.RecountSources(ctx, campaignID); err != nil {
 		tb.Fatal(err)
 	}
+	if err := q.DeleteRespondentSums(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.RecountRespondentSums(ctx, campaignID); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -31,7 +31,8 @@ func (s *Store) CreateCells(ctx context.Context, campaignID int64, a Allocation)
 // CellProgress is a cell's target and the responses admitted to it.
 type CellProgress struct {
 	Cell
-	Admitted int `json:"admitted"`
+	Admitted int `json:"admitted"` // quota places taken; an invalidated response keeps its place
+	Counted  int `json:"counted"`  // 已纳入: in the sample now, invalidated ones not
 }
 
 // Progress lists the cells of a campaign with their counts, in the order

@@ -38,8 +38,10 @@ type QuotaRow struct {
 	QuotaCount
 }
 
-// QuotaCount is a target and what was admitted against it.
-type QuotaCount struct{ Target, Admitted int }
+// QuotaCount is a target, the places taken against it (Admitted: an
+// invalidated response keeps its place) and the responses in the sample
+// now (Counted, 已纳入).
+type QuotaCount struct{ Target, Admitted, Counted int }
 
 // Share is how full the cell is, 0–1.
 func (c QuotaCount) Share() float64 {
@@ -56,7 +58,7 @@ func NewQuotaTable(sampleSize int, cells []CellProgress) QuotaTable {
 	t.Total = QuotaRow{Name: "合计", Cells: make([]QuotaCount, len(Locales))}
 	at := map[Cell]QuotaCount{}
 	for _, c := range cells {
-		at[Cell{Category: c.Category, Locale: c.Locale}] = QuotaCount{Target: c.Target, Admitted: c.Admitted}
+		at[Cell{Category: c.Category, Locale: c.Locale}] = QuotaCount{Target: c.Target, Admitted: c.Admitted, Counted: c.Counted}
 	}
 	for _, cat := range Categories {
 		row := QuotaRow{Category: cat, Name: cat.Name()}
@@ -65,11 +67,14 @@ func NewQuotaTable(sampleSize int, cells []CellProgress) QuotaTable {
 			row.Cells = append(row.Cells, qc)
 			row.Target += qc.Target
 			row.Admitted += qc.Admitted
+			row.Counted += qc.Counted
 			t.Total.Cells[li].Target += qc.Target
 			t.Total.Cells[li].Admitted += qc.Admitted
+			t.Total.Cells[li].Counted += qc.Counted
 		}
 		t.Total.Target += row.Target
 		t.Total.Admitted += row.Admitted
+		t.Total.Counted += row.Counted
 		t.Rows = append(t.Rows, row)
 	}
 	return t

@@ -218,11 +218,15 @@ func TestStaffActionsAgree(t *testing.T) {
 			},
 			campaignState, "达标线须在 0 至 1 之间"},
 		{"open campaign without links", newUnit,
-			func(f ids) (string, url.Values) { return P(f, "/console/campaigns/{campaign}/open"), url.Values{} },
+			func(f ids) (string, url.Values) {
+				return P(f, "/console/campaigns/{campaign}/open"), url.Values{"confirm": {"yes"}}
+			},
 			func(f ids) (string, string, string) { return "POST", P(f, "/campaigns/{campaign}/open"), "" },
 			campaignState, "请先生成问卷链接（二维码），再开始调查"},
 		{"open campaign", withLink,
-			func(f ids) (string, url.Values) { return P(f, "/console/campaigns/{campaign}/open"), url.Values{} },
+			func(f ids) (string, url.Values) {
+				return P(f, "/console/campaigns/{campaign}/open"), url.Values{"confirm": {"yes"}}
+			},
 			func(f ids) (string, string, string) { return "POST", P(f, "/campaigns/{campaign}/open"), "" },
 			campaignState, ""},
 		{"close a draft", newUnit,

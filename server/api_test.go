@@ -163,7 +163,10 @@ func TestCampaignLifecycle(t *testing.T) {
 	if body, status = call(t, c, "PUT", cu, `{"rate_ppm":2000}`); status != http.StatusConflict {
 		t.Errorf("change rate after open: %d %s", status, body)
 	}
-	if body, status = call(t, c, "PUT", cu, `{"scoring_method":"top3"}`); status != 200 || !strings.Contains(body, `"top3"`) {
+	if body, status = call(t, c, "PUT", cu, `{"scoring_method":"top3"}`); status != http.StatusUnprocessableEntity || !strings.Contains(body, "须填写理由") {
+		t.Errorf("change method after open without a reason: %d %s", status, body)
+	}
+	if body, status = call(t, c, "PUT", cu, `{"scoring_method":"top3","reason":"按省里要求改用前三级"}`); status != 200 || !strings.Contains(body, `"top3"`) {
 		t.Errorf("change method after open: %d %s", status, body)
 	}
 	form, st := e.get("/s/" + link.Code + "?c=parent")

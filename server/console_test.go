@@ -101,6 +101,8 @@ func TestSurveyEndToEndInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#links button.primary`)), // a link per school, respondent picks
 		chromedp.WaitVisible(chromedp.CSS(`#link-list`)),
 		chromedp.Click(chromedp.CSS(`#open`)),
+		chromedp.WaitVisible(chromedp.CSS(`#frozen`)), // what opening freezes, before it does
+		chromedp.Click(chromedp.CSS(`#confirm`)),
 		chromedp.WaitVisible(chromedp.CSS(`#close`)),
 	)
 	if err != nil {

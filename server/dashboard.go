@@ -19,7 +19,7 @@ type dashboardPage struct {
 	Report     survey.RecognitionReport
 	MarginText string
 	Schools    []survey.SourceProgress
-	Pending    int64 // flagged responses awaiting review
+	Pending    int64          // flagged responses awaiting review
 	Changes    []survey.Event // verdict settings changed after the opening
 	Charts     []chart
 	Hourly     template.HTML

@@ -104,7 +104,7 @@ type checkPage struct {
 // out whether their answer is in the sample and unchanged, against the
 // checkpoint their receipt was admitted under when the link carries it.
 func (s *Server) checkReceipt(c echo.Context) error {
-	code := strings.ToUpper(strings.TrimSpace(c.QueryParam("receipt")))
+	code := survey.ReceiptCode(c.QueryParam("receipt"))
 	p := checkPage{Title: "回执查询", Code: code}
 	if code == "" {
 		return s.render(c, http.StatusOK, "check.html", p)

@@ -140,11 +140,21 @@ func TestRegionDashboard(t *testing.T) {
 			xx = r.Unit
 		}
 	}
+	// The shares a campaign is judged by froze when it opened: editing the
+	// unit afterwards moves nothing.
 	xx.Shares = sampling.Shares{Urban: 5000, Rural: 5000}
 	if _, err := county.NewStore(e.pool).UpdateUnit(context.Background(), xx); err != nil {
 		t.Fatal(err)
 	}
 	page, _ := k.get("/console/regions/4303")
+	if page = html.UnescapeString(page); strings.Contains(page, "个百分点") {
+		t.Errorf("a unit edited after its survey opened moved the locale gap:\n%s", page[strings.Index(page, "<tbody>"):])
+	}
+	// A campaign opened on a half-rural population: urban is 50 points over.
+	if _, err := e.pool.Exec(context.Background(), `UPDATE campaigns SET shares = '{5000,0,5000}' WHERE unit_id = $1`, xx.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, _ = k.get("/console/regions/4303")
 	if page = html.UnescapeString(page); !strings.Contains(page, "城区 +50.0 个百分点") || !strings.Contains(page, "与常住人口一致") {
 		t.Errorf("the locale gap is not shown:\n%s", page[strings.Index(page, "<tbody>"):])
 	}

@@ -283,9 +283,21 @@ func TestReportMatchesHandComputedValues(t *testing.T) {
 			t.Errorf("%s: %.6f, want %.6f", m.Method, m.Rate, want[m.Method])
 		}
 	}
-	iv := survey.Wilson(24, 37)
-	if math.Abs(r.Result.Low-iv.Low) > 1e-9 || r.Result.Pass || r.Margin != survey.Below {
-		t.Errorf("result %+v margin %s", r.Result, r.Margin)
+	// The interval counts the four people, not the 37 answers: per
+	// respondent (top two, rated) = (12, 12) (0, 12) (0, 1) (12, 12), so
+	// R = 24/37, V = 4/3 · Σ(y − R·a)² / 37² and n_eff = R(1−R)/V ≈ 2.4.
+	R := 24.0 / 37
+	var ss float64
+	for _, d := range []float64{12 - 12*R, -12 * R, -R, 12 - 12*R} {
+		ss += d * d
+	}
+	ne := R * (1 - R) / (4.0 / 3 * ss / (37 * 37))
+	iv := survey.Wilson(R*ne, ne)
+	if r.Respondents != 4 || math.Abs(r.Result.Low-iv.Low) > 1e-9 || math.Abs(r.Result.High-iv.High) > 1e-9 || r.Result.Pass || r.Margin != survey.NoiseFail {
+		t.Errorf("n %d, result %+v margin %s; want n 4, %.4f–%.4f", r.Respondents, r.Result, r.Margin, iv.Low, iv.High)
+	}
+	if !r.Provisional || r.Shortfall != "样本未达设计量：已纳入 4 / 1219，结论为暂定" {
+		t.Errorf("4 of 1,219 admitted: provisional %v %q", r.Provisional, r.Shortfall)
 	}
 	groups := map[string]float64{}
 	for _, g := range append(append(r.ByItem, r.ByLocale...), r.ByCategory...) {

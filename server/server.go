@@ -183,13 +183,23 @@ func parseViews() (*template.Template, error) {
 			}
 			return "−" + strconv.FormatFloat(-x*100, 'f', 1, 64)
 		},
-		"cv":     func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
-		"money":  money,
-		"deref":  func(p *float64) float64 { return *p },
-		"cst":    func(t time.Time) string { return t.In(survey.Beijing).Format("2006-01-02 15:04:05") },
+		"cv":    func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
+		"money": money,
+		"deref": func(p *float64) float64 { return *p },
+		"cst": func(t time.Time) string {
+			if t.IsZero() {
+				return "尚无" // never a date of year 0001
+			}
+			return t.In(survey.Beijing).Format("2006-01-02 15:04:05")
+		},
 		"action": actionName,
 		"kinds":  func() map[string]string { return county.UnitKinds },
 		"bp":     func(bp int) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) },
+		// qcell is a quota cell with whether the campaign started, for the
+		// "qc" template: 已纳入 / 配额, and the places taken where they differ.
+		"qcell": func(c sampling.QuotaCount, started bool) map[string]any {
+			return map[string]any{"Started": started, "Target": c.Target, "Admitted": c.Admitted, "Counted": c.Counted}
+		},
 		"share": func(n, of int) string {
 			if of == 0 {
 				return "—"

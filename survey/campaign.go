@@ -45,9 +45,9 @@ type Campaign struct {
 	// the quota nor the balance the campaign is judged by.
 	Population *int64           `json:"population"`
 	Shares     *sampling.Shares `json:"shares"`
-	CreatedAt  time.Time       `json:"created_at"`
-	OpenedAt   *time.Time      `json:"opened_at"`
-	ClosedAt   *time.Time      `json:"closed_at"`
+	CreatedAt  time.Time        `json:"created_at"`
+	OpenedAt   *time.Time       `json:"opened_at"`
+	ClosedAt   *time.Time       `json:"closed_at"`
 	// Against stuffing: answers filled faster are flagged for review; every
 	// submit must carry a proof of work of PowBits (0 = only past a
 	// client's rate limit).

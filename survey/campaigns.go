@@ -446,11 +446,20 @@ func (s *Store) Progress(ctx context.Context, cp Campaign) (Progress, error) {
 	p := Progress{SampleSize: a.SampleSize, Cells: cells, quotaShares: map[sampling.Category]float64{}, started: cp.Status != Draft,
 		Responses: map[ResponseStatus]int64{Admitted: 0, OverQuota: 0, Invalidated: 0}}
 	counted := map[sampling.Category]int{}
+	type place struct {
+		c sampling.Category
+		l sampling.Locale
+	}
+	inCell := map[place]int{}
 	for _, c := range counts {
 		p.Responses[ResponseStatus(c.Status)] += c.N
 		if ResponseStatus(c.Status) == Admitted {
 			counted[sampling.Category(c.Category)] += int(c.N)
+			inCell[place{sampling.Category(c.Category), sampling.Locale(c.Locale)}] += int(c.N)
 		}
+	}
+	for i := range p.Cells {
+		p.Cells[i].Counted = inCell[place{p.Cells[i].Category, p.Cells[i].Locale}]
 	}
 	parents := 0
 	for _, cat := range sampling.Categories {

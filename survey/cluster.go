@@ -83,11 +83,11 @@ func (q *Questionnaire) Marks(answers map[string]string) (whole Marks, byArea ma
 // Sums are the sums over respondents that a group's rates and intervals
 // need (see above). Points are in hundredths.
 type Sums struct {
-	Respondents                  int64
-	Answers, AnswersSq           int64
-	Top2, Top2Sq, Top2X          int64
-	Top3, Top3Sq, Top3X          int64
-	Points, PointsSq, PointsX    int64
+	Respondents               int64
+	Answers, AnswersSq        int64
+	Top2, Top2Sq, Top2X       int64
+	Top3, Top3Sq, Top3X       int64
+	Points, PointsSq, PointsX int64
 }
 
 // add counts one respondent's marks, sign +1 or −1. A respondent who rated

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"strconv"
+	"strings"
 	"time"
 
 	"renke/sampling"
@@ -25,6 +26,9 @@ type Row struct {
 	FillMS      int32
 	Suggestion  string
 	Answers     map[string]string // item → option value
+	Flags       []string          // why it was flagged for review
+	Decision    string            // the latest review decision: valid, invalid or ""
+	Reason      string            // and its reason
 }
 
 // EachResponse calls fn with every response of a campaign, in submission
@@ -40,7 +44,7 @@ func (s *Store) EachResponse(ctx context.Context, campaignID int64, fn func(*Row
 	r.Answers = map[string]string{}
 	for rows.Next() {
 		if err := rows.Scan(&r.Receipt, &r.SubmittedAt, &r.Kind, &r.Category, &r.Locale, &r.GradeBand,
-			&r.School, &r.Status, &r.FillMS, &r.Suggestion, &items, &options); err != nil {
+			&r.School, &r.Status, &r.FillMS, &r.Suggestion, &items, &options, &r.Flags, &r.Decision, &r.Reason); err != nil {
 			return err
 		}
 		clear(r.Answers)
@@ -54,10 +58,12 @@ func (s *Store) EachResponse(ctx context.Context, campaignID int64, fn func(*Row
 	return rows.Err()
 }
 
-// The submission time's column in a response table, in Beijing time.
+// The submission time's column in a response table, in Beijing time, and
+// the fill time's, in seconds: the workbook writes both as numbers.
 const (
 	SubmittedHeader = "提交时间"
 	SubmittedLayout = "2006-01-02 15:04:05"
+	FillHeader      = "填写用时（秒）"
 )
 
 // ResponseTable lays responses out as rows of text, answers as their
@@ -72,7 +78,8 @@ type ResponseTable struct {
 // NewResponseTable makes the table for a campaign's forms.
 func NewResponseTable(forms []Form) *ResponseTable {
 	t := &ResponseTable{
-		Header: []string{"序号", "回执码", SubmittedHeader, "问卷", "身份", "城乡", "年级段", "学校", "状态", "填写用时（秒）"},
+		Header: []string{"序号", "回执码", SubmittedHeader, "问卷", "身份", "城乡", "年级段", "学校", "状态", FillHeader,
+			"系统标记", "审核决定", "审核理由"},
 		column: map[string]int{}, labels: map[Kind]map[string]string{},
 	}
 	for _, f := range forms {
@@ -101,7 +108,7 @@ func (t *ResponseTable) Record(n int, r *Row, out []string) []string {
 	}
 	out = append(out, strconv.Itoa(n), r.Receipt, r.SubmittedAt.In(Beijing).Format(SubmittedLayout),
 		r.Kind.Name(), r.Category.Name(), r.Locale.Name(), band, r.School, r.Status.Name(),
-		strconv.FormatFloat(float64(r.FillMS)/1000, 'f', 1, 64))
+		strconv.FormatFloat(float64(r.FillMS)/1000, 'f', 1, 64), flagList(r.Flags), decisionName[r.Decision], r.Reason)
 	for len(out) < len(t.Header) {
 		out = append(out, "")
 	}
@@ -115,4 +122,18 @@ func (t *ResponseTable) Record(n int, r *Row, out []string) []string {
 	}
 	out[len(out)-1] = r.Suggestion
 	return out
+}
+
+var decisionName = map[string]string{"valid": "有效", "invalid": "无效", "": ""}
+
+// flagList is a response's flags in words, joined by "；".
+func flagList(flags []string) string {
+	names := make([]string, len(flags))
+	for i, f := range flags {
+		names[i] = Flag(f).Name()
+		if names[i] == "" {
+			names[i] = f
+		}
+	}
+	return strings.Join(names, "；")
 }

@@ -463,7 +463,7 @@ VALUES (@campaign_id, 'setting', @reason, @username, @setting, @old_value, @new_
 SELECT at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
 
 -- name: CountResponsesByCategory :many
-SELECT category, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, status;
+SELECT category, locale, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, locale, status;
 
 -- Every school of the unit with what its respondents sent to the campaign,
 -- answered or not.

@@ -31,8 +31,8 @@ type UnitRow struct {
 	Locales        []sampling.LocaleGap `json:"locales"`    // the admitted mix against the population's, urban to rural
 	LocaleGap      sampling.LocaleGap   `json:"locale_gap"` // the widest of them
 	Flagged        int64                `json:"flagged"`
-	Pending        int64                `json:"pending"` // flagged, not yet reviewed
-	LastAt         *time.Time           `json:"last_at"` // nil: no answer yet
+	Pending        int64                `json:"pending"`     // flagged, not yet reviewed
+	LastAt         *time.Time           `json:"last_at"`     // nil: no answer yet
 	Respondents    int64                `json:"respondents"` // people behind the rate: the n of its interval
 	Answers        int64                `json:"answers"`     // rated answers behind the rate
 	Result         MethodResult         `json:"result"`      // recognition by the campaign's method, with its 95% interval

@@ -96,3 +96,19 @@ func TestCampaignRefusal(t *testing.T) {
 }
 
 var zeroTime = time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+
+// A receipt code copied with spaces or hyphens, in lower case or full
+// width, is the same code.
+func TestReceiptCodeAsTyped(t *testing.T) {
+	for typed, want := range map[string]string{
+		"ABCDEFGH23":       "ABCDEFGH23",
+		" abcd-efgh 23 ":   "ABCDEFGH23",
+		"ABCD EFGH-23":     "ABCDEFGH23",
+		"ＡＢＣＤ－ＥＦＧＨ２３":      "ABCDEFGH23",
+		"abcd\u3000efgh23": "ABCDEFGH23",
+	} {
+		if got := ReceiptCode(typed); got != want {
+			t.Errorf("ReceiptCode(%q) = %q, want %q", typed, got, want)
+		}
+	}
+}

@@ -101,13 +101,15 @@ type Group struct {
 	Label string `json:"label"`
 	// Respondents is the people who rated anything in the group: the n of
 	// its interval. Answers are shown beside it, labelled as answers.
-	Respondents int64    `json:"respondents"`
-	Answers     int64    `json:"answers"`   // rated answers, 不了解 excluded
-	DontKnow int64    `json:"dont_know"` // 不了解 answers
-	TopTwo   Interval `json:"top2"`      // with its Wilson interval
-	TopThree float64  `json:"top3"`
-	Points   float64  `json:"points"` // mean points ÷ 100
-	Rate     float64  `json:"rate"`   // by the campaign's method (top two for category-weighted)
+	Respondents int64 `json:"respondents"`
+	// Questionnaire names the questionnaire of an item's group.
+	Questionnaire string   `json:"questionnaire,omitempty"`
+	Answers       int64    `json:"answers"`   // rated answers, 不了解 excluded
+	DontKnow      int64    `json:"dont_know"` // 不了解 answers
+	TopTwo        Interval `json:"top2"`      // with its Wilson interval
+	TopThree      float64  `json:"top3"`
+	Points        float64  `json:"points"` // mean points ÷ 100
+	Rate          float64  `json:"rate"`   // by the campaign's method (top two for category-weighted)
 	// Interval is Rate with its 95% interval over respondents (cluster.go):
 	// by the campaign's method, top two for category-weighted. An item is
 	// answered once by each respondent, so its interval is Wilson's on its
@@ -140,10 +142,10 @@ func (m Margin) Name() string {
 
 // Report is the recognition result of a campaign.
 type Report struct {
-	Method     Method         `json:"method"`
-	Threshold  float64        `json:"threshold"`
-	Result     MethodResult   `json:"result"` // by the campaign's method
-	Margin     Margin         `json:"margin"`
+	Method    Method       `json:"method"`
+	Threshold float64      `json:"threshold"`
+	Result    MethodResult `json:"result"` // by the campaign's method
+	Margin    Margin       `json:"margin"`
 	// Provisional: the counted sample has not reached its design (or the
 	// parents' floor), so no verdict is final; Shortfall says by how much.
 	Provisional bool           `json:"provisional"`
@@ -152,12 +154,12 @@ type Report struct {
 	Methods     []MethodResult `json:"methods"`
 	Respondents int64          `json:"respondents"` // people who rated anything: the n of the pooled interval
 	Answers     int64          `json:"answers"`
-	DontKnow   int64          `json:"dont_know"`
-	ByItem     []Group        `json:"by_item"`
-	ByArea     []Group        `json:"by_area"`
-	ByCategory []Group        `json:"by_category"`
-	BySchool   []Group        `json:"by_school"`
-	ByLocale   []Group        `json:"by_locale"`
+	DontKnow    int64          `json:"dont_know"`
+	ByItem      []Group        `json:"by_item"`
+	ByArea      []Group        `json:"by_area"`
+	ByCategory  []Group        `json:"by_category"`
+	BySchool    []Group        `json:"by_school"`
+	ByLocale    []Group        `json:"by_locale"`
 }
 
 // z is the normal quantile of a two-sided 95% interval.
@@ -324,7 +326,9 @@ func Score(s Scoring, counts []Count, people []GroupSums) Report {
 	for _, q := range s.Questionnaires {
 		for _, it := range q.Items {
 			if t := byItem[it.ID]; t != nil {
-				r.ByItem = append(r.ByItem, t.group(it.ID, it.Text, s.Method, nil))
+				g := t.group(it.ID, it.Text, s.Method, nil)
+				g.Questionnaire = q.Title
+				r.ByItem = append(r.ByItem, g)
 			}
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -218,11 +220,11 @@ func (s ResponseStatus) Name() string { return statusNames[s] }
 
 // Envelope is what the server knows of a submission beside its answers.
 type Envelope struct {
-	CampaignID   int64
-	FormID       int64
+	CampaignID int64
+	FormID     int64
 	// Form is the questionnaire answered (FormID's): the respondent's marks
 	// for the respondent sums are taken from its scale and items.
-	Form *Questionnaire
+	Form         *Questionnaire
 	LinkID       int64
 	SubmissionID string // from the rendered form
 	IPHash       []byte // keyed hash of the client address
@@ -322,4 +324,23 @@ func (s *Store) WeChatReceipt(ctx context.Context, campaignID int64, user []byte
 	}
 	r := rows[0]
 	return Receipt{Code: r.Receipt, Status: ResponseStatus(r.Status), Duplicate: true, Pos: r.Pos, Hash: HashPrefix(r.Hash)}, true, nil
+}
+
+// ReceiptCode is a receipt code as a respondent may type or copy it, made
+// plain: upper case, with the spaces, hyphens and full-width characters a
+// phone keyboard or a printed slip puts in taken out ("abcd-efgh 23" →
+// "ABCDEFGH23").
+func ReceiptCode(typed string) string {
+	var b strings.Builder
+	for _, r := range typed {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
+			r -= 0xFEE0
+		}
+		switch r {
+		case ' ', '-', '\t', '\u3000', '_', '.', '·', '—', '－':
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,18 +72,20 @@ func Responses(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
 		return err
 	}
 	cells := make([]any, len(t.Header))
-	whenCol := -1
+	whenCol, fillCol := -1, -1
 	for i, h := range t.Header {
 		cells[i] = excelize.Cell{StyleID: head, Value: h}
-		if h == survey.SubmittedHeader {
+		switch h {
+		case survey.SubmittedHeader:
 			whenCol = i
+		case survey.FillHeader:
+			fillCol = i
 		}
 	}
 	if err := sw.SetRow("A1", cells); err != nil {
 		return err
 	}
-	format := "yyyy-mm-dd hh:mm:ss"
-	when, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
+	when := timeStyle(f)
 	if err := eachRecord(t, each, func(n int, rec []string) error {
 		cells[0] = n
 		for i := 1; i < len(rec); i++ {
@@ -92,6 +95,11 @@ func Responses(w io.Writer, t *survey.ResponseTable, each EachResponse) error {
 			// A time, not text: Excel sorts and filters it.
 			if at, err := time.Parse(survey.SubmittedLayout, rec[whenCol]); err == nil {
 				cells[whenCol] = excelize.Cell{StyleID: when, Value: at}
+			}
+		}
+		if fillCol > 0 {
+			if secs, err := strconv.ParseFloat(rec[fillCol], 64); err == nil {
+				cells[fillCol] = secs
 			}
 		}
 		ref, _ := excelize.CoordinatesToCellName(1, n+1)
@@ -127,10 +135,10 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 	}
 	var quota [][]any
 	for _, cell := range p.Cells {
-		quota = append(quota, []any{cell.Category.Name(), cell.Locale.Name(), cell.Target, cell.Admitted,
-			sampling.QuotaCount{Target: cell.Target, Admitted: cell.Admitted}.Share()})
+		quota = append(quota, []any{cell.Category.Name(), cell.Locale.Name(), cell.Target, cell.Counted, cell.Admitted,
+			sampling.QuotaCount{Target: cell.Target, Admitted: cell.Counted}.Share()})
 	}
-	if err := sheet("配额与进度", []any{"类别", "城乡", "配额", "已纳入", "完成率"}, quota, 5); err != nil {
+	if err := sheet("配额与进度", []any{"类别", "城乡", "配额", "已纳入（不含判为无效）", "已占名额（含判为无效）", "完成率（已纳入 ÷ 配额）"}, quota, 6); err != nil {
 		return err
 	}
 	var methods [][]any
@@ -149,10 +157,19 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 		gs   []survey.Group
 	}{{"按类别", r.ByCategory}, {"按评价内容", r.ByArea}, {"按题目", r.ByItem}, {"按学校", r.BySchool}, {"按城乡", r.ByLocale}} {
 		var rows [][]any
-		for _, g := range g.gs {
-			rows = append(rows, []any{g.Label, g.Respondents, g.Answers, g.DontKnow, g.Rate, g.Interval.Low, g.Interval.High, g.TopTwo.Rate, g.TopThree, g.Points})
+		header, pcts := []any{"分组", "作答人数（n）", "有效回答（条）", "不了解（条）", "认可度", "95%区间下限", "95%区间上限", "满意+比较满意", "前三级", "加权得分"}, []int{5, 6, 7, 8, 9, 10}
+		byItem := g.name == "按题目"
+		if byItem {
+			header, pcts = append([]any{"问卷"}, header...), []int{6, 7, 8, 9, 10, 11}
 		}
-		if err := sheet(g.name, []any{"分组", "作答人数（n）", "有效回答（条）", "不了解（条）", "认可度", "95%区间下限", "95%区间上限", "满意+比较满意", "前三级", "加权得分"}, rows, 5, 6, 7, 8, 9, 10); err != nil {
+		for _, g := range g.gs {
+			row := []any{g.Label, g.Respondents, g.Answers, g.DontKnow, g.Rate, g.Interval.Low, g.Interval.High, g.TopTwo.Rate, g.TopThree, g.Points}
+			if byItem {
+				row = append([]any{g.Questionnaire}, row...)
+			}
+			rows = append(rows, row)
+		}
+		if err := sheet(g.name, header, rows, pcts...); err != nil {
 			return err
 		}
 	}
@@ -165,6 +182,16 @@ func CampaignTables(w io.Writer, p survey.Progress, r survey.RecognitionReport) 
 	}
 	b.f.SetActiveSheet(0)
 	return b.f.Write(w)
+}
+
+// timeFormat is how every workbook shows a time: one format for all.
+const timeFormat = "yyyy-mm-dd hh:mm:ss"
+
+// timeStyle is the style of a time cell in f.
+func timeStyle(f *excelize.File) int {
+	format := timeFormat
+	id, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
+	return id
 }
 
 // wallTime is t as Beijing's clock shows it, for a spreadsheet cell:
@@ -195,7 +222,7 @@ func passText(b bool) string {
 func SourceProgress(w io.Writer, schools, links []survey.SourceProgress) error {
 	b := newBook()
 	defer b.f.Close()
-	when, _ := b.f.NewStyle(&excelize.Style{NumFmt: 22}) // m/d/yy h:mm, shown in the reader's locale
+	when := timeStyle(b.f)
 	for _, s := range []struct {
 		name, first string
 		rows        []survey.SourceProgress
@@ -240,7 +267,7 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 	if err != nil {
 		return err
 	}
-	when, _ := b.f.NewStyle(&excelize.Style{NumFmt: 22})
+	when := timeStyle(b.f)
 	pct, _ := b.f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
 	for i, r := range rows {
 		row := []any{r.Unit.Code, r.Unit.Name, "", "尚未建立调查", r.Counted, r.SampleSize, "", "", r.Flagged, r.Pending, "", "", "", "", "尚无答卷",

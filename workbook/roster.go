@@ -277,5 +277,25 @@ func RegionRoster(w io.Writer, units []county.Unit, schools map[int64][]county.S
 	for i, c := range codes {
 		_ = f.SetSheetRow(RosterSheet, fmt.Sprintf("A%d", i+2), &[]any{c[0], c[1]})
 	}
+	// The instructions describe this workbook's columns: the two in front,
+	// and the roster's moved two to the right.
+	const notes = "填表说明"
+	rows, err := f.GetRows(notes)
+	if err != nil {
+		return err
+	}
+	for i := 1; i < len(rows); i++ {
+		if len(rows[i]) > 1 && rows[i][1] != "" {
+			if n, err := excelize.ColumnNameToNumber(rows[i][0]); err == nil {
+				moved, _ := excelize.ColumnNumberToName(n + 2)
+				_ = f.SetCellValue(notes, fmt.Sprintf("A%d", i+1), moved)
+			}
+		}
+	}
+	if err := f.InsertRows(notes, 2, 2); err != nil {
+		return err
+	}
+	_ = f.SetSheetRow(notes, "A2", &[]any{"A", RegionCodeHeader, "学校所属评价单位（县、区）的 6 位行政区划代码，如 430321；须是本地区的评价单位，导入时按此代码归属"})
+	_ = f.SetSheetRow(notes, "A3", &[]any{"B", RegionUnitHeader, "所属评价单位的名称，仅供核对，导入时以行政区划代码为准"})
 	return f.Write(w)
 }

@@ -126,4 +126,27 @@ func TestParseRegionRoster(t *testing.T) {
 	if err != nil || len(back["430302"]) != 2 || back["430302"][0].Name != "第一中学" || back["430321"][0].EnrolJunior != 700 {
 		t.Errorf("read back %+v %v", back, err)
 	}
+	// Its instructions describe its own columns: each letter names the
+	// column whose header the instructions give.
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header, _ := f.GetRows(RosterSheet)
+	notes, _ := f.GetRows("填表说明")
+	described := 0
+	for _, row := range notes[1:] {
+		if len(row) < 2 || row[1] == "" {
+			continue
+		}
+		n, err := excelize.ColumnNameToNumber(row[0])
+		if err != nil || n > len(header[0]) || header[0][n-1] != row[1] {
+			t.Errorf("instructions: column %s is %q, the sheet has %q there", row[0], row[1], header[0][min(max(n, 1), len(header[0]))-1])
+		}
+		described++
+	}
+	if described != len(header[0]) {
+		t.Errorf("the instructions describe %d of %d columns", described, len(header[0]))
+	}
 }
