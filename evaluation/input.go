@@ -110,12 +110,12 @@ type AreaRate struct {
 
 // Recognition is the result of the survey campaign linked to the evaluation.
 type Recognition struct {
-	Campaign string              `json:"campaign"`
-	Method   string              `json:"method"`
-	Rate     float64             `json:"rate"`
-	Low      float64             `json:"low"`
-	High     float64             `json:"high"`
-	Answers  int64               `json:"answers"`
+	Campaign string  `json:"campaign"`
+	Method   string  `json:"method"`
+	Rate     float64 `json:"rate"`
+	Low      float64 `json:"low"`
+	High     float64 `json:"high"`
+	Answers  int64   `json:"answers"`
 	// Respondents is the people behind the rate: the n of its interval.
 	Respondents int64 `json:"respondents"`
 	// Complete: the counted sample reached its design and the parents'

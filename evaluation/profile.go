@@ -216,9 +216,9 @@ func (in Indicator) Points() float64 {
 
 // Input is a county-level figure the bureau enters.
 type Input struct {
-	Key     string   `json:"key"`
-	Label   string   `json:"label"`
-	Unit    string   `json:"unit"`
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Unit  string `json:"unit"`
 	// Default is the figure the profile itself fixes, shown to the bureau
 	// as the expected entry; never read as the county's entry: a figure not
 	// entered is 待填报.
