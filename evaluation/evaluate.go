@@ -798,6 +798,17 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 		cr.Status, cr.Value = Missing, "没有参加资源配置评估的学校"
 		return
 	}
+	var blank []string
+	for _, pt := range rr.Parts {
+		if pt.Blank[k] {
+			blank = append(blank, fmt.Sprintf("%s（%s）", pt.Name, pt.Level.Name()))
+		}
+	}
+	if len(blank) > 0 {
+		// The county value and the spread need every school's figure.
+		cr.Status, cr.Value = Missing, fmt.Sprintf("待填报：%s的%s未填写", strings.Join(blank, "、"), std.Name)
+		return
+	}
 	var vals []string
 	for _, cv := range rr.County {
 		if cv.Resource != r {
@@ -842,7 +853,7 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 func (r *Result) FailingSchools(schools []School) []string {
 	failed := map[string]bool{}
 	for _, pt := range r.Resources.Parts {
-		if !pt.Pass {
+		if !pt.Pass && !pt.Pending() {
 			failed[pt.Name] = true
 		}
 	}
@@ -877,7 +888,7 @@ func (r *Result) WorstSpread() *Spread {
 	var w *Spread
 	for i := range r.Resources.Spreads {
 		sp := &r.Resources.Spreads[i]
-		if sp.Limit <= 0 {
+		if sp.Limit <= 0 || sp.Missing {
 			continue
 		}
 		if w == nil || sp.CV/sp.Limit > w.CV/w.Limit {

@@ -68,7 +68,7 @@ func (p *Profile) gaps(rr *ResourceResult) Gaps {
 	var g Gaps
 	allowed := len(Resources) - p.Resources.MinMet
 	for _, pt := range rr.Parts {
-		if pt.Pass {
+		if pt.Pass || pt.Pending() {
 			continue
 		}
 		type option struct{ full, floor *Action }

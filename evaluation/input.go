@@ -3,6 +3,7 @@ package evaluation
 import (
 	"renke/county"
 	"renke/sampling"
+	"slices"
 )
 
 // School is one school's statistics for a school year (教育事业统计 and
@@ -47,6 +48,34 @@ type School struct {
 
 	OperatingFunds float64 `json:"operating_funds"` // 年度公用经费, yuan
 	TrainingFunds  float64 `json:"training_funds"`  // 教师培训经费, yuan
+
+	// Blank names the figures (fields of School) the bureau left blank: not
+	// entered, so 待填报 where a check needs them, never read as 0.
+	Blank []string `json:"blank,omitempty"`
+}
+
+// blank reports whether the figure in field was left blank.
+func (s *School) blank(field string) bool { return slices.Contains(s.Blank, field) }
+
+// resourceField is the field a resource indicator of level l reads.
+func resourceField(r Resource, l Level) string {
+	p := l == Primary
+	switch r {
+	case QualifiedTeachers:
+		return map[bool]string{true: "QualifiedPrimary", false: "QualifiedJunior"}[p]
+	case KeyTeachers:
+		return map[bool]string{true: "KeyPrimary", false: "KeyJunior"}[p]
+	case PEArtsTeachers:
+		return map[bool]string{true: "PEArtsPrimary", false: "PEArtsJunior"}[p]
+	case TeachingArea:
+		return "TeachingArea"
+	case SportsArea:
+		return "SportsArea"
+	case EquipmentValue:
+		return "EquipmentValue"
+	default:
+		return "MultimediaRooms"
+	}
 }
 
 // Enrol is the school's enrolment at level l.

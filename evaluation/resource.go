@@ -69,7 +69,14 @@ type Part struct {
 	Met    [7]bool    `json:"met"`
 	MetN   int        `json:"met_count"`
 	Pass   bool       `json:"pass"`
+	// Blank: the indicators whose figures were left blank. A stage with any
+	// is 待填报 on the per-school rule (Pass false, never failing), and the
+	// county value and spread of those indicators wait for it.
+	Blank [7]bool `json:"blank"`
 }
+
+// Pending reports whether the stage lacks a figure: 待填报, not failing.
+func (pt *Part) Pending() bool { return slices.Contains(pt.Blank[:], true) }
 
 // Exclusion is a school left out of the resource evaluation, with why.
 type Exclusion struct {
@@ -86,6 +93,7 @@ type CountyValue struct {
 	Value    float64  `json:"value"`
 	Standard float64  `json:"standard"`
 	Met      bool     `json:"met"`
+	Missing  bool     `json:"missing"` // a school's figure was left blank: not judged
 }
 
 // Puller is a school that raises a coefficient of variation.
@@ -108,6 +116,7 @@ type Spread struct {
 	CV       float64  `json:"cv"`
 	Limit    float64  `json:"limit"`
 	Met      bool     `json:"met"`
+	Missing  bool     `json:"missing"`           // a school's figure was left blank: not judged
 	Pullers  []Puller `json:"pullers,omitempty"` // when over the limit, the largest first
 }
 
@@ -169,6 +178,7 @@ func (p *Profile) parts(schools []School) ([]Part, []Exclusion) {
 			}
 			pt := Part{School: s, SchoolID: s.ID, Name: s.Name, Level: l, Students: n, Share: rr.share(s, l)}
 			for k, r := range Resources {
+				pt.Blank[k] = s.blank(resourceField(r, l))
 				if r.physical() {
 					pt.Amount[k] = s.physical(r) * pt.Share
 				} else {
@@ -179,7 +189,7 @@ func (p *Profile) parts(schools []School) ([]Part, []Exclusion) {
 				pt.Ratio[k] = pt.Value[k] / std
 				pt.Met[k] = atLeast(pt.Value[k], std)
 			}
-			pt.Pass = rr.partPasses(pt.Met, pt.Ratio)
+			pt.Pass = !pt.Pending() && rr.partPasses(pt.Met, pt.Ratio)
 			for _, m := range pt.Met {
 				if m {
 					pt.MetN++
@@ -234,19 +244,21 @@ func (p *Profile) resources(schools []School) ResourceResult {
 			std := p.Standard(r).For(l)
 			cv := CountyValue{Level: l, Resource: r, Standard: std}
 			xs := make([]Weighted, len(lp))
+			missing := false
 			for i, pt := range lp {
+				missing = missing || pt.Blank[k]
 				cv.Students += pt.Students
 				cv.Amount += pt.Amount[k]
 				xs[i] = Weighted{Students: float64(pt.Students), Value: pt.Value[k]}
 			}
 			cv.Value = perStudents(r, cv.Amount, cv.Students)
-			cv.Met = atLeast(cv.Value, std)
+			cv.Met, cv.Missing = !missing && atLeast(cv.Value, std), missing
 			res.County = append(res.County, cv)
 
 			c, mean, sd := CoefficientOfVariation(xs)
-			sp := Spread{Level: l, Resource: r, Schools: len(lp), Mean: mean, SD: sd, CV: c, Limit: p.Resources.CVLimit[l]}
-			sp.Met = atMost(c, sp.Limit)
-			if !sp.Met {
+			sp := Spread{Level: l, Resource: r, Schools: len(lp), Mean: mean, SD: sd, CV: c, Limit: p.Resources.CVLimit[l], Missing: missing}
+			sp.Met = !missing && atMost(c, sp.Limit)
+			if !sp.Met && !missing {
 				sp.Pullers = pullers(lp, xs, mean, sd)
 			}
 			res.Spreads = append(res.Spreads, sp)

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -44,6 +46,45 @@ func (s *Server) showReceipt(c echo.Context, v *visit, rc survey.Receipt) error 
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTML(http.StatusOK, page.fill(rc.Code, strconv.FormatInt(rc.Pos, 10), rc.Hash,
 		strconv.FormatInt(rc.TreeSize, 10), rc.Root))
+}
+
+// receiptRedirect answers a stored submission by sending the browser to
+// its receipt page (POST, redirect, GET): going back to it, or reloading
+// it, never offers to send the answers again.
+func receiptRedirect(c echo.Context, rc survey.Receipt) error {
+	q := url.Values{"r": {rc.Code}, "s": {string(rc.Status)}}
+	if rc.Pos > 0 {
+		q.Set("p", strconv.FormatInt(rc.Pos, 10))
+		q.Set("h", rc.Hash)
+		q.Set("n", strconv.FormatInt(rc.TreeSize, 10))
+		q.Set("root", rc.Root)
+	}
+	return c.Redirect(http.StatusSeeOther, "/s/"+c.Param("code")+"/receipt?"+q.Encode())
+}
+
+var (
+	receiptCodeRE = regexp.MustCompile(`^[A-Z2-9]{10}$`)
+	hexRE         = regexp.MustCompile(`^[0-9a-f]{0,64}$`)
+)
+
+// receiptPage is GET /s/:code/receipt: the receipt a submission was
+// redirected to, from what its address carries (checked to be a code,
+// numbers and hex, so nothing else reaches the page). It proves nothing
+// by itself; the check page does, against the log.
+func (s *Server) receiptPage(c echo.Context) error {
+	v, err := s.loadVisit(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	rc := survey.Receipt{Code: q.Get("r"), Status: survey.ResponseStatus(q.Get("s")), Hash: q.Get("h"), Root: q.Get("root")}
+	rc.Pos, _ = strconv.ParseInt(q.Get("p"), 10, 64)
+	rc.TreeSize, _ = strconv.ParseInt(q.Get("n"), 10, 64)
+	if !receiptCodeRE.MatchString(rc.Code) || (rc.Status != survey.Admitted && rc.Status != survey.OverQuota) ||
+		!hexRE.MatchString(rc.Hash) || !hexRE.MatchString(rc.Root) || rc.Pos < 0 || rc.TreeSize < 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "回执地址不完整，请凭回执码在“回执查询”页面查询。")
+	}
+	return s.showReceipt(c, v, rc)
 }
 
 // slottedPage is a page cut where values go: parts[i] comes before the

@@ -288,5 +288,5 @@ func (s *Server) submitForm(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	return s.showReceipt(c, v, rc)
+	return receiptRedirect(c, rc)
 }

@@ -11,6 +11,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// Respondents (public).
 	e.GET(formPath, s.showForm)
 	e.POST(formPath, s.submitForm)
+	e.GET("/s/:code/receipt", s.receiptPage)
 	e.GET("/s/:code/wx", s.wechatReturn)
 	e.GET("/s/:code/qr.png", s.qrCode)
 	e.GET("/s/:code/poster", s.poster)

@@ -351,3 +351,45 @@ func Tabulate(respondents []Respondent) ([]Count, []GroupSums) {
 	}
 	return outCounts, outSums
 }
+
+// RespondentSumsDiffer counts the kept respondent sums of a campaign that
+// differ from a recount over its admitted responses (the same arithmetic
+// in SQL, RecountRespondentSums): 0 when the group commits and the review
+// decisions kept them right. The recount runs in a transaction that is
+// rolled back, so nothing changes.
+func (s *Store) RespondentSumsDiffer(ctx context.Context, campaignID int64) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only: always rolled back
+	q := dbq.New(tx)
+	kept, err := q.RespondentSums(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	if err := q.DeleteRespondentSums(ctx, campaignID); err != nil {
+		return 0, err
+	}
+	if err := q.RecountRespondentSums(ctx, campaignID); err != nil {
+		return 0, err
+	}
+	recounted, err := q.RespondentSums(ctx, campaignID)
+	if err != nil {
+		return 0, err
+	}
+	want := map[dbq.RespondentSumsRow]bool{}
+	for _, r := range recounted {
+		want[r] = true
+	}
+	differ := len(recounted) - len(kept)
+	if differ < 0 {
+		differ = -differ
+	}
+	for _, r := range kept {
+		if !want[r] {
+			differ++
+		}
+	}
+	return differ, nil
+}

@@ -443,6 +443,10 @@ func TestTalliesMatchTheRawCount(t *testing.T) {
 			f.campaign.ID).Scan(&differ); err != nil || differ != 0 {
 			t.Fatalf("%s: %d source-count cells differ from the responses (%v)", when, differ, err)
 		}
+		// The respondent sums behind the intervals, against a recount.
+		if differ, err := f.store.RespondentSumsDiffer(ctx, f.campaign.ID); err != nil || differ != 0 {
+			t.Fatalf("%s: %d respondent-sum cells differ from a recount (%v)", when, differ, err)
+		}
 		// And what the pages read from them.
 		var last, rawLast time.Time
 		_ = f.pool.QueryRow(ctx, `SELECT max(last_at) FROM source_counts WHERE campaign_id = $1`, f.campaign.ID).Scan(&last)

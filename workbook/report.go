@@ -132,7 +132,10 @@ func schoolSheet(b *book, p *evaluation.Profile, r *evaluation.Result) error {
 			}
 		}
 		verdict := "达标"
-		if !pt.Pass {
+		switch {
+		case pt.Pending():
+			verdict = "待填报"
+		case !pt.Pass:
 			verdict = "未达标"
 			failed = append(failed, 11)
 		}

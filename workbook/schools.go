@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -342,7 +343,8 @@ func readRow(cols []column, cell func(column) string, bad func(column, string)) 
 			fv.SetBool(raw == yes)
 		case integer:
 			if raw == "" {
-				continue // blank is 0
+				s.Blank = append(s.Blank, c.Field) // not entered: 待填报, not 0
+				continue
 			}
 			x, err := strconv.ParseFloat(raw, 64)
 			if err != nil || x < 0 || x != math.Trunc(x) || x > 1e7 {
@@ -352,6 +354,7 @@ func readRow(cols []column, cell func(column) string, bad func(column, string)) 
 			fv.SetInt(int64(x))
 		case decimal:
 			if raw == "" {
+				s.Blank = append(s.Blank, c.Field)
 				continue
 			}
 			x, err := strconv.ParseFloat(raw, 64)
@@ -444,9 +447,13 @@ func cellValue(s *evaluation.School, c column) any {
 			return "是"
 		}
 		return "否"
-	case integer:
-		return fv.Int()
-	case decimal:
+	case integer, decimal:
+		if slices.Contains(s.Blank, c.Field) {
+			return "" // left blank, written back blank
+		}
+		if c.Kind == integer {
+			return fv.Int()
+		}
 		return fv.Float()
 	}
 	return fv.String()

@@ -3,6 +3,7 @@ package workbook_test
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	"renke/county"
 	"renke/demo"
+	"renke/evaluation"
 	"renke/sampling"
 	"renke/workbook"
 )
@@ -147,5 +149,75 @@ func TestParseReportsEveryProblemByRowAndColumn(t *testing.T) {
 	_, err = workbook.ParseSchools(strings.NewReader("学校名称,学校类型\n"))
 	if ie, ok := workbook.IsImportError(err); !ok || !strings.Contains(ie.Problems[0].Message, ".xlsx") {
 		t.Errorf("a CSV file: %v", err)
+	}
+}
+
+// A figure left blank imports as not entered: the indicator that needs it
+// is 待填报, never evaluated as 0 and failed; written out again, the cell
+// is blank.
+func TestBlankCellIsNotZero(t *testing.T) {
+	schools := demo.County(4, 7)
+	var buf bytes.Buffer
+	if err := workbook.Schools(&buf, schools); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := -1
+	for i, h := range workbook.Headers() {
+		if h == "教学及辅助用房面积" {
+			col = i + 1
+		}
+	}
+	ref, _ := excelize.CoordinatesToCellName(col, 2) // the first school's
+	if err := f.SetCellValue(workbook.SheetName, ref, ""); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := workbook.ParseSchools(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := got[0]; first.TeachingArea != 0 || len(first.Blank) != 1 || first.Blank[0] != "TeachingArea" {
+		t.Fatalf("first school: area %v, blank %v", first.TeachingArea, first.Blank)
+	}
+	ps, err := evaluation.LoadProfiles("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat, ok := ps.Get("national-2017")
+	if !ok {
+		t.Fatal("no national profile")
+	}
+	r := evaluation.Evaluate(nat, evaluation.Inputs{Schools: got})
+	found := false
+	for _, ir := range r.Indicators {
+		for _, c := range ir.Results {
+			if c.Rule == evaluation.RuleResource && strings.Contains(c.Label, "教学及辅助用房") && got[0].Compulsory() > 0 {
+				found = true
+				if c.Status != evaluation.Missing || !strings.HasPrefix(c.Value, "待填报："+got[0].Name) {
+					t.Errorf("teaching area with one school blank: %s %q", c.Status, c.Value)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no teaching-area check in the national profile")
+	}
+	if failing := r.FailingSchools(got); slices.Contains(failing, got[0].Name) {
+		t.Errorf("the school with a blank figure is counted as failing: %v", failing)
+	}
+	buf.Reset()
+	if err := workbook.Schools(&buf, got); err != nil {
+		t.Fatal(err)
+	}
+	back, _ := excelize.OpenReader(&buf)
+	if v, _ := back.GetCellValue(workbook.SheetName, ref); v != "" {
+		t.Errorf("written back as %q, want blank", v)
 	}
 }

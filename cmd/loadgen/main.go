@@ -1,8 +1,10 @@
 // Command loadgen does what phones do: GET a form (gzip accepted, the
 // device cookie kept), then POST answers with the form's token and the
 // cookie, at a given concurrency for a given time, each client a new
-// respondent on a kept-alive connection. It prints
-// admitted/s, latency percentiles of the POST, over-quota count and errors.
+// respondent on a kept-alive connection, following the redirect to its
+// receipt page as a browser does. It prints
+// admitted/s, latency percentiles of the POST (to the receipt page),
+// over-quota count and errors.
 //
 //	loadgen -spawn -c 64 -d 30s            start a database and a server process, then load it
 //	loadgen -url http://127.0.0.1:8080/s/CODE -c 64 -d 30s
@@ -192,9 +194,13 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	if err != nil {
 		return err
 	}
+	sums, err := st.RespondentSumsDiffer(ctx, campaignID)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample log: %d leaves, %d signed checkpoints, %d problems; "+
-		"answer tallies: %d cells, %d differing from the raw count\n",
-		over, mismatch, v.Size, v.Checkpoints, len(v.Problems), len(kept), tallyDiff(kept, raw))
+		"answer tallies: %d cells, %d differing from the raw count; respondent sums: %d cells differing from a recount\n",
+		over, mismatch, v.Size, v.Checkpoints, len(v.Problems), len(kept), tallyDiff(kept, raw), sums)
 	return nil
 }
 
@@ -447,6 +453,18 @@ func (p *phone) submitOnce() result {
 	resp, err := p.roundTrip(req)
 	if err != nil {
 		return result{err: true}
+	}
+	if resp.StatusCode == http.StatusSeeOther {
+		// Stored: the phone follows the redirect to its receipt page.
+		loc, lerr := resp.Location()
+		p.done(resp)
+		if lerr != nil {
+			return result{err: true}
+		}
+		get, _ := http.NewRequest(http.MethodGet, loc.String(), nil)
+		if resp, err = p.roundTrip(get); err != nil {
+			return result{err: true}
+		}
 	}
 	p.page = p.page[:0]
 	buf := bytes.NewBuffer(p.page)
