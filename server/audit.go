@@ -58,12 +58,8 @@ func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		acct, _ := c.Get("staff").(staff.Account)
 		e := audit.Entry{StaffID: &acct.ID, Username: acct.Username, Client: c.RealIP(), Action: name, Status: status}
-		if changes, _ := c.Get(changesKey).([]survey.Change); len(changes) > 0 {
-			var what []string
-			for _, ch := range changes {
-				what = append(what, ch.String())
-			}
-			detail = strings.TrimPrefix(detail+"；"+strings.Join(what, "；"), "；")
+		if changes, _ := c.Get(changesKey).([]string); len(changes) > 0 {
+			detail = strings.TrimPrefix(detail+"；"+strings.Join(changes, "；"), "；")
 		}
 		e.Detail = detail
 		e.UnitID = s.unitOf(c)
@@ -78,8 +74,26 @@ func (s *Server) audited(next echo.HandlerFunc) echo.HandlerFunc {
 const changesKey = "audit-changes"
 
 // noteChanges records what a staff action changed, setting by setting with
-// the old and new value, in the request's audit entry.
-func noteChanges(c echo.Context, changes []survey.Change) { c.Set(changesKey, changes) }
+// the old and new value ("常住人口：800000 → 812345"), in the request's
+// audit entry.
+func noteChanges(c echo.Context, changes []string) { c.Set(changesKey, changes) }
+
+// settingChanges is a campaign's changed settings as noteChanges takes them.
+func settingChanges(changes []survey.Change) []string {
+	out := make([]string, len(changes))
+	for i, ch := range changes {
+		out[i] = ch.String()
+	}
+	return out
+}
+
+// The names of a unit's and a school's fields in the audit log.
+var (
+	unitFields = map[string]string{"code": "行政区划代码", "name": "单位名称", "kind": "单位类型", "population": "常住人口",
+		"population_source": "人口数据来源", "population_year": "人口数据年份", "shares": "城区/镇区/乡村人口占比（基点）"}
+	schoolFields = map[string]string{"name": "学校名称", "type": "学校类型", "locale": "城乡", "public": "公办",
+		"enrol_primary": "小学在校生数", "enrol_junior": "初中在校生数"}
+)
 
 // actor is the signed-in staff member as the domain's actions take them.
 func actor(c echo.Context) survey.Actor {

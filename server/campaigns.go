@@ -209,7 +209,7 @@ func (s *Server) saveCampaign(c echo.Context) error {
 	if err == nil {
 		var changes []survey.Change
 		_, changes, err = s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in, actor(c))
-		noteChanges(c, changes)
+		noteChanges(c, settingChanges(changes))
 	}
 	if err != nil {
 		return s.campaignRefused(c, err)
@@ -324,7 +324,7 @@ func (s *Server) updateCampaign(c echo.Context) error {
 		return err
 	}
 	cp, changes, err := s.surveys.UpdateCampaign(c.Request().Context(), cp.ID, in, actor(c))
-	noteChanges(c, changes)
+	noteChanges(c, settingChanges(changes))
 	return respond(c, http.StatusOK, cp, err)
 }
 

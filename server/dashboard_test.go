@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,6 +157,23 @@ func TestExports(t *testing.T) {
 	}
 	if labels["A"] || labels["B"] {
 		t.Error("answers exported as option codes, not labels")
+	}
+	// The fill time is a number Excel can sum; the flags and the review have
+	// their own columns; the time is in the one format of every workbook.
+	col := func(header string) int { return slices.Index(rows[0], header) + 1 }
+	fill, _ := excelize.CoordinatesToCellName(col("填写用时（秒）"), 2)
+	if typ, _ := x.GetCellType("答卷", fill); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("填写用时 is %v, not a number", typ)
+	}
+	if v, _ := x.GetCellValue("答卷", fill, excelize.Options{RawCellValue: true}); v == "" || strings.ContainsAny(v, "秒 ") {
+		t.Errorf("填写用时 cell %q", v)
+	}
+	if col("系统标记") == 0 || col("审核决定") == 0 || col("审核理由") == 0 {
+		t.Errorf("XLSX lacks the flag and review columns: %s", head)
+	}
+	when, _ := excelize.CoordinatesToCellName(col("提交时间"), 2)
+	if v, _ := x.GetCellValue("答卷", when); !regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`).MatchString(v) {
+		t.Errorf("提交时间 shown as %q", v)
 	}
 
 	resp, err := k.c.Get(e.srv.URL + base + "/responses.csv")

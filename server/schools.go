@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"renke/audit"
 	"renke/county"
 	"renke/refusal"
 	"renke/sampling"
@@ -165,11 +166,15 @@ func (s *Server) updateSchool(c echo.Context) error {
 	if err != nil {
 		return storeError(err)
 	}
+	before := sc
 	if err := decode(c, &sc); err != nil {
 		return err
 	}
 	sc.UnitID, sc.ID = u.ID, id
 	sc, err = s.units.UpdateSchool(c.Request().Context(), sc)
+	if err == nil {
+		noteChanges(c, audit.Changes(before, sc, schoolFields, "id", "unit_id"))
+	}
 	return respond(c, http.StatusOK, sc, err)
 }
 

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -99,6 +101,16 @@ func TestVerdictSettingsFrozen(t *testing.T) {
 	if !strings.Contains(dash, `id="setting-changes"`) || !strings.Contains(dash, "将达标线由 80% 改为 <b>82%</b>，理由：复核组要求改为 82%") {
 		t.Errorf("the dashboard does not show the changes:\n%.3000s", dash)
 	}
+	// A unit's population, changed after its survey opened: named in the
+	// audit log with its old and new value, and the campaign keeps the
+	// population it was designed on.
+	unitAPI := e.srv.URL + "/api/v1/units/" + itoa(e.demo.Unit.ID)
+	if body, status := call(t, admin, "PUT", unitAPI, `{"population":`+itoa(e.demo.Unit.Population*2)+`}`); status != http.StatusOK {
+		t.Fatalf("unit population: %d %s", status, body)
+	}
+	if body, _ := call(t, admin, "GET", api, ""); !strings.Contains(body, `"population":`+itoa(e.demo.Unit.Population)+`,`) {
+		t.Errorf("the campaign does not keep the population it was designed on: %s", body)
+	}
 	entries, err := audit.NewStore(e.pool).List(ctx, audit.Filter{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Max: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +123,10 @@ func TestVerdictSettingsFrozen(t *testing.T) {
 	}
 	if len(logged) != 2 || !strings.Contains(strings.Join(logged, "\n"), "达标线：85% → 80%") || !strings.Contains(strings.Join(logged, "\n"), "达标线：80% → 82%") {
 		t.Errorf("audit log: %q", logged)
+	}
+	population := fmt.Sprintf("常住人口：%d → %d", e.demo.Unit.Population, e.demo.Unit.Population*2)
+	if !slices.ContainsFunc(entries, func(en audit.Entry) bool { return strings.Contains(en.Detail, population) }) {
+		t.Errorf("the audit log does not name the population change %q", population)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"renke/audit"
 	"renke/county"
 	"renke/refusal"
 	"renke/sampling"
@@ -220,6 +221,9 @@ func (s *Server) saveUnit(c echo.Context) error {
 		u.ID = cur.ID
 		return s.unitRefused(c, u, err)
 	}
+	if cur.ID != 0 {
+		noteChanges(c, audit.Changes(cur, u, unitFields, "id"))
+	}
 	return s.done(c, fmt.Sprintf("/console/units/%d", u.ID), "单位信息已保存")
 }
 
@@ -256,5 +260,8 @@ func (s *Server) updateUnit(c echo.Context) error {
 	}
 	u.ID = cur.ID
 	u, err = s.units.UpdateUnit(c.Request().Context(), u)
+	if err == nil {
+		noteChanges(c, audit.Changes(cur, u, unitFields, "id"))
+	}
 	return respond(c, http.StatusOK, u, err)
 }

@@ -350,7 +350,8 @@ func TestUpgradeLegacyChain(t *testing.T) {
 	var legacy int
 	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM chain_entries`).Scan(&legacy)
 	events, _ := f.store.Events(ctx, f.campaign.ID)
-	if legacy != 0 || len(events) != 2 || events[1].Action != "log_upgrade" || !strings.Contains(events[1].Reason, "5 条答卷、1 条审核决定") {
+	if legacy != 0 || len(events) != 3 || events[0].Setting != "开始调查时冻结的设置" || events[2].Action != "log_upgrade" ||
+		!strings.Contains(events[2].Reason, "5 条答卷、1 条审核决定") {
 		t.Errorf("after the upgrade: %d chain entries, events %+v", legacy, events)
 	}
 	// A respondent's receipt checks out against the new log.

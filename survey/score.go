@@ -60,9 +60,9 @@ type Scoring struct {
 
 // SampleState is the counted sample against its design.
 type SampleState struct {
-	Designed       int  // the designed sample size (0: not fixed yet)
-	Counted        int  // admitted and not invalidated
-	ParentFloorMet bool // parents are at least half of the counted
+	Designed       int  `json:"designed"`         // the designed sample size (0: not fixed yet)
+	Counted        int  `json:"counted"`          // admitted and not invalidated
+	ParentFloorMet bool `json:"parent_floor_met"` // parents are at least half of the counted
 }
 
 // Complete reports whether the counted sample reaches its designed size
