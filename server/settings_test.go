@@ -3,10 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
-	"slices"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
