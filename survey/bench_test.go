@@ -250,6 +250,9 @@ func BenchmarkRegionNational(b *testing.B) {
 		 FROM campaigns c, response_counts t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
 		`INSERT INTO source_counts SELECT c.id, l.id, 0, t.status, t.flagged, t.reviewed, t.n, t.last_at
 		 FROM campaigns c JOIN links l ON l.campaign_id = c.id, source_counts t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
+		`INSERT INTO respondent_sums SELECT c.id, t.dimension, t.key, t.respondents, t.answers, t.answers_sq, t.top2, t.top2_sq, t.top2_x,
+		     t.top3, t.top3_sq, t.top3_x, t.points, t.points_sq, t.points_x
+		 FROM campaigns c, respondent_sums t WHERE t.campaign_id = %[2]d AND c.id <> %[2]d`,
 	} {
 		if _, err := pool.Exec(ctx, fmt.Sprintf(sql, u.ID, c.ID)); err != nil {
 			b.Fatalf("%v\n%s", err, sql)
@@ -268,7 +271,7 @@ func BenchmarkRegionNational(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(rows) != 2900 || rows[0].Answers == 0 || rows[2899].Counted != 724 {
+		if len(rows) != 2900 || rows[0].Answers == 0 || rows[0].Respondents == 0 || rows[2899].Counted != 724 {
 			b.Fatalf("%d rows, first %+v", len(rows), rows[0])
 		}
 	}
