@@ -284,7 +284,7 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 	if len(alarms) != 1 || !strings.Contains(alarms[0].Text, "second root for size 20") || len(alarms[0].Evidence) != 2 {
 		t.Fatalf("witness alarms: %+v", alarms)
 	}
-	if resp, err := http.Get(httptest.NewServer(w.Handler()).URL + "/healthz"); err != nil || resp.StatusCode != http.StatusInternalServerError {
+	if resp, err := http.Get(httptest.NewServer(w.Handler()).URL + "/healthz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("the witness's health does not show the alarm: %v %v", resp, err)
 	}
 	var out bytes.Buffer

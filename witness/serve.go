@@ -15,7 +15,8 @@ import (
 //	GET /             a page: each log's checkpoint, and alarms in red
 //	GET /checkpoints  JSON: every cosigned checkpoint held (what peers compare)
 //	GET /key          the witness's verifier key
-//	GET /healthz      200 "ok", or 500 while any alarm stands
+//	GET /healthz      200 "ok", or 503 while any alarm stands (a load
+//	                  balancer or a monitor sees the witness as down)
 func (w *Witness) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /checkpoints", func(rw http.ResponseWriter, r *http.Request) {
@@ -39,7 +40,7 @@ func (w *Witness) Handler() http.Handler {
 		case err != nil:
 			http.Error(rw, err.Error(), http.StatusInternalServerError)
 		case len(alarms) > 0:
-			http.Error(rw, "INCONSISTENT: "+alarms[len(alarms)-1].Error(), http.StatusInternalServerError)
+			http.Error(rw, "ALARM: "+alarms[len(alarms)-1].Error(), http.StatusServiceUnavailable)
 		default:
 			_, _ = rw.Write([]byte("ok"))
 		}
@@ -50,7 +51,7 @@ func (w *Witness) Handler() http.Handler {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		status := http.StatusOK
 		if len(alarms) > 0 {
-			status = http.StatusInternalServerError
+			status = http.StatusServiceUnavailable
 		}
 		rw.WriteHeader(status)
 		_ = page.Execute(rw, struct {
@@ -77,7 +78,7 @@ td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}cod
 .ok{background:#dfd;padding:.5rem}</style></head><body>
 <h1>样本日志见证：{{.Name}}</h1>
 <p>见证方公钥：<code>{{.Key}}</code></p>
-{{if .Alarms}}<h2 style="color:#c00">发现 {{len .Alarms}} 处不一致</h2>
+{{if .Alarms}}<h2 style="color:#c00">发现 {{len .Alarms}} 处问题（不一致、更换密钥或来源、长时间无法访问）</h2>
 {{range .Alarms}}<div class="alarm" data-origin="{{.Origin}}"><b>{{.Log}}</b>（{{.Origin}}），{{cst .At}}：{{.Text}}
 <details><summary>证据（签名检查点）</summary>{{range .Evidence}}<pre>{{.}}</pre>{{end}}</details></div>{{end}}
 {{else}}<p class="ok">所见证的日志均前后一致。</p>{{end}}

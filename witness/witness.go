@@ -27,6 +27,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,23 +39,38 @@ import (
 	"renke/survey"
 )
 
-// Log is a log the witness watches.
+// Log is a log the witness watches. Its origin and key are pinned: a
+// checkpoint under another origin, or signed by another key, is an alarm
+// and is never cosigned.
 type Log struct {
 	Name     string // what the witness calls it: a county, a campaign
 	URL      string // the log's base, e.g. https://survey.example.gov.cn/log/campaigns/12
 	VKey     string // the log's verifier key (GET /log/key)
+	Origin   string // the origin its checkpoints carry, e.g. survey.example.gov.cn/campaigns/12
 	verifier note.Verifier
 }
+
+// DefaultSilence is how long a log may go unanswered before the witness
+// raises an alarm: a bureau that takes its log offline while it rewrites
+// the database must not pass unnoticed.
+const DefaultSilence = 2 * time.Hour
 
 // Config is a witness's configuration file: one line per log or peer.
 //
 //	# comments and blank lines are ignored
-//	log  <name> <log URL> <log verifier key>
+//	log  <name> <log URL> <log verifier key> [<origin>]
 //	peer <URL of another witness>
+//	silence <duration>   # default 2h: a log unreachable for longer is an alarm
+//
+// A log's origin defaults to the one renke gives a campaign's log,
+// "<key name>/campaigns/<id>", for a URL ending in /campaigns/<id>.
 type Config struct {
-	Logs  []Log
-	Peers []string
+	Logs    []Log
+	Peers   []string
+	Silence time.Duration
 }
+
+var campaignURL = regexp.MustCompile(`/campaigns/([0-9]+)$`)
 
 // ParseConfig reads a configuration file; an error names the line.
 func ParseConfig(r io.Reader) (Config, error) {
@@ -67,7 +84,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 		f := strings.Fields(line)
 		switch {
 		case len(f) == 0:
-		case f[0] == "log" && len(f) == 4:
+		case f[0] == "log" && (len(f) == 4 || len(f) == 5):
 			v, err := note.NewVerifier(f[3])
 			if err != nil {
 				return c, fmt.Errorf("line %d: log %s: %q is not a verifier key: %v", n, f[1], f[3], err)
@@ -75,12 +92,30 @@ func ParseConfig(r io.Reader) (Config, error) {
 			if !strings.HasPrefix(f[2], "http://") && !strings.HasPrefix(f[2], "https://") {
 				return c, fmt.Errorf("line %d: log %s: %q is not an http(s) URL", n, f[1], f[2])
 			}
-			c.Logs = append(c.Logs, Log{Name: f[1], URL: strings.TrimRight(f[2], "/"), VKey: f[3], verifier: v})
+			l := Log{Name: f[1], URL: strings.TrimRight(f[2], "/"), VKey: f[3], verifier: v}
+			if len(f) == 5 {
+				l.Origin = f[4]
+			} else if m := campaignURL.FindStringSubmatch(l.URL); m != nil {
+				id, _ := strconv.ParseInt(m[1], 10, 64)
+				l.Origin = survey.LogOrigin(v.Name(), id)
+			} else {
+				return c, fmt.Errorf("line %d: log %s: give the log's origin as a fifth field (its URL does not end in /campaigns/ID)", n, f[1])
+			}
+			c.Logs = append(c.Logs, l)
 		case f[0] == "peer" && len(f) == 2:
 			c.Peers = append(c.Peers, strings.TrimRight(f[1], "/"))
+		case f[0] == "silence" && len(f) == 2:
+			d, err := time.ParseDuration(f[1])
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("line %d: silence %q is not a positive duration such as 2h or 30m", n, f[1])
+			}
+			c.Silence = d
 		default:
-			return c, fmt.Errorf("line %d: want \"log NAME URL KEY\" or \"peer URL\", got %q", n, line)
+			return c, fmt.Errorf("line %d: want \"log NAME URL KEY [ORIGIN]\", \"peer URL\" or \"silence DURATION\", got %q", n, line)
 		}
+	}
+	if c.Silence == 0 {
+		c.Silence = DefaultSilence
 	}
 	return c, sc.Err()
 }
@@ -92,6 +127,8 @@ type Witness struct {
 	Dir    string
 	Config Config
 	Client *http.Client
+	// Clock is the time now (time.Now): when a log was last heard from.
+	Clock func() time.Time
 
 	signer *fnote.Signer
 	vkey   string
@@ -122,7 +159,7 @@ func Open(dir, name string, cfg Config) (*Witness, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", keyFile, err)
 	}
-	w := &Witness{Dir: dir, Config: cfg, Client: &http.Client{Timeout: 30 * time.Second}, signer: signer}
+	w := &Witness{Dir: dir, Config: cfg, Client: &http.Client{Timeout: 30 * time.Second}, Clock: time.Now, signer: signer}
 	// The verifier key in the cosignature/v1 form that logs configure.
 	_, std, _ := strings.Cut(strings.TrimSpace(string(skey)), "PRIVATE+KEY+")
 	name, rest, _ := strings.Cut(std, "+")
@@ -131,6 +168,13 @@ func Open(dir, name string, cfg Config) (*Witness, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+func (w *Witness) now() time.Time {
+	if w.Clock != nil {
+		return w.Clock()
+	}
+	return time.Now()
 }
 
 // Name is the witness's name, as its cosignatures carry it.
@@ -251,7 +295,8 @@ func (w *Witness) save(h Held, leaves [][]byte, from int64) error {
 	return err
 }
 
-// Alarm is a log caught contradicting itself, with the evidence.
+// Alarm is a log caught contradicting itself, changing the origin or key
+// it is pinned to, or silent for longer than allowed, with the evidence.
 type Alarm struct {
 	Log      string    `json:"log"`
 	Origin   string    `json:"origin"`
@@ -264,8 +309,8 @@ func (a Alarm) Error() string { return fmt.Sprintf("log %s (%s): %s", a.Log, a.O
 
 // raise records an alarm: a log line, a file of evidence, the page.
 func (w *Witness) raise(a Alarm) error {
-	a.At = time.Now()
-	slog.Error("INCONSISTENT LOG: a sample log contradicts what this witness holds", "log", a.Log, "origin", a.Origin, "problem", a.Text)
+	a.At = w.now()
+	slog.Error("WITNESS ALARM: a sample log contradicts what this witness holds, or cannot be watched", "log", a.Log, "origin", a.Origin, "problem", a.Text)
 	b, _ := json.MarshalIndent(a, "", "  ")
 	f, err := os.OpenFile(filepath.Join(w.Dir, "alarms.jsonl"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err == nil {
@@ -323,7 +368,8 @@ func (w *Witness) get(ctx context.Context, url string, into any) ([]byte, error)
 }
 
 // Poll checks every log once. It returns the alarms raised and the logs
-// that could not be reached (errors, not alarms: a log may be down).
+// that could not be reached: an error, until a log has not answered for
+// longer than the configured silence, which is an alarm.
 func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error) {
 	for _, l := range w.Config.Logs {
 		err := w.pollLog(ctx, l)
@@ -334,6 +380,11 @@ func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error
 		case err != nil:
 			slog.Warn("log not checked", "log", l.Name, "error", err)
 			unreachable = append(unreachable, fmt.Errorf("log %s: %w", l.Name, err))
+			if a, ok := w.silent(l, err); ok {
+				alarms = append(alarms, a)
+			}
+		default:
+			w.heard(l)
 		}
 	}
 	as, errs := w.Compare(ctx)
@@ -361,11 +412,7 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 	if err != nil {
 		return err
 	}
-	origin, _, _ := strings.Cut(string(text), "\n")
-	cp, _, err := survey.OpenCheckpoint(string(text), origin, l.verifier)
-	if err != nil {
-		return fmt.Errorf("checkpoint does not verify with the log's key: %v", err)
-	}
+	origin := l.Origin
 	held, leaves, ok, err := w.load(origin)
 	if err != nil {
 		return err
@@ -376,6 +423,15 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 			ev = append([]string{held.Checkpoint}, ev...)
 		}
 		return w.raise(Alarm{Log: l.Name, Origin: origin, Text: fmt.Sprintf(f, a...), Evidence: ev})
+	}
+	// The origin and the key are pinned: a log that changes either could
+	// start a new, rewritten tree that no witness holds anything of.
+	if served, _, _ := strings.Cut(string(text), "\n"); served != origin {
+		return alarm("the log served a checkpoint under origin %q, not the pinned %q; it was not cosigned", served, origin)
+	}
+	cp, _, err := survey.OpenCheckpoint(string(text), origin, l.verifier)
+	if err != nil {
+		return alarm("the log served a checkpoint not signed by its pinned key %s (%v); it was not cosigned", l.verifier.Name(), err)
 	}
 	switch {
 	case ok && cp.Size < held.Size:
@@ -427,13 +483,77 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 	if err != nil {
 		return err
 	}
-	h := Held{Log: l.Name, Origin: origin, Size: cp.Size, Root: cp.Root, Checkpoint: string(cosigned), At: time.Now()}
+	h := Held{Log: l.Name, Origin: origin, Size: cp.Size, Root: cp.Root, Checkpoint: string(cosigned), At: w.now()}
 	if err := w.save(h, leaves, from); err != nil {
 		return err
 	}
 	slog.Info("checkpoint cosigned", "log", l.Name, "size", cp.Size, "root", hex.EncodeToString(cp.Root)[:12])
 	w.send(ctx, l, cosigned)
 	return nil
+}
+
+// seen is when each log last answered with a checkpoint the witness could
+// check, and since when it has not, kept in the store so that a witness
+// run from cron (-once) measures an outage across its runs.
+type seen struct {
+	OK      time.Time `json:"ok,omitzero"`      // the last good answer
+	Failing time.Time `json:"failing,omitzero"` // the first failure since
+	Alarmed bool      `json:"alarmed,omitempty"`
+}
+
+func (w *Witness) seenFile() string { return filepath.Join(w.Dir, "seen.json") }
+
+func (w *Witness) loadSeen() map[string]seen {
+	m := map[string]seen{}
+	if b, err := os.ReadFile(w.seenFile()); err == nil {
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+func (w *Witness) saveSeen(m map[string]seen) {
+	b, _ := json.MarshalIndent(m, "", "  ")
+	tmp := w.seenFile() + ".tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		_ = os.Rename(tmp, w.seenFile())
+	}
+}
+
+// heard notes that a log answered.
+func (w *Witness) heard(l Log) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.loadSeen()
+	m[l.Origin] = seen{OK: w.now()}
+	w.saveSeen(m)
+}
+
+// silent notes that a log did not answer, and raises an alarm (once per
+// outage) when it has not answered for longer than the silence allowed.
+func (w *Witness) silent(l Log, cause error) (Alarm, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	m := w.loadSeen()
+	s := m[l.Origin]
+	if s.Failing.IsZero() {
+		s.Failing = now
+	}
+	since := s.Failing
+	if !s.OK.IsZero() && s.OK.Before(since) {
+		since = s.OK
+	}
+	var out Alarm
+	raised := false
+	if silence := w.Config.Silence; silence > 0 && now.Sub(since) > silence && !s.Alarmed {
+		err := w.raise(Alarm{Log: l.Name, Origin: l.Origin, Text: fmt.Sprintf("the log has not answered for %s (since %s; the limit is %s): %v",
+			now.Sub(since).Round(time.Second), since.UTC().Format(time.RFC3339), silence, cause)})
+		raised = errors.As(err, &out)
+		s.Alarmed = true
+	}
+	m[l.Origin] = s
+	w.saveSeen(m)
+	return out, raised
 }
 
 // send gives the log back the cosigned checkpoint, so its dossier can
