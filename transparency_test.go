@@ -381,7 +381,7 @@ func TestSplitViewCaughtWhenWitnessesCompare(t *testing.T) {
 	if alarms, _ := b.Compare(ctx); len(alarms) != 1 || !strings.Contains(alarms[0].Text, "split view") {
 		t.Errorf("witness b comparing with a: %+v", alarms)
 	}
-	if page := get(t, sa.URL+"/"); !strings.Contains(page, "split view") || !strings.Contains(page, "发现 1 处不一致") {
+	if page := get(t, sa.URL+"/"); !strings.Contains(page, "split view") || !strings.Contains(page, "发现 1 处问题") {
 		t.Errorf("witness page:\n%s", page)
 	}
 }

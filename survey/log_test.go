@@ -258,9 +258,14 @@ func TestVerifyAgainstWitness(t *testing.T) {
 			if agrees := v.Evidence[0].Agrees; agrees != (tt.want == nil) {
 				t.Errorf("evidence agrees = %v", agrees)
 			}
-			// Leaves 1–8 witnessed, the rest not yet.
-			if len(v.Intervals) != 2 || !v.Intervals[0].Witnessed || v.Intervals[0].To != 8 || v.Intervals[1].Witnessed {
-				t.Errorf("intervals %+v", v.Intervals)
+			// Leaves 1–8 witnessed, the rest not yet; a witness that
+			// disagrees with the log as it stands vouches for nothing.
+			if tt.want == nil {
+				if len(v.Intervals) != 2 || !v.Intervals[0].Witnessed || v.Intervals[0].To != 8 || v.Intervals[1].Witnessed {
+					t.Errorf("intervals %+v", v.Intervals)
+				}
+			} else if len(v.Intervals) != 1 || v.Intervals[0].Witnessed {
+				t.Errorf("intervals %+v: witnessed by a witness that disagrees", v.Intervals)
 			}
 		})
 	}
@@ -280,6 +285,13 @@ func TestIntervalsCountFlagged(t *testing.T) {
 	}
 	if !v.OK() || fmt.Sprint(v.Intervals) != fmt.Sprint(want) {
 		t.Errorf("intervals %+v, problems %v", v.Intervals, kinds(v))
+	}
+	// A witness holding another root for size 3 disagrees: its interval is
+	// not shown as witnessed by it, and the disagreement is a problem.
+	in.Evidence = []Evidence{{Source: "c", Size: 3, Root: in.Checkpoints[1].Root, Witnessed: true, Witness: "c"}}
+	v = Verify(in)
+	if v.OK() || len(v.Intervals) != 1 || v.Intervals[0].Witnessed || len(v.Intervals[0].Witnesses) != 0 {
+		t.Errorf("a disagreeing witness: intervals %+v, problems %v", v.Intervals, kinds(v))
 	}
 }
 

@@ -344,7 +344,9 @@ func Verify(in LogInput) Verification {
 				e.Source, e.Size, HashPrefix(e.Root))})
 		}
 		v.Evidence = append(v.Evidence, res)
-		if e.Witnessed && e.Size <= size {
+		// A witness vouches for an interval only where it agrees with the
+		// log as it stands: one that disagrees is a problem, not a witness.
+		if e.Witnessed && e.Size <= size && res.Agrees {
 			witnessed[e.Size] = append(witnessed[e.Size], e.Witness)
 		}
 	}
