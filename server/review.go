@@ -142,6 +142,27 @@ func (s *Server) showVerify(c echo.Context) error {
 	return s.render(c, http.StatusOK, "verify.html", p)
 }
 
+// PrintedDiffers reports whether a printed root was given alone and is not
+// the recomputed one.
+func (p verifyPage) PrintedDiffers() bool { return p.Printed != "" && p.Size == "" && !p.Matches }
+
+// Problems counts what the headline reports: the log's problems, a
+// printed root that differs, evidence that could not be read.
+func (p verifyPage) Problems() int {
+	n := len(p.Result.Problems)
+	if p.PrintedDiffers() {
+		n++
+	}
+	if p.Unreadable != "" {
+		n++
+	}
+	return n
+}
+
+// Clean is the page's headline: green only when every check passed, the
+// database's own and every piece of evidence given.
+func (p verifyPage) Clean() bool { return p.Result.OK() && !p.PrintedDiffers() && p.Unreadable == "" }
+
 // verifyResult is what the verify API answers.
 type verifyResult struct {
 	OK bool `json:"ok"`

@@ -119,6 +119,13 @@ func TestCosignaturesKeptAndPrinted(t *testing.T) {
 	if !strings.Contains(page, "粘贴的检查点无法核验") {
 		t.Errorf("pasted garbage:\n%s", page)
 	}
+	// The headline is the worst finding: a printed root that does not match
+	// turns it red, never a green 校验通过 above a 不一致 further down.
+	page, _ = k.get(cp + "/verify?root=deadbeef00")
+	if strings.Contains(page, "校验通过") || !strings.Contains(page, `<div class="alert" id="verdict"><b>校验未通过</b>：发现 1 处问题：`) ||
+		!strings.Contains(page, "打印的根值 deadbeef00 与重新计算的结果不符") {
+		t.Errorf("a printed root that does not match:\n%.3000s", page)
+	}
 
 	// The API takes the same evidence, from a reviewer too: it changes nothing.
 	if _, err := staff.NewStore(e.pool).Create(context.Background(), "reviewer-x", "reviewer-password-1", staff.Grant{Role: staff.Reviewer, Units: []int64{e.demo.Unit.ID}}); err != nil {
