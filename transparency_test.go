@@ -36,7 +36,7 @@ import (
 	"renke/witness"
 )
 
-var checkLinkRE = regexp.MustCompile(`href="/check\?receipt=([A-Z0-9]+)&amp;n=(\d+)&amp;root=([0-9a-f]{64})"`)
+var checkLinkRE = regexp.MustCompile(`href="/check\?receipt=([A-Z0-9]+)&amp;c=\d+&amp;p=\d+&amp;n=(\d+)&amp;root=([0-9a-f]{64})"`)
 
 // kept is what a respondent keeps of a receipt: the check link's values.
 type kept struct {
@@ -325,6 +325,16 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		if !strings.Contains(page, `data-verdict="problem"`) || !strings.Contains(page, "之前的记录被改写过") {
 			t.Errorf("receipt %s after the rewrite:\n%s", k.code, page)
 		}
+	}
+	// The deleted critic's link accuses: the log no longer adds up to the
+	// checkpoint it kept, and no decision explains it. The bare code cannot
+	// say as much, and says so.
+	page := get(t, f.srv.URL+receipts[6].link)
+	if !strings.Contains(page, `data-verdict="removed"`) || !strings.Contains(page, "已从样本中移除：样本日志在您的答卷入样后被改写") {
+		t.Errorf("the deleted critic's receipt link:\n%s", page)
+	}
+	if page := get(t, f.srv.URL+"/check?receipt="+receipts[6].code); !strings.Contains(page, "仅凭回执码无法证明答卷是否曾计入样本") {
+		t.Errorf("the deleted critic's bare code:\n%s", page)
 	}
 }
 

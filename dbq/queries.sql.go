@@ -1180,6 +1180,22 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 	return i, err
 }
 
+const decisionLeafCount = `-- name: DecisionLeafCount :one
+SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2 AND review_id IS NOT NULL
+`
+
+type DecisionLeafCountParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	ResponseID int64 `json:"response_id"`
+}
+
+func (q *Queries) DecisionLeafCount(ctx context.Context, arg DecisionLeafCountParams) (int64, error) {
+	row := q.db.QueryRow(ctx, decisionLeafCount, arg.CampaignID, arg.ResponseID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const decisionLeaves = `-- name: DecisionLeaves :many
 SELECT e.idx, e.review_id, e.hash FROM log_leaves e
 WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx
@@ -1891,6 +1907,34 @@ func (q *Queries) LatestCheckpoint(ctx context.Context, campaignID int64) (Lates
 		&i.Root,
 		&i.Note,
 		&i.SignedAt,
+	)
+	return i, err
+}
+
+const leafAt = `-- name: LeafAt :one
+SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2
+`
+
+type LeafAtParams struct {
+	CampaignID int64 `json:"campaign_id"`
+	Idx        int64 `json:"idx"`
+}
+
+type LeafAtRow struct {
+	Idx        int64  `json:"idx"`
+	ResponseID int64  `json:"response_id"`
+	ReviewID   *int64 `json:"review_id"`
+	Hash       []byte `json:"hash"`
+}
+
+func (q *Queries) LeafAt(ctx context.Context, arg LeafAtParams) (LeafAtRow, error) {
+	row := q.db.QueryRow(ctx, leafAt, arg.CampaignID, arg.Idx)
+	var i LeafAtRow
+	err := row.Scan(
+		&i.Idx,
+		&i.ResponseID,
+		&i.ReviewID,
+		&i.Hash,
 	)
 	return i, err
 }

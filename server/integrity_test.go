@@ -183,7 +183,7 @@ func TestDeviceCookieFlagsASecondResponse(t *testing.T) {
 }
 
 var logRE = regexp.MustCompile(`记入样本日志第 <b>(\d+)</b> 条（校验码 <b class="mono">([0-9a-f]{12})</b>）`)
-var checkLinkRE = regexp.MustCompile(`href="(/check\?receipt=[A-Z0-9]+&amp;n=\d+&amp;root=[0-9a-f]{64})"`)
+var checkLinkRE = regexp.MustCompile(`href="(/check\?receipt=[A-Z0-9]+&amp;c=\d+&amp;p=\d+&amp;n=\d+&amp;root=[0-9a-f]{64})"`)
 
 func TestReceiptCheckPage(t *testing.T) {
 	e := newEnv(t)
@@ -220,6 +220,19 @@ func TestReceiptCheckPage(t *testing.T) {
 	}
 	if page, _ := e.get(checkLink); !strings.Contains(page, "您的答卷现在的内容与入样时不一致") || strings.Contains(page, `data-verdict="in-sample"`) {
 		t.Fatalf("an edited answer still checks out:\n%s", page)
+	}
+	// Deleted from the database, the log left as it was: the link accounts
+	// for it (the leaf is there, the response gone, no decision), the bare
+	// code says what it cannot prove.
+	if _, err := e.pool.Exec(context.Background(), `DELETE FROM responses WHERE receipt = $1`, rc); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := e.get(checkLink); !strings.Contains(page, `data-verdict="removed"`) ||
+		!strings.Contains(page, "已从样本中移除：日志第 "+m[1]+" 条仍在且与您的回执一致，但数据库中已没有这份答卷，也没有任何记录的审核决定") {
+		t.Fatalf("a deleted response's link:\n%s", page)
+	}
+	if page, status := e.get("/check?receipt=" + rc); status != http.StatusNotFound || !strings.Contains(page, "仅凭回执码无法证明") {
+		t.Fatalf("a deleted response's bare code: %d\n%s", status, page)
 	}
 }
 

@@ -36,7 +36,7 @@ func (s *Server) showReceipt(c echo.Context, v *visit, rc survey.Receipt) error 
 	admitted := rc.Status == survey.Admitted
 	page, err := v.done.get(admitted, func() (slottedPage, error) {
 		var b strings.Builder
-		err := s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted,
+		err := s.views.ExecuteTemplate(&b, "done.html", donePage{page: v.page(), Admitted: admitted, CampaignID: v.campaign.ID,
 			Code: codeSlot, Pos: posSlot, Hash: hashSlot, Size: sizeSlot, Root: rootSlot})
 		return cutAtSlots(b.String(), codeSlot, posSlot, hashSlot, sizeSlot, rootSlot), err
 	})
@@ -150,7 +150,8 @@ func (s *Server) checkReceipt(c echo.Context) error {
 	if code == "" {
 		return s.render(c, http.StatusOK, "check.html", p)
 	}
-	notFound := "没有找到回执码 " + code + "。回执码为 10 位大写字母和数字（不含 I、L、O、0、1），请核对后再查。"
+	notFound := "没有找到回执码 " + code + "。回执码为 10 位大写字母和数字（不含 I、L、O、0、1），请核对后再查。" +
+		"仅凭回执码无法证明答卷是否曾计入样本；若您保存了提交后页面上的“带校验信息的回执查询链接”，请用该链接查询，它能证明答卷是否被移除。"
 	if len(code) > 20 {
 		p.Code, p.Message = "", "回执码为 10 位大写字母和数字，请核对后再查。"
 		return s.render(c, http.StatusBadRequest, "check.html", p)
@@ -159,6 +160,8 @@ func (s *Server) checkReceipt(c echo.Context) error {
 	if n, err := strconv.ParseInt(c.QueryParam("n"), 10, 64); err == nil && n > 0 {
 		if root, err := hex.DecodeString(c.QueryParam("root")); err == nil && len(root) == 32 {
 			claim = &survey.ReceiptClaim{Size: n, Root: root}
+			claim.CampaignID, _ = strconv.ParseInt(c.QueryParam("c"), 10, 64)
+			claim.Pos, _ = strconv.ParseInt(c.QueryParam("p"), 10, 64)
 		}
 	}
 	p.Claimed, p.KeyFingerprint = claim != nil, s.surveys.LogKey().Fingerprint()

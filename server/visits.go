@@ -265,6 +265,7 @@ func (p formPage) You() string {
 type donePage struct {
 	page
 	Admitted        bool
+	CampaignID      int64
 	Code, Pos, Hash string
 	Size, Root      string // the checkpoint it was admitted under
 }

@@ -296,6 +296,11 @@ func (s *Store) Cosignatures(ctx context.Context, campaignID int64) ([]Cosigned,
 type ReceiptClaim struct {
 	Size int64
 	Root []byte
+	// Where the receipt's link says the response was admitted: its
+	// campaign and its place in the log (leaf index + 1), so that a
+	// response gone from the database can still be accounted for.
+	CampaignID int64
+	Pos        int64
 }
 
 // ReceiptCheck is what a respondent learns from their receipt. It says the
@@ -314,6 +319,10 @@ type ReceiptCheck struct {
 	Extends     bool // the latest checkpoint is proved to extend the one the response was admitted under
 	Decisions   []string
 	Problems    []string
+	// Removed: the receipt's response is gone from the sample; RemovedWhy
+	// says what the log shows about it.
+	Removed    bool
+	RemovedWhy string
 }
 
 // InSample reports whether the log supports that the response counts.
@@ -328,6 +337,9 @@ func (c ReceiptCheck) InSample() bool {
 // logged decision.
 func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *ReceiptClaim) (ReceiptCheck, error) {
 	r, err := s.q.ResponseByReceipt(ctx, receipt)
+	if errors.Is(err, pgx.ErrNoRows) && claim != nil && claim.CampaignID > 0 && claim.Pos > 0 {
+		return s.checkRemoved(ctx, receipt, *claim)
+	}
 	if err != nil {
 		return ReceiptCheck{}, notFound(err)
 	}
@@ -568,4 +580,56 @@ func ReceiptEvidence(code string, pos, size int64, rootHex string) (Evidence, er
 		return Evidence{}, refusal.Invalidf("回执 %s 的记录不完整：须有位置、入样时的条数和 64 位十六进制根值", code)
 	}
 	return Evidence{Source: "回执 " + code + " ", Receipt: code, Index: pos - 1, Size: size, Root: root}, nil
+}
+
+// checkRemoved accounts for a receipt whose response the database no
+// longer holds, from what its link carries: the campaign, the place in the
+// log and the checkpoint it was admitted under. Either the log as stored
+// now no longer adds up to that signed checkpoint (it was rewritten after
+// the response was admitted), or it still does and the leaf is there but
+// its response was deleted from the database; in both cases the response
+// was taken out of the sample, and a recorded decision explains it or not.
+func (s *Store) checkRemoved(ctx context.Context, receipt string, claim ReceiptClaim) (ReceiptCheck, error) {
+	out := ReceiptCheck{Receipt: receipt, CampaignID: claim.CampaignID, Pos: claim.Pos, Removed: true,
+		Origin: s.logKey.Origin(claim.CampaignID), Under: StoredCheckpoint{Size: claim.Size, Root: claim.Root}}
+	latest, err := s.LatestCheckpoint(ctx, claim.CampaignID)
+	if errors.Is(err, ErrNotFound) {
+		return ReceiptCheck{}, ErrNotFound // no such log: nothing to account for
+	} else if err != nil {
+		return out, err
+	}
+	out.Latest = latest
+	removed := func(f string, a ...any) (ReceiptCheck, error) {
+		out.RemovedWhy = fmt.Sprintf(f, a...)
+		out.Problems = append(out.Problems, out.RemovedWhy)
+		return out, nil
+	}
+	switch {
+	case claim.Pos > claim.Size:
+		return ReceiptCheck{}, ErrNotFound // the link contradicts itself: not evidence
+	case claim.Size > latest.Size:
+		return removed("已从样本中移除：您的回执记为第 %d 版检查点（%d 条），日志现只有 %d 条，此后的记录被删除过", claim.Size, claim.Size, latest.Size)
+	}
+	t, err := s.tree(ctx, claim.CampaignID, latest.Size)
+	if err != nil {
+		return removed("已从样本中移除：日志的记录不全，无法核验（%v）", err)
+	}
+	if root, err := t.Root(claim.Size); err != nil || !equalHash(root, claim.Root) {
+		return removed("已从样本中移除：样本日志在您的答卷入样后被改写——日志现存记录重算的第 %d 版根值（%s）与您回执所记的签名根值（%s）不符，没有任何审核决定可以解释这种改写",
+			claim.Size, HashPrefix(root), HashPrefix(claim.Root))
+	}
+	// The log still adds up to the receipt's checkpoint: its leaf is there,
+	// and only the database row behind it is gone.
+	var reviews int
+	if leaf, err := s.q.LeafAt(ctx, dbq.LeafAtParams{CampaignID: claim.CampaignID, Idx: claim.Pos - 1}); err == nil {
+		n, err := s.q.DecisionLeafCount(ctx, dbq.DecisionLeafCountParams{CampaignID: claim.CampaignID, ResponseID: leaf.ResponseID})
+		if err != nil {
+			return out, err
+		}
+		reviews = int(n)
+	}
+	if reviews > 0 {
+		return removed("已从样本中移除：日志第 %d 条仍在且与您的回执一致，日志中有 %d 条针对它的审核决定，但数据库中已没有这份答卷——答卷被删除，审核决定不能解释删除", claim.Pos, reviews)
+	}
+	return removed("已从样本中移除：日志第 %d 条仍在且与您的回执一致，但数据库中已没有这份答卷，也没有任何记录的审核决定", claim.Pos)
 }

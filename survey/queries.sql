@@ -511,6 +511,12 @@ WHERE r.id = $1;
 SELECT e.idx, e.review_id, e.hash FROM log_leaves e
 WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx;
 
+-- name: LeafAt :one
+SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2;
+
+-- name: DecisionLeafCount :one
+SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2 AND review_id IS NOT NULL;
+
 -- name: ReviewsOfResponse :many
 SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id;
 
