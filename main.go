@@ -376,7 +376,7 @@ func loadLogKey(cfg *server.Config) error {
 // runWitness is the witness command.
 func runWitness(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("witness", flag.ContinueOnError)
-	config := fs.String("config", "", "the witness's configuration: lines \"log NAME URL KEY\" and \"peer URL\"")
+	config := fs.String("config", "", "the witness's configuration: lines \"log NAME URL KEY [ORIGIN]\", \"peer URL\" and \"silence 2h\"")
 	dir := fs.String("dir", "witness-data", "the witness's store: its key, the checkpoints and leaf hashes it holds, alarms")
 	host, _ := os.Hostname()
 	name := fs.String("name", host, "the witness's name in its cosignatures, when its key is made")
