@@ -262,6 +262,17 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		t.Fatalf("untouched receipt before the attack:\n%s", page)
 	}
 
+	// Editing only the figures the rate is computed from: zeroing the
+	// 不满意 counts (the rate would read higher, the log untouched) is named
+	// by verify; a recount puts them back.
+	f.exec(t, `UPDATE answer_tallies SET n = 0 WHERE campaign_id = $1 AND option = 'D'`, f.campaign)
+	f.exec(t, `UPDATE answer_totals SET n = 0 WHERE campaign_id = $1 AND option = 'D'`, f.campaign)
+	if v, err := st.Verify(ctx, f.campaign); err != nil || v.OK() || !strings.Contains(problems(v), "选项 D") ||
+		slices.ContainsFunc(v.Problems, func(p survey.LogProblem) bool { return p.Kind != survey.Figure }) {
+		t.Fatalf("verify after the tallies were edited: %v %s", err, problems(v))
+	}
+	dbtest.RecountTallies(t, f.pool, f.campaign)
+
 	// The bureau's attack: edit the 3rd answer, delete the 7th (a critic),
 	// fabricate one and slip it in at position 12, then rewrite every
 	// stored hash, root and checkpoint with the project's own code and key.
@@ -273,6 +284,7 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		'FORGED0001', category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms, submitted_at, answers
 		FROM responses WHERE receipt = $1`, receipts[0].code)
 	f.rewrite(t, 11)
+	dbtest.RecountTallies(t, f.pool, f.campaign) // and the figures, as a thorough bureau would
 
 	// The database alone no longer tells: it is consistent with itself.
 	if v, err := st.Verify(ctx, f.campaign); err != nil || !v.OK() {

@@ -1888,6 +1888,109 @@ func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) (Ins
 	return i, err
 }
 
+const keptRespondentSums = `-- name: KeptRespondentSums :many
+SELECT campaign_id, dimension, key, respondents, answers, answers_sq, top2, top2_sq, top2_x, top3, top3_sq, top3_x, points, points_sq, points_x FROM respondent_sums WHERE campaign_id = $1
+`
+
+func (q *Queries) KeptRespondentSums(ctx context.Context, campaignID int64) ([]RespondentSum, error) {
+	rows, err := q.db.Query(ctx, keptRespondentSums, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RespondentSum
+	for rows.Next() {
+		var i RespondentSum
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Dimension,
+			&i.Key,
+			&i.Respondents,
+			&i.Answers,
+			&i.AnswersSq,
+			&i.Top2,
+			&i.Top2Sq,
+			&i.Top2X,
+			&i.Top3,
+			&i.Top3Sq,
+			&i.Top3X,
+			&i.Points,
+			&i.PointsSq,
+			&i.PointsX,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const keptTallies = `-- name: KeptTallies :many
+SELECT campaign_id, item, option, category, locale, school_id, n FROM answer_tallies WHERE campaign_id = $1 AND n <> 0
+`
+
+// The kept figures as stored, for Verify to recount.
+func (q *Queries) KeptTallies(ctx context.Context, campaignID int64) ([]AnswerTally, error) {
+	rows, err := q.db.Query(ctx, keptTallies, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AnswerTally
+	for rows.Next() {
+		var i AnswerTally
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Item,
+			&i.Option,
+			&i.Category,
+			&i.Locale,
+			&i.SchoolID,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const keptTotals = `-- name: KeptTotals :many
+SELECT campaign_id, item, option, category, n FROM answer_totals WHERE campaign_id = $1 AND n <> 0
+`
+
+func (q *Queries) KeptTotals(ctx context.Context, campaignID int64) ([]AnswerTotal, error) {
+	rows, err := q.db.Query(ctx, keptTotals, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AnswerTotal
+	for rows.Next() {
+		var i AnswerTotal
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.Item,
+			&i.Option,
+			&i.Category,
+			&i.N,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const latestCheckpoint = `-- name: LatestCheckpoint :one
 SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size DESC LIMIT 1
 `

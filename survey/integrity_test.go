@@ -208,8 +208,11 @@ func TestTamperDetected(t *testing.T) {
 	if n := len(slices.DeleteFunc(slices.Clone(v.Problems), func(p LogProblem) bool { return p.Kind != Diverged })); n != 3 {
 		t.Errorf("%d divergences, want 3: %s", n, texts(v))
 	}
-	if len(v.Problems) != 7 {
-		t.Errorf("%d problems, want 7: %s", len(v.Problems), texts(v))
+	// The kept figures still count the answers as they were admitted: the
+	// recount of the tampered sample differs, and says so.
+	figures := len(slices.DeleteFunc(slices.Clone(v.Problems), func(p LogProblem) bool { return p.Kind != Figure }))
+	if len(v.Problems)-figures != 7 || figures == 0 {
+		t.Errorf("%d problems and %d figures, want 7 and some: %s", len(v.Problems)-figures, figures, texts(v))
 	}
 	// The respondent's own check shows the edited response as changed; an
 	// untouched one cannot be proved in a log that lost a leaf.
@@ -337,6 +340,9 @@ func TestUpgradeLegacyChain(t *testing.T) {
 	exec(`UPDATE campaigns SET log_version = 1, log_frontier = '{}', log_root = '\x00', sealed_root = '\x00' WHERE id = $1`, f.campaign.ID)
 	exec(`INSERT INTO reviews (response_id, decision, reason, username) SELECT id, 'invalid', '旧版审核', 'li' FROM responses WHERE receipt = $1`, rcs[1].Code)
 	exec(`UPDATE responses SET status = 'invalidated' WHERE receipt = $1`, rcs[1].Code)
+	if err := f.store.RecountTallies(ctx, f.campaign.ID); err != nil { // as migration 00012 counted them
+		t.Fatal(err)
+	}
 
 	for range 2 {
 		if err := f.store.UpgradeLogs(ctx); err != nil {

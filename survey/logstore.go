@@ -118,6 +118,25 @@ func (s *Store) Verify(ctx context.Context, campaignID int64, evidence ...Eviden
 		}
 		in.Evidence = append(in.Evidence, evidence...)
 		v = Verify(in)
+		// The figures the reports are computed from, recounted from the
+		// responses in the sample (which the log vouches for).
+		forms, err := q.ListQuestionnaires(ctx, campaignID)
+		if err != nil {
+			return err
+		}
+		var fs []Form
+		for _, r := range forms {
+			f, err := formFrom(r)
+			if err != nil {
+				return err
+			}
+			fs = append(fs, f)
+		}
+		kept, err := keptFigures(ctx, q, campaignID)
+		if err != nil {
+			return err
+		}
+		bad = append(bad, CheckFigures(fs, in.Responses, kept)...)
 		return nil
 	})
 	v.Problems = append(v.Problems, bad...)

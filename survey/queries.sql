@@ -223,6 +223,16 @@ SELECT campaign_id, key, respondents, answers, answers_sq, top2, top2_sq, top2_x
     points, points_sq, points_x
 FROM respondent_sums WHERE campaign_id = ANY(@campaign_ids::bigint[]) AND dimension = 'category' AND respondents > 0;
 
+-- The kept figures as stored, for Verify to recount.
+-- name: KeptTallies :many
+SELECT * FROM answer_tallies WHERE campaign_id = $1 AND n <> 0;
+
+-- name: KeptTotals :many
+SELECT * FROM answer_totals WHERE campaign_id = $1 AND n <> 0;
+
+-- name: KeptRespondentSums :many
+SELECT * FROM respondent_sums WHERE campaign_id = $1;
+
 -- name: DeleteRespondentSums :exec
 DELETE FROM respondent_sums WHERE campaign_id = $1;
 
