@@ -121,6 +121,9 @@ func run(args []string) error {
 	if err := upgrade.UpgradeLogs(ctx); err != nil {
 		return err
 	}
+	if err := upgrade.StoreLogNodes(ctx); err != nil {
+		return err
+	}
 
 	switch cmd {
 	case "migrate":

@@ -139,6 +139,13 @@ type LogLeafe struct {
 	Hash       []byte `json:"hash"`
 }
 
+type LogNode struct {
+	CampaignID int64  `json:"campaign_id"`
+	Level      int16  `json:"level"`
+	Idx        int64  `json:"idx"`
+	Hash       []byte `json:"hash"`
+}
+
 type Questionnaire struct {
 	ID         int64  `json:"id"`
 	CampaignID int64  `json:"campaign_id"`

@@ -496,6 +496,37 @@ func (q *Queries) CampaignReviews(ctx context.Context, campaignID int64) ([]Camp
 	return items, nil
 }
 
+const campaignsMissingNodes = `-- name: CampaignsMissingNodes :many
+SELECT c.id, c.log_size FROM campaigns c
+WHERE c.log_size > 1 AND (SELECT count(*) FROM log_nodes n WHERE n.campaign_id = c.id) < c.log_size - length(replace(c.log_size::bit(64)::text, '0', ''))
+`
+
+type CampaignsMissingNodesRow struct {
+	ID      int64 `json:"id"`
+	LogSize int64 `json:"log_size"`
+}
+
+// Campaigns whose log has fewer interior hashes than its size makes.
+func (q *Queries) CampaignsMissingNodes(ctx context.Context) ([]CampaignsMissingNodesRow, error) {
+	rows, err := q.db.Query(ctx, campaignsMissingNodes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CampaignsMissingNodesRow
+	for rows.Next() {
+		var i CampaignsMissingNodesRow
+		if err := rows.Scan(&i.ID, &i.LogSize); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const chainedResponseByID = `-- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
@@ -1242,6 +1273,15 @@ func (q *Queries) DeleteCampaignKey(ctx context.Context, campaignID int64) error
 	return err
 }
 
+const deleteLogNodes = `-- name: DeleteLogNodes :exec
+DELETE FROM log_nodes WHERE campaign_id = $1
+`
+
+func (q *Queries) DeleteLogNodes(ctx context.Context, campaignID int64) error {
+	_, err := q.db.Exec(ctx, deleteLogNodes, campaignID)
+	return err
+}
+
 const deleteRespondentSums = `-- name: DeleteRespondentSums :exec
 DELETE FROM respondent_sums WHERE campaign_id = $1
 `
@@ -1857,6 +1897,30 @@ func (q *Queries) InsertLeaf(ctx context.Context, arg InsertLeafParams) error {
 	return err
 }
 
+const insertLogNodes = `-- name: InsertLogNodes :exec
+INSERT INTO log_nodes (campaign_id, level, idx, hash)
+SELECT $1::bigint, unnest($2::smallint[]), unnest($3::bigint[]), unnest($4::bytea[])
+ON CONFLICT (campaign_id, level, idx) DO UPDATE SET hash = excluded.hash
+`
+
+type InsertLogNodesParams struct {
+	CampaignID int64    `json:"campaign_id"`
+	Levels     []int16  `json:"levels"`
+	Idxs       []int64  `json:"idxs"`
+	Hashes     [][]byte `json:"hashes"`
+}
+
+// The interior hashes a log's growth completed.
+func (q *Queries) InsertLogNodes(ctx context.Context, arg InsertLogNodesParams) error {
+	_, err := q.db.Exec(ctx, insertLogNodes,
+		arg.CampaignID,
+		arg.Levels,
+		arg.Idxs,
+		arg.Hashes,
+	)
+	return err
+}
+
 const insertReview = `-- name: InsertReview :one
 INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
 RETURNING id, decided_at
@@ -2065,6 +2129,42 @@ func (q *Queries) LeafHashes(ctx context.Context, arg LeafHashesParams) ([][]byt
 			return nil, err
 		}
 		items = append(items, hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const leavesAt = `-- name: LeavesAt :many
+SELECT idx, hash FROM log_leaves WHERE campaign_id = $1 AND idx = ANY($2::bigint[])
+`
+
+type LeavesAtParams struct {
+	CampaignID int64   `json:"campaign_id"`
+	Idxs       []int64 `json:"idxs"`
+}
+
+type LeavesAtRow struct {
+	Idx  int64  `json:"idx"`
+	Hash []byte `json:"hash"`
+}
+
+// The hashes a proof needs: leaves by index, interior nodes by level and
+// index.
+func (q *Queries) LeavesAt(ctx context.Context, arg LeavesAtParams) ([]LeavesAtRow, error) {
+	rows, err := q.db.Query(ctx, leavesAt, arg.CampaignID, arg.Idxs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LeavesAtRow
+	for rows.Next() {
+		var i LeavesAtRow
+		if err := rows.Scan(&i.Idx, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -2789,6 +2889,44 @@ func (q *Queries) LogLeaves(ctx context.Context, campaignID int64) ([]LogLeavesR
 			&i.ReviewID,
 			&i.Hash,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const logNodesAt = `-- name: LogNodesAt :many
+SELECT n.level::int AS level, n.idx, n.hash FROM log_nodes n
+JOIN (SELECT unnest($1::smallint[]) AS level, unnest($2::bigint[]) AS idx) w ON w.level = n.level AND w.idx = n.idx
+WHERE n.campaign_id = $3
+`
+
+type LogNodesAtParams struct {
+	Levels     []int16 `json:"levels"`
+	Idxs       []int64 `json:"idxs"`
+	CampaignID int64   `json:"campaign_id"`
+}
+
+type LogNodesAtRow struct {
+	Level int32  `json:"level"`
+	Idx   int64  `json:"idx"`
+	Hash  []byte `json:"hash"`
+}
+
+func (q *Queries) LogNodesAt(ctx context.Context, arg LogNodesAtParams) ([]LogNodesAtRow, error) {
+	rows, err := q.db.Query(ctx, logNodesAt, arg.Levels, arg.Idxs, arg.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LogNodesAtRow
+	for rows.Next() {
+		var i LogNodesAtRow
+		if err := rows.Scan(&i.Level, &i.Idx, &i.Hash); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -3,9 +3,12 @@ package survey
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"renke/county"
 	"renke/dbtest"
@@ -275,4 +278,75 @@ func BenchmarkRegionNational(b *testing.B) {
 			b.Fatalf("%d rows, first %+v", len(rows), rows[0])
 		}
 	}
+}
+
+// BenchmarkProofs1M: inclusion and consistency proofs on a log of a
+// million leaves, read from the stored hashes (log_leaves and log_nodes):
+// O(log n) hashes each, however long the log.
+func BenchmarkProofs1M(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	units, store := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "110101", Name: "县", Kind: "county", Population: 500_000,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := store.CreateCampaign(ctx, u.ID, Titled("百万条日志"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1_000_000
+	leaves := make([][]byte, n)
+	for i := range leaves {
+		leaves[i] = LeafHash([]byte(fmt.Sprintf(`{"leaf":%d}`, i)))
+	}
+	root, edge, nodes, err := extend(0, nil, leaves)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"log_leaves"}, []string{"campaign_id", "idx", "response_id", "hash"},
+		pgx.CopyFromSlice(n, func(i int) ([]any, error) { return []any{c.ID, int64(i), int64(i + 1), leaves[i]}, nil })); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"log_nodes"}, []string{"campaign_id", "level", "idx", "hash"},
+		pgx.CopyFromSlice(len(nodes.Idxs), func(i int) ([]any, error) {
+			return []any{c.ID, nodes.Levels[i], nodes.Idxs[i], nodes.Hashes[i]}, nil
+		})); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE campaigns SET log_size = $2, log_root = $3, log_frontier = $4 WHERE id = $1`, c.ID, int64(n), root, edge); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	tree := NewTree(leaves) // to check every proof against, outside the timing
+	b.ResetTimer()
+	b.Run("inclusion", func(b *testing.B) {
+		for b.Loop() {
+			i := rng.Int64N(n)
+			p, err := store.InclusionProof(ctx, c.ID, i, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := VerifyInclusion(i, n, leaves[i], p, root); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("consistency", func(b *testing.B) {
+		for b.Loop() {
+			from := 1 + rng.Int64N(n-1)
+			p, err := store.ConsistencyProof(ctx, c.ID, from, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			old, _ := tree.Root(from)
+			if err := VerifyConsistency(from, n, p, old, root); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -427,7 +427,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 			p.out.TreeSize, p.out.Root = adv.Size, hex.EncodeToString(adv.Root)
 		}
 	}
-	dbq.Queue(kept, func(q *dbq.Queries) { q.AdvanceLog(ctx, adv) })
+	adv.queue(ctx, kept)
 	return nil
 }
 

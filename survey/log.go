@@ -2,6 +2,7 @@ package survey
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/compact"
@@ -136,19 +138,27 @@ func (d *Decided) Canonical() []byte {
 func LeafHash(canonical []byte) []byte { return Hasher.HashLeaf(canonical) }
 
 // extend appends leaf hashes to a tree of size n whose right edge is
-// frontier, and returns the new root and right edge.
-func extend(n int64, frontier [][]byte, leaves [][]byte) (root []byte, edge [][]byte, err error) {
+// frontier, and returns the new root and right edge, and the interior
+// nodes the new leaves completed (log_nodes).
+func extend(n int64, frontier [][]byte, leaves [][]byte) (root []byte, edge [][]byte, nodes dbq.InsertLogNodesParams, err error) {
 	r, err := ranges.NewRange(0, uint64(n), frontier)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: the stored right edge of the log does not fit its size %d: %v", ErrLogDamaged, n, err)
+		return nil, nil, nodes, fmt.Errorf("%w: the stored right edge of the log does not fit its size %d: %v", ErrLogDamaged, n, err)
+	}
+	visit := func(id compact.NodeID, hash []byte) {
+		if id.Level > 0 {
+			nodes.Levels = append(nodes.Levels, int16(id.Level))
+			nodes.Idxs = append(nodes.Idxs, int64(id.Index))
+			nodes.Hashes = append(nodes.Hashes, hash)
+		}
 	}
 	for _, h := range leaves {
-		if err := r.Append(h, nil); err != nil {
-			return nil, nil, err
+		if err := r.Append(h, visit); err != nil {
+			return nil, nil, nodes, err
 		}
 	}
 	root, err = r.GetRootHash(nil)
-	return root, r.Hashes(), err
+	return root, r.Hashes(), nodes, err
 }
 
 // ErrLogDamaged says the stored state of a campaign's log cannot be
@@ -410,16 +420,44 @@ func ephemeralLogKey() *LogKey {
 	return k
 }
 
-// advance extends a campaign's log by leaves and signs the checkpoint of
-// the new tree: the statement that stores both.
-func (k *LogKey) advance(cp Campaign, leaves [][]byte) (dbq.AdvanceLogParams, error) {
-	root, edge, err := extend(cp.LogSize, cp.LogFrontier, leaves)
-	if err != nil {
-		return dbq.AdvanceLogParams{}, err
+// grown is a campaign's log extended: the statement that stores its new
+// size, root, right edge and signed checkpoint, and the one that stores the
+// interior hashes the new leaves completed.
+type grown struct {
+	dbq.AdvanceLogParams
+	nodes dbq.InsertLogNodesParams
+}
+
+// queue adds both statements to b.
+func (g grown) queue(ctx context.Context, b *pgx.Batch) {
+	dbq.Queue(b, func(q *dbq.Queries) { q.AdvanceLog(ctx, g.AdvanceLogParams) })
+	if len(g.nodes.Idxs) > 0 {
+		dbq.Queue(b, func(q *dbq.Queries) { q.InsertLogNodes(ctx, g.nodes) })
 	}
+}
+
+// store runs both statements.
+func (g grown) store(ctx context.Context, q *dbq.Queries) error {
+	if err := q.AdvanceLog(ctx, g.AdvanceLogParams); err != nil {
+		return err
+	}
+	if len(g.nodes.Idxs) == 0 {
+		return nil
+	}
+	return q.InsertLogNodes(ctx, g.nodes)
+}
+
+// advance extends a campaign's log by leaves and signs the checkpoint of
+// the new tree.
+func (k *LogKey) advance(cp Campaign, leaves [][]byte) (grown, error) {
+	root, edge, nodes, err := extend(cp.LogSize, cp.LogFrontier, leaves)
+	if err != nil {
+		return grown{}, err
+	}
+	nodes.CampaignID = cp.ID
 	size := cp.LogSize + int64(len(leaves))
 	signed, err := k.Sign(k.Origin(cp.ID), size, root)
-	return dbq.AdvanceLogParams{CampaignID: cp.ID, Size: size, Root: root, Frontier: edge, Note: signed}, err
+	return grown{dbq.AdvanceLogParams{CampaignID: cp.ID, Size: size, Root: root, Frontier: edge, Note: signed}, nodes}, err
 }
 
 // NewWitnessVerifier checks a witness's cosignatures (C2SP

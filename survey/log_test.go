@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
@@ -335,9 +336,20 @@ func TestProofsVerifyWithLibraries(t *testing.T) {
 		if err != nil || tlog.Hash(root) != th {
 			t.Fatalf("root of %d differs from tlog's", size)
 		}
-		edgeRoot, _, err := extend(0, nil, leaves[:size])
+		edgeRoot, _, nodes, err := extend(0, nil, leaves[:size])
 		if err != nil || !bytes.Equal(edgeRoot, root) {
 			t.Fatalf("extend's root of %d differs", size)
+		}
+		// The interior nodes it reports are every perfect subtree of the
+		// tree, as tlog stores them: size − popcount(size) of them.
+		if want := int(size) - bits.OnesCount64(uint64(size)); len(nodes.Idxs) != want {
+			t.Fatalf("extend of %d reported %d nodes, want %d", size, len(nodes.Idxs), want)
+		}
+		for i := range nodes.Idxs {
+			if got, want := nodes.Hashes[i], tree.levels[nodes.Levels[i]][nodes.Idxs[i]]; !bytes.Equal(got, want) ||
+				!bytes.Equal(got, stored[tlog.StoredHashIndex(int(nodes.Levels[i]), nodes.Idxs[i])][:]) {
+				t.Fatalf("node (%d, %d) of %d differs", nodes.Levels[i], nodes.Idxs[i], size)
+			}
 		}
 		for i := int64(0); i < size; i++ {
 			p, err := tree.Inclusion(i, size)
@@ -387,7 +399,7 @@ func TestProofsVerifyWithLibraries(t *testing.T) {
 		t.Error("negative root")
 	}
 	// extend refuses a right edge that does not fit its size.
-	if _, _, err := extend(5, [][]byte{leaves[0]}, leaves[:1]); err == nil {
+	if _, _, _, err := extend(5, [][]byte{leaves[0]}, leaves[:1]); err == nil {
 		t.Error("extend took a broken right edge")
 	}
 }

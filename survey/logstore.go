@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"renke/dbq"
 	"renke/refusal"
@@ -194,48 +196,145 @@ func (s *Store) Checkpoints(ctx context.Context, campaignID int64) ([]StoredChec
 	return out, err
 }
 
-// tree is the first size leaves of a campaign's log as stored.
-func (s *Store) tree(ctx context.Context, campaignID, size int64) (*Tree, error) {
-	c, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
-	if err != nil {
-		return nil, notFound(err)
-	}
-	if size < 0 || size > c.LogSize {
-		return nil, refusal.Invalidf("样本日志现有 %d 条记录，没有第 %d 版检查点", c.LogSize, size)
-	}
-	hashes, err := s.q.LeafHashes(ctx, dbq.LeafHashesParams{CampaignID: campaignID, Start: 0, Stop: size})
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(hashes)) != size {
-		return nil, refusal.Conflictf("样本日志的前 %d 条记录只存有 %d 条：日志被改动过，无法给出证明", size, len(hashes))
-	}
-	return NewTree(hashes), nil
+// storedHashes reads a campaign's log hashes by their tlog stored-hash
+// index: leaves from log_leaves, interior nodes from log_nodes, each a
+// single statement, so a proof reads O(log n) hashes. A missing hash is an
+// error: the proof cannot be made, never made up.
+type storedHashes struct {
+	ctx        context.Context
+	q          *dbq.Queries
+	campaignID int64
 }
 
-// InclusionProof proves that leaf index is in the campaign's tree of size.
+func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	type at struct {
+		level int
+		n     int64
+	}
+	var leafIdx, nodeIdx []int64
+	var nodeLevels []int16
+	want := make([]at, len(indexes))
+	for i, x := range indexes {
+		l, n := tlog.SplitStoredHashIndex(x)
+		want[i] = at{l, n}
+		if l == 0 {
+			leafIdx = append(leafIdx, n)
+		} else {
+			nodeLevels, nodeIdx = append(nodeLevels, int16(l)), append(nodeIdx, n)
+		}
+	}
+	got := map[at][]byte{}
+	if len(leafIdx) > 0 {
+		rows, err := r.q.LeavesAt(r.ctx, dbq.LeavesAtParams{CampaignID: r.campaignID, Idxs: leafIdx})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			got[at{0, row.Idx}] = row.Hash
+		}
+	}
+	if len(nodeIdx) > 0 {
+		rows, err := r.q.LogNodesAt(r.ctx, dbq.LogNodesAtParams{CampaignID: r.campaignID, Levels: nodeLevels, Idxs: nodeIdx})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			got[at{int(row.Level), row.Idx}] = row.Hash
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, w := range want {
+		h := got[w]
+		if len(h) != len(tlog.Hash{}) {
+			return nil, refusal.Conflictf("样本日志缺少第 %d 层第 %d 个哈希：日志被改动过，无法给出证明", w.level, w.n)
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
+}
+
+// provable checks that the campaign's log has size leaves.
+func (s *Store) provable(ctx context.Context, campaignID, size int64) error {
+	c, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
+	if err != nil {
+		return notFound(err)
+	}
+	if size < 0 || size > c.LogSize {
+		return refusal.Invalidf("样本日志现有 %d 条记录，没有第 %d 版检查点", c.LogSize, size)
+	}
+	return nil
+}
+
+// InclusionProof proves that leaf index is in the campaign's tree of size,
+// from the stored hashes.
 func (s *Store) InclusionProof(ctx context.Context, campaignID, index, size int64) ([][]byte, error) {
 	if index < 0 || index >= size {
 		return nil, refusal.Invalidf("第 %d 条记录不在 %d 条的树中", index+1, size)
 	}
-	t, err := s.tree(ctx, campaignID, size)
-	if err != nil {
+	if err := s.provable(ctx, campaignID, size); err != nil {
 		return nil, err
 	}
-	return t.Inclusion(index, size)
+	p, err := tlog.ProveRecord(size, index, storedHashes{ctx, s.q, campaignID})
+	return hashList(p), err
 }
 
 // ConsistencyProof proves that the campaign's tree of size to extends its
-// tree of size from.
+// tree of size from, from the stored hashes.
 func (s *Store) ConsistencyProof(ctx context.Context, campaignID, from, to int64) ([][]byte, error) {
 	if from < 0 || from > to {
 		return nil, refusal.Invalidf("一致性证明要求 0 ≤ 起点（%d）≤ 终点（%d）", from, to)
 	}
-	t, err := s.tree(ctx, campaignID, to)
-	if err != nil {
+	if err := s.provable(ctx, campaignID, to); err != nil {
 		return nil, err
 	}
-	return t.Consistency(from, to)
+	if from == 0 || from == to {
+		return [][]byte{}, nil // the empty tree, or the same tree, needs no proof
+	}
+	p, err := tlog.ProveTree(to, from, storedHashes{ctx, s.q, campaignID})
+	return hashList(p), err
+}
+
+func hashList[H ~[]tlog.Hash](p H) [][]byte {
+	out := make([][]byte, len(p))
+	for i := range p {
+		out[i] = p[i][:]
+	}
+	return out
+}
+
+// StoreLogNodes fills in the interior hashes of every log that lacks some
+// (logs from before they were kept), from its leaves: run at start.
+func (s *Store) StoreLogNodes(ctx context.Context) error {
+	missing, err := s.q.CampaignsMissingNodes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range missing {
+		err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+			hashes, err := q.LeafHashes(ctx, dbq.LeafHashesParams{CampaignID: c.ID, Start: 0, Stop: c.LogSize})
+			if err != nil {
+				return err
+			}
+			if int64(len(hashes)) != c.LogSize {
+				return fmt.Errorf("campaign %d: %d leaves stored for a log of %d", c.ID, len(hashes), c.LogSize)
+			}
+			_, _, nodes, err := extend(0, nil, hashes)
+			if err != nil {
+				return err
+			}
+			nodes.CampaignID = c.ID
+			if err := q.DeleteLogNodes(ctx, c.ID); err != nil {
+				return err
+			}
+			return q.InsertLogNodes(ctx, nodes)
+		})
+		if err != nil {
+			slog.Error("sample log: interior hashes not filled in", "campaign", c.ID, "error", err)
+			continue // a damaged log is verify's to name; the others go on
+		}
+		slog.Info("sample log: interior hashes filled in", "campaign", c.ID, "size", c.LogSize)
+	}
+	return nil
 }
 
 // LeafHashes is leaves [start, stop) of the campaign's log, at most
@@ -385,12 +484,6 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 		problem("最新检查点的签名无法核验")
 		return out, nil
 	}
-	t, err := s.tree(ctx, r.CampaignID, latest.Size)
-	if err != nil {
-		problem("样本日志的记录不全，无法核验：%v", err)
-		return out, nil
-	}
-
 	// The response as stored now, in the latest checkpoint.
 	cr, err := s.q.ChainedResponseByID(ctx, r.ID)
 	if err != nil {
@@ -399,7 +492,7 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 	st := storedFrom(r.CampaignID, dbq.ChainedResponsesRow(cr))
 	if index >= latest.Size {
 		problem("第 %d 条记录不在最新检查点（%d 条）中", r.Pos, latest.Size)
-	} else if p, err := t.Inclusion(index, latest.Size); err == nil &&
+	} else if p, err := s.InclusionProof(ctx, r.CampaignID, index, latest.Size); err == nil &&
 		VerifyInclusion(index, latest.Size, LeafHash(st.Canonical()), p, latest.Root) == nil {
 		out.Included = true
 	} else {
@@ -428,7 +521,7 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 	case under.Size > latest.Size:
 		problem("回执所记的检查点有 %d 条，日志现只有 %d 条：记录被删除过", under.Size, latest.Size)
 	default:
-		p, err := t.Consistency(under.Size, latest.Size)
+		p, err := s.ConsistencyProof(ctx, r.CampaignID, under.Size, latest.Size)
 		if err == nil && VerifyConsistency(under.Size, latest.Size, p, under.Root, latest.Root) == nil {
 			out.Extends = true
 		} else {
@@ -554,7 +647,7 @@ func (s *Store) UpgradeLogs(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				if err := q.AdvanceLog(ctx, adv); err != nil {
+				if err := adv.store(ctx, q); err != nil {
 					return err
 				}
 			}
@@ -629,16 +722,19 @@ func (s *Store) checkRemoved(ctx context.Context, receipt string, claim ReceiptC
 	case claim.Size > latest.Size:
 		return removed("已从样本中移除：您的回执记为第 %d 版检查点（%d 条），日志现只有 %d 条，此后的记录被删除过", claim.Size, claim.Size, latest.Size)
 	}
-	t, err := s.tree(ctx, claim.CampaignID, latest.Size)
-	if err != nil {
-		return removed("已从样本中移除：日志的记录不全，无法核验（%v）", err)
+	if cp, _, err := OpenCheckpoint(latest.Note, out.Origin, s.logKey.Verifier()); err != nil || cp.Size != latest.Size || !equalHash(cp.Root, latest.Root) {
+		return removed("已从样本中移除，且最新检查点的签名无法核验")
 	}
-	if root, err := t.Root(claim.Size); err != nil || !equalHash(root, claim.Root) {
-		return removed("已从样本中移除：样本日志在您的答卷入样后被改写——日志现存记录重算的第 %d 版根值（%s）与您回执所记的签名根值（%s）不符，没有任何审核决定可以解释这种改写",
-			claim.Size, HashPrefix(root), HashPrefix(claim.Root))
+	// Does the latest signed tree extend the receipt's checkpoint? A
+	// consistency proof cannot be made up: if it fails, the log was
+	// rewritten after the response was admitted.
+	if p, err := s.ConsistencyProof(ctx, claim.CampaignID, claim.Size, latest.Size); err != nil ||
+		VerifyConsistency(claim.Size, latest.Size, p, claim.Root, latest.Root) != nil {
+		return removed("已从样本中移除：样本日志在您的答卷入样后被改写——最新签名检查点（%d 条，根 %s）不是您回执所记检查点（第 %d 版，根 %s）的延续，没有任何审核决定可以解释这种改写",
+			latest.Size, HashPrefix(latest.Root), claim.Size, HashPrefix(claim.Root))
 	}
-	// The log still adds up to the receipt's checkpoint: its leaf is there,
-	// and only the database row behind it is gone.
+	// The signed log still extends the receipt's checkpoint: its leaf is
+	// there, and only the database row behind it is gone.
 	var reviews int
 	if leaf, err := s.q.LeafAt(ctx, dbq.LeafAtParams{CampaignID: claim.CampaignID, Idx: claim.Pos - 1}); err == nil {
 		n, err := s.q.DecisionLeafCount(ctx, dbq.DecisionLeafCountParams{CampaignID: claim.CampaignID, ResponseID: leaf.ResponseID})

@@ -121,6 +121,30 @@ WITH c AS (UPDATE campaigns SET log_size = @size, log_root = @root::bytea, log_f
     WHERE id = @campaign_id)
 INSERT INTO log_checkpoints (campaign_id, size, root, note) VALUES (@campaign_id, @size, @root::bytea, @note);
 
+-- The interior hashes a log's growth completed.
+-- name: InsertLogNodes :exec
+INSERT INTO log_nodes (campaign_id, level, idx, hash)
+SELECT @campaign_id::bigint, unnest(@levels::smallint[]), unnest(@idxs::bigint[]), unnest(@hashes::bytea[])
+ON CONFLICT (campaign_id, level, idx) DO UPDATE SET hash = excluded.hash;
+
+-- The hashes a proof needs: leaves by index, interior nodes by level and
+-- index.
+-- name: LeavesAt :many
+SELECT idx, hash FROM log_leaves WHERE campaign_id = @campaign_id AND idx = ANY(@idxs::bigint[]);
+
+-- name: LogNodesAt :many
+SELECT n.level::int AS level, n.idx, n.hash FROM log_nodes n
+JOIN (SELECT unnest(@levels::smallint[]) AS level, unnest(@idxs::bigint[]) AS idx) w ON w.level = n.level AND w.idx = n.idx
+WHERE n.campaign_id = @campaign_id;
+
+-- Campaigns whose log has fewer interior hashes than its size makes.
+-- name: CampaignsMissingNodes :many
+SELECT c.id, c.log_size FROM campaigns c
+WHERE c.log_size > 1 AND (SELECT count(*) FROM log_nodes n WHERE n.campaign_id = c.id) < c.log_size - length(replace(c.log_size::bit(64)::text, '0', ''));
+
+-- name: DeleteLogNodes :exec
+DELETE FROM log_nodes WHERE campaign_id = $1;
+
 -- name: InsertLeaf :exec
 INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3, $4, $5);
 

@@ -177,7 +177,7 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 			ReviewID: &rev.ID, Hash: leaf}); err != nil {
 			return err
 		}
-		return q.AdvanceLog(ctx, adv)
+		return adv.store(ctx, q)
 	})
 	if err == nil {
 		s.changed(campaignID) // the counted sample changed
