@@ -60,6 +60,7 @@ func main() {
 	conc := flag.Int("c", 64, "concurrent clients")
 	dur := flag.Duration("d", 30*time.Second, "duration")
 	baseline := flag.Duration("baseline", 15*time.Second, "duration of the pgbench baseline (with -spawn)")
+	flag.IntVar(&proofClients, "proofs", 0, "clients asking the sample log for inclusion and consistency proofs meanwhile (with -spawn), as witnesses and respondents do")
 	flag.Parse()
 	if *conc < 1 || *conc > 4096 || *dur <= 0 || *dur > 10*time.Minute {
 		fmt.Fprintln(os.Stderr, "-c must be 1..4096 and -d at most 10m")
@@ -162,7 +163,9 @@ func spawned(conc int, dur, baseline time.Duration) error {
 		}
 	}
 	before := cpuSeconds(srv.Process.Pid)
+	stopProofs := askProofs(base, campaignID, proofClients)
 	admitted := run(base+"/s/"+code, conc, dur)
+	stopProofs()
 	used := cpuSeconds(srv.Process.Pid)
 	fmt.Printf("CPU used in the load, of %.0f core-seconds: server %.1f s, PostgreSQL %.1f s, loadgen %.1f s\n",
 		dur.Seconds()*float64(runtime.NumCPU()), used.server-before.server, used.postgres-before.postgres, used.loadgen-before.loadgen)
@@ -303,6 +306,82 @@ type result struct {
 	admitted bool
 	full     bool
 	err      bool
+}
+
+// proofClients is -proofs.
+var proofClients int
+
+// askProofs starts n clients asking for proofs of random leaves of the
+// campaign's log at its latest checkpoint, until the returned function is
+// called, which prints how many were answered and their latency.
+func askProofs(base string, campaignID int64, n int) (stop func()) {
+	if n <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	logURL := fmt.Sprintf("%s/log/campaigns/%d", base, campaignID)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Timeout: 30 * time.Second}
+			get := func(u string) bool {
+				resp, err := c.Get(u)
+				if err != nil {
+					return false
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusOK
+			}
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				resp, err := c.Get(logURL + "/checkpoint")
+				if err != nil {
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lines := strings.Split(string(body), "\n")
+				size := int64(0)
+				if len(lines) > 1 {
+					size, _ = strconv.ParseInt(lines[1], 10, 64)
+				}
+				if size < 2 {
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				start := time.Now()
+				ok := get(fmt.Sprintf("%s/proof/inclusion?index=%d&size=%d", logURL, rand.Int64N(size), size)) &&
+					get(fmt.Sprintf("%s/proof/consistency?from=%d&to=%d", logURL, 1+rand.Int64N(size-1), size))
+				mu.Lock()
+				if ok {
+					lat = append(lat, time.Since(start))
+				} else {
+					errs++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+		slices.Sort(lat)
+		p99 := time.Duration(0)
+		if len(lat) > 0 {
+			p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+		}
+		fmt.Printf("proof clients %d: %d inclusion + consistency pairs answered, %d failed, p99 %s\n", n, len(lat), errs, p99.Round(100*time.Microsecond))
+	}
 }
 
 func run(target string, conc int, dur time.Duration) float64 {
