@@ -45,7 +45,7 @@ func fillSample(t *testing.T, e *env, campaignID int64, share float64) {
 			CASE WHEN x < p.a THEN 'A' WHEN x < p.b THEN 'B' WHEN x < p.c THEN 'C' WHEN x < 0.97 THEN 'D' ELSE 'X' END ORDER BY it.id)
 		FROM questionnaires q
 		CROSS JOIN LATERAL (SELECT e->>'id' AS id FROM jsonb_array_elements(q.definition->'items') e) it
-		CROSS JOIN LATERAL (SELECT random() AS x) rnd
+		CROSS JOIN LATERAL (SELECT random() + 0 * length(it.id) AS x) rnd -- per item: it.id makes it correlated
 		CROSS JOIN LATERAL (SELECT
 			CASE WHEN it.id IN ('S07', 'T09', 'P06') THEN 0.40 WHEN r.locale = 'rural' THEN 0.52 ELSE 0.62 END AS a,
 			CASE WHEN it.id IN ('S07', 'T09', 'P06') THEN 0.72 WHEN r.locale = 'rural' THEN 0.84 ELSE 0.90 END AS b,
