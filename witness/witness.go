@@ -371,6 +371,7 @@ func (w *Witness) get(ctx context.Context, url string, into any) ([]byte, error)
 // that could not be reached: an error, until a log has not answered for
 // longer than the configured silence, which is an alarm.
 func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error) {
+	seen := w.loadSeen()
 	for _, l := range w.Config.Logs {
 		err := w.pollLog(ctx, l)
 		var a Alarm
@@ -380,13 +381,14 @@ func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error
 		case err != nil:
 			slog.Warn("log not checked", "log", l.Name, "error", err)
 			unreachable = append(unreachable, fmt.Errorf("log %s: %w", l.Name, err))
-			if a, ok := w.silent(l, err); ok {
+			if a, ok := w.silent(seen, l, err); ok {
 				alarms = append(alarms, a)
 			}
 		default:
-			w.heard(l)
+			seen[l.Origin] = heard{OK: w.now()}
 		}
 	}
+	w.saveSeen(seen)
 	as, errs := w.Compare(ctx)
 	return append(alarms, as...), append(unreachable, errs...)
 }
@@ -492,10 +494,10 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 	return nil
 }
 
-// seen is when each log last answered with a checkpoint the witness could
-// check, and since when it has not, kept in the store so that a witness
-// run from cron (-once) measures an outage across its runs.
-type seen struct {
+// heard is when a log last answered with a checkpoint the witness could
+// check, and since when it has not, kept in the store (seen.json) so that
+// a witness run from cron (-once) measures an outage across its runs.
+type heard struct {
 	OK      time.Time `json:"ok,omitzero"`      // the last good answer
 	Failing time.Time `json:"failing,omitzero"` // the first failure since
 	Alarmed bool      `json:"alarmed,omitempty"`
@@ -503,15 +505,15 @@ type seen struct {
 
 func (w *Witness) seenFile() string { return filepath.Join(w.Dir, "seen.json") }
 
-func (w *Witness) loadSeen() map[string]seen {
-	m := map[string]seen{}
+func (w *Witness) loadSeen() map[string]heard {
+	m := map[string]heard{}
 	if b, err := os.ReadFile(w.seenFile()); err == nil {
 		_ = json.Unmarshal(b, &m)
 	}
 	return m
 }
 
-func (w *Witness) saveSeen(m map[string]seen) {
+func (w *Witness) saveSeen(m map[string]heard) {
 	b, _ := json.MarshalIndent(m, "", "  ")
 	tmp := w.seenFile() + ".tmp"
 	if os.WriteFile(tmp, b, 0o600) == nil {
@@ -519,23 +521,12 @@ func (w *Witness) saveSeen(m map[string]seen) {
 	}
 }
 
-// heard notes that a log answered.
-func (w *Witness) heard(l Log) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	m := w.loadSeen()
-	m[l.Origin] = seen{OK: w.now()}
-	w.saveSeen(m)
-}
-
-// silent notes that a log did not answer, and raises an alarm (once per
-// outage) when it has not answered for longer than the silence allowed.
-func (w *Witness) silent(l Log, cause error) (Alarm, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+// silent notes in seen that a log did not answer, and raises an alarm
+// (once per outage) when it has not answered for longer than the silence
+// allowed.
+func (w *Witness) silent(seen map[string]heard, l Log, cause error) (Alarm, bool) {
 	now := w.now()
-	m := w.loadSeen()
-	s := m[l.Origin]
+	s := seen[l.Origin]
 	if s.Failing.IsZero() {
 		s.Failing = now
 	}
@@ -551,8 +542,7 @@ func (w *Witness) silent(l Log, cause error) (Alarm, bool) {
 		raised = errors.As(err, &out)
 		s.Alarmed = true
 	}
-	m[l.Origin] = s
-	w.saveSeen(m)
+	seen[l.Origin] = s
 	return out, raised
 }
 
