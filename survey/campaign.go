@@ -3,6 +3,7 @@ package survey
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -150,10 +151,13 @@ func (c *Campaign) Frozen() string {
 	if c.SampleSize != nil {
 		fmt.Fprintf(&b, "；样本量 %d", *c.SampleSize)
 	}
-	fmt.Fprintf(&b, "；配额策略 %s；计分方法 %s；达标线 %s%%", c.Policy.Name(), c.Method.Name(),
-		strconv.FormatFloat(c.Threshold*100, 'f', -1, 64))
+	fmt.Fprintf(&b, "；配额策略 %s；计分方法 %s；达标线 %s%%", c.Policy.Name(), c.Method.Name(), percent(c.Threshold))
 	return b.String()
 }
+
+// percent is a share as a percentage to two decimals at most, without the
+// float's noise: 0.29 is "29", never "28.999999999999996".
+func percent(v float64) string { return strconv.FormatFloat(math.Round(v*10000)/100, 'f', -1, 64) }
 
 func bp(v int) string { return strconv.FormatFloat(float64(v)/100, 'f', -1, 64) }
 

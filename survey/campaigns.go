@@ -149,7 +149,7 @@ func settingChanges(a, b Campaign) (verdict, other []Change) {
 		}
 		return t.In(Beijing).Format("2006-01-02 15:04")
 	}
-	pct := func(v float64) string { return strconv.FormatFloat(v*100, 'f', -1, 64) + "%" }
+	pct := func(v float64) string { return percent(v) + "%" }
 	yes := func(v bool) string { return map[bool]string{true: "是", false: "否"}[v] }
 	add := func(list *[]Change, name, old, new string) {
 		if old != new {

@@ -289,3 +289,14 @@ func TestCodesCannotHoldAnswerSeparators(t *testing.T) {
 		}
 	}
 }
+
+// A changed setting is shown as staff typed it, never with a float's noise.
+func TestSettingChangesRead(t *testing.T) {
+	a := Campaign{Threshold: 0.85, Method: TopTwo, RatePPM: 1500, Policy: sampling.Cap}
+	b := a
+	b.Threshold, b.Method = 0.29, TopThree
+	verdict, other := settingChanges(a, b)
+	if len(other) != 0 || len(verdict) != 2 || verdict[0].String() != "达标线：85% → 29%" || verdict[1].String() != "计分方法：满意度前两级占比 → 满意度前三级占比" {
+		t.Errorf("verdict %v, other %v", verdict, other)
+	}
+}
