@@ -296,3 +296,11 @@ type Unit struct {
 	ShareRural       int32     `json:"share_rural"`
 	CreatedAt        time.Time `json:"created_at"`
 }
+
+type Verification struct {
+	CampaignID int64     `json:"campaign_id"`
+	At         time.Time `json:"at"`
+	Size       int64     `json:"size"`
+	Problems   int32     `json:"problems"`
+	First      string    `json:"first"`
+}

@@ -2055,6 +2055,29 @@ func (q *Queries) KeptTotals(ctx context.Context, campaignID int64) ([]AnswerTot
 	return items, nil
 }
 
+const lastVerification = `-- name: LastVerification :one
+SELECT at, size, problems, first FROM verifications WHERE campaign_id = $1
+`
+
+type LastVerificationRow struct {
+	At       time.Time `json:"at"`
+	Size     int64     `json:"size"`
+	Problems int32     `json:"problems"`
+	First    string    `json:"first"`
+}
+
+func (q *Queries) LastVerification(ctx context.Context, campaignID int64) (LastVerificationRow, error) {
+	row := q.db.QueryRow(ctx, lastVerification, campaignID)
+	var i LastVerificationRow
+	err := row.Scan(
+		&i.At,
+		&i.Size,
+		&i.Problems,
+		&i.First,
+	)
+	return i, err
+}
+
 const latestCheckpoint = `-- name: LatestCheckpoint :one
 SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size DESC LIMIT 1
 `
@@ -3219,6 +3242,30 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	var id int64
 	err := row.Scan(&id)
 	return id, err
+}
+
+const recordVerification = `-- name: RecordVerification :exec
+INSERT INTO verifications (campaign_id, at, size, problems, first) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (campaign_id) DO UPDATE SET at = excluded.at, size = excluded.size, problems = excluded.problems, first = excluded.first
+`
+
+type RecordVerificationParams struct {
+	CampaignID int64     `json:"campaign_id"`
+	At         time.Time `json:"at"`
+	Size       int64     `json:"size"`
+	Problems   int32     `json:"problems"`
+	First      string    `json:"first"`
+}
+
+func (q *Queries) RecordVerification(ctx context.Context, arg RecordVerificationParams) error {
+	_, err := q.db.Exec(ctx, recordVerification,
+		arg.CampaignID,
+		arg.At,
+		arg.Size,
+		arg.Problems,
+		arg.First,
+	)
+	return err
 }
 
 const recountRespondentSums = `-- name: RecountRespondentSums :exec

@@ -142,3 +142,35 @@ func TestCosignaturesKeptAndPrinted(t *testing.T) {
 		t.Errorf("API verify with a bad checkpoint: %d %s", code, got)
 	}
 }
+
+// The dashboard reads the kept tallies, and says when they were last
+// recounted against the sample log and what that found.
+func TestDashboardSaysWhenVerified(t *testing.T) {
+	e := newEnv(t)
+	answerDemo(t, e, 3)
+	k := e.consoleClient()
+	cp := "/console/campaigns/" + itoa(e.demo.Campaign.ID)
+	if dash, _ := k.get(cp + "/dashboard"); !strings.Contains(dash, "尚未与样本日志核验过") {
+		t.Errorf("never verified:\n%.3000s", dash)
+	}
+	k.get(cp + "/verify")
+	if dash, _ := k.get(cp + "/dashboard"); !strings.Contains(dash, "（日志 3 条）：全部与日志中的答卷一致") {
+		t.Errorf("verified clean:\n%.3000s", dash)
+	}
+	if _, err := e.pool.Exec(context.Background(), `UPDATE answer_tallies SET n = 0 WHERE campaign_id = $1`, e.demo.Campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Verified *struct{ Problems int } `json:"last_verified"`
+	}
+	if _, code := call(t, e.staffClient(), "GET", e.srv.URL+"/api/v1/campaigns/"+itoa(e.demo.Campaign.ID)+"/verify", ""); code != http.StatusOK {
+		t.Fatalf("API verify: %d", code)
+	}
+	getJSON(t, e.staffClient(), e.srv.URL+"/api/v1/campaigns/"+itoa(e.demo.Campaign.ID)+"/report", &r)
+	if r.Verified == nil || r.Verified.Problems == 0 {
+		t.Errorf("the report does not say the last verify found problems: %+v", r.Verified)
+	}
+	if dash, _ := k.get(cp + "/dashboard"); !strings.Contains(dash, `<p class="alert" id="last-verified">`) || !strings.Contains(dash, "认可度计数表") {
+		t.Errorf("verified with problems:\n%.3000s", dash)
+	}
+}

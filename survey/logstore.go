@@ -142,7 +142,47 @@ func (s *Store) Verify(ctx context.Context, campaignID int64, evidence ...Eviden
 		return nil
 	})
 	v.Problems = append(v.Problems, bad...)
+	if err == nil {
+		s.recordVerification(ctx, campaignID, v)
+	}
 	return v, err
+}
+
+// Verified is the latest check of a campaign's log and figures: when it
+// ran, the log's size then, and how many problems it found (the first in
+// words).
+type Verified struct {
+	At       time.Time `json:"at"`
+	Size     int64     `json:"size"`
+	Problems int       `json:"problems"`
+	First    string    `json:"first,omitempty"`
+}
+
+// recordVerification keeps what a verification found, for the dashboard;
+// a failure to keep it is logged, not the verification's.
+func (s *Store) recordVerification(ctx context.Context, campaignID int64, v Verification) {
+	first := ""
+	if len(v.Problems) > 0 {
+		first = v.Problems[0].Text
+	}
+	if err := s.q.RecordVerification(ctx, dbq.RecordVerificationParams{CampaignID: campaignID, At: time.Now(), Size: v.Size,
+		Problems: int32(len(v.Problems)), First: first}); err != nil {
+		slog.Warn("verification not recorded", "campaign", campaignID, "error", err)
+		return
+	}
+	s.reports.forget(campaignID) // the reports say when the log was last checked
+}
+
+// LastVerified is the latest check of a campaign's log and figures; nil
+// when it was never checked.
+func (s *Store) LastVerified(ctx context.Context, campaignID int64) (*Verified, error) {
+	r, err := s.q.LastVerification(ctx, campaignID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &Verified{At: r.At, Size: r.Size, Problems: int(r.Problems), First: r.First}, nil
 }
 
 // witnessed reads a cosigned checkpoint of a campaign's log as evidence,

@@ -585,3 +585,10 @@ WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2;
 -- name: RegionLatestCheckpoints :many
 SELECT DISTINCT ON (campaign_id) campaign_id, size, root, note, signed_at FROM log_checkpoints
 WHERE campaign_id = ANY(@campaign_ids::bigint[]) ORDER BY campaign_id, size DESC;
+
+-- name: RecordVerification :exec
+INSERT INTO verifications (campaign_id, at, size, problems, first) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (campaign_id) DO UPDATE SET at = excluded.at, size = excluded.size, problems = excluded.problems, first = excluded.first;
+
+-- name: LastVerification :one
+SELECT at, size, problems, first FROM verifications WHERE campaign_id = $1;

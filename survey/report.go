@@ -17,6 +17,9 @@ type RecognitionReport struct {
 	Responses map[ResponseStatus]int64 `json:"responses"`
 	// At is when the tally behind the report was read.
 	At time.Time `json:"computed_at"`
+	// Verified is when the kept figures behind it were last recounted
+	// against the sample log, and what that found; nil: never.
+	Verified *Verified `json:"last_verified"`
 }
 
 // Recognition scores a campaign's admitted answers afresh, from its forms
@@ -31,11 +34,15 @@ func (s *Store) Recognition(ctx context.Context, cp Campaign, forms []Form, p Pr
 	if err != nil {
 		return RecognitionReport{}, err
 	}
+	verified, err := s.LastVerified(ctx, cp.ID)
+	if err != nil {
+		return RecognitionReport{}, err
+	}
 	sc := Scoring{Method: cp.Method, Threshold: cp.Threshold, QuotaShares: p.quotaShares, Sample: p.State()}
 	for _, f := range forms {
 		sc.Questionnaires = append(sc.Questionnaires, f.Questionnaire)
 	}
-	return RecognitionReport{Report: Score(sc, counts, people), Responses: p.Responses, At: at}, nil
+	return RecognitionReport{Report: Score(sc, counts, people), Responses: p.Responses, At: at, Verified: verified}, nil
 }
 
 // ReportMaxAge is how long a cached report may be reused after the
