@@ -109,10 +109,6 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range events {
-		if e.Changed() {
-			p.Changes = append(p.Changes, e)
-		}
-	}
+	p.Changes = survey.SettingChanges(events)
 	return s.render(c, http.StatusOK, "dashboard.html", p)
 }

@@ -86,11 +86,7 @@ func (s *Server) dossier(c echo.Context) error {
 	if p.Events, err = s.surveys.Events(ctx, cp.ID); err != nil {
 		return err
 	}
-	for _, e := range p.Events {
-		if e.Changed() {
-			p.Changes = append(p.Changes, e)
-		}
-	}
+	p.Changes = survey.SettingChanges(p.Events)
 	if p.Log, err = s.surveys.Verify(ctx, cp.ID); err != nil {
 		return err
 	}

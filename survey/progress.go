@@ -141,6 +141,18 @@ func (e Event) Name() string {
 // Changed reports whether the event changed a setting after the opening.
 func (e Event) Changed() bool { return e.Action == "setting" && e.Old != "" }
 
+// SettingChanges is the events that changed a verdict-deciding setting
+// after the opening, oldest first.
+func SettingChanges(events []Event) []Event {
+	var out []Event
+	for _, e := range events {
+		if e.Changed() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Events lists a campaign's events, oldest first.
 func (s *Store) Events(ctx context.Context, campaignID int64) ([]Event, error) {
 	rows, err := s.q.CampaignEvents(ctx, campaignID)
