@@ -55,9 +55,7 @@ func newPending(env Envelope, sub Submission, now time.Time) *pending {
 	if sub.School != nil {
 		p.school = sub.School.ID
 	}
-	if env.Form != nil {
-		p.whole, p.byArea = env.Form.Marks(sub.Answers)
-	}
+	p.whole, p.byArea = env.Form.Marks(sub.Answers) // Submit refuses an envelope without its questionnaire
 	p.leaf = LeafHash((&Chained{CampaignID: env.CampaignID, Receipt: p.receipt, FormID: env.FormID, LinkID: env.LinkID,
 		Category: string(sub.Category), Locale: string(sub.Locale), GradeBand: string(sub.GradeBand), SchoolID: p.school,
 		Suggestion: sub.Suggestion, FillMS: p.fill, SubmittedAt: p.now, Answers: sub.Answers}).Canonical())
