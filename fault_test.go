@@ -43,6 +43,15 @@ var testLogKey = func() string {
 	return k
 }()
 
+// testKey is testLogKey parsed.
+func testKey() *survey.LogKey {
+	k, err := survey.ParseLogKey(testLogKey)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
 // logStore is a survey store that checks the logs with testLogKey.
 func logStore(pool *pgxpool.Pool) *survey.Store {
 	k, err := survey.ParseLogKey(testLogKey)
@@ -188,7 +197,7 @@ func consistent(t *testing.T, pool *pgxpool.Pool, campaignID int64) {
 // and finds every response whose receipt was delivered in the database.
 func TestKillDuringLoad(t *testing.T) {
 	pool := dbtest.New(t)
-	d, err := demo.Seed(context.Background(), pool)
+	d, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: testKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +275,7 @@ func TestDatabaseRestartDuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	d, err := demo.Seed(ctx, pool)
+	d, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: testKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +376,7 @@ func TestDatabaseRestartDuringLoad(t *testing.T) {
 func TestTwoServersOneDatabase(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	d, err := demo.Seed(ctx, pool)
+	d, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: testKey()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,11 @@ func startLocal(ctx context.Context, cfg *server.Config) (*pgcluster.Cluster, er
 }
 
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error {
-	seeded, err := demo.Seed(ctx, pool)
+	key, err := survey.ParseLogKey(cfg.LogKey)
+	if err != nil {
+		return err
+	}
+	seeded, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: key})
 	if err != nil {
 		return err
 	}
@@ -316,7 +320,8 @@ func verify(ctx context.Context, pool *pgxpool.Pool, key *survey.LogKey, witness
 		if iv.Witnessed {
 			w = "witnessed by " + strings.Join(iv.Witnesses, ", ")
 		}
-		fmt.Fprintf(out, "leaves %d to %d (%s): %d responses, %d flagged, %d review decisions\n", iv.From+1, iv.To, w, iv.Responses, iv.Flagged, iv.Decisions)
+		fmt.Fprintf(out, "leaves %d to %d (%s): %d responses, %d flagged, %d review decisions, %d flags/events/statements\n",
+			iv.From+1, iv.To, w, iv.Responses, iv.Flagged, iv.Decisions, iv.Entries)
 	}
 	for _, p := range v.Problems {
 		fmt.Fprintf(out, "%s\t%s\n", p.Kind, p.Text)

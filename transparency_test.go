@@ -36,12 +36,12 @@ import (
 	"renke/witness"
 )
 
-var checkLinkRE = regexp.MustCompile(`href="/check\?receipt=([A-Z0-9]+)&amp;c=\d+&amp;p=\d+&amp;n=(\d+)&amp;root=([0-9a-f]{64})"`)
+var checkLinkRE = regexp.MustCompile(`href="/check\?receipt=([A-Z0-9]+)&amp;c=\d+&amp;p=(\d+)&amp;n=(\d+)&amp;root=([0-9a-f]{64})"`)
 
 // kept is what a respondent keeps of a receipt: the check link's values.
 type kept struct {
 	code       string
-	size       int64
+	pos, size  int64 // its place in the log (leaf index + 1), and the checkpoint's size
 	root, link string
 }
 
@@ -60,7 +60,7 @@ type logFixture struct {
 func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
 	t.Helper()
 	pool := dbtest.New(t)
-	d, err := demo.Seed(context.Background(), pool)
+	d, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: testKey()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +106,9 @@ func (f *logFixture) answer(t *testing.T, n int) []kept {
 		if resp.StatusCode != http.StatusOK || m == nil {
 			t.Fatalf("submit: %d %.400s", resp.StatusCode, b)
 		}
-		size, _ := strconv.ParseInt(string(m[2]), 10, 64)
-		out = append(out, kept{code: string(m[1]), size: size, root: string(m[3]),
+		pos, _ := strconv.ParseInt(string(m[2]), 10, 64)
+		size, _ := strconv.ParseInt(string(m[3]), 10, 64)
+		out = append(out, kept{code: string(m[1]), pos: pos, size: size, root: string(m[4]),
 			link: strings.ReplaceAll(string(m[0][6:len(m[0])-1]), "&amp;", "&")})
 	}
 	return out
@@ -139,56 +140,94 @@ func (f *logFixture) exec(t *testing.T, sql string, args ...any) {
 }
 
 // rewrite is the bureau's attack, done with the project's own code and
-// key: every leaf recomputed from the responses as they now stand (and,
-// unless insertAt < 0, the newest, fabricated, slipped in at insertAt), the tree, its right edge,
-// the campaign's size and root, every checkpoint re-signed, and the
+// key: every response leaf recomputed from the responses as they now stand
+// (a deleted response's leaf dropped, and unless insertAt < 0 the newest
+// response, fabricated, slipped in at insertAt), the other leaves (the
+// opening, flags, decisions) kept, the tree, its right edge, the
+// campaign's size and root, every checkpoint re-signed, and the
 // witnesses' cosignatures deleted.
 func (f *logFixture) rewrite(t *testing.T, insertAt int) {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := f.pool.Query(ctx, `SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, ''),
-		coalesce(r.school_id, 0), r.suggestion, r.fill_ms, r.submitted_at, r.answers
-		FROM responses r WHERE r.campaign_id = $1 AND r.status = 'admitted' ORDER BY r.id`, f.campaign)
+	chained := func(where string, args ...any) map[int64][]byte {
+		rows, err := f.pool.Query(ctx, `SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, ''),
+			coalesce(r.school_id, 0), r.suggestion, r.fill_ms, r.submitted_at, r.answers
+			FROM responses r WHERE r.campaign_id = $1 AND r.status = 'admitted' `+where, append([]any{f.campaign}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64][]byte{}
+		for rows.Next() {
+			c := survey.Chained{CampaignID: f.campaign, Answers: map[string]string{}}
+			var id int64
+			var answers []string
+			if err := rows.Scan(&id, &c.Receipt, &c.FormID, &c.LinkID, &c.Category, &c.Locale, &c.GradeBand, &c.SchoolID,
+				&c.Suggestion, &c.FillMS, &c.SubmittedAt, &answers); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range answers {
+				k, v, _ := strings.Cut(a, "=")
+				c.Answers[k] = v
+			}
+			out[id] = survey.LeafHash(c.Canonical())
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	now := chained("")
+	type leaf struct {
+		response, review *int64
+		kind             *string
+		body, hash       []byte
+	}
+	rows, err := f.pool.Query(ctx, `SELECT response_id, review_id, kind, body, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx`, f.campaign)
 	if err != nil {
 		t.Fatal(err)
 	}
-	type leaf struct {
-		id   int64
-		hash []byte
-	}
 	var leaves []leaf
+	logged := map[int64]bool{}
 	for rows.Next() {
-		c := survey.Chained{CampaignID: f.campaign, Answers: map[string]string{}}
-		var id int64
-		var answers []string
-		if err := rows.Scan(&id, &c.Receipt, &c.FormID, &c.LinkID, &c.Category, &c.Locale, &c.GradeBand, &c.SchoolID,
-			&c.Suggestion, &c.FillMS, &c.SubmittedAt, &answers); err != nil {
+		var l leaf
+		if err := rows.Scan(&l.response, &l.review, &l.kind, &l.body, &l.hash); err != nil {
 			t.Fatal(err)
 		}
-		for _, a := range answers {
-			k, v, _ := strings.Cut(a, "=")
-			c.Answers[k] = v
+		if l.body == nil && l.review == nil {
+			logged[*l.response] = true
+			h, ok := now[*l.response]
+			if !ok {
+				continue // deleted: its leaf goes too
+			}
+			l.hash = h
 		}
-		leaves = append(leaves, leaf{id, survey.LeafHash(c.Canonical())})
+		leaves = append(leaves, l)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if insertAt >= 0 {
-		// The fabricated response is the newest row; it goes to its place.
-		fake := leaves[len(leaves)-1]
-		leaves = slices.Insert(leaves[:len(leaves)-1], insertAt, fake)
+		for id, h := range now {
+			if !logged[id] { // the fabricated response
+				leaves = slices.Insert(leaves, insertAt, leaf{response: &id, hash: h})
+			}
+		}
 	}
 
 	f.exec(t, `DELETE FROM log_leaves WHERE campaign_id = $1`, f.campaign)
 	f.exec(t, `DELETE FROM log_checkpoints WHERE campaign_id = $1`, f.campaign)
 	f.exec(t, `DELETE FROM log_cosignatures WHERE campaign_id = $1`, f.campaign)
+	f.exec(t, `DELETE FROM log_nodes WHERE campaign_id = $1`, f.campaign)
 	r := (&compact.RangeFactory{Hash: survey.Hasher.HashChildren}).NewEmptyRange(0)
-	var hashes [][]byte
 	for i, l := range leaves {
-		f.exec(t, `INSERT INTO log_leaves (campaign_id, idx, response_id, hash) VALUES ($1, $2, $3, $4)`, f.campaign, i, l.id, l.hash)
-		hashes = append(hashes, l.hash)
-		if err := r.Append(l.hash, nil); err != nil {
+		f.exec(t, `INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, kind, body, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			f.campaign, i, l.response, l.review, l.kind, l.body, l.hash)
+		if err := r.Append(l.hash, func(id compact.NodeID, h []byte) {
+			if id.Level > 0 { // the interior hashes proofs are made from, rebuilt too
+				f.exec(t, `INSERT INTO log_nodes (campaign_id, level, idx, hash) VALUES ($1, $2, $3, $4)`, f.campaign, id.Level, id.Index, h)
+			}
+		}); err != nil {
 			t.Fatal(err)
 		}
 		root, _ := r.GetRootHash(nil)
@@ -219,20 +258,28 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		t.Fatalf("first poll: %v %v", alarms, errs)
 	}
 	receipts = append(receipts, f.answer(t, 10)...)
+	// Staff print a provisional result statement; the witness sees it.
+	st := logStore(f.pool)
+	stmt, err := st.DeclareResult(ctx, f.campaign, "admin")
+	if err != nil || stmt.Result.Responses.Logged != 20 {
+		t.Fatalf("result statement: %+v %v", stmt, err)
+	}
 	if alarms, errs := w.Poll(ctx); alarms != nil || errs != nil {
 		t.Fatalf("second poll: %v %v", alarms, errs)
 	}
-	st := logStore(f.pool)
 	if err := st.UseWitnesses(f.keys); err != nil {
 		t.Fatal(err)
 	}
-	cos, err := st.Cosignatures(ctx, f.campaign)
-	if err != nil || len(cos) != 2 || cos[1].Size != 20 || cos[1].Witness != "city-witness" {
-		t.Fatalf("cosignatures sent back: %+v %v", cos, err)
-	}
+	// The log's leaves: the opening, the 20 admissions, the flags their
+	// groups raised, and the statement.
 	held, leaves, ok, err := witness.Load(dir, f.key.Origin(f.campaign))
-	if err != nil || !ok || held.Size != 20 || len(leaves) != 20 {
+	size := held.Size
+	if err != nil || !ok || size < 22 || int64(len(leaves)) != size || stmt.Pos != size {
 		t.Fatalf("witness holds %+v, %d leaves, %v", held, len(leaves), err)
+	}
+	cos, err := st.Cosignatures(ctx, f.campaign)
+	if err != nil || len(cos) != 2 || cos[1].Size != size || cos[1].Witness != "city-witness" {
+		t.Fatalf("cosignatures sent back: %+v %v", cos, err)
 	}
 
 	// The public proofs verify with the libraries' own verifiers, and the
@@ -240,22 +287,37 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 	text := get(t, f.logURL+"/checkpoint")
 	v, _ := note.NewVerifier(f.key.VerifierKey())
 	cp, _, _, err := log.ParseCheckpoint([]byte(text), f.key.Origin(f.campaign), v)
-	if err != nil || cp.Size != 20 {
+	if err != nil || int64(cp.Size) != size {
 		t.Fatalf("checkpoint %q: %v", text, err)
 	}
 	var incl struct{ Hashes [][]byte }
-	if err := json.Unmarshal([]byte(get(t, f.logURL+"/proof/inclusion?index=4&size=20")), &incl); err != nil {
+	if err := json.Unmarshal([]byte(get(t, fmt.Sprintf("%s/proof/inclusion?index=4&size=%d", f.logURL, size))), &incl); err != nil {
 		t.Fatal(err)
 	}
 	rp := make(tlog.RecordProof, len(incl.Hashes))
 	for i, h := range incl.Hashes {
 		rp[i] = tlog.Hash(h)
 	}
-	if err := tlog.CheckRecord(rp, 20, tlog.Hash(cp.Hash), 4, tlog.Hash(leaves[4])); err != nil {
+	if err := tlog.CheckRecord(rp, size, tlog.Hash(cp.Hash), 4, tlog.Hash(leaves[4])); err != nil {
 		t.Errorf("tlog rejects the inclusion proof: %v", err)
 	}
-	if err := survey.VerifyInclusion(4, 20, leaves[4], incl.Hashes, cp.Hash); err != nil {
+	if err := survey.VerifyInclusion(4, size, leaves[4], incl.Hashes, cp.Hash); err != nil {
 		t.Errorf("the Merkle library rejects the inclusion proof: %v", err)
+	}
+	// The log serves its hashes as tlog tiles: a client makes its own
+	// proof from them, each tile checked against the signed tree head.
+	tiles := tlog.TileHashReader(tlog.Tree{N: size, Hash: tlog.Hash(cp.Hash)}, httpTiles{t, f.logURL})
+	for _, i := range []int64{0, 4, size - 1} {
+		rp, err := tlog.ProveRecord(size, i, tiles)
+		if err != nil || tlog.CheckRecord(rp, size, tlog.Hash(cp.Hash), i, tlog.Hash(leaves[i])) != nil {
+			t.Errorf("record proof of leaf %d from the served tiles: %v", i, err)
+		}
+	}
+	if resp, err := http.Get(f.logURL + "/tile/8/-1/000"); err != nil || resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a data tile: %v %v", resp, err)
+	}
+	if resp, err := http.Get(f.logURL + "/tile/8/0/009"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a tile beyond the log: %v %v", resp, err)
 	}
 	// Before the attack, a receipt checks out against what it kept.
 	if page := get(t, f.srv.URL+receipts[14].link); !strings.Contains(page, `data-verdict="in-sample"`) {
@@ -273,9 +335,15 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 	}
 	dbtest.RecountTallies(t, f.pool, f.campaign)
 
+	var flagged int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM responses WHERE campaign_id = $1 AND flags <> '{}'`, f.campaign).Scan(&flagged); err != nil || flagged == 0 {
+		t.Fatalf("%d flagged before the attack (alike answers from one link make bursts): %v", flagged, err)
+	}
+
 	// The bureau's attack: edit the 3rd answer, delete the 7th (a critic),
 	// fabricate one and slip it in at position 12, then rewrite every
-	// stored hash, root and checkpoint with the project's own code and key.
+	// stored hash, root and checkpoint with the project's own code and key;
+	// clear the flags and lower the threshold.
 	f.exec(t, `UPDATE responses SET answers = (SELECT array_agg(split_part(p, '=', 1) || '=A' ORDER BY n)
 		FROM unnest(answers) WITH ORDINALITY a (p, n)) WHERE receipt = $1`, receipts[2].code)
 	f.exec(t, `DELETE FROM responses WHERE receipt = $1`, receipts[6].code)
@@ -284,16 +352,30 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		'FORGED0001', category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms, submitted_at, answers
 		FROM responses WHERE receipt = $1`, receipts[0].code)
 	f.rewrite(t, 11)
+	f.exec(t, `UPDATE responses SET flags = '{}' WHERE campaign_id = $1`, f.campaign)
+	f.exec(t, `UPDATE campaigns SET threshold = 0.6 WHERE id = $1`, f.campaign)
 	dbtest.RecountTallies(t, f.pool, f.campaign) // and the figures, as a thorough bureau would
 
-	// The database alone no longer tells: it is consistent with itself.
-	if v, err := st.Verify(ctx, f.campaign); err != nil || !v.OK() {
-		t.Fatalf("the rewritten database should verify on its own: %v %s", err, problems(v))
+	// The database alone tells that much: the statement no longer adds up
+	// to the log, the flags and the threshold are not the logged ones.
+	bureau := []string{
+		fmt.Sprintf("第 %d 条记录（结果声明）的", stmt.Pos), // a figure of it named
+		"已被清除，日志中记录了这个标记",
+		"达标线：日志记为 85%，数据库中为 60%",
+	}
+	if v, err := st.Verify(ctx, f.campaign); err != nil || v.OK() {
+		t.Fatalf("the rewritten database verifies on its own: %v %s", err, problems(v))
+	} else {
+		for _, want := range bureau {
+			if !strings.Contains(problems(v), want) {
+				t.Errorf("verify does not say %q:\n%s", want, problems(v))
+			}
+		}
 	}
 
 	// The witness does: the log signed a second root for size 20.
 	alarms, _ := w.Poll(ctx)
-	if len(alarms) != 1 || !strings.Contains(alarms[0].Text, "second root for size 20") || len(alarms[0].Evidence) != 2 {
+	if len(alarms) != 1 || !strings.Contains(alarms[0].Text, fmt.Sprintf("second root for size %d", size)) || len(alarms[0].Evidence) != 2 {
 		t.Fatalf("witness alarms: %+v", alarms)
 	}
 	if resp, err := http.Get(httptest.NewServer(w.Handler()).URL + "/healthz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
@@ -314,10 +396,11 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 		t.Fatalf("verify with the witness's store passed:\n%s", report)
 	}
 	for _, want := range []string{
-		"changed\t第 3 条记录（答卷，回执 " + receipts[2].code,
-		"removed\t见证方 city-witness 记录的第 7 条已不在日志中",
+		fmt.Sprintf("changed\t第 %d 条记录（答卷，回执 %s", receipts[2].pos, receipts[2].code),
+		fmt.Sprintf("removed\t见证方 city-witness 记录的第 %d 条已不在日志中", receipts[6].pos),
 		"inserted\t第 12 条记录（回执 FORGED0001）插在见证方 city-witness 见证过的范围内",
 		"DISAGREES",
+		bureau[0], bureau[1], bureau[2],
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("verify does not say %q:\n%s", want, report)
@@ -326,7 +409,7 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 	// Given only the witness's cosigned checkpoint (as a reviewer would
 	// paste it), verify finds the tree does not have its root.
 	if v, err := st.Verify(ctx, f.campaign, mustEvidence(t, st, f.campaign, held.Checkpoint)); err != nil || v.OK() ||
-		!strings.Contains(problems(v), "见证方联署的检查点的检查点（20 条") {
+		!strings.Contains(problems(v), fmt.Sprintf("见证方联署的检查点的检查点（%d 条", size)) {
 		t.Errorf("verify given the cosigned checkpoint: %v %s", err, problems(v))
 	}
 
@@ -407,6 +490,32 @@ func TestSplitViewCaughtWhenWitnessesCompare(t *testing.T) {
 		t.Errorf("witness page:\n%s", page)
 	}
 }
+
+// httpTiles reads a log's tiles over HTTP, for tlog.TileHashReader.
+type httpTiles struct {
+	t    *testing.T
+	base string
+}
+
+func (h httpTiles) Height() int { return survey.TileHeight }
+
+func (h httpTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, tile := range tiles {
+		resp, err := http.Get(h.base + "/" + tile.Path())
+		if err != nil {
+			return nil, err
+		}
+		out[i], _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: %d %s", tile.Path(), resp.StatusCode, out[i])
+		}
+	}
+	return out, nil
+}
+
+func (httpTiles) SaveTiles([]tlog.Tile, [][]byte) {}
 
 func mustEvidence(t *testing.T, st *survey.Store, campaign int64, text string) survey.Evidence {
 	t.Helper()

@@ -132,11 +132,14 @@ type LogCosignature struct {
 }
 
 type LogLeafe struct {
-	CampaignID int64  `json:"campaign_id"`
-	Idx        int64  `json:"idx"`
-	ResponseID int64  `json:"response_id"`
-	ReviewID   *int64 `json:"review_id"`
-	Hash       []byte `json:"hash"`
+	CampaignID int64   `json:"campaign_id"`
+	Idx        int64   `json:"idx"`
+	ResponseID *int64  `json:"response_id"`
+	ReviewID   *int64  `json:"review_id"`
+	Hash       []byte  `json:"hash"`
+	Kind       *string `json:"kind"`
+	Body       []byte  `json:"body"`
+	EventID    *int64  `json:"event_id"`
 }
 
 type LogNode struct {

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-const addCampaignEvent = `-- name: AddCampaignEvent :exec
-INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4)
+const addCampaignEvent = `-- name: AddCampaignEvent :one
+INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4) RETURNING id, at
 `
 
 type AddCampaignEventParams struct {
@@ -21,14 +21,21 @@ type AddCampaignEventParams struct {
 	Username   string `json:"username"`
 }
 
-func (q *Queries) AddCampaignEvent(ctx context.Context, arg AddCampaignEventParams) error {
-	_, err := q.db.Exec(ctx, addCampaignEvent,
+type AddCampaignEventRow struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+}
+
+func (q *Queries) AddCampaignEvent(ctx context.Context, arg AddCampaignEventParams) (AddCampaignEventRow, error) {
+	row := q.db.QueryRow(ctx, addCampaignEvent,
 		arg.CampaignID,
 		arg.Action,
 		arg.Reason,
 		arg.Username,
 	)
-	return err
+	var i AddCampaignEventRow
+	err := row.Scan(&i.ID, &i.At)
+	return i, err
 }
 
 const addCosignature = `-- name: AddCosignature :exec
@@ -172,9 +179,9 @@ func (q *Queries) AddResponseCounts(ctx context.Context, arg AddResponseCountsPa
 	return err
 }
 
-const addSettingEvent = `-- name: AddSettingEvent :exec
+const addSettingEvent = `-- name: AddSettingEvent :one
 INSERT INTO campaign_events (campaign_id, action, reason, username, setting, old_value, new_value)
-VALUES ($1, 'setting', $2, $3, $4, $5, $6)
+VALUES ($1, 'setting', $2, $3, $4, $5, $6) RETURNING id, at
 `
 
 type AddSettingEventParams struct {
@@ -186,8 +193,13 @@ type AddSettingEventParams struct {
 	NewValue   string `json:"new_value"`
 }
 
-func (q *Queries) AddSettingEvent(ctx context.Context, arg AddSettingEventParams) error {
-	_, err := q.db.Exec(ctx, addSettingEvent,
+type AddSettingEventRow struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+}
+
+func (q *Queries) AddSettingEvent(ctx context.Context, arg AddSettingEventParams) (AddSettingEventRow, error) {
+	row := q.db.QueryRow(ctx, addSettingEvent,
 		arg.CampaignID,
 		arg.Reason,
 		arg.Username,
@@ -195,7 +207,9 @@ func (q *Queries) AddSettingEvent(ctx context.Context, arg AddSettingEventParams
 		arg.OldValue,
 		arg.NewValue,
 	)
-	return err
+	var i AddSettingEventRow
+	err := row.Scan(&i.ID, &i.At)
+	return i, err
 }
 
 const addSourceCounts = `-- name: AddSourceCounts :exec
@@ -401,10 +415,11 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 }
 
 const campaignEvents = `-- name: CampaignEvents :many
-SELECT at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id
+SELECT id, at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id
 `
 
 type CampaignEventsRow struct {
+	ID       int64     `json:"id"`
 	At       time.Time `json:"at"`
 	Action   string    `json:"action"`
 	Reason   string    `json:"reason"`
@@ -424,6 +439,7 @@ func (q *Queries) CampaignEvents(ctx context.Context, campaignID int64) ([]Campa
 	for rows.Next() {
 		var i CampaignEventsRow
 		if err := rows.Scan(
+			&i.ID,
 			&i.At,
 			&i.Action,
 			&i.Reason,
@@ -530,7 +546,7 @@ func (q *Queries) CampaignsMissingNodes(ctx context.Context) ([]CampaignsMissing
 const chainedResponseByID = `-- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers, r.flags <> '{}' AS flagged
+    r.answers, r.flags
 FROM responses r WHERE r.id = $1
 `
 
@@ -548,7 +564,7 @@ type ChainedResponseByIDRow struct {
 	SubmittedAt     time.Time `json:"submitted_at"`
 	Status          string    `json:"status"`
 	Answers         []string  `json:"answers"`
-	Flagged         bool      `json:"flagged"`
+	Flags           []string  `json:"flags"`
 }
 
 // The same columns as ChainedResponses, for one response.
@@ -569,7 +585,7 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 		&i.SubmittedAt,
 		&i.Status,
 		&i.Answers,
-		&i.Flagged,
+		&i.Flags,
 	)
 	return i, err
 }
@@ -577,7 +593,7 @@ func (q *Queries) ChainedResponseByID(ctx context.Context, id int64) (ChainedRes
 const chainedResponses = `-- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers, r.flags <> '{}' AS flagged
+    r.answers, r.flags
 FROM responses r
 WHERE r.campaign_id = $1
   AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM log_leaves e WHERE e.response_id = r.id))
@@ -597,7 +613,7 @@ type ChainedResponsesRow struct {
 	SubmittedAt     time.Time `json:"submitted_at"`
 	Status          string    `json:"status"`
 	Answers         []string  `json:"answers"`
-	Flagged         bool      `json:"flagged"`
+	Flags           []string  `json:"flags"`
 }
 
 // Every response that is or was in the sample, as the database holds it,
@@ -625,7 +641,7 @@ func (q *Queries) ChainedResponses(ctx context.Context, campaignID int64) ([]Cha
 			&i.SubmittedAt,
 			&i.Status,
 			&i.Answers,
-			&i.Flagged,
+			&i.Flags,
 		); err != nil {
 			return nil, err
 		}
@@ -1212,7 +1228,7 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 }
 
 const decisionLeafCount = `-- name: DecisionLeafCount :one
-SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2 AND review_id IS NOT NULL
+SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2::bigint AND review_id IS NOT NULL
 `
 
 type DecisionLeafCountParams struct {
@@ -1229,7 +1245,7 @@ func (q *Queries) DecisionLeafCount(ctx context.Context, arg DecisionLeafCountPa
 
 const decisionLeaves = `-- name: DecisionLeaves :many
 SELECT e.idx, e.review_id, e.hash FROM log_leaves e
-WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx
+WHERE e.campaign_id = $1 AND e.response_id = $2::bigint AND e.review_id IS NOT NULL ORDER BY e.idx
 `
 
 type DecisionLeavesParams struct {
@@ -1578,6 +1594,15 @@ func (q *Queries) FinishLogUpgrade(ctx context.Context, campaignID int64) error 
 	return err
 }
 
+const finishStateUpgrade = `-- name: FinishStateUpgrade :exec
+UPDATE campaigns SET log_version = 3 WHERE id = $1
+`
+
+func (q *Queries) FinishStateUpgrade(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, finishStateUpgrade, id)
+	return err
+}
+
 const flaggedResponses = `-- name: FlaggedResponses :many
 SELECT r.id, r.receipt, r.submitted_at, r.category, r.locale, coalesce(s.name, '')::text AS school, l.label AS link_label,
     l.code AS link_code, r.flags, r.fill_ms, r.status, r.answer_sig,
@@ -1874,8 +1899,34 @@ func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]Ho
 	return items, nil
 }
 
+const insertEntry = `-- name: InsertEntry :exec
+INSERT INTO log_leaves (campaign_id, idx, kind, body, event_id, hash) VALUES ($1, $2, $3, $4, $5, $6)
+`
+
+type InsertEntryParams struct {
+	CampaignID int64   `json:"campaign_id"`
+	Idx        int64   `json:"idx"`
+	Kind       *string `json:"kind"`
+	Body       []byte  `json:"body"`
+	EventID    *int64  `json:"event_id"`
+	Hash       []byte  `json:"hash"`
+}
+
+// A leaf that is neither an admission nor a decision: it keeps its body.
+func (q *Queries) InsertEntry(ctx context.Context, arg InsertEntryParams) error {
+	_, err := q.db.Exec(ctx, insertEntry,
+		arg.CampaignID,
+		arg.Idx,
+		arg.Kind,
+		arg.Body,
+		arg.EventID,
+		arg.Hash,
+	)
+	return err
+}
+
 const insertLeaf = `-- name: InsertLeaf :exec
-INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3::bigint, $4, $5)
 `
 
 type InsertLeafParams struct {
@@ -1981,6 +2032,47 @@ func (q *Queries) KeptRespondentSums(ctx context.Context, campaignID int64) ([]R
 			&i.Points,
 			&i.PointsSq,
 			&i.PointsX,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const keptSourceCounts = `-- name: KeptSourceCounts :many
+SELECT link_id, school_id, status, flagged, reviewed, sum(n)::bigint AS n FROM source_counts
+WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0
+`
+
+type KeptSourceCountsRow struct {
+	LinkID   int64  `json:"link_id"`
+	SchoolID int64  `json:"school_id"`
+	Status   string `json:"status"`
+	Flagged  bool   `json:"flagged"`
+	Reviewed bool   `json:"reviewed"`
+	N        int64  `json:"n"`
+}
+
+func (q *Queries) KeptSourceCounts(ctx context.Context, campaignID int64) ([]KeptSourceCountsRow, error) {
+	rows, err := q.db.Query(ctx, keptSourceCounts, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []KeptSourceCountsRow
+	for rows.Next() {
+		var i KeptSourceCountsRow
+		if err := rows.Scan(
+			&i.LinkID,
+			&i.SchoolID,
+			&i.Status,
+			&i.Flagged,
+			&i.Reviewed,
+			&i.N,
 		); err != nil {
 			return nil, err
 		}
@@ -2101,8 +2193,30 @@ func (q *Queries) LatestCheckpoint(ctx context.Context, campaignID int64) (Lates
 	return i, err
 }
 
+const latestEntry = `-- name: LatestEntry :one
+SELECT idx, body, hash FROM log_leaves WHERE campaign_id = $1 AND kind = $2 ORDER BY idx DESC LIMIT 1
+`
+
+type LatestEntryParams struct {
+	CampaignID int64   `json:"campaign_id"`
+	Kind       *string `json:"kind"`
+}
+
+type LatestEntryRow struct {
+	Idx  int64  `json:"idx"`
+	Body []byte `json:"body"`
+	Hash []byte `json:"hash"`
+}
+
+func (q *Queries) LatestEntry(ctx context.Context, arg LatestEntryParams) (LatestEntryRow, error) {
+	row := q.db.QueryRow(ctx, latestEntry, arg.CampaignID, arg.Kind)
+	var i LatestEntryRow
+	err := row.Scan(&i.Idx, &i.Body, &i.Hash)
+	return i, err
+}
+
 const leafAt = `-- name: LeafAt :one
-SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2
+SELECT idx, coalesce(response_id, 0)::bigint AS response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2
 `
 
 type LeafAtParams struct {
@@ -2887,14 +3001,18 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 }
 
 const logLeaves = `-- name: LogLeaves :many
-SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx
+SELECT idx, coalesce(response_id, 0)::bigint AS response_id, review_id, hash, kind, body, event_id FROM log_leaves
+WHERE campaign_id = $1 ORDER BY idx
 `
 
 type LogLeavesRow struct {
-	Idx        int64  `json:"idx"`
-	ResponseID int64  `json:"response_id"`
-	ReviewID   *int64 `json:"review_id"`
-	Hash       []byte `json:"hash"`
+	Idx        int64   `json:"idx"`
+	ResponseID int64   `json:"response_id"`
+	ReviewID   *int64  `json:"review_id"`
+	Hash       []byte  `json:"hash"`
+	Kind       *string `json:"kind"`
+	Body       []byte  `json:"body"`
+	EventID    *int64  `json:"event_id"`
 }
 
 func (q *Queries) LogLeaves(ctx context.Context, campaignID int64) ([]LogLeavesRow, error) {
@@ -2911,6 +3029,9 @@ func (q *Queries) LogLeaves(ctx context.Context, campaignID int64) ([]LogLeavesR
 			&i.ResponseID,
 			&i.ReviewID,
 			&i.Hash,
+			&i.Kind,
+			&i.Body,
+			&i.EventID,
 		); err != nil {
 			return nil, err
 		}
@@ -3132,14 +3253,14 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 }
 
 const recentTraces = `-- name: RecentTraces :many
-SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at, t.receipt
 FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS after) AS l
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at, r.receipt FROM responses r
     WHERE r.campaign_id = $3 AND r.link_id = l.id AND r.id > l.after ORDER BY r.id DESC LIMIT $4) t
 UNION
-SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at, t.receipt
 FROM (SELECT unnest($5::bigint[]) AS id, unnest($6::bigint[]) AS after) AS s
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at, r.receipt FROM responses r
     WHERE r.campaign_id = $3 AND r.school_id = s.id AND r.id > s.after ORDER BY r.id DESC LIMIT $4) t
 ORDER BY id
 `
@@ -3159,6 +3280,7 @@ type RecentTracesRow struct {
 	SchoolID    int64     `json:"school_id"`
 	AnswerSig   string    `json:"answer_sig"`
 	SubmittedAt time.Time `json:"submitted_at"`
+	Receipt     string    `json:"receipt"`
 }
 
 // For burst detection: the newest responses (at most per_source of each)
@@ -3186,6 +3308,7 @@ func (q *Queries) RecentTraces(ctx context.Context, arg RecentTracesParams) ([]R
 			&i.SchoolID,
 			&i.AnswerSig,
 			&i.SubmittedAt,
+			&i.Receipt,
 		); err != nil {
 			return nil, err
 		}
@@ -4095,6 +4218,30 @@ func (q *Queries) StartSession(ctx context.Context, arg StartSessionParams) erro
 		arg.UserAgent,
 	)
 	return err
+}
+
+const stateCampaigns = `-- name: StateCampaigns :many
+SELECT id FROM campaigns WHERE log_version = 2 ORDER BY id
+`
+
+func (q *Queries) StateCampaigns(ctx context.Context) ([]int64, error) {
+	rows, err := q.db.Query(ctx, stateCampaigns)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const statsYears = `-- name: StatsYears :many

@@ -34,7 +34,25 @@ type Seeded struct {
 // Seed creates the demo county when the database has no unit yet. It
 // returns nil when there was something already.
 func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
+	return SeedWith(ctx, pool, Options{})
+}
+
+// Options are what a deployment or a test sets of the demo county.
+type Options struct {
+	// LogKey signs the checkpoints of the campaign's log from its opening
+	// on: the deployment's key. nil: a key of the seeding's own, which no
+	// server holds, fit only where the log is never verified.
+	LogKey *survey.LogKey
+	// Policy is the campaign's quota policy; "" for the default (cap).
+	Policy sampling.Policy
+}
+
+// SeedWith is Seed with options.
+func SeedWith(ctx context.Context, pool *pgxpool.Pool, o Options) (*Seeded, error) {
 	units, surveys := county.NewStore(pool), survey.NewStore(pool)
+	if o.LogKey != nil {
+		surveys.UseLogKey(o.LogKey)
+	}
 	existing, err := units.Units(ctx, county.Everything)
 	if err != nil || len(existing) > 0 {
 		return nil, err
@@ -64,7 +82,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) (*Seeded, error) {
 		}
 		out.Schools = append(out.Schools, s)
 	}
-	c, err := surveys.CreateCampaign(ctx, u.ID, survey.Titled("示范县 2026 年义务教育优质均衡发展社会认可度调查"))
+	settings := survey.Titled("示范县 2026 年义务教育优质均衡发展社会认可度调查")
+	if o.Policy != "" {
+		settings.Policy = &o.Policy
+	}
+	c, err := surveys.CreateCampaign(ctx, u.ID, settings)
 	if err != nil {
 		return nil, err
 	}

@@ -257,13 +257,15 @@ func TestFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := demo.Seed(ctx, pool)
+	logKey, err := survey.GenerateLogKey("failover.test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, _ := survey.ParseLogKey(logKey)
 	// Quotas as a floor: every answer counts, so the form stays open and
 	// the load goes on through and after the failover.
-	if _, err := pool.Exec(ctx, `UPDATE campaigns SET quota_policy = 'floor' WHERE id = $1`, d.Campaign.ID); err != nil {
+	d, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: key, Policy: sampling.Floor})
+	if err != nil {
 		t.Fatal(err)
 	}
 	pool.Close()
@@ -272,10 +274,6 @@ func TestFailover(t *testing.T) {
 		if l.Label == "示范县实验小学家长" {
 			link = l.Code
 		}
-	}
-	logKey, err := survey.GenerateLogKey("failover.test")
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	// Two renke servers, as a proxy would have them behind it.
@@ -496,7 +494,6 @@ func TestFailover(t *testing.T) {
 		(SELECT count(*) FROM responses r WHERE r.campaign_id = q.campaign_id AND r.category = q.category AND r.locale = q.locale AND r.status = 'admitted')`).Scan(&bad); err != nil || bad != 0 {
 		t.Errorf("%d quota cells disagree with the responses (%v)", bad, err)
 	}
-	key, _ := survey.ParseLogKey(logKey)
 	st := survey.NewStore(np)
 	st.UseLogKey(key)
 	v, err := st.Verify(ctx, d.Campaign.ID)

@@ -33,6 +33,12 @@ type dossierPage struct {
 	Key        *survey.LogKey
 	Checkpoint survey.StoredCheckpoint // the latest, printed whole
 	Cosigned   []survey.Cosigned
+	// Statement is the log's latest result statement, printed with the
+	// checkpoint that contains it; StatementProblems are what verify found
+	// wrong with it just now.
+	Statement         *survey.Statement
+	StatementProblems []survey.LogProblem
+	Notice            string
 }
 
 type dossierTable struct {
@@ -97,5 +103,12 @@ func (s *Server) dossier(c echo.Context) error {
 	if p.Cosigned, err = s.surveys.Cosignatures(ctx, cp.ID); err != nil {
 		return err
 	}
+	switch st, err := s.surveys.LatestStatement(ctx, cp.ID); {
+	case err == nil:
+		p.Statement, p.StatementProblems = &st, p.Log.At(st.Pos)
+	case !errors.Is(err, survey.ErrNotFound):
+		return err
+	}
+	p.Notice = s.flash(c)
 	return s.render(c, http.StatusOK, "dossier.html", p)
 }

@@ -17,6 +17,7 @@ import (
 
 	"renke/dbtest"
 	"renke/demo"
+	"renke/survey"
 )
 
 func TestMain(m *testing.M) {
@@ -37,17 +38,43 @@ func newEnv(t *testing.T) *env {
 	return newEnvWith(t, nil)
 }
 
+// logSize is the demo campaign's log size.
+func (e *env) logSize() int64 {
+	e.t.Helper()
+	var n int64
+	if err := e.pool.QueryRow(context.Background(), `SELECT log_size FROM campaigns WHERE id = $1`, e.demo.Campaign.ID).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// testLogKey signs the checkpoints of the servers these tests start,
+// unless a test sets its own.
+var testLogKey = func() string {
+	k, err := survey.GenerateLogKey("test.localhost")
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // newEnvWith is newEnv with a configuration change.
 func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	t.Helper()
 	pool := dbtest.New(t)
-	seeded, err := demo.Seed(context.Background(), pool)
-	if err != nil || seeded == nil {
-		t.Fatalf("seed: %v", err)
-	}
-	cfg := Config{SessionKey: []byte("test-session-key-0123456789abcdef")}
+	cfg := Config{SessionKey: []byte("test-session-key-0123456789abcdef"), LogKey: testLogKey}
 	if tune != nil {
 		tune(&cfg)
+	}
+	key, err := survey.ParseLogKey(cfg.LogKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo campaign opens under the server's key: its log's first
+	// checkpoint is the server's.
+	seeded, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: key})
+	if err != nil || seeded == nil {
+		t.Fatalf("seed: %v", err)
 	}
 	h, err := New(cfg, pool)
 	if err != nil {

@@ -268,7 +268,11 @@ func TestReviewAndVerifyInConsole(t *testing.T) {
 		t.Fatalf("status %s after an invalid decision", st)
 	}
 	dossier, _ := k.get(base + "/dossier")
-	if !strings.Contains(dossier, "同一家长 30 秒内提交两次，保留第一份") || !strings.Contains(dossier, "通过，与 2 个已签名检查点相符") {
+	var checkpoints int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM log_checkpoints WHERE campaign_id = $1`, campaign).Scan(&checkpoints); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(dossier, "同一家长 30 秒内提交两次，保留第一份") || !strings.Contains(dossier, fmt.Sprintf("通过，与 %d 个已签名检查点相符", checkpoints)) {
 		t.Fatalf("the dossier does not list the exclusion and the chain:\n%s", dossier)
 	}
 	verify, _ := k.get(base + "/verify")

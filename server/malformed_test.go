@@ -3,6 +3,7 @@ package server
 import (
 	gz "compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,15 +20,17 @@ func TestMalformedChainRowsAreNamedNotCrashes(t *testing.T) {
 	e := newEnv(t)
 	answerDemo(t, e, 3)
 	ctx := context.Background()
+	// The first three leaves after the opening's.
 	var receipt string
-	if err := e.pool.QueryRow(ctx, `SELECT receipt FROM responses r JOIN log_leaves l ON l.response_id = r.id WHERE l.idx = 0`).Scan(&receipt); err != nil {
+	if err := e.pool.QueryRow(ctx, `SELECT receipt FROM responses r JOIN log_leaves l ON l.response_id = r.id WHERE l.idx = 1`).Scan(&receipt); err != nil {
 		t.Fatal(err)
 	}
+	size := e.logSize()
 	for _, sql := range []string{
-		`UPDATE log_leaves SET hash = '\x01'::bytea WHERE idx = 0`,
+		`UPDATE log_leaves SET hash = '\x01'::bytea WHERE idx = 1`,
 		`ALTER TABLE log_leaves ALTER COLUMN hash DROP NOT NULL`,
-		`UPDATE log_leaves SET hash = NULL WHERE idx = 1`,
-		`UPDATE log_leaves SET idx = 7 WHERE idx = 2`,
+		`UPDATE log_leaves SET hash = NULL WHERE idx = 2`,
+		fmt.Sprintf(`UPDATE log_leaves SET idx = %d WHERE idx = 3`, size+4),
 		`UPDATE log_checkpoints SET note = 'garbled' WHERE size = 1`,
 		`UPDATE campaigns SET log_frontier = '{"\\x02"}'`,
 	} {
@@ -36,8 +39,8 @@ func TestMalformedChainRowsAreNamedNotCrashes(t *testing.T) {
 		}
 	}
 	body, code := call(t, e.staffClient(), "GET", e.srv.URL+"/api/v1/campaigns/"+itoa(e.demo.Campaign.ID)+"/verify", "")
-	for _, want := range []string{`"ok":false`, "第 1 条记录的校验值长度异常（1 字节", "第 2 条记录的校验值长度异常（0 字节",
-		"第 3 条记录已被删除", "序号为 8，超出日志", "第 1 版检查点的签名、格式或内容无效"} {
+	for _, want := range []string{`"ok":false`, "第 2 条记录的校验值长度异常（1 字节", "第 3 条记录的校验值长度异常（0 字节",
+		"第 4 条记录已被删除", fmt.Sprintf("序号为 %d，超出日志", size+5), "第 1 版检查点的签名、格式或内容无效"} {
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("API verify: %d, no %q in %.800s", code, want, body)
 		}

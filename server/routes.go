@@ -25,6 +25,7 @@ func (s *Server) routes(e *echo.Echo) {
 	lg.GET("/proof/inclusion", s.inclusionProof)
 	lg.GET("/proof/consistency", s.consistencyProof)
 	lg.GET("/leaves", s.leafHashes)
+	lg.GET("/tile/*", s.tile)
 	lg.GET("/cosignatures", s.cosignatures)
 	lg.POST("/cosignatures", s.addCosignature)
 
@@ -94,6 +95,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/campaigns/:campaign/qr.zip", s.qrZip).Name = "下载二维码"
 	cs.GET("/campaigns/:campaign/dashboard", s.dashboard)
 	cs.GET("/campaigns/:campaign/dossier", s.dossier)
+	cs.POST("/campaigns/:campaign/statements", s.declareStatementForm).Name = "生成结果声明"
 	cs.GET("/campaigns/:campaign/review", s.showReview)
 	cs.POST("/campaigns/:campaign/review/:response", s.decide).Name = "审核答卷"
 	cs.GET("/campaigns/:campaign/verify", s.showVerify).Name = "校验样本日志"
@@ -144,6 +146,8 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/campaigns/:campaign/review", s.apiReview)
 	a.POST("/campaigns/:campaign/review/:response", s.apiDecide).Name = "审核答卷"
 	a.GET("/campaigns/:campaign/verify", s.apiVerify).Name = "校验样本日志"
+	a.GET("/campaigns/:campaign/statement", s.apiStatement)
+	a.POST("/campaigns/:campaign/statements", s.apiDeclareStatement).Name = "生成结果声明"
 	a.GET("/regions/:region", s.apiRegion)
 	a.POST("/regions/:region/units", s.apiImportUnits).Name = "导入地区评价单位"
 	a.GET("/regions/:region/evaluation", s.apiRegionEvaluation)

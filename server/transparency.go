@@ -143,6 +143,22 @@ func (s *Server) leafHashes(c echo.Context) error {
 	}{start, nonNil(h)}, err)
 }
 
+// tile is GET /log/campaigns/:campaign/tile/…: a tile of the log's hashes
+// in tlog's format. A full tile never changes; a partial one (.p/W) does
+// not either, and a larger one replaces it as the log grows.
+func (s *Server) tile(c echo.Context) error {
+	cp, err := s.logCampaign(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.surveys.Tile(c.Request().Context(), cp.ID, "tile/"+c.Param("*"))
+	if err != nil {
+		return storeError(err)
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	return c.Blob(http.StatusOK, "application/octet-stream", b)
+}
+
 func nonNil(h [][]byte) [][]byte {
 	if h == nil {
 		return [][]byte{}

@@ -230,13 +230,24 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, in Settings, by Ac
 			if err != nil {
 				return err
 			}
+			// Each change is an event, and each event a leaf of the log
+			// with the settings after the change.
+			var entries []Entry
 			for _, ch := range verdict {
-				if err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Reason: reason, Username: by.Username,
-					Setting: ch.Setting, OldValue: ch.Old, NewValue: ch.New}); err != nil {
+				ev, err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Reason: reason, Username: by.Username,
+					Setting: ch.Setting, OldValue: ch.Old, NewValue: ch.New})
+				if err != nil {
 					return err
 				}
+				e := newEntry(id, EntrySetting, by.Username, ev.At)
+				e.Event, e.Reason, e.Setting, e.Old, e.New = ev.ID, reason, ch.Setting, ch.Old, ch.New
+				e.Settings = campaignFrom(r).Verdict()
+				entries = append(entries, e)
 			}
-			return nil
+			if len(entries) > 0 {
+				r, err = s.appendEntries(ctx, q, r, entries...)
+			}
+			return err
 		})
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -291,10 +302,22 @@ func (s *Store) Open(ctx context.Context, id int64, username string) (Campaign, 
 		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: newHashKey()}); err != nil {
 			return err
 		}
-		if err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Username: username,
-			Setting: "开始调查时冻结的设置", NewValue: out.Frozen()}); err != nil {
+		ev, err := q.AddSettingEvent(ctx, dbq.AddSettingEventParams{CampaignID: id, Username: username,
+			Setting: "开始调查时冻结的设置", NewValue: out.Frozen()})
+		if err != nil {
 			return err
 		}
+		// The log's first leaf of the survey: the settings it froze and
+		// the questionnaires it asks.
+		e := newEntry(id, EntryOpen, username, ev.At)
+		e.Event, e.New, e.Settings = ev.ID, out.Frozen(), out.Verdict()
+		if e.Forms, err = formDigests(ctx, q, id); err != nil {
+			return err
+		}
+		if r, err = s.appendEntries(ctx, q, r, e); err != nil {
+			return err
+		}
+		out = campaignFrom(r)
 		return sampling.NewStore(tx).CreateCells(ctx, id, a)
 	})
 	if err == nil {
@@ -303,13 +326,40 @@ func (s *Store) Open(ctx context.Context, id int64, username string) (Campaign, 
 	return out, err
 }
 
-// Close closes an open campaign and destroys its hash key (HashKey): the
+// Close closes an open campaign: the close is a leaf of its log, followed
+// by the final result statement computed from the log, and the log is
+// sealed after both. It destroys the campaign's hash key (HashKey): the
 // address and device hashes stored with its responses keep the flags
 // they raised, but no one can tell any more which address or device they
 // came from.
 func (s *Store) Close(ctx context.Context, id int64, username string) (Campaign, error) {
 	var out Campaign
 	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		// The campaign's lock first, as a group commit takes it: nothing
+		// is admitted between the statement and the seal.
+		row, err := q.LockCampaignForSubmit(ctx, id)
+		if err != nil {
+			return notFound(err)
+		}
+		if Status(row.Status) != Open {
+			return ErrNotOpen
+		}
+		ev, err := q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "close", Username: username})
+		if err != nil {
+			return err
+		}
+		e := newEntry(id, EntryClose, username, ev.At)
+		e.Event, e.Settings = ev.ID, campaignFrom(row).Verdict()
+		if row, err = s.appendEntries(ctx, q, row, e); err != nil {
+			return err
+		}
+		result, err := s.statementEntry(ctx, q, id, true, username, ev.At)
+		if err != nil {
+			return err
+		}
+		if _, err = s.appendEntries(ctx, q, row, result); err != nil {
+			return err
+		}
 		r, err := q.CloseCampaign(ctx, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotOpen
@@ -317,9 +367,6 @@ func (s *Store) Close(ctx context.Context, id int64, username string) (Campaign,
 			return err
 		}
 		out = campaignFrom(r)
-		if err := q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "close", Username: username}); err != nil {
-			return err
-		}
 		return q.DeleteCampaignKey(ctx, id)
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -345,9 +346,14 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		c.traces.fills.add(p.env.FillTime)
 	}
 	c.traces.mu.Unlock()
-	if retro := flagGroup(cp, open, c.seen, c.recent()); len(retro) > 0 {
+	retro := flagGroup(cp, open, c.seen, c.recent())
+	if len(retro) > 0 {
+		ids := make([]int64, len(retro))
+		for i, t := range retro {
+			ids[i] = t.ID
+		}
 		dbq.Queue(b, func(q *dbq.Queries) {
-			q.AddFlag(ctx, dbq.AddFlagParams{CampaignID: cp.ID, Flag: string(FlagBurst), Ids: retro})
+			q.AddFlag(ctx, dbq.AddFlagParams{CampaignID: cp.ID, Flag: string(FlagBurst), Ids: ids})
 		})
 	}
 	for _, p := range open {
@@ -409,14 +415,38 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	counts, bySource := arrived.params(cp.ID), sources.params(cp.ID)
 	dbq.Queue(kept, func(q *dbq.Queries) { q.AddResponseCounts(ctx, counts) })
 	dbq.Queue(kept, func(q *dbq.Queries) { q.AddSourceCounts(ctx, bySource) })
-	if size == cp.LogSize {
+	if size > cp.LogSize {
+		add := counted.params(cp.ID)
+		dbq.Queue(kept, func(q *dbq.Queries) { q.AddTallies(ctx, add) })
+		sums := people.params(cp.ID)
+		dbq.Queue(kept, func(q *dbq.Queries) { q.AddRespondentSums(ctx, sums) })
+	}
+	// The flags this group raised on what the log holds or is about to:
+	// the admitted members' and a burst's on stored responses. They are
+	// the leaf after the members'.
+	leaves := arg.LeafHashes
+	raised := map[string][]Flag{}
+	for i, p := range open {
+		if admitted[i] && len(p.flags) > 0 {
+			raised[p.receipt] = p.flags
+		}
+	}
+	for _, t := range retro {
+		raised[t.Receipt] = append(raised[t.Receipt], FlagBurst)
+	}
+	if len(raised) > 0 {
+		e := newEntry(cp.ID, EntryFlags, "system", open[len(open)-1].now)
+		e.Flags = flagPairs(raised)
+		body := e.Canonical()
+		leaf := LeafHash(body)
+		entry := dbq.InsertEntryParams{CampaignID: cp.ID, Idx: size, Kind: &e.Kind, Body: body, Hash: leaf}
+		dbq.Queue(kept, func(q *dbq.Queries) { q.InsertEntry(ctx, entry) })
+		leaves = append(slices.Clip(leaves), leaf)
+	}
+	if len(leaves) == 0 {
 		return nil
 	}
-	add := counted.params(cp.ID)
-	dbq.Queue(kept, func(q *dbq.Queries) { q.AddTallies(ctx, add) })
-	sums := people.params(cp.ID)
-	dbq.Queue(kept, func(q *dbq.Queries) { q.AddRespondentSums(ctx, sums) })
-	adv, err := key.advance(cp, arg.LeafHashes)
+	adv, err := key.advance(cp, leaves)
 	if err != nil {
 		return err
 	}
@@ -444,7 +474,7 @@ func answerList(answers map[string]string) string {
 // given the devices of the group seen before and the recent responses from
 // its links and schools, and returns the stored responses that a burst in
 // the group implicates.
-func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []int64 {
+func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []Trace {
 	minFill := time.Duration(c.MinFillSeconds) * time.Second
 	for _, p := range group {
 		p.flags = Assess(p.env.Signature, p.env.FillTime, minFill)
@@ -468,7 +498,7 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []in
 	// before it.
 	traces := newBurstIndex(recent)
 	member := map[int]*pending{} // index in traces → group member
-	retro := map[int64]bool{}
+	retro := map[int64]Trace{}
 	for _, p := range group {
 		t := Trace{LinkID: p.env.LinkID, Sig: p.env.Signature, At: p.now}
 		if p.sub.School != nil {
@@ -480,14 +510,16 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []in
 				if m, ok := member[i]; ok {
 					m.flags = appendFlag(m.flags, FlagBurst)
 				} else {
-					retro[traces.traces[i].ID] = true
+					retro[traces.traces[i].ID] = traces.traces[i]
 				}
 			}
 		}
 		member[len(traces.traces)] = p
 		traces.add(t)
 	}
-	return slices.Sorted(maps.Keys(retro))
+	out := slices.Collect(maps.Values(retro))
+	slices.SortFunc(out, func(a, b Trace) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 func appendFlag(flags []Flag, f Flag) []Flag {

@@ -27,6 +27,7 @@ type KeptFigures struct {
 	Tallies []dbq.AnswerTally
 	Totals  []dbq.AnswerTotal
 	Sums    []dbq.RespondentSum
+	Sources []dbq.KeptSourceCountsRow
 }
 
 // maxFigureProblems bounds the figures named one by one; the rest are
@@ -34,9 +35,12 @@ type KeptFigures struct {
 const maxFigureProblems = 20
 
 // CheckFigures recomputes a campaign's kept figures from its responses in
-// the sample and the questionnaires they answered, and names every figure
-// that differs.
-func CheckFigures(forms []Form, responses []StoredResponse, kept KeptFigures) []LogProblem {
+// the sample, the questionnaires they answered and the review decisions,
+// and names every figure that differs: the tallies and totals the rate is
+// computed from, the respondent sums its interval is computed from, and
+// the counts by link and school of responses counted, taken out, flagged
+// and reviewed (the review queue and the dossier's flag counts).
+func CheckFigures(forms []Form, responses []StoredResponse, reviews []StoredReview, kept KeptFigures) []LogProblem {
 	byID := map[int64]*Questionnaire{}
 	for i := range forms {
 		byID[forms[i].ID] = &forms[i].Questionnaire
@@ -109,6 +113,36 @@ func CheckFigures(forms []Form, responses []StoredResponse, kept KeptFigures) []
 				k.dimension, k.key, g.Respondents, g.Answers, g.Top2, w.Respondents, w.Answers, w.Top2)
 		}
 	}
+	type sourceKey struct {
+		link, school      int64
+		status            ResponseStatus
+		flagged, reviewed bool
+	}
+	reviewed := map[int64]bool{}
+	for _, d := range reviews {
+		reviewed[d.ResponseID] = true
+	}
+	wantSources, gotSources := map[sourceKey]int64{}, map[sourceKey]int64{}
+	for _, r := range responses {
+		if r.Status == Admitted || r.Status == Invalidated {
+			wantSources[sourceKey{r.LinkID, r.SchoolID, r.Status, r.Flagged, reviewed[r.ID]}]++
+		}
+	}
+	for _, k := range kept.Sources {
+		if st := ResponseStatus(k.Status); st == Admitted || st == Invalidated {
+			gotSources[sourceKey{k.LinkID, k.SchoolID, st, k.Flagged, k.Reviewed}] += k.N
+		}
+	}
+	yes := map[bool]string{true: "是", false: "否"}
+	for _, k := range unionKeys(wantSources, gotSources, func(a, b sourceKey) int {
+		return cmp.Or(cmp.Compare(a.link, b.link), cmp.Compare(a.school, b.school), cmp.Compare(a.status, b.status),
+			cmp.Compare(yes[a.flagged], yes[b.flagged]), cmp.Compare(yes[a.reviewed], yes[b.reviewed]))
+	}) {
+		if w, g := wantSources[k], gotSources[k]; w != g {
+			add("来源计数表：链接 #%d、%s、状态“%s”、被标记：%s、已审核：%s，记为 %d 份，按答卷应为 %d 份", k.link, school(k.school),
+				k.status.Name(), yes[k.flagged], yes[k.reviewed], g, w)
+		}
+	}
 	if n > maxFigureProblems {
 		out = append(out, LogProblem{Kind: Figure, Text: fmt.Sprintf("另有 %d 处计数与样本中的答卷不符", n-maxFigureProblems)})
 	}
@@ -143,6 +177,9 @@ func keptFigures(ctx context.Context, q *dbq.Queries, campaignID int64) (KeptFig
 	if k.Totals, err = q.KeptTotals(ctx, campaignID); err != nil {
 		return k, err
 	}
-	k.Sums, err = q.KeptRespondentSums(ctx, campaignID)
+	if k.Sums, err = q.KeptRespondentSums(ctx, campaignID); err != nil {
+		return k, err
+	}
+	k.Sources, err = q.KeptSourceCounts(ctx, campaignID)
 	return k, err
 }

@@ -186,7 +186,8 @@ func NearIdentical(a, b string) bool {
 
 // Trace is a response as burst detection sees it.
 type Trace struct {
-	ID       int64 // 0 while not yet stored
+	ID       int64  // 0 while not yet stored
+	Receipt  string // "" while not yet stored
 	LinkID   int64
 	SchoolID int64 // 0 when none
 	Sig      string

@@ -109,8 +109,10 @@ func TestGroupCommitKeepsQuotaAndLog(t *testing.T) {
 			t.Errorf("over-quota receipt %s has a place in the log", rc.Code)
 		}
 	}
-	if admitted != 30 || len(positions) != 30 || !positions[1] || !positions[30] {
-		t.Fatalf("admitted %d with %d distinct positions, want 30 at 1..30", admitted, len(positions))
+	// Leaf 1 is the opening; the admissions follow, with the leaves of
+	// the flags their groups raised between them.
+	if admitted != 30 || len(positions) != 30 || positions[1] || !positions[2] {
+		t.Fatalf("admitted %d with %d distinct positions, want 30 from 2 on", admitted, len(positions))
 	}
 	var cell int
 	if err := f.pool.QueryRow(ctx, `SELECT admitted FROM quota_cells WHERE campaign_id = $1 AND category = 'parent' AND locale = 'town'`, f.campaign.ID).Scan(&cell); err != nil || cell != 30 {
@@ -122,7 +124,7 @@ func TestGroupCommitKeepsQuotaAndLog(t *testing.T) {
 		t.Fatalf("resubmit: %+v, first %+v", again, receipts[7])
 	}
 	v, err := f.store.Verify(ctx, f.campaign.ID)
-	if err != nil || !v.OK() || v.Size != 30 || v.Checkpoints < 1 || v.Checkpoints > 30 {
+	if err != nil || !v.OK() || v.Size < 31 || v.Intervals[0].Responses != 30 || v.Checkpoints < 2 || v.Checkpoints > 31 {
 		t.Fatalf("verify: %+v %v", v, err)
 	}
 	// Each receipt checks out on the public page's lookup, against the
@@ -140,7 +142,8 @@ func TestGroupCommitKeepsQuotaAndLog(t *testing.T) {
 	}
 	// Closing seals the log.
 	closed, err := f.store.Close(ctx, f.campaign.ID, "admin")
-	if err != nil || closed.SealedSize == nil || *closed.SealedSize != 30 || string(closed.SealedRoot) != string(closed.LogRoot) {
+	// after the close and the final result statement.
+	if err != nil || closed.SealedSize == nil || *closed.SealedSize != v.Size+2 || string(closed.SealedRoot) != string(closed.LogRoot) {
 		t.Fatalf("close: %+v %v", closed, err)
 	}
 }
@@ -180,11 +183,12 @@ func TestTamperDetected(t *testing.T) {
 		category, locale, grade_band, school_id, 'admitted', ip_hash, ua_family, fill_ms FROM responses WHERE id = $1`, id(rcs[5].Code))
 	// 4. Entry 7 taken out of the sample with no decision.
 	exec(`UPDATE responses SET status = 'invalidated' WHERE id = $1`, id(rcs[6].Code))
-	// 5. Leaf 8 and its response both deleted, and the campaign's size
-	// rewound to 7: the checkpoints and the root sealed at close tell.
-	exec(`DELETE FROM log_leaves WHERE campaign_id = $1 AND idx = 7`, f.campaign.ID)
+	// 5. The last response's leaf and the response both deleted, and the
+	// campaign's size rewound by one: the checkpoints and the root sealed
+	// at close tell.
+	exec(`DELETE FROM log_leaves WHERE campaign_id = $1 AND idx = $2`, f.campaign.ID, rcs[7].Pos-1)
 	exec(`DELETE FROM responses WHERE id = $1`, id(rcs[7].Code))
-	exec(`UPDATE campaigns SET log_size = 7 WHERE id = $1`, f.campaign.ID)
+	exec(`UPDATE campaigns SET log_size = log_size - 1 WHERE id = $1`, f.campaign.ID)
 
 	v, err := f.store.Verify(ctx, f.campaign.ID)
 	if err != nil {
@@ -195,10 +199,11 @@ func TestTamperDetected(t *testing.T) {
 		got[fmt.Sprintf("%s@%d:%s", p.Kind, p.Pos, p.Receipt)] = true
 	}
 	for _, want := range []string{
-		Changed + "@2:" + rcs[1].Code,
-		Removed + "@4:",
+		fmt.Sprintf("%s@%d:%s", Changed, rcs[1].Pos, rcs[1].Code),
+		fmt.Sprintf("%s@%d:", Removed, rcs[3].Pos),
 		Inserted + "@0:FORGED0001",
-		Excluded + "@7:" + rcs[6].Code,
+		fmt.Sprintf("%s@%d:%s", Excluded, rcs[6].Pos, rcs[6].Code),
+		fmt.Sprintf("%s@%d:", Removed, rcs[7].Pos),
 	} {
 		if !got[want] {
 			t.Errorf("verify does not report %s; got %v", want, keysOf(got))
@@ -211,8 +216,10 @@ func TestTamperDetected(t *testing.T) {
 	// The kept figures still count the answers as they were admitted: the
 	// recount of the tampered sample differs, and says so.
 	figures := len(slices.DeleteFunc(slices.Clone(v.Problems), func(p LogProblem) bool { return p.Kind != Figure }))
-	if len(v.Problems)-figures != 7 || figures == 0 {
-		t.Errorf("%d problems and %d figures, want 7 and some: %s", len(v.Problems)-figures, figures, texts(v))
+	// Besides the four named above: the leaf beyond the rewound size, the
+	// lost leaf's slot, and the three divergences.
+	if len(v.Problems)-figures != 9 || figures == 0 {
+		t.Errorf("%d problems and %d figures, want 9 and some: %s", len(v.Problems)-figures, figures, texts(v))
 	}
 	// The respondent's own check shows the edited response as changed; an
 	// untouched one cannot be proved in a log that lost a leaf.
@@ -350,14 +357,16 @@ func TestUpgradeLegacyChain(t *testing.T) {
 		}
 	}
 	v, err := f.store.Verify(ctx, f.campaign.ID)
-	if err != nil || !v.OK() || v.Size != 6 || v.Checkpoints != 1 || v.SealedSize == nil || *v.SealedSize != 6 {
+	// Six leaves from the chain, sealed as it was closed, and a seventh
+	// that brings the log to version 3: the flags and settings then.
+	if err != nil || !v.OK() || v.Size != 7 || v.Checkpoints != 2 || v.SealedSize == nil || *v.SealedSize != 6 {
 		t.Fatalf("upgraded log: %+v %v", v, err)
 	}
 	var legacy int
 	_ = f.pool.QueryRow(ctx, `SELECT count(*) FROM chain_entries`).Scan(&legacy)
 	events, _ := f.store.Events(ctx, f.campaign.ID)
-	if legacy != 0 || len(events) != 3 || events[0].Setting != "开始调查时冻结的设置" || events[2].Action != "log_upgrade" ||
-		!strings.Contains(events[2].Reason, "5 条答卷、1 条审核决定") {
+	if legacy != 0 || len(events) != 4 || events[0].Setting != "开始调查时冻结的设置" || events[2].Action != "log_upgrade" ||
+		!strings.Contains(events[2].Reason, "5 条答卷、1 条审核决定") || events[3].Action != "log_upgrade" {
 		t.Errorf("after the upgrade: %d chain entries, events %+v", legacy, events)
 	}
 	// A respondent's receipt checks out against the new log.

@@ -540,7 +540,7 @@ func TestFlags(t *testing.T) {
 		{"four alike from the school via other links", like(4, 2, 9, time.Minute), 4},
 		{"four alike elsewhere", like(4, 2, 8, time.Minute), 0},
 		{"four alike but spread over an hour", like(4, 1, 9, 15*time.Minute), 0},
-		{"different answers", []Trace{{1, 1, 9, "B,B,B,B,B,B", t0}, {2, 1, 9, "C,C,C,C,C,C", t0}, {3, 1, 9, "D,D,D,D,D,D", t0}, {4, 1, 9, "X,X,X,X,X,X", t0}}, 0},
+		{"different answers", []Trace{{ID: 1, LinkID: 1, SchoolID: 9, Sig: "B,B,B,B,B,B", At: t0}, {ID: 2, LinkID: 1, SchoolID: 9, Sig: "C,C,C,C,C,C", At: t0}, {ID: 3, LinkID: 1, SchoolID: 9, Sig: "D,D,D,D,D,D", At: t0}, {ID: 4, LinkID: 1, SchoolID: 9, Sig: "X,X,X,X,X,X", At: t0}}, 0},
 	}
 	for _, tt := range bursts {
 		if got := Burst(now, tt.recent); len(got) != tt.want {

@@ -42,7 +42,7 @@ func (s *Store) UseWitnesses(vkeys []string) error {
 // is not item=option is kept whole, so the leaf no longer matches and
 // verify names the response: a problem, never an error.
 func storedFrom(campaignID int64, r dbq.ChainedResponsesRow) StoredResponse {
-	out := StoredResponse{ID: r.ID, Status: ResponseStatus(r.Status), Flagged: r.Flagged, Chained: Chained{
+	out := StoredResponse{ID: r.ID, Status: ResponseStatus(r.Status), Flagged: len(r.Flags) > 0, Flags: r.Flags, Chained: Chained{
 		CampaignID: campaignID, Receipt: r.Receipt, FormID: r.QuestionnaireID, LinkID: r.LinkID, Category: r.Category,
 		Locale: r.Locale, GradeBand: r.GradeBand, SchoolID: r.SchoolID, Suggestion: r.Suggestion, FillMS: r.FillMs,
 		SubmittedAt: r.SubmittedAt, Answers: map[string]string{}}}
@@ -71,33 +71,9 @@ func (s *Store) Verify(ctx context.Context, campaignID int64, evidence ...Eviden
 		if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 			return err
 		}
-		c, err := q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
-		if err != nil {
-			return notFound(err)
-		}
-		in := LogInput{CampaignID: campaignID, Origin: s.logKey.Origin(campaignID), Verifier: s.logKey.Verifier(),
-			StoredSize: c.LogSize, StoredRoot: c.LogRoot, SealedSize: c.SealedSize, SealedRoot: c.SealedRoot}
-		leaves, err := q.LogLeaves(ctx, campaignID)
+		in, err := s.loadLog(ctx, q, campaignID)
 		if err != nil {
 			return err
-		}
-		for _, l := range leaves {
-			in.Leaves = append(in.Leaves, LeafRow{Index: l.Idx, ResponseID: l.ResponseID, ReviewID: l.ReviewID, Hash: l.Hash})
-		}
-		resp, err := q.ChainedResponses(ctx, campaignID)
-		if err != nil {
-			return err
-		}
-		for _, r := range resp {
-			in.Responses = append(in.Responses, storedFrom(campaignID, r))
-		}
-		revs, err := q.CampaignReviews(ctx, campaignID)
-		if err != nil {
-			return err
-		}
-		for _, r := range revs {
-			in.Reviews = append(in.Reviews, StoredReview{ID: r.ID, ResponseID: r.ResponseID, Decision: r.Decision,
-				Reason: r.Reason, Username: r.Username, DecidedAt: r.DecidedAt})
 		}
 		cps, err := q.Checkpoints(ctx, campaignID)
 		if err != nil {
@@ -122,23 +98,11 @@ func (s *Store) Verify(ctx context.Context, campaignID int64, evidence ...Eviden
 		v = Verify(in)
 		// The figures the reports are computed from, recounted from the
 		// responses in the sample (which the log vouches for).
-		forms, err := q.ListQuestionnaires(ctx, campaignID)
-		if err != nil {
-			return err
-		}
-		var fs []Form
-		for _, r := range forms {
-			f, err := formFrom(r)
-			if err != nil {
-				return err
-			}
-			fs = append(fs, f)
-		}
 		kept, err := keptFigures(ctx, q, campaignID)
 		if err != nil {
 			return err
 		}
-		bad = append(bad, CheckFigures(fs, in.Responses, kept)...)
+		bad = append(bad, CheckFigures(in.Forms, in.Responses, in.Reviews, kept)...)
 		return nil
 	})
 	v.Problems = append(v.Problems, bad...)
@@ -698,13 +662,14 @@ func (s *Store) UpgradeLogs(ctx context.Context) error {
 			if missing > 0 {
 				reason += fmt.Sprintf("；旧样本链中 %d 条记录的答卷已不存在，未记入", missing)
 			}
-			return q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "log_upgrade", Reason: reason, Username: "system"})
+			_, err = q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "log_upgrade", Reason: reason, Username: "system"})
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("campaign %d: upgrading its sample chain to a log: %w", id, err)
 		}
 	}
-	return nil
+	return s.upgradeState(ctx)
 }
 
 // CheckpointEvidence reads a signed checkpoint of a campaign's log given
@@ -787,4 +752,29 @@ func (s *Store) checkRemoved(ctx context.Context, receipt string, claim ReceiptC
 		return removed("已从样本中移除：日志第 %d 条仍在且与您的回执一致，日志中有 %d 条针对它的审核决定，但数据库中已没有这份答卷——答卷被删除，审核决定不能解释删除", claim.Pos, reviews)
 	}
 	return removed("已从样本中移除：日志第 %d 条仍在且与您的回执一致，但数据库中已没有这份答卷，也没有任何记录的审核决定", claim.Pos)
+}
+
+// TileHeight is the height of the tiles the log serves: tlog's tiles of
+// 2^8 hashes, as the Go checksum database serves them.
+const TileHeight = 8
+
+// Tile is a tile of a campaign's log in tlog's tile format (tile/H/L/N or
+// tile/H/L/N.p/W), read from the stored hashes: what a witness or a
+// client fetches to make its own proofs (tlog.TileHashReader checks each
+// against a signed tree head). Data tiles are not served: the log's
+// leaves are hashes.
+func (s *Store) Tile(ctx context.Context, campaignID int64, path string) ([]byte, error) {
+	t, err := tlog.ParseTilePath(path)
+	if err != nil || t.H != TileHeight || t.L < 0 {
+		return nil, refusal.Invalidf("不是本日志提供的瓦片路径（tile/%d/层/编号[.p/宽度]）：%s", TileHeight, path)
+	}
+	c, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: campaignID, AllUnits: true})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	// The tile's last hash covers leaves up to (N·2^H + W) · 2^(L·H).
+	if t.L*t.H >= 62 || (t.N<<t.H+int64(t.W))<<(t.L*t.H) > c.LogSize {
+		return nil, ErrNotFound
+	}
+	return tlog.ReadTileData(t, storedHashes{ctx, s.q, campaignID})
 }

@@ -18,6 +18,7 @@ type LeafRow struct {
 	ResponseID int64
 	ReviewID   *int64 // set on a decision leaf
 	Hash       []byte
+	Body       []byte // an entry's canonical body (logstate.go); nil for an admission or a decision
 }
 
 // StoredResponse is a response as the database holds it now.
@@ -26,6 +27,7 @@ type StoredResponse struct {
 	Chained
 	Status  ResponseStatus
 	Flagged bool
+	Flags   []string
 }
 
 // StoredReview is a review decision as the database holds it now.
@@ -37,10 +39,10 @@ type StoredReview struct {
 
 // StoredCheckpoint is a signed checkpoint as the database holds it.
 type StoredCheckpoint struct {
-	Size     int64
-	Root     []byte
-	Note     string
-	SignedAt time.Time
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"` // the signed note
+	SignedAt time.Time `json:"signed_at"`
 }
 
 // Evidence is a checkpoint held outside the database: cosigned by a
@@ -71,6 +73,15 @@ type LogInput struct {
 	SealedRoot  []byte
 	Checkpoints []StoredCheckpoint
 	Evidence    []Evidence
+	// What the log's entries are checked against: the campaign as the
+	// database holds it now (Settings nil for a draft), its events, and
+	// its questionnaires with the digests of their stored definitions.
+	Version     int
+	Status      Status
+	Settings    *VerdictSettings
+	Events      []StoredEvent
+	Forms       []Form
+	FormDigests []FormDigest
 }
 
 // Problem kinds found by Verify.
@@ -110,6 +121,7 @@ type LogInterval struct {
 	Witnesses []string `json:"witnesses"`
 	Responses int64    `json:"responses"`
 	Decisions int64    `json:"decisions"`
+	Entries   int64    `json:"entries"` // flags, events and result statements
 	Flagged   int64    `json:"flagged"`
 }
 
@@ -131,6 +143,17 @@ type Verification struct {
 
 // OK reports whether the log is intact and agrees with every checkpoint.
 func (v Verification) OK() bool { return len(v.Problems) == 0 }
+
+// At is the problems found with the leaf at pos (leaf index + 1).
+func (v Verification) At(pos int64) []LogProblem {
+	var out []LogProblem
+	for _, p := range v.Problems {
+		if p.Pos == pos {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // MatchesRoot reports whether a root printed elsewhere (the dossier, a
 // receipt holder's note), in full or as a prefix of at least 8 hex digits,
@@ -183,8 +206,10 @@ func Verify(in LogInput) Verification {
 	leafOf := map[int64]int64{}    // response id → its response leaf
 	logged := map[int64]string{}   // response id → latest logged decision
 	decided := map[int64]bool{}    // review ids with a leaf
-	var decisions, flagged []bool  // per slot: a decision leaf; a flagged response's leaf
+	var decisions, flagged []bool  // per slot: a decision or entry leaf; a flagged response's leaf
 	decisions, flagged = make([]bool, size), make([]bool, size)
+	entries := map[int64]Entry{} // slot → the entry its body holds
+	isEntry := make([]bool, size)
 	for i := int64(0); i < size; i++ {
 		l, ok := rows[i]
 		pos := i + 1
@@ -202,6 +227,20 @@ func Verify(in LogInput) Verification {
 			stored = make([]byte, 32)
 		}
 		leaves[i] = stored
+		if l.Body != nil {
+			leaves[i] = LeafHash(l.Body)
+			e, err := parseEntry(l.Body, in.CampaignID)
+			switch {
+			case len(l.Hash) == 32 && !equalHash(leaves[i], l.Hash):
+				problem(LogProblem{Kind: Changed, Pos: pos, Text: fmt.Sprintf("第 %d 条记录（%s）与记入日志时不一致", pos, entryNames[e.Kind])})
+			case err != nil:
+				problem(LogProblem{Kind: Malformed, Pos: pos, Text: fmt.Sprintf("第 %d 条记录不是日志写入的条目：%v", pos, err)})
+			default:
+				entries[i] = e
+			}
+			isEntry[i] = true
+			continue
+		}
 		if l.ReviewID != nil {
 			decisions[i] = true
 			d, ok := reviews[*l.ReviewID]
@@ -272,6 +311,8 @@ func Verify(in LogInput) Verification {
 				Text: fmt.Sprintf("审核决定（编号 %d，%s）不在样本日志中", d.ID, d.Username)})
 		}
 	}
+
+	v.Problems = append(v.Problems, checkEntries(in, size, rows, entries, responses, reviews)...)
 
 	tree := NewTree(leaves)
 	root, _ := tree.Root(size)
@@ -363,6 +404,8 @@ func Verify(in LogInput) Verification {
 			switch {
 			case decisions[i]:
 				iv.Decisions++
+			case isEntry[i]:
+				iv.Entries++
 			default:
 				iv.Responses++
 				if flagged[i] {

@@ -189,7 +189,14 @@ func (s *Store) Reopen(ctx context.Context, id int64, reason, username string) (
 		if err := q.CreateCampaignKey(ctx, dbq.CreateCampaignKeyParams{CampaignID: id, Key: newHashKey()}); err != nil {
 			return err
 		}
-		return q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "reopen", Reason: reason, Username: username})
+		ev, err := q.AddCampaignEvent(ctx, dbq.AddCampaignEventParams{CampaignID: id, Action: "reopen", Reason: reason, Username: username})
+		if err != nil {
+			return err
+		}
+		e := newEntry(id, EntryReopen, username, ev.At)
+		e.Event, e.Reason, e.Settings = ev.ID, reason, out.Verdict()
+		_, err = s.appendEntries(ctx, q, r, e)
+		return err
 	})
 	if err != nil {
 		return Campaign{}, err

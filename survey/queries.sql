@@ -146,7 +146,20 @@ WHERE c.log_size > 1 AND (SELECT count(*) FROM log_nodes n WHERE n.campaign_id =
 DELETE FROM log_nodes WHERE campaign_id = $1;
 
 -- name: InsertLeaf :exec
-INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3, $4, $5);
+INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES (@campaign_id, @idx, @response_id::bigint, @review_id, @hash);
+
+-- A leaf that is neither an admission nor a decision: it keeps its body.
+-- name: InsertEntry :exec
+INSERT INTO log_leaves (campaign_id, idx, kind, body, event_id, hash) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: LatestEntry :one
+SELECT idx, body, hash FROM log_leaves WHERE campaign_id = $1 AND kind = $2 ORDER BY idx DESC LIMIT 1;
+
+-- name: StateCampaigns :many
+SELECT id FROM campaigns WHERE log_version = 2 ORDER BY id;
+
+-- name: FinishStateUpgrade :exec
+UPDATE campaigns SET log_version = 3 WHERE id = $1;
 
 -- Devices that have answered a campaign before.
 -- name: SeenDevices :many
@@ -157,14 +170,14 @@ WHERE campaign_id = $1 AND device_hash = ANY(@device_hashes::bytea[]);
 -- of the given links and schools, after the given response ids. A group
 -- commit reads only what was stored since it last looked at a source.
 -- name: RecentTraces :many
-SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at, t.receipt
 FROM (SELECT unnest(@link_ids::bigint[]) AS id, unnest(@link_after::bigint[]) AS after) AS l
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at, r.receipt FROM responses r
     WHERE r.campaign_id = @campaign_id AND r.link_id = l.id AND r.id > l.after ORDER BY r.id DESC LIMIT @per_source) t
 UNION
-SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at
+SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at, t.receipt
 FROM (SELECT unnest(@school_ids::bigint[]) AS id, unnest(@school_after::bigint[]) AS after) AS s
-CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at FROM responses r
+CROSS JOIN LATERAL (SELECT r.id, r.link_id, r.school_id, r.answer_sig, r.submitted_at, r.receipt FROM responses r
     WHERE r.campaign_id = @campaign_id AND r.school_id = s.id AND r.id > s.after ORDER BY r.id DESC LIMIT @per_source) t
 ORDER BY id;
 
@@ -256,6 +269,10 @@ SELECT * FROM answer_totals WHERE campaign_id = $1 AND n <> 0;
 
 -- name: KeptRespondentSums :many
 SELECT * FROM respondent_sums WHERE campaign_id = $1;
+
+-- name: KeptSourceCounts :many
+SELECT link_id, school_id, status, flagged, reviewed, sum(n)::bigint AS n FROM source_counts
+WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0;
 
 -- name: DeleteRespondentSums :exec
 DELETE FROM respondent_sums WHERE campaign_id = $1;
@@ -361,7 +378,8 @@ FROM response_counts WHERE campaign_id = $1
 GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1;
 
 -- name: LogLeaves :many
-SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 ORDER BY idx;
+SELECT idx, coalesce(response_id, 0)::bigint AS response_id, review_id, hash, kind, body, event_id FROM log_leaves
+WHERE campaign_id = $1 ORDER BY idx;
 
 -- name: LeafHashes :many
 SELECT hash FROM log_leaves WHERE campaign_id = $1 AND idx >= @start::bigint AND idx < @stop::bigint ORDER BY idx;
@@ -412,7 +430,7 @@ WHERE id = @campaign_id;
 -- name: ChainedResponses :many
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers, r.flags <> '{}' AS flagged
+    r.answers, r.flags
 FROM responses r
 WHERE r.campaign_id = $1
   AND (r.status <> 'over_quota' OR EXISTS (SELECT 1 FROM log_leaves e WHERE e.response_id = r.id));
@@ -426,7 +444,7 @@ WHERE r.receipt = $1;
 -- name: ChainedResponseByID :one
 SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, '')::text AS grade_band,
     coalesce(r.school_id, 0)::bigint AS school_id, r.suggestion, r.fill_ms, r.submitted_at, r.status,
-    r.answers, r.flags <> '{}' AS flagged
+    r.answers, r.flags
 FROM responses r WHERE r.id = $1;
 
 -- Flagged responses in the sample (or taken out of it), oldest first, with
@@ -486,15 +504,15 @@ UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, seal
 WHERE id = $1 AND status = 'closed'
 RETURNING *;
 
--- name: AddCampaignEvent :exec
-INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4);
+-- name: AddCampaignEvent :one
+INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4) RETURNING id, at;
 
--- name: AddSettingEvent :exec
+-- name: AddSettingEvent :one
 INSERT INTO campaign_events (campaign_id, action, reason, username, setting, old_value, new_value)
-VALUES (@campaign_id, 'setting', @reason, @username, @setting, @old_value, @new_value);
+VALUES (@campaign_id, 'setting', @reason, @username, @setting, @old_value, @new_value) RETURNING id, at;
 
 -- name: CampaignEvents :many
-SELECT at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
+SELECT id, at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id;
 
 -- name: CountResponsesByCategory :many
 SELECT category, locale, status, sum(n)::bigint AS n FROM response_counts WHERE campaign_id = $1 GROUP BY category, locale, status;
@@ -543,13 +561,13 @@ WHERE r.id = $1;
 -- The decision leaves of one response, with the decisions they name.
 -- name: DecisionLeaves :many
 SELECT e.idx, e.review_id, e.hash FROM log_leaves e
-WHERE e.campaign_id = $1 AND e.response_id = $2 AND e.review_id IS NOT NULL ORDER BY e.idx;
+WHERE e.campaign_id = $1 AND e.response_id = @response_id::bigint AND e.review_id IS NOT NULL ORDER BY e.idx;
 
 -- name: LeafAt :one
-SELECT idx, response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2;
+SELECT idx, coalesce(response_id, 0)::bigint AS response_id, review_id, hash FROM log_leaves WHERE campaign_id = $1 AND idx = $2;
 
 -- name: DecisionLeafCount :one
-SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2 AND review_id IS NOT NULL;
+SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = @response_id::bigint AND review_id IS NOT NULL;
 
 -- name: ReviewsOfResponse :many
 SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id;

@@ -92,7 +92,7 @@ func (ct *campaignTraces) merge(sources []traceSource, rows []dbq.RecentTracesRo
 		read[src] = ct.sources[src]
 	}
 	for _, r := range rows {
-		t := Trace{ID: r.ID, LinkID: r.LinkID, SchoolID: r.SchoolID, Sig: r.AnswerSig, At: r.SubmittedAt}
+		t := Trace{ID: r.ID, Receipt: r.Receipt, LinkID: r.LinkID, SchoolID: r.SchoolID, Sig: r.AnswerSig, At: r.SubmittedAt}
 		read[traceSource{id: r.LinkID}].add(t)
 		if r.SchoolID != 0 {
 			read[traceSource{school: true, id: r.SchoolID}].add(t)

@@ -125,7 +125,15 @@ func spawned(conc int, dur, baseline time.Duration) error {
 		return err
 	}
 	defer pool.Close()
-	code, campaignID, err := loadCampaign(ctx, pool)
+	logKey, err := survey.GenerateLogKey("loadgen.localhost")
+	if err != nil {
+		return err
+	}
+	key, err := survey.ParseLogKey(logKey)
+	if err != nil {
+		return err
+	}
+	code, campaignID, err := loadCampaign(ctx, pool, key)
 	if err != nil {
 		return err
 	}
@@ -139,10 +147,6 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	logKey, err := survey.GenerateLogKey("loadgen.localhost")
-	if err != nil {
-		return err
-	}
 	srv := exec.Command(bin)
 	// SUBMIT_RATE=off: every client here shares 127.0.0.1, which real
 	// phones do not.
@@ -179,10 +183,6 @@ func spawned(conc int, dur, baseline time.Duration) error {
 		FROM quota_cells q WHERE campaign_id = $1`, campaignID).Scan(&over, &mismatch); err != nil {
 		return err
 	}
-	key, err := survey.ParseLogKey(logKey)
-	if err != nil {
-		return err
-	}
 	st := survey.NewStore(pool)
 	st.UseLogKey(key)
 	v, err := st.Verify(ctx, campaignID)
@@ -204,6 +204,13 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	fmt.Printf("quota cells overshooting: %d, disagreeing with the responses: %d; sample log: %d leaves, %d signed checkpoints, %d problems; "+
 		"answer tallies: %d cells, %d differing from the raw count; respondent sums: %d cells differing from a recount\n",
 		over, mismatch, v.Size, v.Checkpoints, len(v.Problems), len(kept), tallyDiff(kept, raw), sums)
+	for i, p := range v.Problems {
+		if i == 5 {
+			fmt.Printf("  … and %d more\n", len(v.Problems)-i)
+			break
+		}
+		fmt.Printf("  problem: %s\n", p.Text)
+	}
 	return nil
 }
 
@@ -611,8 +618,9 @@ func (p *phone) formToken() (string, []*http.Cookie, error) {
 
 // loadCampaign creates a unit, a school and an open campaign too large to
 // fill, and returns the school's parent link.
-func loadCampaign(ctx context.Context, pool *pgxpool.Pool) (string, int64, error) {
+func loadCampaign(ctx context.Context, pool *pgxpool.Pool, key *survey.LogKey) (string, int64, error) {
 	units, surveys := county.NewStore(pool), survey.NewStore(pool)
+	surveys.UseLogKey(key) // the opening is the log's first leaf, signed with the server's key
 	u, err := units.CreateUnit(ctx, county.Unit{Code: "load", Name: "压测县", Kind: "county", Population: 200_000_000,
 		Shares: sampling.Shares{Urban: 10000}})
 	if err != nil {

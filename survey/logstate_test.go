@@ -1,0 +1,209 @@
+package survey
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"renke/county"
+)
+
+// bureauFixture is an open campaign with a sample of satisfied parents,
+// critics and fast (flagged) responses, a decision, and a provisional
+// result statement in its log.
+func bureauFixture(t *testing.T) (fixture, []Receipt, Statement) {
+	t.Helper()
+	ctx := context.Background()
+	f := openCampaign(t, 40_000) // N = 60, 30 parents in town
+	var rcs []Receipt
+	for i := range 12 {
+		opts, fill := func(k int) string { return []string{"A", "B", "A"}[k%3] }, time.Minute
+		if i%4 == 3 { // a critic
+			opts = func(k int) string { return []string{"D", "C", "D"}[k%3] }
+		}
+		if i%5 == 1 { // filled too fast: flagged
+			fill = 5 * time.Second
+		}
+		rcs = append(rcs, f.submit(t, fmt.Sprintf("b-%d", i), opts, fill, []byte{byte(i)}))
+	}
+	var flagged int64
+	if err := f.pool.QueryRow(ctx, `SELECT id FROM responses WHERE receipt = $1`, rcs[1].Code).Scan(&flagged); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, flagged, Invalid, "电话回访：非本校家长", 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.store.DeclareResult(ctx, f.campaign.ID, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("the untouched log: %s %v", texts(v), err)
+	}
+	return f, rcs, st
+}
+
+// TestResultStatement: a statement holds the figures the dashboard shows,
+// computed from the log: 12 logged, 1 taken out, the flagged and pending
+// of the review queue (at least the 3 fast ones; the satisfied parents'
+// alike answers from one link make a burst), and the rates of the 11
+// counted.
+func TestResultStatement(t *testing.T) {
+	ctx := context.Background()
+	f, _, st := bureauFixture(t)
+	r := st.Result
+	if r == nil || r.Final || st.Settings == nil || st.Settings.Threshold != 0.85 || r.Size != st.Pos-1 {
+		t.Fatalf("statement: %+v", st)
+	}
+	sum, err := f.store.Review(ctx, f.campaign.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Responses != (StatementCounts{Logged: 12, Counted: 11, Invalidated: 1, Flagged: sum.Flagged, Pending: sum.Pending}) ||
+		r.Respondents != 11 || sum.Flagged < 3 {
+		t.Errorf("counts: %+v, %d respondents; the review queue: %+v", r.Responses, r.Respondents, sum)
+	}
+	cp, _ := f.store.Campaign(ctx, county.Everything, f.campaign.ID)
+	p, _ := f.store.Progress(ctx, cp)
+	forms, _ := f.store.Forms(ctx, cp.ID)
+	rep, err := f.store.Recognition(ctx, cp, forms, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rep.Methods {
+		if got := r.Methods[m.Method]; got.Rate != fraction(m.Rate) || got.Low != fraction(m.Low) || got.High != fraction(m.High) {
+			t.Errorf("%s: statement %+v, dashboard %+v", m.Method, got, m.Interval)
+		}
+	}
+	if r.Provisional != rep.Provisional || r.Margin != rep.Margin || r.Sample != rep.Sample {
+		t.Errorf("verdict: statement %+v, dashboard %+v", r, rep.Report)
+	}
+	if st.Checkpoint.Size != st.Pos || !strings.Contains(st.Body, `"kind":"result"`) || LeafHash([]byte(st.Body)) == nil {
+		t.Errorf("statement's checkpoint %d, body %s", st.Checkpoint.Size, st.Body)
+	}
+	// Closing appends the close and a final statement, then seals.
+	closed, err := f.store.Close(ctx, f.campaign.ID, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := f.store.LatestStatement(ctx, f.campaign.ID)
+	if err != nil || !final.Result.Final || final.Pos != *closed.SealedSize || final.Result.Size != final.Pos-1 {
+		t.Fatalf("final statement %+v sealed at %v: %v", final, closed.SealedSize, err)
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("after close: %s %v", texts(v), err)
+	}
+	if _, err := f.store.DeclareResult(ctx, f.campaign.ID, "admin"); err != nil {
+		t.Errorf("a provisional statement of a closed campaign: %v", err)
+	}
+}
+
+// TestBureauEditsAreNamed plays a bureau that holds the database and edits
+// what the reviewer reads without touching the responses' leaves: each
+// edit is named by verify.
+func TestBureauEditsAreNamed(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		tamper func(f fixture, rcs []Receipt, exec func(string, ...any))
+		want   []string // each in some problem's text
+	}{
+		{"flags cleared", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE responses SET flags = '{}' WHERE campaign_id = $1`, f.campaign.ID)
+		}, []string{"的标记“填写过快”已被清除", "来源计数表"}},
+		{"a flag slipped in", func(f fixture, rcs []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE responses SET flags = array_append(flags, 'slow') WHERE receipt = $1`, rcs[0].Code)
+		}, []string{"带有标记“从打开到提交的时间远超本次调查的一般水平”，但日志中没有记录这个标记"}},
+		{"threshold lowered", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE campaigns SET threshold = 0.5 WHERE id = $1`, f.campaign.ID)
+		}, []string{"达标线：日志记为 85%，数据库中为 50%"}},
+		{"a setting change made up", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`INSERT INTO campaign_events (campaign_id, action, reason, username, setting, old_value, new_value)
+				VALUES ($1, 'setting', '上级同意', 'admin', '达标线', '85%', '50%')`, f.campaign.ID)
+		}, []string{"的事件“修改达标线”", "不在样本日志中"}},
+		{"the opening's record deleted", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`DELETE FROM campaign_events WHERE campaign_id = $1`, f.campaign.ID)
+		}, []string{"日志记录的事件“开始调查”", "已从调查记录中删除"}},
+		{"a critic deleted", func(f fixture, rcs []Receipt, exec func(string, ...any)) {
+			exec(`DELETE FROM responses WHERE receipt = $1`, rcs[3].Code)
+		}, []string{"已被删除", "（结果声明）的计入答卷数记为 11，按日志重算应为 10", "（结果声明）的认可度（满意度前两级占比）"}},
+		{"tallies edited", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE answer_tallies SET n = 0 WHERE campaign_id = $1 AND option IN ('C', 'D')`, f.campaign.ID)
+			exec(`UPDATE answer_totals SET n = 0 WHERE campaign_id = $1 AND option IN ('C', 'D')`, f.campaign.ID)
+		}, []string{"认可度计数表", "认可度合计表"}},
+		{"the statement's figures rewritten", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE log_leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), '"counted":11', '"counted":12'), 'UTF8')
+				WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
+		}, []string{"（结果声明）与记入日志时不一致"}},
+		{"the statement rewritten and rehashed", func(f fixture, _ []Receipt, exec func(string, ...any)) {
+			exec(`UPDATE log_leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), '"invalidated":1', '"invalidated":0'), 'UTF8')
+				WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
+			exec(`UPDATE log_leaves SET hash = sha256('\x00'::bytea || body) WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
+		}, []string{"（结果声明）的审核移出数记为 0，按日志重算应为 1", "已签名的检查点与现存记录重算的树不一致"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, rcs, _ := bureauFixture(t)
+			exec := func(sql string, args ...any) {
+				t.Helper()
+				if _, err := f.pool.Exec(ctx, sql, args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tc.tamper(f, rcs, exec)
+			v, err := f.store.Verify(ctx, f.campaign.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := texts(v)
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("verify does not say %q; it says:\n%s", w, all)
+				}
+			}
+		})
+	}
+}
+
+// TestSettingChangeIsLogged: a change the platform admin makes after the
+// opening, with a reason, is a leaf with the settings after it, and the
+// log still verifies; the statement after it uses the new threshold.
+func TestSettingChangeIsLogged(t *testing.T) {
+	ctx := context.Background()
+	f, _, _ := bureauFixture(t)
+	th, reason := 0.8, "省厅通知调整达标线"
+	if _, _, err := f.store.UpdateCampaign(ctx, f.campaign.ID, Settings{Threshold: &th, Reason: &reason}, Actor{Username: "root", Admin: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.store.DeclareResult(ctx, f.campaign.ID, "root")
+	if err != nil || st.Settings.Threshold != 0.8 {
+		t.Fatalf("statement after the change: %+v %v", st.Settings, err)
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() || v.Intervals[0].Entries < 4 {
+		t.Fatalf("verify: %s %+v %v", texts(v), v.Intervals, err)
+	}
+	// Reopening after a close is a leaf too.
+	if _, err := f.store.Close(ctx, f.campaign.ID, "root"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Reopen(ctx, f.campaign.ID, "补充乡村样本", "root"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("verify after reopening: %s %v", texts(v), err)
+	}
+	exec := func(sql string) {
+		if _, err := f.pool.Exec(ctx, sql, f.campaign.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE campaigns SET status = 'closed' WHERE id = $1`)
+	exec(`UPDATE campaign_events SET reason = '按计划' WHERE campaign_id = $1 AND action = 'reopen'`)
+	v, _ := f.store.Verify(ctx, f.campaign.ID)
+	for _, w := range []string{"调查状态为“已结束”，日志记录的是“进行中”", "事件“重新开放”", "与记入日志时不一致"} {
+		if !strings.Contains(texts(v), w) {
+			t.Errorf("verify does not say %q:\n%s", w, texts(v))
+		}
+	}
+}
