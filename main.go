@@ -138,6 +138,7 @@ func run(args []string) error {
 			return err
 		}
 	}
+	go upgrade.KeepTicking(ctx) // open logs keep advancing on quiet nights, for the witnesses
 	return serve(ctx, cfg, pool)
 }
 

@@ -3206,6 +3206,34 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 	return i, err
 }
 
+const quietOpenLogs = `-- name: QuietOpenLogs :many
+SELECT c.id FROM campaigns c
+WHERE c.status = 'open' AND coalesce((SELECT k.signed_at FROM log_checkpoints k WHERE k.campaign_id = c.id ORDER BY k.size DESC LIMIT 1),
+    'epoch') < $1::timestamptz
+ORDER BY c.id
+`
+
+// Open campaigns whose log has not grown since before @before.
+func (q *Queries) QuietOpenLogs(ctx context.Context, before time.Time) ([]int64, error) {
+	rows, err := q.db.Query(ctx, quietOpenLogs, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recentLoginFailures = `-- name: RecentLoginFailures :many
 WITH last AS (
     SELECT coalesce(max(at), '-infinity'::timestamptz) AS at FROM audit_log

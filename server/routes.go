@@ -21,6 +21,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/log/key", s.logKey)
 	lg := e.Group("/log/campaigns/:campaign")
 	lg.GET("/checkpoint", s.latestCheckpoint)
+	lg.GET("/status", s.logStatus)
 	lg.GET("/checkpoints/:size", s.checkpointAt)
 	lg.GET("/proof/inclusion", s.inclusionProof)
 	lg.GET("/proof/consistency", s.consistencyProof)

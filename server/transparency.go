@@ -43,6 +43,25 @@ func (s *Server) logKey(c echo.Context) error {
 	return c.String(http.StatusOK, k.VerifierKey()+"\n")
 }
 
+// logStatus is GET /log/campaigns/:campaign/status: whether the campaign
+// is taking answers, so that a witness knows the log must keep advancing
+// (it ticks at least every survey.TickEvery while open). The bureau's word:
+// a campaign said closed while it admits answers is caught by the log's
+// close leaf and by the receipts issued after it.
+func (s *Server) logStatus(c echo.Context) error {
+	cp, err := s.logCampaign(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, struct {
+		Origin    string        `json:"origin"`
+		Status    survey.Status `json:"status"`
+		Size      int64         `json:"size"`
+		TickEvery int64         `json:"tick_every_seconds"`
+	}{s.surveys.LogKey().Origin(cp.ID), cp.Status, cp.LogSize, int64(survey.TickEvery.Seconds())})
+}
+
 // checkpointNote answers a signed checkpoint as the text it was signed as.
 func checkpointNote(c echo.Context, cp survey.StoredCheckpoint, err error) error {
 	if errors.Is(err, survey.ErrNotFound) {

@@ -240,6 +240,64 @@ func (s *Store) LatestStatement(ctx context.Context, campaignID int64) (Statemen
 	return out, nil
 }
 
+// TickEvery is how long an open campaign's log may go without growing
+// before the server appends a tick: witnesses raise an alarm when an open
+// log has not advanced for longer than their limit (2 hours by default),
+// and a night without answers must not be one.
+const TickEvery = time.Hour
+
+// Tick appends a tick to the log of every open campaign that has not
+// grown for TickEvery, and returns how many it ticked. Servers sharing a
+// database may all run it: each campaign is checked again under its lock.
+func (s *Store) Tick(ctx context.Context, now time.Time) (int, error) {
+	ids, err := s.q.QuietOpenLogs(ctx, now.Add(-TickEvery))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+			row, err := q.LockCampaignForSubmit(ctx, id)
+			if err != nil {
+				return err
+			}
+			if Status(row.Status) != Open {
+				return nil
+			}
+			if k, err := q.LatestCheckpoint(ctx, id); err == nil && !k.SignedAt.Before(now.Add(-TickEvery)) {
+				return nil // grown meanwhile, or ticked by another server
+			}
+			e := newEntry(id, EntryTick, "system", now)
+			_, err = s.appendEntries(ctx, q, row, e)
+			n++
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("campaign %d: tick: %w", id, err)
+		}
+	}
+	return n, nil
+}
+
+// KeepTicking runs Tick every TickEvery/6 until ctx ends; a failure is
+// logged and tried again next time.
+func (s *Store) KeepTicking(ctx context.Context) {
+	t := time.NewTicker(TickEvery / 6)
+	defer t.Stop()
+	for {
+		if n, err := s.Tick(ctx, time.Now()); err != nil {
+			slog.Warn("sample log: tick", "error", err)
+		} else if n > 0 {
+			slog.Info("sample log: ticked quiet open logs", "campaigns", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // upgradeState brings each campaign's log of version 2 to version 3: a
 // campaign that has a log or is open gets a state leaf recording its
 // flags, its settings, its status and its questionnaires as they stand,

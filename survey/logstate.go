@@ -29,7 +29,10 @@ import (
 //   - state: a log begun before these leaves existed, brought up to them:
 //     the campaign's flags, settings and status as they stood then;
 //   - result: a result statement (ResultStatement), computed from the
-//     log itself, at close and whenever staff ask for one.
+//     log itself, at close and whenever staff ask for one;
+//   - tick: nothing but the time, appended while the campaign is open and
+//     its log has not grown for TickEvery, so that a witness can tell a
+//     quiet night from a log frozen in front of it (Store.Tick).
 //
 // Replaying the leaves in order gives what the log says the campaign's
 // sample, flags, settings and status are at any point; verify compares
@@ -45,11 +48,12 @@ const (
 	EntryReopen  = "reopen"
 	EntryFlags   = "flags"
 	EntryResult  = "result"
+	EntryTick    = "tick"
 )
 
 // entryNames are the kinds in Chinese.
 var entryNames = map[string]string{EntryState: "日志升级时的状态", EntryOpen: "开始调查", EntrySetting: "修改设置",
-	EntryClose: "结束调查", EntryReopen: "重新开放", EntryFlags: "标记", EntryResult: "结果声明"}
+	EntryClose: "结束调查", EntryReopen: "重新开放", EntryFlags: "标记", EntryResult: "结果声明", EntryTick: "计时"}
 
 // Entry is what a leaf other than an admission or a decision says. Its
 // canonical body is its JSON in field order; the leaf hash is over that.

@@ -207,3 +207,30 @@ func TestSettingChangeIsLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestTick: an open campaign whose log has not grown for TickEvery gets a
+// tick, once; a closed one none; and the log still verifies.
+func TestTick(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 40_000)
+	later := time.Now().Add(TickEvery + time.Minute)
+	if n, err := f.store.Tick(ctx, time.Now()); err != nil || n != 0 {
+		t.Fatalf("a log just opened ticked: %d %v", n, err)
+	}
+	if n, err := f.store.Tick(ctx, later); err != nil || n != 1 {
+		t.Fatalf("a quiet open log: %d ticks, %v", n, err)
+	}
+	// The tick is signed now: within the hour after it, nothing more.
+	if n, err := f.store.Tick(ctx, time.Now().Add(TickEvery-time.Minute)); err != nil || n != 0 {
+		t.Fatalf("ticked twice: %d %v", n, err)
+	}
+	if _, err := f.store.Close(ctx, f.campaign.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.store.Tick(ctx, later.Add(3*TickEvery)); err != nil || n != 0 {
+		t.Fatalf("a closed log ticked: %d %v", n, err)
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() || v.Intervals[0].Entries != 4 {
+		t.Fatalf("verify: %s %+v %v", texts(v), v.Intervals, err)
+	}
+}

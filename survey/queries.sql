@@ -155,6 +155,13 @@ INSERT INTO log_leaves (campaign_id, idx, kind, body, event_id, hash) VALUES ($1
 -- name: LatestEntry :one
 SELECT idx, body, hash FROM log_leaves WHERE campaign_id = $1 AND kind = $2 ORDER BY idx DESC LIMIT 1;
 
+-- Open campaigns whose log has not grown since before @before.
+-- name: QuietOpenLogs :many
+SELECT c.id FROM campaigns c
+WHERE c.status = 'open' AND coalesce((SELECT k.signed_at FROM log_checkpoints k WHERE k.campaign_id = c.id ORDER BY k.size DESC LIMIT 1),
+    'epoch') < @before::timestamptz
+ORDER BY c.id;
+
 -- name: StateCampaigns :many
 SELECT id FROM campaigns WHERE log_version = 2 ORDER BY id;
 

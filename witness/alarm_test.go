@@ -25,12 +25,13 @@ type fakeLog struct {
 	origin string
 	leaves [][]byte
 	down   bool
+	status string // what /status says: open unless told otherwise
 }
 
 func newFakeLog(t *testing.T, n int) (*fakeLog, *httptest.Server) {
 	skey, _ := survey.GenerateLogKey("county.example")
 	k, _ := survey.ParseLogKey(skey)
-	l := &fakeLog{key: k, origin: k.Origin(7)}
+	l := &fakeLog{key: k, origin: k.Origin(7), status: "open"}
 	l.grow(n)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /log/campaigns/7/checkpoint", func(rw http.ResponseWriter, r *http.Request) {
@@ -66,6 +67,11 @@ func newFakeLog(t *testing.T, n int) (*fakeLog, *httptest.Server) {
 		start, _ := strconv.Atoi(r.URL.Query().Get("start"))
 		end, _ := strconv.Atoi(r.URL.Query().Get("end"))
 		_ = json.NewEncoder(rw).Encode(map[string]any{"hashes": l.leaves[start:min(end, len(l.leaves))]})
+	})
+	mux.HandleFunc("GET /log/campaigns/7/status", func(rw http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		_ = json.NewEncoder(rw).Encode(map[string]any{"status": l.status, "size": len(l.leaves)})
 	})
 	mux.HandleFunc("POST /log/campaigns/7/cosignatures", func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(http.StatusCreated) })
 	srv := httptest.NewServer(mux)
@@ -185,5 +191,52 @@ func TestBriefOutageIsNoAlarm(t *testing.T) {
 		if alarms, _ := w.Poll(ctx); len(alarms) != 0 {
 			t.Fatalf("at +%s: %v", step.at, alarms)
 		}
+	}
+}
+
+// An open log that stands still for longer than the stall allowed is an
+// alarm, once; one that ticks every hour through a quiet night, or one
+// that is closed, is none.
+func TestOpenLogThatStandsStillIsAnAlarm(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status string
+		ticks  bool
+		alarm  bool
+	}{
+		{"open and frozen", "open", false, true},
+		{"open, ticking through the night", "open", true, false},
+		{"closed", "closed", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, srv := newFakeLog(t, 4)
+			l.status = tc.status
+			cfg, err := ParseConfig(strings.NewReader(fmt.Sprintf("log a %s/log/campaigns/7 %s\n", srv.URL, l.key.VerifierKey())))
+			if err != nil || cfg.Stall != DefaultStall {
+				t.Fatalf("config: %+v %v", cfg, err)
+			}
+			w, _ := Open(t.TempDir(), "city.example", cfg)
+			start := time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC)
+			now := start
+			w.Clock = func() time.Time { return now }
+			var alarms []Alarm
+			for step := range 7 { // every 30 minutes for three hours
+				now = start.Add(time.Duration(step) * 30 * time.Minute)
+				if tc.ticks && step%2 == 1 {
+					l.grow(1)
+				}
+				got, errs := w.Poll(context.Background())
+				if len(errs) != 0 {
+					t.Fatal(errs)
+				}
+				alarms = append(alarms, got...)
+			}
+			if tc.alarm != (len(alarms) == 1) || len(alarms) > 1 {
+				t.Fatalf("alarms %+v, want one: %v", alarms, tc.alarm)
+			}
+			if tc.alarm && !strings.Contains(alarms[0].Text, "stood at 4 leaves for 2h30m0s") {
+				t.Errorf("alarm: %s", alarms[0].Text)
+			}
+		})
 	}
 }

@@ -55,12 +55,19 @@ type Log struct {
 // the database must not pass unnoticed.
 const DefaultSilence = 2 * time.Hour
 
+// DefaultStall is how long a log that says it is open may go without
+// advancing: renke appends a tick every survey.TickEvery (an hour) while
+// a campaign is open, so an open log that stands still for longer is
+// being shown frozen to this witness while it may grow elsewhere.
+const DefaultStall = 2 * time.Hour
+
 // Config is a witness's configuration file: one line per log or peer.
 //
 //	# comments and blank lines are ignored
 //	log  <name> <log URL> <log verifier key> [<origin>]
 //	peer <URL of another witness>
 //	silence <duration>   # default 2h: a log unreachable for longer is an alarm
+//	stall <duration>     # default 2h: an open log not advancing for longer is an alarm
 //
 // A log's origin defaults to the one renke gives a campaign's log,
 // "<key name>/campaigns/<id>", for a URL ending in /campaigns/<id>.
@@ -68,6 +75,7 @@ type Config struct {
 	Logs    []Log
 	Peers   []string
 	Silence time.Duration
+	Stall   time.Duration
 }
 
 var campaignURL = regexp.MustCompile(`/campaigns/([0-9]+)$`)
@@ -110,12 +118,21 @@ func ParseConfig(r io.Reader) (Config, error) {
 				return c, fmt.Errorf("line %d: silence %q is not a positive duration such as 2h or 30m", n, f[1])
 			}
 			c.Silence = d
+		case f[0] == "stall" && len(f) == 2:
+			d, err := time.ParseDuration(f[1])
+			if err != nil || d <= 0 {
+				return c, fmt.Errorf("line %d: stall %q is not a positive duration such as 2h or 3h", n, f[1])
+			}
+			c.Stall = d
 		default:
-			return c, fmt.Errorf("line %d: want \"log NAME URL KEY [ORIGIN]\", \"peer URL\" or \"silence DURATION\", got %q", n, line)
+			return c, fmt.Errorf("line %d: want \"log NAME URL KEY [ORIGIN]\", \"peer URL\", \"silence DURATION\" or \"stall DURATION\", got %q", n, line)
 		}
 	}
 	if c.Silence == 0 {
 		c.Silence = DefaultSilence
+	}
+	if c.Stall == 0 {
+		c.Stall = DefaultStall
 	}
 	return c, sc.Err()
 }
@@ -373,7 +390,7 @@ func (w *Witness) get(ctx context.Context, url string, into any) ([]byte, error)
 func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error) {
 	seen := w.loadSeen()
 	for _, l := range w.Config.Logs {
-		err := w.pollLog(ctx, l)
+		size, err := w.pollLog(ctx, l)
 		var a Alarm
 		switch {
 		case errors.As(err, &a):
@@ -385,7 +402,15 @@ func (w *Witness) Poll(ctx context.Context) (alarms []Alarm, unreachable []error
 				alarms = append(alarms, a)
 			}
 		default:
-			seen[l.Origin] = heard{OK: w.now()}
+			h := seen[l.Origin]
+			h.OK, h.Failing, h.Alarmed = w.now(), time.Time{}, false
+			if h.Advanced.IsZero() || size != h.Size {
+				h.Size, h.Advanced, h.Stalled = size, w.now(), false
+			}
+			if a, ok := w.stalled(ctx, l, &h); ok {
+				alarms = append(alarms, a)
+			}
+			seen[l.Origin] = h
 		}
 	}
 	w.saveSeen(seen)
@@ -407,17 +432,19 @@ func (w *Witness) Compare(ctx context.Context) (alarms []Alarm, unreachable []er
 	return alarms, unreachable
 }
 
-func (w *Witness) pollLog(ctx context.Context, l Log) error {
+// pollLog checks a log's latest checkpoint and cosigns it when it extends
+// what the witness holds, and returns the log's size.
+func (w *Witness) pollLog(ctx context.Context, l Log) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	text, err := w.get(ctx, l.URL+"/checkpoint", nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	origin := l.Origin
 	held, leaves, ok, err := w.load(origin)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	alarm := func(f string, a ...any) error {
 		ev := []string{string(text)}
@@ -429,28 +456,28 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 	// The origin and the key are pinned: a log that changes either could
 	// start a new, rewritten tree that no witness holds anything of.
 	if served, _, _ := strings.Cut(string(text), "\n"); served != origin {
-		return alarm("the log served a checkpoint under origin %q, not the pinned %q; it was not cosigned", served, origin)
+		return 0, alarm("the log served a checkpoint under origin %q, not the pinned %q; it was not cosigned", served, origin)
 	}
 	cp, _, err := survey.OpenCheckpoint(string(text), origin, l.verifier)
 	if err != nil {
-		return alarm("the log served a checkpoint not signed by its pinned key %s (%v); it was not cosigned", l.verifier.Name(), err)
+		return 0, alarm("the log served a checkpoint not signed by its pinned key %s (%v); it was not cosigned", l.verifier.Name(), err)
 	}
 	switch {
 	case ok && cp.Size < held.Size:
-		return alarm("the log went back from %d leaves to %d", held.Size, cp.Size)
+		return 0, alarm("the log went back from %d leaves to %d", held.Size, cp.Size)
 	case ok && cp.Size == held.Size && !bytes.Equal(cp.Root, held.Root):
-		return alarm("the log signed a second root for size %d: %s, after %s", cp.Size, hex.EncodeToString(cp.Root), hex.EncodeToString(held.Root))
+		return 0, alarm("the log signed a second root for size %d: %s, after %s", cp.Size, hex.EncodeToString(cp.Root), hex.EncodeToString(held.Root))
 	case ok && cp.Size == held.Size:
-		return nil // nothing new
+		return cp.Size, nil // nothing new
 	}
 	from := int64(0)
 	if ok {
 		var p struct{ Hashes [][]byte }
 		if _, err := w.get(ctx, fmt.Sprintf("%s/proof/consistency?from=%d&to=%d", l.URL, held.Size, cp.Size), &p); err != nil {
-			return err
+			return 0, err
 		}
 		if err := survey.VerifyConsistency(held.Size, cp.Size, p.Hashes, held.Root, cp.Root); err != nil {
-			return alarm("the checkpoint of %d leaves does not extend the one of %d this witness holds: %v", cp.Size, held.Size, err)
+			return 0, alarm("the checkpoint of %d leaves does not extend the one of %d this witness holds: %v", cp.Size, held.Size, err)
 		}
 		from = held.Size
 	}
@@ -458,14 +485,14 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 		end := min(cp.Size, start+survey.MaxLeafRange)
 		var r struct{ Hashes [][]byte }
 		if _, err := w.get(ctx, fmt.Sprintf("%s/leaves?start=%d&end=%d", l.URL, start, end), &r); err != nil {
-			return err
+			return 0, err
 		}
 		if len(r.Hashes) == 0 {
-			return fmt.Errorf("the log served no leaves from %d", start)
+			return 0, fmt.Errorf("the log served no leaves from %d", start)
 		}
 		for _, h := range r.Hashes {
 			if len(h) != 32 {
-				return alarm("the log served a leaf hash of %d bytes at %d", len(h), start)
+				return 0, alarm("the log served a leaf hash of %d bytes at %d", len(h), start)
 			}
 		}
 		leaves = append(leaves[:start], r.Hashes...)
@@ -473,25 +500,25 @@ func (w *Witness) pollLog(ctx context.Context, l Log) error {
 	}
 	leaves = leaves[:cp.Size]
 	if root, _ := survey.NewTree(leaves).Root(cp.Size); !bytes.Equal(root, cp.Root) {
-		return alarm("the leaf hashes the log served do not add up to its checkpoint of %d leaves", cp.Size)
+		return 0, alarm("the leaf hashes the log served do not add up to its checkpoint of %d leaves", cp.Size)
 	}
 
 	// Accepted: cosign, keep, send back.
 	n, err := note.Open(text, note.VerifierList(l.verifier))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cosigned, err := note.Sign(n, w.signer)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	h := Held{Log: l.Name, Origin: origin, Size: cp.Size, Root: cp.Root, Checkpoint: string(cosigned), At: w.now()}
 	if err := w.save(h, leaves, from); err != nil {
-		return err
+		return 0, err
 	}
 	slog.Info("checkpoint cosigned", "log", l.Name, "size", cp.Size, "root", hex.EncodeToString(cp.Root)[:12])
 	w.send(ctx, l, cosigned)
-	return nil
+	return cp.Size, nil
 }
 
 // heard is when a log last answered with a checkpoint the witness could
@@ -501,6 +528,11 @@ type heard struct {
 	OK      time.Time `json:"ok,omitzero"`      // the last good answer
 	Failing time.Time `json:"failing,omitzero"` // the first failure since
 	Alarmed bool      `json:"alarmed,omitempty"`
+	// The log's size, since when it has had it, and whether standing
+	// still while open has been alarmed (once per stall).
+	Size     int64     `json:"size,omitempty"`
+	Advanced time.Time `json:"advanced,omitzero"`
+	Stalled  bool      `json:"stalled,omitempty"`
 }
 
 func (w *Witness) seenFile() string { return filepath.Join(w.Dir, "seen.json") }
@@ -544,6 +576,32 @@ func (w *Witness) silent(seen map[string]heard, l Log, cause error) (Alarm, bool
 	}
 	seen[l.Origin] = s
 	return out, raised
+}
+
+// stalled raises an alarm (once per stall) when a log that says it is open
+// has not advanced for longer than the configured stall. The log's word
+// on being open is asked only then; a log that cannot say (an older
+// server) is a warning, not an alarm.
+func (w *Witness) stalled(ctx context.Context, l Log, h *heard) (Alarm, bool) {
+	limit := w.Config.Stall
+	if limit <= 0 || h.Stalled || w.now().Sub(h.Advanced) <= limit {
+		return Alarm{}, false
+	}
+	var st struct {
+		Status string `json:"status"`
+	}
+	if _, err := w.get(ctx, l.URL+"/status", &st); err != nil {
+		slog.Warn("log status not read: cannot tell a closed log from a stalled one", "log", l.Name, "error", err)
+		return Alarm{}, false
+	}
+	if st.Status != "open" {
+		return Alarm{}, false // closed (or not started): nothing to add
+	}
+	h.Stalled = true
+	var out Alarm
+	err := w.raise(Alarm{Log: l.Name, Origin: l.Origin, Text: fmt.Sprintf("the log says it is open but has stood at %d leaves for %s (since %s; the limit is %s): an open log advances at least hourly, so this witness is shown a frozen view",
+		h.Size, w.now().Sub(h.Advanced).Round(time.Second), h.Advanced.UTC().Format(time.RFC3339), limit)})
+	return out, errors.As(err, &out)
 }
 
 // send gives the log back the cosigned checkpoint, so its dossier can
