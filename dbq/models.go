@@ -205,6 +205,7 @@ type Response struct {
 	Flags           []string  `json:"flags"`
 	Answers         []string  `json:"answers"`
 	WechatHash      []byte    `json:"wechat_hash"`
+	Identity        string    `json:"identity"`
 }
 
 type ResponseCount struct {

@@ -82,8 +82,6 @@ type AddFlagParams struct {
 	Ids        []int64 `json:"ids"`
 }
 
-// Flags stored responses, and moves those that had no flag before to the
-// flagged side of the source counts.
 func (q *Queries) AddFlag(ctx context.Context, arg AddFlagParams) error {
 	_, err := q.db.Exec(ctx, addFlag, arg.CampaignID, arg.Flag, arg.Ids)
 	return err
@@ -4161,6 +4159,55 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int
 	return result.RowsAffected(), nil
 }
 
+const sourceResponses = `-- name: SourceResponses :many
+SELECT id, receipt, ip_hash, submitted_at FROM responses
+WHERE campaign_id = $1 AND ip_hash = ANY($2::bytea[]) AND submitted_at >= $3::timestamptz
+  AND NOT ('concentration' = ANY(flags))
+ORDER BY id
+`
+
+type SourceResponsesParams struct {
+	CampaignID int64     `json:"campaign_id"`
+	IpHashes   [][]byte  `json:"ip_hashes"`
+	Since      time.Time `json:"since"`
+}
+
+type SourceResponsesRow struct {
+	ID          int64     `json:"id"`
+	Receipt     string    `json:"receipt"`
+	IpHash      []byte    `json:"ip_hash"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// Flags stored responses, and moves those that had no flag before to the
+// flagged side of the source counts.
+// A concentrated source's responses to a campaign since a time that do
+// not carry the flag yet.
+func (q *Queries) SourceResponses(ctx context.Context, arg SourceResponsesParams) ([]SourceResponsesRow, error) {
+	rows, err := q.db.Query(ctx, sourceResponses, arg.CampaignID, arg.IpHashes, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SourceResponsesRow
+	for rows.Next() {
+		var i SourceResponsesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Receipt,
+			&i.IpHash,
+			&i.SubmittedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const staffLogin = `-- name: StaffLogin :one
 SELECT id, password_hash, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE username = $1
 `
@@ -4304,11 +4351,11 @@ const storeResponses = `-- name: StoreResponses :exec
 WITH r AS (
     INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
         grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers,
-        wechat_hash)
+        wechat_hash, identity)
     SELECT $1::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
         nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
         t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
-        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea)
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea), t.identity
     FROM (SELECT unnest($5::bigint[]) AS questionnaire_id,
         unnest($6::bigint[]) AS link_id,
         unnest($7::text[]) AS submission_id,
@@ -4327,7 +4374,8 @@ WITH r AS (
         unnest($20::text[]) AS answer_sig,
         unnest($21::text[]) AS flags,
         unnest($22::text[]) AS answers,
-        unnest($23::bytea[]) AS wechat_hash) t
+        unnest($23::bytea[]) AS wechat_hash,
+        unnest($24::text[]) AS identity) t
     RETURNING id, submission_id
 )
 INSERT INTO log_leaves (campaign_id, idx, response_id, hash)
@@ -4360,6 +4408,7 @@ type StoreResponsesParams struct {
 	FlagLists           []string    `json:"flag_lists"`
 	AnswerLists         []string    `json:"answer_lists"`
 	WechatHashes        [][]byte    `json:"wechat_hashes"`
+	Identities          []string    `json:"identities"`
 }
 
 // A group of responses to one campaign in one statement, with the log
@@ -4392,6 +4441,7 @@ func (q *Queries) StoreResponses(ctx context.Context, arg StoreResponsesParams) 
 		arg.FlagLists,
 		arg.AnswerLists,
 		arg.WechatHashes,
+		arg.Identities,
 	)
 	return err
 }

@@ -35,6 +35,10 @@ type CellProgress struct {
 	Counted  int `json:"counted"`  // 已纳入: in the sample now, invalidated ones not
 }
 
+// Full reports whether every place of the cell is taken: under the cap
+// policy, a respondent of the cell is turned away before answering.
+func (c CellProgress) Full() bool { return c.Admitted >= c.Target }
+
 // Progress lists the cells of a campaign with their counts, in the order
 // of Categories and Locales.
 func (s *Store) Progress(ctx context.Context, campaignID int64) ([]CellProgress, error) {

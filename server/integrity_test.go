@@ -13,12 +13,14 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"renke/intake"
 )
 
 // solve finds a nonce proving bits of work for a token, as pow.js does.
 func solve(token string, bits int) string {
 	for n := 0; ; n++ {
-		if powBits(token, strconv.Itoa(n)) >= bits {
+		if intake.WorkDone(token, strconv.Itoa(n)) >= bits {
 			return strconv.Itoa(n)
 		}
 	}
@@ -52,7 +54,7 @@ func TestSoftRateLimitAsksForProofOfWork(t *testing.T) {
 	// A wrong proof is asked again; a right one is stored.
 	form := parentForm(tok, "B")
 	form.Set("pow", "12345")
-	if powBits(tok, "12345") < limitedPowBits {
+	if intake.WorkDone(tok, "12345") < limitedPowBits {
 		if _, status := e.post("/s/"+code, form); status != http.StatusTooManyRequests {
 			t.Fatalf("wrong proof: %d", status)
 		}
@@ -65,7 +67,7 @@ func TestSoftRateLimitAsksForProofOfWork(t *testing.T) {
 	other := e.token("/s/" + code + "?c=parent")
 	form = parentForm(other, "C")
 	form.Set("pow", solve(tok, limitedPowBits))
-	if powBits(other, form.Get("pow")) < limitedPowBits {
+	if intake.WorkDone(other, form.Get("pow")) < limitedPowBits {
 		if _, status := e.post("/s/"+code, form); status != http.StatusTooManyRequests {
 			t.Fatalf("a proof reused on another token: %d", status)
 		}

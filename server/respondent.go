@@ -5,18 +5,17 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"renke/county"
+	"renke/intake"
 	"renke/sampling"
 	"renke/survey"
 )
@@ -69,8 +68,8 @@ func (s *Server) showForm(c echo.Context) error {
 	if v.campaign.WeChatOnly {
 		return s.wechatSignIn(c, v, cat)
 	}
-	dev := s.ensureDevice(c)
-	token := newToken(s.formKey, formToken{Rendered: s.now(), Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev)})
+	dev, isNew := s.ensureDevice(c)
+	token := s.desk.Serve(&v.campaign, v.link.ID, intake.Visitor{IP: c.RealIP(), Device: dev, NewDevice: isNew}, s.now())
 	form, err := v.blank.get(cat, func() (*gzipSlot, error) { return s.blankForm(c.Request().Context(), v, cat) })
 	if err != nil {
 		return err
@@ -186,7 +185,7 @@ func (s *Server) submitForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	tok, ok := readToken(s.formKey, in.Token)
+	tok, ok := s.desk.Read(in.Token)
 	if !ok {
 		return badForm("问卷页面已失效，请重新扫描二维码或刷新页面后填写。")
 	}
@@ -226,58 +225,37 @@ func (s *Server) submitForm(c echo.Context) error {
 		}
 		return s.render(c, code, "form.html", p)
 	}
+	// The intake decides: another link's or an expired token comes back
+	// with a fresh one; a busy source is asked for work; nothing is taken
+	// before the answers check out.
 	now := s.now()
-	dev := device(c)
-	// A token from another link or campaign, or an old one, is never taken:
-	// the form comes back with the answers kept and a fresh token for this
-	// link, and the respondent submits again.
-	fresh := func(rendered time.Time) {
-		token = newToken(s.formKey, formToken{Rendered: rendered, Campaign: v.campaign.ID, Link: v.link.ID, Device: deviceTag(s.formKey, dev), WeChat: tok.WeChat})
-	}
-	switch {
-	case tok.Campaign != v.campaign.ID || tok.Link != v.link.ID:
-		fresh(now.Add(-time.Duration(v.campaign.MinFillSeconds) * time.Second))
-		return again(http.StatusConflict, survey.Problems{"form": "这份问卷是从另一个调查链接打开的。您的答案已保留，请核对后再次点击“提交问卷”。"}, v.campaign.PowBits)
-	case v.campaign.WeChatOnly && tok.WeChat == [16]byte{}:
+	problems := f.Check(&sub)
+	out := s.desk.Check(&v.campaign, v.link.ID, v.key, intake.Submission{Text: in.Token, Token: tok, Nonce: in.Pow,
+		IP: c.RealIP(), Device: device(c), UA: req.UserAgent()}, len(problems) == 0, now)
+	switch out.Verdict {
+	case intake.Again:
+		token = out.Token
+		return again(http.StatusConflict, survey.Problems{"form": out.Problem}, out.Work)
+	case intake.WeChatOnly:
 		return badForm("本次调查须在微信中填写，请在微信中重新打开链接或扫描二维码。")
-	case now.Sub(tok.Rendered) > v.campaign.TokenTTL():
-		// The answers were filled slowly, not fast: the fresh token keeps
-		// the campaign's minimum fill time behind it.
-		fresh(now.Add(-time.Duration(v.campaign.MinFillSeconds) * time.Second))
-		return again(http.StatusConflict, survey.Problems{"form": fmt.Sprintf("问卷页面打开已超过 %d 小时。您的答案已保留，请核对后再次点击“提交问卷”。", v.campaign.TokenHours)}, v.campaign.PowBits)
-	}
-	if problems := f.Check(&sub); len(problems) > 0 {
-		return again(http.StatusUnprocessableEntity, problems, v.campaign.PowBits)
-	}
-	// Proof of work: the campaign's own level, and more the more forms
-	// came from this address in the last minute. Nobody is refused: the
-	// form comes back asking for the work, which pow.js does.
-	noDevice := deviceTag(s.formKey, dev) != tok.Device || dev == ""
-	ip := c.RealIP()
-	lastMinute, fromAddress := s.sources.peek(ip, v.campaign.ID, now)
-	if need := requiredWork(v.campaign.PowBits, s.cfg.SubmitRate, lastMinute, noDevice); powBits(in.Token, in.Pow) < need {
-		msg := "请点击“提交问卷”，页面将自动完成安全验证。"
+	case intake.Fix:
+		return again(http.StatusUnprocessableEntity, problems, out.Work)
+	case intake.Work:
 		code := http.StatusUnprocessableEntity
-		if need > v.campaign.PowBits {
-			msg, code = "您所在的网络提交较多。请再次点击“提交问卷”，页面将自动完成几秒钟的安全验证。", http.StatusTooManyRequests
+		if out.Busy {
+			code = http.StatusTooManyRequests
 		}
-		return again(code, survey.Problems{"form": msg}, need)
+		return again(code, survey.Problems{"form": out.Problem}, out.Work)
 	}
-	s.sources.note(ip, v.campaign.ID, now)
 	if v.key == nil {
 		return survey.ErrUnavailable // an open campaign always has its key; see readVisit
 	}
-	var deviceHash, user []byte
-	if dev != "" {
-		deviceHash = keyedHash(v.key, "device", dev)
-	}
-	if tok.WeChat != [16]byte{} {
-		user = tok.WeChat[:]
-	}
+	cl := out.Client
 	rc, err := s.surveys.Submit(ctx, survey.Envelope{
 		CampaignID: v.campaign.ID, FormID: f.ID, Form: &f.Questionnaire, LinkID: v.link.ID, SubmissionID: tok.Submission,
-		IPHash: keyedHash(v.key, "ip", ip), UAFamily: uaFamily(req.UserAgent()), FillTime: max(now.Sub(tok.Rendered), 0),
-		DeviceHash: deviceHash, Signature: f.Signature(sub.Answers), NoDevice: noDevice, FromAddress: fromAddress + 1, WeChatHash: user,
+		IPHash: cl.IPHash, UAFamily: cl.UAFamily, FillTime: cl.FillTime, DeviceHash: cl.DeviceHash, Signature: f.Signature(sub.Answers),
+		NoDevice: cl.NoDevice, NewDevice: cl.NewDevice, FromAddress: cl.FromAddress, ConcentratedSince: cl.ConcentratedSince,
+		WeChatHash: cl.WeChatHash,
 	}, sub, now)
 	var closed *survey.ClosedError
 	switch {

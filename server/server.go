@@ -26,6 +26,7 @@ import (
 	"renke/county"
 	"renke/database"
 	"renke/evaluation"
+	"renke/intake"
 	"renke/sampling"
 	"renke/staff"
 	"renke/static"
@@ -47,8 +48,8 @@ type Server struct {
 	visits      visitCache
 	sessions    *sessions.CookieStore
 	views       *template.Template
-	formKey     []byte
-	sources     sources        // submissions per client address, for the proof of work and concentration
+	formKey     []byte         // seals the WeChat trip's state
+	desk        *intake.Desk   // the respondents' intake: tokens, budgets, work
 	wechat      *wechat.Client // nil: no WeChat service account configured
 	now         func() time.Time
 }
@@ -76,6 +77,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		audit:   audit.NewStore(pool),
 		views:   views,
 		formKey: derive(cfg.SessionKey, "form-token"),
+		desk:    intake.NewDesk(derive(cfg.SessionKey, "form-token"), cfg.SubmitRate),
 		now:     time.Now,
 	}
 	if cfg.WeChatAppID != "" {

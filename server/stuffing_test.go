@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"renke/intake"
 	"renke/survey"
 )
 
@@ -37,9 +38,9 @@ func TestTokensBoundAndDated(t *testing.T) {
 	}
 	fromOther := e.token("/s/" + otherLink.Code + "?c=parent")
 	fromGeneral := e.token("/s/" + general + "?c=parent")
-	own, _ := readToken(key, e.token("/s/"+code+"?c=parent"))
+	own, _ := intake.ReadToken(key, e.token("/s/"+code+"?c=parent"))
 	own.Rendered = time.Now().Add(-37 * time.Hour) // opened the day before yesterday
-	expired := newToken(key, own)
+	expired := intake.NewToken(key, own)
 	for name, tok := range map[string]string{"another campaign": fromOther, "another link": fromGeneral, "expired": expired} {
 		before := e.state()
 		body, status := e.post("/s/"+code, parentForm(tok, "B"))
@@ -53,7 +54,7 @@ func TestTokensBoundAndDated(t *testing.T) {
 		if fresh == nil || fresh[1] == tok {
 			t.Fatalf("%s: no fresh token", name)
 		}
-		if got, ok := readToken(key, fresh[1]); !ok || got.Link != own.Link || got.Campaign != e.demo.Campaign.ID {
+		if got, ok := intake.ReadToken(key, fresh[1]); !ok || got.Link != own.Link || got.Campaign != e.demo.Campaign.ID {
 			t.Fatalf("%s: the fresh token is not this link's: %+v", name, got)
 		}
 		if body, status := e.post("/s/"+code, parentForm(fresh[1], "B")); status != http.StatusOK || receipt(body) == "" {
@@ -66,7 +67,7 @@ func TestTokensBoundAndDated(t *testing.T) {
 	}
 	own.Submission = ""
 	own.Rendered = time.Now().Add(-37 * time.Hour)
-	if body, status := e.post("/s/"+code, parentForm(newToken(key, own), "B")); status != http.StatusOK || receipt(body) == "" {
+	if body, status := e.post("/s/"+code, parentForm(intake.NewToken(key, own), "B")); status != http.StatusOK || receipt(body) == "" {
 		t.Errorf("37 hours with 72 allowed: %d", status)
 	}
 }
@@ -121,9 +122,9 @@ func (p *phone) answer(t *testing.T, e *env, link string, fill time.Duration, pi
 	if m == nil {
 		t.Fatalf("no form:\n%.300s", page)
 	}
-	tok, _ := readToken(key, m[1])
+	tok, _ := intake.ReadToken(key, m[1])
 	tok.Rendered = time.Now().Add(-fill)
-	form := url.Values{"token": {newToken(key, tok)}, "category": {"parent"}, "band": {"3-4"}}
+	form := url.Values{"token": {intake.NewToken(key, tok)}, "category": {"parent"}, "band": {"3-4"}}
 	for i := 1; i <= 12; i++ {
 		form.Set(fmt.Sprintf("a_S%02d", i), pick(i))
 	}

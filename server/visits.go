@@ -175,7 +175,7 @@ func (v *visit) full(c sampling.Category) bool {
 	}
 	for _, cell := range v.cells {
 		if cell.Category == c && cell.Locale == v.school.Locale {
-			return cell.Admitted >= cell.Target
+			return cell.Full()
 		}
 	}
 	return false

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"renke/intake"
 	"renke/sampling"
 	"renke/survey"
 	"renke/wechat"
@@ -90,20 +91,18 @@ func (s *Server) wechatReturn(c echo.Context) error {
 	if v.key == nil {
 		return survey.ErrUnavailable
 	}
-	var user [16]byte
-	copy(user[:], keyedHash(v.key, "wechat", openid))
+	user := intake.WeChatUser(v.key, openid)
 	if rc, ok, err := s.surveys.WeChatReceipt(ctx, v.campaign.ID, user[:]); err != nil {
 		return err
 	} else if ok {
 		return s.showReceipt(c, v, rc) // one response per WeChat user
 	}
-	dev := s.ensureDevice(c)
+	dev, isNew := s.ensureDevice(c)
 	p, err := s.formPage(ctx, v, cat)
 	if err != nil {
 		return err
 	}
-	p.Token = newToken(s.formKey, formToken{Rendered: s.now(), Campaign: v.campaign.ID, Link: v.link.ID,
-		Device: deviceTag(s.formKey, dev), WeChat: user})
+	p.Token = s.desk.Serve(&v.campaign, v.link.ID, intake.Visitor{IP: c.RealIP(), Device: dev, NewDevice: isNew, WeChat: user}, s.now())
 	p.PowBits = v.campaign.PowBits
 	return s.render(c, http.StatusOK, "form.html", p)
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"renke/intake"
 )
 
 // fakeWeChat is a local stand-in for WeChat's web authorisation, following
@@ -233,7 +235,7 @@ func TestWeChatSignIn(t *testing.T) {
 	key := derive([]byte("test-session-key-0123456789abcdef"), "form-token")
 	var linkID int64
 	_ = e.pool.QueryRow(context.Background(), `SELECT id FROM links WHERE code = $1`, code).Scan(&linkID)
-	tok := newToken(key, formToken{Rendered: time.Now().Add(-time.Minute), Campaign: e.demo.Campaign.ID, Link: linkID})
+	tok := intake.NewToken(key, intake.Token{Rendered: time.Now().Add(-time.Minute), Campaign: e.demo.Campaign.ID, Link: linkID})
 	if body, status := e.post("/s/"+code, parentForm(tok, "A")); status != http.StatusBadRequest || !strings.Contains(body, "须在微信中填写") {
 		t.Errorf("a token without a WeChat user: %d", status)
 	}

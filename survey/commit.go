@@ -165,6 +165,9 @@ type lockedCampaign struct {
 	sources []traceSource                // the members' links and schools
 	read    []dbq.RecentTracesRow        // what was stored there since last read
 	wechat  []dbq.FindWeChatResponsesRow // responses of the members' WeChat users
+	// The responses of the members' concentrated sources since their
+	// budgets were passed, not flagged for it yet.
+	concentrated []dbq.SourceResponsesRow
 }
 
 // admitGroup does the work of one group commit, setting each member's
@@ -301,8 +304,38 @@ func (c *lockedCampaign) queueTraces(ctx context.Context, b *pgx.Batch) {
 			q.SeenDevices(ctx, dbq.SeenDevicesParams{CampaignID: id, DeviceHashes: devices})
 		}).Query(dbq.Into(&c.seen, pgx.RowTo[[]byte]))
 	}
+	var since time.Time
+	var hashes [][]byte
+	for _, p := range c.members {
+		if t := p.env.ConcentratedSince; !t.IsZero() && p.env.IPHash != nil {
+			hashes = append(hashes, p.env.IPHash)
+			if since.IsZero() || t.Before(since) {
+				since = t
+			}
+		}
+	}
+	if hashes != nil {
+		dbq.Queue(b, func(q *dbq.Queries) {
+			q.SourceResponses(ctx, dbq.SourceResponsesParams{CampaignID: id, IpHashes: hashes, Since: since})
+		}).Query(dbq.Into(&c.concentrated, pgx.RowToStructByPos[dbq.SourceResponsesRow]))
+	}
 	c.sources = groupSources(c.members)
 	c.traces.queue(ctx, b, id, c.sources, &c.read)
+}
+
+// concentratedBefore is the stored responses that a concentrated source
+// among the members sent since its budget was passed: flagged with it.
+func (c *lockedCampaign) concentratedBefore() []Trace {
+	var out []Trace
+	for _, r := range c.concentrated {
+		for _, p := range c.members {
+			if t := p.env.ConcentratedSince; !t.IsZero() && bytes.Equal(p.env.IPHash, r.IpHash) && !r.SubmittedAt.Before(t) {
+				out = append(out, Trace{ID: r.ID, Receipt: r.Receipt})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // recent is the responses from the members' links and schools that a
@@ -347,13 +380,26 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	c.traces.mu.Unlock()
 	retro := flagGroup(cp, open, c.seen, c.recent())
-	if len(retro) > 0 {
-		ids := make([]int64, len(retro))
-		for i, t := range retro {
+	concentrated := c.concentratedBefore()
+	// Members from a source found concentrated later in the group go with it.
+	for _, p := range open {
+		for _, q := range open {
+			if t := q.env.ConcentratedSince; !t.IsZero() && p.env.IPHash != nil && bytes.Equal(p.env.IPHash, q.env.IPHash) && !p.now.Before(t) {
+				p.flags = appendFlag(p.flags, FlagConcentration)
+				break
+			}
+		}
+	}
+	for flag, traces := range map[Flag][]Trace{FlagBurst: retro, FlagConcentration: concentrated} {
+		if len(traces) == 0 {
+			continue
+		}
+		ids := make([]int64, len(traces))
+		for i, t := range traces {
 			ids[i] = t.ID
 		}
 		dbq.Queue(b, func(q *dbq.Queries) {
-			q.AddFlag(ctx, dbq.AddFlagParams{CampaignID: cp.ID, Flag: string(FlagBurst), Ids: ids})
+			q.AddFlag(ctx, dbq.AddFlagParams{CampaignID: cp.ID, Flag: string(flag), Ids: ids})
 		})
 	}
 	for _, p := range open {
@@ -410,6 +456,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		arg.AnswerSigs = append(arg.AnswerSigs, p.env.Signature)
 		arg.FlagLists = append(arg.FlagLists, strings.Join(flags, ","))
 		arg.WechatHashes = append(arg.WechatHashes, p.env.WeChatHash)
+		arg.Identities = append(arg.Identities, string(p.env.Identity()))
 	}
 	dbq.Queue(kept, func(q *dbq.Queries) { q.StoreResponses(ctx, arg) })
 	counts, bySource := arrived.params(cp.ID), sources.params(cp.ID)
@@ -433,6 +480,9 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	for _, t := range retro {
 		raised[t.Receipt] = append(raised[t.Receipt], FlagBurst)
+	}
+	for _, t := range concentrated {
+		raised[t.Receipt] = append(raised[t.Receipt], FlagConcentration)
 	}
 	if len(raised) > 0 {
 		e := newEntry(cp.ID, EntryFlags, "system", open[len(open)-1].now)
@@ -490,7 +540,7 @@ func flagGroup(c Campaign, group []*pending, seen [][]byte, recent []Trace) []Tr
 			}
 			seen = append(seen, p.env.DeviceHash)
 		}
-		if p.env.FromAddress >= ConcentrationMin && (p.env.NoDevice || repeat) {
+		if ConcentratedSource(p.env.FromAddress, p.env.NoDevice || repeat, !p.env.ConcentratedSince.IsZero()) {
 			p.flags = append(p.flags, FlagConcentration)
 		}
 	}

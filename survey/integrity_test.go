@@ -271,7 +271,8 @@ func TestFlagsAndReview(t *testing.T) {
 		rc   Receipt
 		want []string
 	}{
-		{"fast", fast, []string{"fast"}}, {"straight", straight, []string{"straight"}}, {"first on device", first, nil},
+		// 满意 throughout is what satisfied parents answer: no flag.
+		{"fast", fast, []string{"fast"}}, {"straight", straight, nil}, {"first on device", first, nil},
 		{"second on device", repeat, []string{"device"}}, {"burst, first", burst[0], []string{"burst"}},
 		{"burst, last", burst[4], []string{"burst"}},
 	} {
@@ -280,8 +281,8 @@ func TestFlagsAndReview(t *testing.T) {
 		}
 	}
 	q, err := f.store.Queue(ctx, f.campaign.ID)
-	if err != nil || len(q) != 8 {
-		t.Fatalf("queue of %d (%v), want 8", len(q), err)
+	if err != nil || len(q) != 7 {
+		t.Fatalf("queue of %d (%v), want 7", len(q), err)
 	}
 	idOf := func(rc Receipt) int64 {
 		for _, x := range q {
@@ -303,12 +304,12 @@ func TestFlagsAndReview(t *testing.T) {
 	if err := f.store.Decide(ctx, f.campaign.ID, idOf(repeat), Invalid, "同一家长重复填写", 0, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Decide(ctx, f.campaign.ID, idOf(straight), Valid, "电话回访确认为本人真实意见", 0, "admin"); err != nil {
+	if err := f.store.Decide(ctx, f.campaign.ID, idOf(burst[1]), Valid, "电话回访确认为本人真实意见", 0, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	counts, _ := f.store.StatusCounts(ctx, f.campaign.ID)
 	sum, err := f.store.Review(ctx, f.campaign.ID)
-	if err != nil || counts[Invalidated] != 1 || sum.Excluded != 1 || sum.Pending != 6 || sum.Flagged != 8 ||
+	if err != nil || counts[Invalidated] != 1 || sum.Excluded != 1 || sum.Pending != 5 || sum.Flagged != 7 ||
 		len(sum.Reasons) != 1 || sum.Reasons[0].Reason != "同一家长重复填写" {
 		t.Fatalf("after review: counts %v summary %+v %v", counts, sum, err)
 	}

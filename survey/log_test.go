@@ -514,7 +514,8 @@ func TestFlags(t *testing.T) {
 			t.Errorf("%s: got %v", tt.name, tt.got)
 		}
 	}
-	if got := Assess("A,A,A,A,A,A", 5*time.Second, 20*time.Second); !slices.Equal(got, []Flag{FlagFast, FlagStraight}) {
+	// One option throughout is no flag by itself (satisfied parents do it).
+	if got := Assess("A,A,A,A,A,A", 5*time.Second, 20*time.Second); !slices.Equal(got, []Flag{FlagFast}) {
 		t.Errorf("Assess = %v", got)
 	}
 	if got := Assess("A,B,A,A,A,A", 25*time.Second, 20*time.Second); got != nil {
@@ -546,5 +547,19 @@ func TestFlags(t *testing.T) {
 		if got := Burst(now, tt.recent); len(got) != tt.want {
 			t.Errorf("%s: burst of %d, want %d", tt.name, len(got), tt.want)
 		}
+	}
+	// Satisfied parents of one school answering 满意 throughout within
+	// minutes are no burst, and the one who differs in an item is none
+	// with them.
+	allA := Trace{LinkID: 1, Sig: "A,A,A,A,A,A", At: t0}
+	var satisfied []Trace
+	for i := range 10 {
+		satisfied = append(satisfied, Trace{ID: int64(i + 1), LinkID: 1, Sig: allA.Sig, At: t0.Add(-time.Duration(i) * time.Minute)})
+	}
+	if got := Burst(allA, satisfied); got != nil {
+		t.Errorf("ten 满意 throughout: burst %v", got)
+	}
+	if got := Burst(Trace{LinkID: 1, Sig: "A,A,B,A,A,A", At: t0}, satisfied); got != nil {
+		t.Errorf("one item off ten 满意 throughout: burst %v", got)
 	}
 }

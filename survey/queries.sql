@@ -72,11 +72,11 @@ SELECT * FROM links WHERE code = $1;
 WITH r AS (
     INSERT INTO responses (campaign_id, questionnaire_id, link_id, submission_id, receipt, category, locale,
         grade_band, school_id, status, suggestion, ip_hash, ua_family, fill_ms, submitted_at, device_hash, answer_sig, flags, answers,
-        wechat_hash)
+        wechat_hash, identity)
     SELECT @campaign_id::bigint, t.questionnaire_id, t.link_id, t.submission_id, t.receipt, t.category, t.locale,
         nullif(t.grade_band, ''), nullif(t.school_id, 0), t.status, t.suggestion, t.ip_hash, t.ua_family, t.fill_ms,
         t.submitted_at, nullif(t.device_hash, ''::bytea), t.answer_sig, coalesce(string_to_array(nullif(t.flags, ''), ','), '{}'),
-        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea)
+        coalesce(string_to_array(nullif(t.answers, ''), ','), '{}'), nullif(t.wechat_hash, ''::bytea), t.identity
     FROM (SELECT unnest(@questionnaire_ids::bigint[]) AS questionnaire_id,
         unnest(@link_ids::bigint[]) AS link_id,
         unnest(@submission_ids::text[]) AS submission_id,
@@ -95,7 +95,8 @@ WITH r AS (
         unnest(@answer_sigs::text[]) AS answer_sig,
         unnest(@flag_lists::text[]) AS flags,
         unnest(@answer_lists::text[]) AS answers,
-        unnest(@wechat_hashes::bytea[]) AS wechat_hash) t
+        unnest(@wechat_hashes::bytea[]) AS wechat_hash,
+        unnest(@identities::text[]) AS identity) t
     RETURNING id, submission_id
 )
 INSERT INTO log_leaves (campaign_id, idx, response_id, hash)
@@ -190,6 +191,14 @@ ORDER BY id;
 
 -- Flags stored responses, and moves those that had no flag before to the
 -- flagged side of the source counts.
+-- A concentrated source's responses to a campaign since a time that do
+-- not carry the flag yet.
+-- name: SourceResponses :many
+SELECT id, receipt, ip_hash, submitted_at FROM responses
+WHERE campaign_id = @campaign_id AND ip_hash = ANY(@ip_hashes::bytea[]) AND submitted_at >= @since::timestamptz
+  AND NOT ('concentration' = ANY(flags))
+ORDER BY id;
+
 -- name: AddFlag :exec
 WITH f AS (
     UPDATE responses SET flags = array_append(flags, @flag::text)

@@ -235,12 +235,52 @@ type Envelope struct {
 	// NoDevice: the submission did not return the device cookie its form
 	// was sent with.
 	NoDevice bool
+	// NewDevice: the device cookie was given with the form, not brought
+	// from an earlier visit.
+	NewDevice bool
 	// FromAddress counts the responses to the campaign from the same
 	// client address within ConcentrationWindow, this one included.
 	FromAddress int
+	// ConcentratedSince: the client's source is beyond its budget
+	// (package intake); this response and the source's others since then
+	// are flagged. Zero: it is not.
+	ConcentratedSince time.Time
 	// WeChatHash is the keyed hash of the WeChat user's openid, for a
 	// campaign that requires WeChat sign-in: one response per user.
 	WeChatHash []byte
+}
+
+// Identity is how strongly a response's respondent is identified: the
+// rows of the exposure table.
+type Identity string
+
+const (
+	IdentityWeChat    Identity = "wechat"    // a WeChat user: one response each
+	IdentityReturning Identity = "returning" // a device cookie from an earlier visit, come back with the form
+	IdentityNew       Identity = "new"       // a device cookie given with the form, come back with it
+	IdentityNone      Identity = "none"      // the form's device cookie did not come back
+)
+
+// Identities lists them, strongest first.
+var Identities = []Identity{IdentityWeChat, IdentityReturning, IdentityNew, IdentityNone}
+
+var identityNames = map[Identity]string{IdentityWeChat: "微信身份（每人一份）", IdentityReturning: "此前访问过的设备",
+	IdentityNew: "首次访问的设备", IdentityNone: "未带回设备标识", "": "早于本版本的答卷"}
+
+// Name is the identity in Chinese.
+func (i Identity) Name() string { return identityNames[i] }
+
+// Identity is the envelope's identity.
+func (e *Envelope) Identity() Identity {
+	switch {
+	case e.WeChatHash != nil:
+		return IdentityWeChat
+	case e.NoDevice || e.DeviceHash == nil:
+		return IdentityNone
+	case e.NewDevice:
+		return IdentityNew
+	}
+	return IdentityReturning
 }
 
 // Receipt is what the respondent is told after submitting.

@@ -108,7 +108,7 @@ func TestBurstAcrossServers(t *testing.T) {
 func TestBurstIndexFindsWhatBurstFinds(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC)
 	rnd := rand.New(rand.NewPCG(1, 2))
-	for _, items := range []int{1, 2, 3, 12} {
+	for _, items := range []int{2, 3, 12} { // (one item is one option throughout: never a burst)
 		sig := func() string {
 			opts := make([]string, items)
 			for i := range opts { // mostly A: alike often enough to burst
