@@ -1472,6 +1472,68 @@ func (q *Queries) Exclusions(ctx context.Context, campaignID int64) ([]Exclusion
 	return items, nil
 }
 
+const exposureByIdentity = `-- name: ExposureByIdentity :many
+SELECT identity, count(*)::bigint AS n FROM responses WHERE campaign_id = $1 AND status = 'admitted' GROUP BY identity
+`
+
+type ExposureByIdentityRow struct {
+	Identity string `json:"identity"`
+	N        int64  `json:"n"`
+}
+
+// The counted sample by how strongly its respondents are identified.
+func (q *Queries) ExposureByIdentity(ctx context.Context, campaignID int64) ([]ExposureByIdentityRow, error) {
+	rows, err := q.db.Query(ctx, exposureByIdentity, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExposureByIdentityRow
+	for rows.Next() {
+		var i ExposureByIdentityRow
+		if err := rows.Scan(&i.Identity, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exposureBySource = `-- name: ExposureBySource :many
+SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n FROM responses
+WHERE campaign_id = $1 AND status = 'admitted' GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50
+`
+
+type ExposureBySourceRow struct {
+	IpHash []byte `json:"ip_hash"`
+	N      int64  `json:"n"`
+}
+
+// The counted sample's largest sources (the keyed, truncated address
+// hashes): at most 49 sources can each hold more than 2%.
+func (q *Queries) ExposureBySource(ctx context.Context, campaignID int64) ([]ExposureBySourceRow, error) {
+	rows, err := q.db.Query(ctx, exposureBySource, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExposureBySourceRow
+	for rows.Next() {
+		var i ExposureBySourceRow
+		if err := rows.Scan(&i.IpHash, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const findSubmissions = `-- name: FindSubmissions :many
 SELECT r.submission_id, r.campaign_id, r.receipt, r.status, coalesce(e.idx + 1, 0)::bigint AS pos, e.hash,
     coalesce(k.size, 0)::bigint AS tree_size, k.root AS tree_root

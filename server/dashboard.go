@@ -23,6 +23,7 @@ type dashboardPage struct {
 	Changes    []survey.Event // verdict settings changed after the opening
 	Charts     []chart
 	Hourly     template.HTML
+	Exposure   survey.Exposure
 }
 
 type chart struct {
@@ -110,5 +111,8 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	p.Changes = survey.SettingChanges(events)
+	if p.Exposure, err = s.surveys.Exposure(ctx, v.Campaign.ID); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "dashboard.html", p)
 }

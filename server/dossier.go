@@ -39,6 +39,7 @@ type dossierPage struct {
 	Statement         *survey.Statement
 	StatementProblems []survey.LogProblem
 	Notice            string
+	Exposure          survey.Exposure
 }
 
 type dossierTable struct {
@@ -107,6 +108,9 @@ func (s *Server) dossier(c echo.Context) error {
 	case err == nil:
 		p.Statement, p.StatementProblems = &st, p.Log.At(st.Pos)
 	case !errors.Is(err, survey.ErrNotFound):
+		return err
+	}
+	if p.Exposure, err = s.surveys.Exposure(ctx, cp.ID); err != nil {
 		return err
 	}
 	p.Notice = s.flash(c)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"renke/evaluation"
 	"renke/intake"
 	"renke/survey"
 )
@@ -266,4 +267,41 @@ func TestStuffingSimulation(t *testing.T) {
 			t.Errorf("%s: only %.0f%% flagged", name, rates[name]*100)
 		}
 	}
+
+	// The dossier's exposure table shows the script's address as the
+	// largest source, with its share of the counted sample.
+	var key []byte
+	if err := e.pool.QueryRow(ctx, `SELECT key FROM campaign_keys WHERE campaign_id = $1`, e.demo.Campaign.ID).Scan(&key); err != nil {
+		t.Fatal(err)
+	}
+	var counted int
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM responses WHERE campaign_id = $1 AND status = 'admitted'`, e.demo.Campaign.ID).Scan(&counted); err != nil {
+		t.Fatal(err)
+	}
+	dossier, _ := e.consoleClient().get("/console/campaigns/" + itoa(e.demo.Campaign.ID) + "/dossier")
+	row := fmt.Sprintf(`<tr class="concentrated"><td class="mono">%x</td><td class="r">60</td><td class="r">%s%%</td></tr>`,
+		intake.AddressHash(key, "203.0.113.66"), evaluation.Num(60*100/float64(counted)))
+	if i := strings.Index(dossier, `id="exposure-sources"`); i < 0 || !strings.Contains(dossier[i:], row) {
+		t.Errorf("the dossier's exposure table does not show the script's address (%s):\n%s", row, dossier[max(0, i):min(len(dossier), i+2000)])
+	} else {
+		t.Logf("exposure: the script's address holds 60 of %d counted (%.1f%%); concentrated sources: %s", counted, 6000/float64(counted),
+			strings.TrimSpace(stripTags(dossier[strings.Index(dossier, `id="exposure-concentrated"`):][:600])))
+	}
+}
+
+// stripTags is an HTML fragment's text, roughly: for test logs.
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -626,3 +626,13 @@ ON CONFLICT (campaign_id) DO UPDATE SET at = excluded.at, size = excluded.size, 
 
 -- name: LastVerification :one
 SELECT at, size, problems, first FROM verifications WHERE campaign_id = $1;
+
+-- The counted sample by how strongly its respondents are identified.
+-- name: ExposureByIdentity :many
+SELECT identity, count(*)::bigint AS n FROM responses WHERE campaign_id = $1 AND status = 'admitted' GROUP BY identity;
+
+-- The counted sample's largest sources (the keyed, truncated address
+-- hashes): at most 49 sources can each hold more than 2%.
+-- name: ExposureBySource :many
+SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n FROM responses
+WHERE campaign_id = $1 AND status = 'admitted' GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50;

@@ -148,9 +148,9 @@ func spawned(conc int, dur, baseline time.Duration) error {
 	addr := l.Addr().String()
 	l.Close()
 	srv := exec.Command(bin)
-	// SUBMIT_RATE=off: every client here shares 127.0.0.1, which real
-	// phones do not.
-	srv.Env = append(os.Environ(), "DATABASE_URL="+cluster.URL("renke"), "LISTEN_ADDR="+addr, "SUBMIT_RATE=off",
+	// SUBMIT_RATE at its default: each respondent comes from an address of
+	// its own in 127.0.0.0/8 (see phone.spread), as real phones do.
+	srv.Env = append(os.Environ(), "DATABASE_URL="+cluster.URL("renke"), "LISTEN_ADDR="+addr,
 		"SESSION_KEY=loadgen-session-key-0123456789abcdef", "LOG_KEY="+logKey)
 	if err := srv.Start(); err != nil {
 		return err
@@ -404,7 +404,7 @@ func run(target string, conc int, dur time.Duration) float64 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := &phone{url: u}
+			p := &phone{url: u, spread: loopback(u)}
 			defer p.hangUp()
 			for time.Now().Before(deadline) {
 				results <- p.submitOnce()
@@ -449,8 +449,12 @@ func run(target string, conc int, dur time.Duration) float64 {
 // response doubled the load generator's processor time, which on one
 // machine is taken from the server it measures.
 type phone struct {
-	url  *url.URL
-	conn net.Conn
+	url *url.URL
+	// spread: each respondent comes from an address of its own in
+	// 127.0.0.0/8 (a target on loopback only), as phones do, so the
+	// server's budgets and proofs of work per source stay on.
+	spread bool
+	conn   net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
 	zr   *gzip.Reader
@@ -469,10 +473,14 @@ func (p *phone) hangUp() {
 func (p *phone) roundTrip(req *http.Request) (*http.Response, error) {
 	if p.conn == nil {
 		var err error
+		var d net.Dialer
+		if p.spread {
+			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, byte(rand.IntN(256)), byte(rand.IntN(256)), byte(1+rand.IntN(254)))}
+		}
 		if p.url.Scheme == "https" {
-			p.conn, err = tls.Dial("tcp", hostPort(p.url), &tls.Config{ServerName: p.url.Hostname()})
+			p.conn, err = tls.DialWithDialer(&d, "tcp", hostPort(p.url), &tls.Config{ServerName: p.url.Hostname()})
 		} else {
-			p.conn, err = net.Dial("tcp", hostPort(p.url))
+			p.conn, err = d.Dial("tcp", hostPort(p.url))
 		}
 		if err != nil {
 			return nil, err
@@ -507,6 +515,13 @@ func (p *phone) done(resp *http.Response) {
 	}
 }
 
+// loopback reports whether a target is on this machine's loopback, where
+// respondents can be given addresses of their own.
+func loopback(u *url.URL) bool {
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback() && ip.To4() != nil
+}
+
 func hostPort(u *url.URL) string {
 	if u.Port() != "" {
 		return u.Host
@@ -521,6 +536,9 @@ func hostPort(u *url.URL) string {
 // cookie the server gives it and POSTs twelve answers with the form's
 // token.
 func (p *phone) submitOnce() result {
+	if p.spread {
+		p.hangUp() // a new respondent: a new phone, from an address of its own
+	}
 	token, cookies, err := p.formToken()
 	if err != nil {
 		return result{err: true}
