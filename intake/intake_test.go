@@ -85,3 +85,63 @@ func TestUAFamily(t *testing.T) {
 		}
 	}
 }
+
+// Past a budget the work grows with the excess, like past the rate; with
+// SUBMIT_RATE=off nothing beyond the campaign's own level is asked.
+func TestRequiredWorkPastABudget(t *testing.T) {
+	tenMinutes := &Windows[1]
+	for _, tc := range []struct {
+		rate       int
+		excess     float64
+		cookieless bool
+		want       int
+	}{
+		{30, 1.01, false, 18},
+		{30, 2.5, false, 20}, // ⌊log₂ 2.5⌋ = 1
+		{30, 4, true, 24},
+		{30, 100, false, MaxWorkBits},
+		{0, 100, true, 0},
+	} {
+		if got := RequiredWork(0, tc.rate, Load{Over: tenMinutes, Excess: tc.excess}, tc.cookieless); got != tc.want {
+			t.Errorf("RequiredWork past a budget ×%.2f (rate %d, cookieless %v) = %d, want %d", tc.excess, tc.rate, tc.cookieless, got, tc.want)
+		}
+	}
+}
+
+// The budgets count per campaign and source, over each window: the 151st
+// submission in ten minutes is over, and the source is concentrated since
+// ten minutes before; forms served to new devices count on their own; an
+// IPv6 phone moving within its /64 stays one source; a day later the
+// source starts again.
+func TestBudgets(t *testing.T) {
+	var b Budgets
+	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	src := Source("2001:db8:1:2::17")
+	if Source("2001:db8:1:2:ffff::1") != src || Source("2001:db8:1:3::17") == src || Source("::ffff:203.0.113.9") != "203.0.113.9" {
+		t.Fatalf("sources: %s", src)
+	}
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 3 * time.Second) } // 20 a minute
+	for i := range 150 {
+		if l := b.Load(1, src, at(i)); l.Concentrated() {
+			t.Fatalf("submission %d: %s", i+1, l)
+		}
+		b.Submitted(1, src, at(i))
+	}
+	l := b.Load(1, src, at(150))
+	if l.Over == nil || l.Over.Span != 10*time.Minute || !l.Since(at(150)).Equal(at(150).Add(-10*time.Minute)) || l.InWindow != 151 {
+		t.Fatalf("the 151st in ten minutes: %+v", l)
+	}
+	if other := b.Load(2, src, at(150)); other.Concentrated() {
+		t.Errorf("another campaign shares the budget: %s", other)
+	}
+	for i := range 41 {
+		b.Served(3, "203.0.113.9", true, t0.Add(time.Duration(i)*time.Second))
+		b.Served(3, "203.0.113.9", false, t0.Add(time.Duration(i)*time.Second)) // a returning device: not counted
+	}
+	if l := b.Load(3, "203.0.113.9", t0.Add(41*time.Second)); l.Over == nil || l.Over.Span != time.Minute {
+		t.Errorf("41 new devices in a minute: %+v", l)
+	}
+	if l := b.Load(1, src, t0.Add(25*time.Hour)); l.Concentrated() || l.InWindow != 1 {
+		t.Errorf("a day later: %+v", l)
+	}
+}

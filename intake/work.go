@@ -17,14 +17,16 @@ const MaxWorkBits = 24
 // bits of SHA-256(token ":" nonce):
 //
 //   - the campaign's own level;
-//   - past rate submissions a minute from the source (rate 0: never), 18
-//     bits (about 260,000 hashes, a second or two on an old phone) and
-//     two more for every doubling beyond;
+//   - past rate submissions a minute from the source, 18 bits (about
+//     260,000 hashes, a second or two on an old phone) and two more for
+//     every doubling beyond;
 //   - past a budget (Budgets), 18 bits and two more for every doubling of
 //     the excess;
 //   - two more again for a client that did not return its device cookie;
 //
-// at most MaxWorkBits. The 31st parent in a minute behind a school's
+// at most MaxWorkBits. Rate 0 (SUBMIT_RATE=off, for load and fault tests
+// from one address) asks only the campaign's level: a source beyond its
+// budgets is still flagged. The 31st parent in a minute behind a school's
 // address waits a second or two; the 60th form in a minute from a script
 // without cookies costs about a million hashes (seconds in a script), and
 // each doubling four times that.
@@ -33,7 +35,7 @@ func RequiredWork(campaignBits, rate int, l Load, cookieless bool) int {
 	if rate > 0 && l.LastMinute >= rate {
 		need = 18 + 2*log2(float64(l.LastMinute)/float64(rate))
 	}
-	if l.Over != nil {
+	if rate > 0 && l.Over != nil {
 		need = max(need, 18+2*log2(l.Excess))
 	}
 	if need > 0 && cookieless {

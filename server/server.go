@@ -48,7 +48,6 @@ type Server struct {
 	visits      visitCache
 	sessions    *sessions.CookieStore
 	views       *template.Template
-	formKey     []byte         // seals the WeChat trip's state
 	desk        *intake.Desk   // the respondents' intake: tokens, budgets, work
 	wechat      *wechat.Client // nil: no WeChat service account configured
 	now         func() time.Time
@@ -74,11 +73,10 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	s := &Server{
 		cfg: cfg, pool: pool,
 		units: county.NewStore(pool), surveys: survey.NewStore(pool), staff: staff.NewStore(pool),
-		audit:   audit.NewStore(pool),
-		views:   views,
-		formKey: derive(cfg.SessionKey, "form-token"),
-		desk:    intake.NewDesk(derive(cfg.SessionKey, "form-token"), cfg.SubmitRate),
-		now:     time.Now,
+		audit: audit.NewStore(pool),
+		views: views,
+		desk:  intake.NewDesk(derive(cfg.SessionKey, "form-token"), cfg.SubmitRate),
+		now:   time.Now,
 	}
 	if cfg.WeChatAppID != "" {
 		s.wechat = &wechat.Client{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret,

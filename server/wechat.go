@@ -4,14 +4,9 @@ package server
 // WeChat) and /s/:code/wx (the way back).
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,28 +15,6 @@ import (
 	"renke/survey"
 	"renke/wechat"
 )
-
-// stateTTL bounds the trip to WeChat and back.
-const stateTTL = 10 * time.Minute
-
-// wechatState binds the trip to the link, the category and the time, so a
-// code that comes back is used for what it was asked for, once, soon.
-func (s *Server) wechatState(code string, cat sampling.Category, at time.Time) string {
-	b := binary.BigEndian.AppendUint64(nil, uint64(at.Unix()))
-	m := hmac.New(sha256.New, s.formKey)
-	m.Write([]byte("wechat-state\x00" + code + "\x00" + string(cat) + "\x00"))
-	m.Write(b)
-	return base64.RawURLEncoding.EncodeToString(append(b, m.Sum(nil)[:16]...))
-}
-
-func (s *Server) wechatStateOK(state, code string, cat sampling.Category, now time.Time) bool {
-	raw, err := base64.RawURLEncoding.DecodeString(state)
-	if err != nil || len(raw) != 24 {
-		return false
-	}
-	at := time.Unix(int64(binary.BigEndian.Uint64(raw[:8])), 0)
-	return hmac.Equal([]byte(s.wechatState(code, cat, at)), []byte(state)) && now.Sub(at) <= stateTTL && !at.After(now.Add(time.Minute))
-}
 
 // wechatSignIn sends a respondent in WeChat's browser to WeChat's silent
 // authorisation, and tells one in any other browser to open the link in
@@ -57,7 +30,7 @@ func (s *Server) wechatSignIn(c echo.Context, v *visit, cat sampling.Category) e
 	}
 	back := url + "/wx?c=" + string(cat)
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Redirect(http.StatusFound, s.wechat.Authorize(back, s.wechatState(v.link.Code, cat, s.now())))
+	return c.Redirect(http.StatusFound, s.wechat.Authorize(back, s.desk.TripState(v.link.Code, string(cat), s.now())))
 }
 
 // wechatReturn is GET /s/:code/wx?c=…&code=…&state=…: the code is
@@ -77,7 +50,7 @@ func (s *Server) wechatReturn(c echo.Context) error {
 	if !v.campaign.WeChatOnly || s.wechat == nil || !slices.Contains(v.categories(), cat) {
 		return c.Redirect(http.StatusSeeOther, "/s/"+url.PathEscape(v.link.Code))
 	}
-	if !s.wechatStateOK(c.QueryParam("state"), v.link.Code, cat, s.now()) {
+	if !s.desk.TripStateOK(c.QueryParam("state"), v.link.Code, string(cat), s.now()) {
 		return s.notice(c, v, http.StatusBadRequest, "微信授权已过期，请返回重新打开链接或重新扫描二维码。")
 	}
 	code := c.QueryParam("code")

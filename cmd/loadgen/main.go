@@ -455,10 +455,10 @@ type phone struct {
 	// server's budgets and proofs of work per source stay on.
 	spread bool
 	conn   net.Conn
-	r    *bufio.Reader
-	w    *bufio.Writer
-	zr   *gzip.Reader
-	page []byte
+	r      *bufio.Reader
+	w      *bufio.Writer
+	zr     *gzip.Reader
+	page   []byte
 }
 
 func (p *phone) hangUp() {
