@@ -33,6 +33,7 @@ import (
 	"renke/database"
 	"renke/demo"
 	"renke/pgcluster"
+	"renke/sampling"
 	"renke/survey"
 )
 

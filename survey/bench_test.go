@@ -350,3 +350,32 @@ func BenchmarkProofs1M(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStatement100k is a result statement of 100,000 logged
+// responses computed from the replayed log: what Close and DeclareResult
+// compute, and what verify computes again for each statement.
+func BenchmarkStatement100k(b *testing.B) {
+	form := Bank()[0]
+	forms := map[int64]*Questionnaire{1: &form}
+	st := newLogState()
+	st.settings = &VerdictSettings{Threshold: 0.85, Method: TopTwo, RatePPM: 1500, SampleSize: 100_000, Population: 66_666_667,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 100_000 {
+		answers := map[string]string{}
+		for _, it := range form.Items {
+			answers[it.ID] = []string{"A", "A", "B", "B", "C", "D", "X"}[r.IntN(7)]
+		}
+		resp := &StoredResponse{ID: int64(i + 1), Status: Admitted, Chained: Chained{Receipt: fmt.Sprintf("R%09d", i), FormID: 1,
+			Category: string(sampling.Categories[i%len(sampling.Categories)]), Locale: string(sampling.Locales[i%3]), SchoolID: int64(i % 300),
+			Answers: answers}}
+		st.admit(resp, int64(i))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := st.statement(forms, 100_000, false)
+		if err != nil || res.Responses.Counted != 100_000 {
+			b.Fatal(res.Responses, err)
+		}
+	}
+}

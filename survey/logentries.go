@@ -124,24 +124,17 @@ func replay(in LogInput, size int64) (*logState, map[int64]*Questionnaire) {
 		reviews[in.Reviews[i].ID] = &in.Reviews[i]
 	}
 	st := newLogState()
-	seen := map[int64]bool{}
-	for _, l := range in.Leaves {
-		switch {
-		case l.Index >= size:
-		case l.Body != nil:
-			if e, err := parseEntry(l.Body, in.CampaignID); err == nil {
-				st.apply(e)
-			}
-		case l.ReviewID != nil:
-			if d := reviews[*l.ReviewID]; d != nil {
-				st.decide(d)
-			}
-		default:
-			if r := responses[l.ResponseID]; r != nil && !seen[r.ID] {
-				seen[r.ID] = true
-				st.admit(r, l.Index)
+	for _, l := range in.Leaves { // in index order, as loadLog reads them
+		if l.Index >= size {
+			continue
+		}
+		var e *Entry
+		if l.Body != nil {
+			if x, err := parseEntry(l.Body, in.CampaignID); err == nil {
+				e = &x
 			}
 		}
+		st.step(l, e, responses, reviews)
 	}
 	forms := map[int64]*Questionnaire{}
 	for i := range in.Forms {

@@ -290,6 +290,25 @@ func (st *logState) decide(d *StoredReview) {
 	}
 }
 
+// step takes one leaf into the state: an entry (e, parsed from its body),
+// a decision, or an admission. A leaf whose body did not parse, or whose
+// response or decision is gone, changes nothing: Verify names it.
+func (st *logState) step(l LeafRow, e *Entry, responses map[int64]*StoredResponse, reviews map[int64]*StoredReview) {
+	switch {
+	case e != nil:
+		st.apply(*e)
+	case l.Body != nil:
+	case l.ReviewID != nil:
+		if d := reviews[*l.ReviewID]; d != nil {
+			st.decide(d)
+		}
+	default:
+		if r := responses[l.ResponseID]; r != nil && st.byID[r.ID] == nil {
+			st.admit(r, l.Index)
+		}
+	}
+}
+
 // statement computes the result statement of the state with the
 // questionnaires forms: what Score gives over the counted respondents,
 // with the quota shares of the logged settings.
@@ -433,7 +452,6 @@ func checkEntries(in LogInput, size int64, rows map[int64]LeafRow, entries map[i
 		}
 	}
 	st := newLogState()
-	seen := map[int64]bool{}
 	check := func(at int64) {
 		for _, i := range due[at] {
 			e := entries[i]
@@ -452,26 +470,12 @@ func checkEntries(in LogInput, size int64, rows map[int64]LeafRow, entries map[i
 	}
 	for i := int64(0); i < size; i++ {
 		check(i)
-		l, ok := rows[i]
-		if !ok {
-			continue
-		}
-		if e, ok := entries[i]; ok {
-			st.apply(e)
-			continue
-		}
-		if l.Body != nil {
-			continue // unreadable: named where it was parsed
-		}
-		if l.ReviewID != nil {
-			if d := reviews[*l.ReviewID]; d != nil {
-				st.decide(d)
+		if l, ok := rows[i]; ok {
+			var e *Entry
+			if x, ok := entries[i]; ok {
+				e = &x
 			}
-			continue
-		}
-		if r := responses[l.ResponseID]; r != nil && !seen[r.ID] {
-			seen[r.ID] = true
-			st.admit(r, i)
+			st.step(l, e, responses, reviews)
 		}
 	}
 	check(size)
