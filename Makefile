@@ -3,11 +3,15 @@ GO ?= go
 
 .PHONY: run test build bench load generate vet fuzz failover
 
+# Each target first installs what it needs and the machine lacks (as root
+# on Debian), or names the command that would (scripts/prereqs).
 run:
+	@bash scripts/prereqs postgresql
 	@echo "Building and starting renke (the first build downloads and compiles the modules: a few minutes)…"
 	$(GO) run .
 
 test:
+	@bash scripts/prereqs postgresql chromium zbar-tools fonts-noto-cjk
 	$(GO) test -count=1 -timeout 20m ./...
 
 build:
@@ -36,6 +40,7 @@ load:
 # to the new primary, the requests retried, the receipts checked and the
 # responses lost. Loopback only, about two minutes.
 failover:
+	@bash scripts/prereqs postgresql postgresql-15-auto-failover
 	$(GO) test -tags failover -count=1 -timeout 10m -run TestFailover -v ./failover/
 
 # A short, bounded fuzz run of every fuzz target (their seed corpora also
