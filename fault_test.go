@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -42,6 +44,17 @@ var testLogKey = func() string {
 	}
 	return k
 }()
+
+// seedHonest seeds the demo county under testLogKey, with no minimum fill
+// time: these tests' phones answer at once, where a parent takes minutes,
+// and a "fast" response would be held for review.
+func seedHonest(pool *pgxpool.Pool) (*demo.Seeded, error) {
+	d, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: testKey()})
+	if err == nil {
+		_, err = pool.Exec(context.Background(), `UPDATE campaigns SET min_fill_seconds = 0`)
+	}
+	return d, err
+}
 
 // testKey is testLogKey parsed.
 func testKey() *survey.LogKey {
@@ -90,8 +103,10 @@ func startServer(t *testing.T, dbURL string) (*exec.Cmd, string) {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(binary)
+	// The phones come through a proxy on loopback that names each one's
+	// address (X-Forwarded-For), as real phones come from many addresses.
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "SUBMIT_RATE=off",
-		"SESSION_KEY=fault-test-session-key-0123456789abcdef", "LOG_KEY="+testLogKey)
+		"SESSION_KEY=fault-test-session-key-0123456789abcdef", "LOG_KEY="+testLogKey, "TRUSTED_PROXIES=127.0.0.1")
 	if os.Getenv("RENKE_TEST_LOG") != "" {
 		cmd.Stderr = os.Stderr
 	}
@@ -121,17 +136,33 @@ var (
 var errGroupFull = errors.New("the parents' group is full")
 
 // phone is one parent's visit: the form and its token, then the answers.
+// phone is one respondent after another at a form, each a new phone: its
+// own device cookie (kept from the form to the submit), its own address
+// (X-Forwarded-For through the trusted proxy on loopback), its own
+// answers. The tests' phones answer at once: their campaigns ask no
+// minimum fill time (honest).
 type phone struct {
 	client *http.Client
 	form   string // …/s/CODE
+	ip     *string
 }
 
 func newPhone(form string) phone {
-	return phone{client: &http.Client{Timeout: 10 * time.Second}, form: form}
+	ip := ""
+	return phone{client: &http.Client{Timeout: 10 * time.Second}, form: form, ip: &ip}
 }
 
+func (p phone) do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("X-Forwarded-For", *p.ip)
+	return p.client.Do(req)
+}
+
+// token is a new respondent's form: a new device and a new address.
 func (p phone) token() (string, error) {
-	resp, err := p.client.Get(p.form + "?c=parent")
+	p.client.Jar, _ = cookiejar.New(nil)
+	*p.ip = fmt.Sprintf("10.%d.%d.%d", rand.IntN(256), rand.IntN(256), 1+rand.IntN(254))
+	req, _ := http.NewRequest(http.MethodGet, p.form+"?c=parent", nil)
+	resp, err := p.do(req)
 	if err != nil {
 		return "", err
 	}
@@ -151,10 +182,13 @@ func (p phone) token() (string, error) {
 // the status and body.
 func (p phone) submit(token string, i int) (string, int, string, error) {
 	v := url.Values{"token": {token}, "category": {"parent"}, "band": {"3-4"}}
+	r := rand.New(rand.NewPCG(uint64(i), 17)) // a respondent's own answers
 	for j := 1; j <= 12; j++ {
-		v.Set(fmt.Sprintf("a_S%02d", j), []string{"A", "B", "C", "A", "X"}[(i+j)%5])
+		v.Set(fmt.Sprintf("a_S%02d", j), []string{"A", "B", "C", "A", "X"}[r.IntN(5)])
 	}
-	resp, err := p.client.PostForm(p.form, v)
+	req, _ := http.NewRequest(http.MethodPost, p.form, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := p.do(req)
 	if err != nil {
 		return "", 0, "", err
 	}
@@ -197,7 +231,7 @@ func consistent(t *testing.T, pool *pgxpool.Pool, campaignID int64) {
 // and finds every response whose receipt was delivered in the database.
 func TestKillDuringLoad(t *testing.T) {
 	pool := dbtest.New(t)
-	d, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: testKey()})
+	d, err := seedHonest(pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +309,7 @@ func TestDatabaseRestartDuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	d, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: testKey()})
+	d, err := seedHonest(pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +410,7 @@ func TestDatabaseRestartDuringLoad(t *testing.T) {
 func TestTwoServersOneDatabase(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
-	d, err := demo.SeedWith(ctx, pool, demo.Options{LogKey: testKey()})
+	d, err := seedHonest(pool)
 	if err != nil {
 		t.Fatal(err)
 	}

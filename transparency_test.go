@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,7 +31,6 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"renke/dbtest"
-	"renke/demo"
 	"renke/server"
 	"renke/survey"
 	"renke/witness"
@@ -60,7 +60,7 @@ type logFixture struct {
 func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
 	t.Helper()
 	pool := dbtest.New(t)
-	d, err := demo.SeedWith(context.Background(), pool, demo.Options{LogKey: testKey()})
+	d, err := seedHonest(pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,9 @@ func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
 	for _, w := range witnesses {
 		f.keys = append(f.keys, w.VerifierKey())
 	}
-	h, err := server.New(server.Config{SessionKey: []byte("log-test-session-key-0123456789abcdef"), LogKey: testLogKey, WitnessKeys: f.keys}, pool)
+	_, loopback, _ := net.ParseCIDR("127.0.0.1/32") // the phones' addresses come as X-Forwarded-For
+	h, err := server.New(server.Config{SessionKey: []byte("log-test-session-key-0123456789abcdef"), LogKey: testLogKey, WitnessKeys: f.keys,
+		TrustedProxies: []*net.IPNet{loopback}}, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,12 @@ func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
 }
 
 // answer submits n parents' answers and returns what each respondent keeps.
-func (f *logFixture) answer(t *testing.T, n int) []kept {
+func (f *logFixture) answer(t *testing.T, n int) []kept { return f.answerDropping(t, n, -1) }
+
+// answerDropping is answer with respondent drop (counted from 0) posting
+// without the device cookie its form came with: flagged, so held for
+// review.
+func (f *logFixture) answerDropping(t *testing.T, n, drop int) []kept {
 	t.Helper()
 	var out []kept
 	for i := range n {
@@ -96,7 +103,12 @@ func (f *logFixture) answer(t *testing.T, n int) []kept {
 		for j := 1; j <= 12; j++ {
 			v.Set(fmt.Sprintf("a_S%02d", j), []string{"A", "B", "C", "A", "D"}[(i+j)%5])
 		}
-		resp, err := p.client.PostForm(f.form, v)
+		if i == drop {
+			p.client.Jar = nil
+		}
+		req, _ := http.NewRequest(http.MethodPost, f.form, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := p.do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +164,7 @@ func (f *logFixture) rewrite(t *testing.T, insertAt int) {
 	chained := func(where string, args ...any) map[int64][]byte {
 		rows, err := f.pool.Query(ctx, `SELECT r.id, r.receipt, r.questionnaire_id, r.link_id, r.category, r.locale, coalesce(r.grade_band, ''),
 			coalesce(r.school_id, 0), r.suggestion, r.fill_ms, r.submitted_at, r.answers
-			FROM responses r WHERE r.campaign_id = $1 AND r.status = 'admitted' `+where, append([]any{f.campaign}, args...)...)
+			FROM responses r WHERE r.campaign_id = $1 AND r.status IN ('admitted', 'held') `+where, append([]any{f.campaign}, args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +269,7 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 	if alarms, errs := w.Poll(ctx); alarms != nil || errs != nil {
 		t.Fatalf("first poll: %v %v", alarms, errs)
 	}
-	receipts = append(receipts, f.answer(t, 10)...)
+	receipts = append(receipts, f.answerDropping(t, 10, 7)...) // the 18th drops its cookie: held for review
 	// Staff print a provisional result statement; the witness sees it.
 	st := logStore(f.pool)
 	stmt, err := st.DeclareResult(ctx, f.campaign, "admin")
@@ -337,7 +349,7 @@ func TestRewriteCaughtByWitnessVerifyAndReceipts(t *testing.T) {
 
 	var flagged int
 	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM responses WHERE campaign_id = $1 AND flags <> '{}'`, f.campaign).Scan(&flagged); err != nil || flagged == 0 {
-		t.Fatalf("%d flagged before the attack (alike answers from one link make bursts): %v", flagged, err)
+		t.Fatalf("%d flagged before the attack (the 18th respondent dropped its cookie): %v", flagged, err)
 	}
 
 	// The bureau's attack: edit the 3rd answer, delete the 7th (a critic),

@@ -226,6 +226,7 @@ type Review struct {
 	StaffID    *int64    `json:"staff_id"`
 	Username   string    `json:"username"`
 	DecidedAt  time.Time `json:"decided_at"`
+	Outcome    string    `json:"outcome"`
 }
 
 type School struct {

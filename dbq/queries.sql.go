@@ -468,7 +468,7 @@ func (q *Queries) CampaignKey(ctx context.Context, campaignID int64) ([]byte, er
 }
 
 const campaignReviews = `-- name: CampaignReviews :many
-SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at
+SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at, v.outcome
 FROM reviews v JOIN responses r ON r.id = v.response_id
 WHERE r.campaign_id = $1 ORDER BY v.id
 `
@@ -480,6 +480,7 @@ type CampaignReviewsRow struct {
 	Reason     string    `json:"reason"`
 	Username   string    `json:"username"`
 	DecidedAt  time.Time `json:"decided_at"`
+	Outcome    string    `json:"outcome"`
 }
 
 // Every review decision on the campaign's responses, oldest first.
@@ -499,6 +500,7 @@ func (q *Queries) CampaignReviews(ctx context.Context, campaignID int64) ([]Camp
 			&i.Reason,
 			&i.Username,
 			&i.DecidedAt,
+			&i.Outcome,
 		); err != nil {
 			return nil, err
 		}
@@ -874,6 +876,17 @@ func (q *Queries) CountGradeBands(ctx context.Context, campaignID int64) ([]Coun
 		return nil, err
 	}
 	return items, nil
+}
+
+const countReceived = `-- name: CountReceived :one
+SELECT count(*)::bigint FROM responses WHERE campaign_id = $1
+`
+
+func (q *Queries) CountReceived(ctx context.Context, campaignID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, countReceived, campaignID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const countResponsesByCategory = `-- name: CountResponsesByCategory :many
@@ -1441,7 +1454,7 @@ func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (int64, 
 const exclusions = `-- name: Exclusions :many
 SELECT v.reason, count(*) AS n
 FROM responses r
-JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at, outcome FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
 WHERE r.campaign_id = $1 AND r.status = 'invalidated' AND v.decision = 'invalid'
 GROUP BY v.reason ORDER BY n DESC, v.reason
 `
@@ -1503,17 +1516,20 @@ func (q *Queries) ExposureByIdentity(ctx context.Context, campaignID int64) ([]E
 }
 
 const exposureBySource = `-- name: ExposureBySource :many
-SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n FROM responses
-WHERE campaign_id = $1 AND status = 'admitted' GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50
+SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n,
+    count(*) FILTER (WHERE status = 'admitted')::bigint AS counted
+FROM responses WHERE campaign_id = $1 GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50
 `
 
 type ExposureBySourceRow struct {
-	IpHash []byte `json:"ip_hash"`
-	N      int64  `json:"n"`
+	IpHash  []byte `json:"ip_hash"`
+	N       int64  `json:"n"`
+	Counted int64  `json:"counted"`
 }
 
-// The counted sample's largest sources (the keyed, truncated address
-// hashes): at most 49 sources can each hold more than 2%.
+// The largest sources (the keyed, truncated address hashes) of all the
+// responses received, with how many of each are counted: at most 49
+// sources can each send more than 2%.
 func (q *Queries) ExposureBySource(ctx context.Context, campaignID int64) ([]ExposureBySourceRow, error) {
 	rows, err := q.db.Query(ctx, exposureBySource, campaignID)
 	if err != nil {
@@ -1523,7 +1539,7 @@ func (q *Queries) ExposureBySource(ctx context.Context, campaignID int64) ([]Exp
 	var items []ExposureBySourceRow
 	for rows.Next() {
 		var i ExposureBySourceRow
-		if err := rows.Scan(&i.IpHash, &i.N); err != nil {
+		if err := rows.Scan(&i.IpHash, &i.N, &i.Counted); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1671,8 +1687,8 @@ SELECT r.id, r.receipt, r.submitted_at, r.category, r.locale, coalesce(s.name, '
 FROM responses r
 JOIN links l ON l.id = r.link_id
 LEFT JOIN schools s ON s.id = r.school_id
-LEFT JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
-WHERE r.campaign_id = $1 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+LEFT JOIN LATERAL (SELECT id, response_id, decision, reason, staff_id, username, decided_at, outcome FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
+WHERE r.campaign_id = $1 AND r.flags <> '{}' AND (r.status IN ('admitted', 'invalidated', 'held') OR v.decision IS NOT NULL)
 ORDER BY (v.decision IS NOT NULL), r.id
 LIMIT 1000
 `
@@ -2033,7 +2049,7 @@ func (q *Queries) InsertLogNodes(ctx context.Context, arg InsertLogNodesParams) 
 }
 
 const insertReview = `-- name: InsertReview :one
-INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO reviews (response_id, decision, reason, staff_id, username, outcome) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, decided_at
 `
 
@@ -2043,6 +2059,7 @@ type InsertReviewParams struct {
 	Reason     string `json:"reason"`
 	StaffID    *int64 `json:"staff_id"`
 	Username   string `json:"username"`
+	Outcome    string `json:"outcome"`
 }
 
 type InsertReviewRow struct {
@@ -2057,6 +2074,7 @@ func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) (Ins
 		arg.Reason,
 		arg.StaffID,
 		arg.Username,
+		arg.Outcome,
 	)
 	var i InsertReviewRow
 	err := row.Scan(&i.ID, &i.DecidedAt)
@@ -2989,7 +3007,7 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 
 const lockFlaggedResponse = `-- name: LockFlaggedResponse :one
 SELECT r.id, r.status, r.flags, EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id) AS reviewed FROM responses r
-WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated', 'held')
 FOR UPDATE OF r
 `
 
@@ -3752,8 +3770,8 @@ func (q *Queries) RegionResponseCounts(ctx context.Context, campaignIds []int64)
 
 const regionSourceCounts = `-- name: RegionSourceCounts :many
 SELECT campaign_id,
-    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated')), 0)::bigint AS flagged,
-    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated')), 0)::bigint AS pending,
+    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated', 'held')), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated', 'held')), 0)::bigint AS pending,
     coalesce(max(last_at), 'epoch'::timestamptz)::timestamptz AS last_at
 FROM source_counts WHERE campaign_id = ANY($1::bigint[]) GROUP BY 1
 `
@@ -3979,7 +3997,7 @@ const reviewCounts = `-- name: ReviewCounts :one
 SELECT coalesce(sum(n) FILTER (WHERE flagged), 0)::bigint AS flagged,
     coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed), 0)::bigint AS pending,
     coalesce(sum(n) FILTER (WHERE status = 'invalidated'), 0)::bigint AS excluded
-FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated')
+FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated', 'held')
 `
 
 type ReviewCountsRow struct {
@@ -3996,7 +4014,7 @@ func (q *Queries) ReviewCounts(ctx context.Context, campaignID int64) (ReviewCou
 }
 
 const reviewsOfResponse = `-- name: ReviewsOfResponse :many
-SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id
+SELECT id, response_id, decision, reason, username, decided_at, outcome FROM reviews WHERE response_id = $1 ORDER BY id
 `
 
 type ReviewsOfResponseRow struct {
@@ -4006,6 +4024,7 @@ type ReviewsOfResponseRow struct {
 	Reason     string    `json:"reason"`
 	Username   string    `json:"username"`
 	DecidedAt  time.Time `json:"decided_at"`
+	Outcome    string    `json:"outcome"`
 }
 
 func (q *Queries) ReviewsOfResponse(ctx context.Context, responseID int64) ([]ReviewsOfResponseRow, error) {
@@ -4024,6 +4043,7 @@ func (q *Queries) ReviewsOfResponse(ctx context.Context, responseID int64) ([]Re
 			&i.Reason,
 			&i.Username,
 			&i.DecidedAt,
+			&i.Outcome,
 		); err != nil {
 			return nil, err
 		}

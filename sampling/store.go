@@ -71,6 +71,27 @@ func (s *Store) GradeBandCounts(ctx context.Context, campaignID int64) (map[Grad
 	return out, err
 }
 
+// Admit grants one response a place under p in the caller's transaction,
+// the campaign's cells locked first: a reviewer admitting a response that
+// was held on arrival. False: its cell is full (under the cap policy).
+func (s *Store) Admit(ctx context.Context, campaignID int64, want Place, p Policy) (bool, error) {
+	rows, err := s.q.LockQuotaCells(ctx, campaignID)
+	if err != nil {
+		return false, err
+	}
+	cells := make([]CellProgress, len(rows))
+	for i, r := range rows {
+		cells[i] = CellProgress{Cell: Cell{Category: Category(r.Category), Locale: Locale(r.Locale), Target: int(r.Target)}, Admitted: int(r.Admitted)}
+	}
+	got, given := Grant(cells, []Place{want}, p)
+	if len(given) == 0 {
+		return got[0], nil
+	}
+	err = s.q.AddToCells(ctx, dbq.AddToCellsParams{CampaignID: campaignID, Categories: []string{string(want.Category)},
+		Locales: []string{string(want.Locale)}, Ns: []int32{1}})
+	return got[0], err
+}
+
 // Admission grants places in a campaign's quota cells to a group of
 // responses, in a transaction that sends its queries in batches.
 type Admission struct {

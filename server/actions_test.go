@@ -63,9 +63,10 @@ func TestStaffActionsAgree(t *testing.T) {
 		}
 		return f
 	}
-	// A response to the demo campaign, flagged as filled too fast.
+	// A response to the demo campaign, flagged (its device cookie did not
+	// come back), so held for review.
 	flagged := func() ids {
-		body, status := e.post("/s/"+e.schoolLink(), parentForm(e.token("/s/"+e.schoolLink()+"?c=parent"), "A"))
+		body, status := e.postFlagged("/s/"+e.schoolLink(), parentForm(e.token("/s/"+e.schoolLink()+"?c=parent"), "A"))
 		rc := receipt(body)
 		if status != http.StatusOK || rc == "" {
 			t.Fatalf("submit: %d", status)

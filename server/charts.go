@@ -109,7 +109,7 @@ func hourChart(hours []survey.Hour) template.HTML {
 	const w, h, left, bottom = 720.0, 160.0, 36.0, 20.0
 	var peak int64 = 1
 	for _, hr := range hours {
-		peak = max(peak, hr.N[survey.Admitted]+hr.N[survey.OverQuota]+hr.N[survey.Invalidated])
+		peak = max(peak, hr.N[survey.Admitted]+hr.N[survey.OverQuota]+hr.N[survey.Invalidated]+hr.N[survey.Held])
 	}
 	step := (w - left) / float64(len(hours))
 	y := func(n int64) float64 { return (h - bottom) * float64(n) / float64(peak) }
@@ -117,7 +117,7 @@ func hourChart(hours []survey.Hour) template.HTML {
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="每小时提交量">`, w, h)
 	fmt.Fprintf(&b, `<text x="%.0f" y="12" font-size="11" text-anchor="end" fill="#5f6b7a">%d</text><line x1="%.0f" x2="%.0f" y1="%.0f" y2="%.0f" stroke="#c2cbd6"/>`, left-4, peak, left, w, h-bottom, h-bottom)
 	for i, hr := range hours {
-		ad, rest := hr.N[survey.Admitted], hr.N[survey.OverQuota]+hr.N[survey.Invalidated]
+		ad, rest := hr.N[survey.Admitted], hr.N[survey.OverQuota]+hr.N[survey.Invalidated]+hr.N[survey.Held]
 		x0 := left + step*float64(i) + step*0.1
 		bw := math.Max(1, step*0.8)
 		t := hr.Start.In(survey.Beijing)

@@ -37,6 +37,11 @@ func answerDemo(t *testing.T, e *env, n int) {
 func TestCloseReopenAndSchoolProgressInBrowser(t *testing.T) {
 	e := newEnv(t)
 	answerDemo(t, e, 3)
+	// And one whose device cookie did not come back: held for review.
+	code := e.schoolLink()
+	if _, status := e.postFlagged("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A")); status != http.StatusOK {
+		t.Fatalf("submit: %d", status)
+	}
 	ctx := browser(t, 1280, 900)
 	cp := fmt.Sprintf("/console/campaigns/%d", e.demo.Campaign.ID)
 	login(t, ctx, e, cp+"/dashboard")

@@ -84,6 +84,7 @@ func (s *Server) dossier(c echo.Context) error {
 		policy = "配额策略为“配额为下限”，满额后仍纳入样本，本项应为 0。"
 	}
 	p.Left = []leftOut{
+		{survey.Held, v.Progress.Responses[survey.Held], "提交时被系统标记（见下文审核），暂不占配额名额、不计入认可度，待工作人员核实：核实有效的计入样本（所属配额已满时为超出配额），无效的不计入。"},
 		{survey.OverQuota, v.Progress.Responses[survey.OverQuota], policy},
 		{survey.Invalidated, v.Progress.Responses[survey.Invalidated], "经工作人员审核判为无效，每份均有记录的审核决定和理由（见下表）。"},
 	}

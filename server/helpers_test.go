@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,6 +32,10 @@ type env struct {
 	pool *pgxpool.Pool
 	srv  *httptest.Server
 	demo *demo.Seeded
+	// devices keeps the device cookie each form was served with, by its
+	// token: e.post sends it back, as the phone the form went to would.
+	mu      sync.Mutex
+	devices map[string]*http.Cookie
 }
 
 func newEnv(t *testing.T) *env {
@@ -76,13 +81,19 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	if err != nil || seeded == nil {
 		t.Fatalf("seed: %v", err)
 	}
+	// The tests' respondents post at once, where a parent takes minutes:
+	// no minimum fill time, so an honest test response is not held for
+	// review as "fast" (the stuffing tests set their own).
+	if _, err := pool.Exec(context.Background(), `UPDATE campaigns SET min_fill_seconds = 0`); err != nil {
+		t.Fatal(err)
+	}
 	h, err := New(cfg, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, pool: pool, srv: srv, demo: seeded}
+	return &env{t: t, pool: pool, srv: srv, demo: seeded, devices: map[string]*http.Cookie{}}
 }
 
 // link returns the code of the demo link with the label.
@@ -101,18 +112,31 @@ func (e *env) schoolLink() string { return e.link("示范县实验小学家长")
 
 var tokenRE = regexp.MustCompile(`name="token" value="([^"]+)"`)
 
-// token GETs a form and returns its submission token.
+// token GETs a form as a new phone and returns its submission token; the
+// device cookie the phone was given goes back with e.post of the token.
 func (e *env) token(path string) string {
 	e.t.Helper()
-	body, code := e.get(path)
-	if code != http.StatusOK {
-		e.t.Fatalf("GET %s: %d", path, code)
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	m := tokenRE.FindStringSubmatch(body)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	m := tokenRE.FindSubmatch(b)
 	if m == nil {
-		e.t.Fatalf("GET %s: no token in\n%s", path, body)
+		e.t.Fatalf("GET %s: no token in\n%s", path, b)
 	}
-	return m[1]
+	for _, c := range resp.Cookies() {
+		if c.Name == deviceCookie {
+			e.mu.Lock()
+			e.devices[string(m[1])] = c
+			e.mu.Unlock()
+		}
+	}
+	return string(m[1])
 }
 
 func (e *env) get(path string) (string, int) {
@@ -126,9 +150,43 @@ func (e *env) get(path string) (string, int) {
 	return string(b), resp.StatusCode
 }
 
-func (e *env) post(path string, form url.Values) (string, int) {
+// postFlagged sends a form without the device cookie its phone was given,
+// as a script that keeps no cookies does: the response is flagged, and so
+// held for review.
+func (e *env) postFlagged(path string, form url.Values) (string, int) {
 	e.t.Helper()
 	return e.postRaw(path, "application/x-www-form-urlencoded", form.Encode())
+}
+
+// deviceOf is the device cookie the phone of a token from e.token was given.
+func (e *env) deviceOf(token string) *http.Cookie {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c := e.devices[token]; c != nil {
+		return c
+	}
+	e.t.Fatalf("no device for token %.12s…", token)
+	return nil
+}
+
+// post sends a form; one with a token from e.token carries the device
+// cookie its phone was given.
+func (e *env) post(path string, form url.Values) (string, int) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	e.mu.Lock()
+	if c := e.devices[form.Get("token")]; c != nil {
+		req.AddCookie(c)
+	}
+	e.mu.Unlock()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
 }
 
 func (e *env) postRaw(path, contentType, body string) (string, int) {

@@ -42,7 +42,7 @@ func TestSoftRateLimitAsksForProofOfWork(t *testing.T) {
 	const limitedPowBits = 20
 	tok := e.token("/s/" + code + "?c=parent")
 	before := e.state()
-	body, status := e.post("/s/"+code, parentForm(tok, "B"))
+	body, status := e.postFlagged("/s/"+code, parentForm(tok, "B"))
 	m := powRE.FindStringSubmatch(body)
 	if status != http.StatusTooManyRequests || m == nil || m[1] != strconv.Itoa(limitedPowBits) ||
 		!strings.Contains(body, `value="B" checked`) || !strings.Contains(body, "/static/pow.js") {
@@ -241,8 +241,8 @@ func TestReceiptCheckPage(t *testing.T) {
 func TestReviewAndVerifyInConsole(t *testing.T) {
 	e := newEnv(t)
 	code := e.schoolLink()
-	// Posted straight after the GET: flagged as too fast.
-	rc := receipt(func() string { b, _ := e.post("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A")); return b }())
+	// Posted without the device cookie its form came with: flagged, held.
+	rc := receipt(func() string { b, _ := e.postFlagged("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A")); return b }())
 	var id, campaign int64
 	if err := e.pool.QueryRow(context.Background(), `SELECT id, campaign_id FROM responses WHERE receipt = $1`, rc).Scan(&id, &campaign); err != nil {
 		t.Fatal(err)
@@ -250,7 +250,8 @@ func TestReviewAndVerifyInConsole(t *testing.T) {
 	k := e.consoleClient()
 	base := fmt.Sprintf("/console/campaigns/%d", campaign)
 	page, status := k.get(base + "/review")
-	if status != http.StatusOK || !strings.Contains(page, `id="r`+strconv.FormatInt(id, 10)+`"`) || !strings.Contains(page, "填写过快") {
+	if status != http.StatusOK || !strings.Contains(page, `id="r`+strconv.FormatInt(id, 10)+`"`) || !strings.Contains(page, "提交未带回打开问卷时的设备标识") ||
+		!strings.Contains(page, "暂未计入样本") {
 		t.Fatalf("review queue: %d\n%s", status, page)
 	}
 	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page)[1]

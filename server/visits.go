@@ -23,10 +23,10 @@ type visit struct {
 	unit     county.Unit
 	school   *county.School // preset by the link
 	forms    []survey.Form
-	key      []byte                                     // the campaign's hash key; nil unless it is open
-	cells    []sampling.CellProgress                    // the quota as read with the visit (at most visitTTL old)
-	blank    renderedOnce[sampling.Category, *gzipSlot] // the empty form, split where its token goes
-	done     renderedOnce[bool, slottedPage]            // the receipt page, admitted or not, cut where the receipt goes
+	key      []byte                                           // the campaign's hash key; nil unless it is open
+	cells    []sampling.CellProgress                          // the quota as read with the visit (at most visitTTL old)
+	blank    renderedOnce[sampling.Category, *gzipSlot]       // the empty form, split where its token goes
+	done     renderedOnce[survey.ResponseStatus, slottedPage] // the receipt page by status, cut where the receipt goes
 }
 
 // renderedOnce keeps pages rendered once per visit, by key. Requests that
@@ -264,8 +264,15 @@ func (p formPage) You() string {
 
 type donePage struct {
 	page
-	Admitted        bool
+	Status          survey.ResponseStatus
 	CampaignID      int64
 	Code, Pos, Hash string
 	Size, Root      string // the checkpoint it was admitted under
 }
+
+// InLog reports whether the response is in the sample log: admitted, or
+// held for review.
+func (p donePage) InLog() bool { return p.Status == survey.Admitted || p.Status == survey.Held }
+
+// Held reports whether the response waits for a reviewer before it counts.
+func (p donePage) Held() bool { return p.Status == survey.Held }

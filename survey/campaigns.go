@@ -491,7 +491,7 @@ func (s *Store) Progress(ctx context.Context, cp Campaign) (Progress, error) {
 		return Progress{}, err
 	}
 	p := Progress{SampleSize: a.SampleSize, Cells: cells, quotaShares: map[sampling.Category]float64{}, started: cp.Status != Draft,
-		Responses: map[ResponseStatus]int64{Admitted: 0, OverQuota: 0, Invalidated: 0}}
+		Responses: statusCounts()}
 	counted := map[sampling.Category]int{}
 	type place struct {
 		c sampling.Category

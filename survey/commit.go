@@ -369,10 +369,6 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	if len(open) == 0 {
 		return nil
 	}
-	wants := make([]sampling.Place, len(open))
-	for i, p := range open {
-		wants[i] = sampling.Place{Category: p.sub.Category, Locale: p.sub.Locale}
-	}
 	c.traces.mu.Lock()
 	slow := c.traces.fills.slowAfter()
 	for _, p := range open {
@@ -407,18 +403,37 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 			p.flags = appendFlag(p.flags, FlagSlow)
 		}
 	}
-	admitted := c.cells.Grant(kept, wants, cp.Policy)
+	// A place for each member that arrived unflagged; a flagged one is
+	// held: logged, counted nowhere, no place until a reviewer admits it.
+	var wants []sampling.Place
+	var wanting []int
+	for i, p := range open {
+		if len(p.flags) == 0 {
+			wants = append(wants, sampling.Place{Category: p.sub.Category, Locale: p.sub.Locale})
+			wanting = append(wanting, i)
+		}
+	}
+	admitted := make([]bool, len(open))
+	for j, got := range c.cells.Grant(kept, wants, cp.Policy) {
+		admitted[wanting[j]] = got
+	}
 
-	// The log: each admitted response, in arrival order, is the next leaf.
+	// The log: each admitted or held response, in arrival order, is the
+	// next leaf.
 	size := cp.LogSize
 	arg := dbq.StoreResponsesParams{CampaignID: cp.ID}
 	counted := tallies{}        // the admitted answers, for the report's tallies
 	people := respondentSums{}  // and the admitted respondents, for its intervals
 	arrived := responseCounts{} // every response stored, for progress and the hourly chart
 	sources := sourceCounts{}   // and for the schools', the links' and the review queue's counts
+	var held []string // receipts
 	for i, p := range open {
 		status := OverQuota
-		if admitted[i] {
+		switch {
+		case len(p.flags) > 0:
+			status = Held
+			held = append(held, p.receipt)
+		case admitted[i]:
 			status = Admitted
 		}
 		p.out = Receipt{Code: p.receipt, Status: status}
@@ -427,6 +442,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 		if admitted[i] {
 			counted.add(p.sub.Answers, p.sub.Category, p.sub.Locale, p.school, 1)
 			people.add(p.whole, p.byArea, p.sub.Category, p.sub.Locale, p.school, 1)
+		}
+		if status != OverQuota {
 			p.out.Pos, p.out.Hash = size+1, HashPrefix(p.leaf)
 			arg.LoggedSubmissionIds = append(arg.LoggedSubmissionIds, p.env.SubmissionID)
 			arg.LeafIndexes = append(arg.LeafIndexes, size)
@@ -462,7 +479,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	counts, bySource := arrived.params(cp.ID), sources.params(cp.ID)
 	dbq.Queue(kept, func(q *dbq.Queries) { q.AddResponseCounts(ctx, counts) })
 	dbq.Queue(kept, func(q *dbq.Queries) { q.AddSourceCounts(ctx, bySource) })
-	if size > cp.LogSize {
+	if len(counted) > 0 {
 		add := counted.params(cp.ID)
 		dbq.Queue(kept, func(q *dbq.Queries) { q.AddTallies(ctx, add) })
 		sums := people.params(cp.ID)
@@ -473,8 +490,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	// the leaf after the members'.
 	leaves := arg.LeafHashes
 	raised := map[string][]Flag{}
-	for i, p := range open {
-		if admitted[i] && len(p.flags) > 0 {
+	for _, p := range open {
+		if len(p.flags) > 0 { // held, and logged
 			raised[p.receipt] = p.flags
 		}
 	}
@@ -486,7 +503,8 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	}
 	if len(raised) > 0 {
 		e := newEntry(cp.ID, EntryFlags, "system", open[len(open)-1].now)
-		e.Flags = flagPairs(raised)
+		e.Flags, e.Held = flagPairs(raised), held
+		slices.Sort(e.Held)
 		body := e.Canonical()
 		leaf := LeafHash(body)
 		entry := dbq.InsertEntryParams{CampaignID: cp.ID, Idx: size, Kind: &e.Kind, Body: body, Hash: leaf}

@@ -124,12 +124,12 @@ func CheckFigures(forms []Form, responses []StoredResponse, reviews []StoredRevi
 	}
 	wantSources, gotSources := map[sourceKey]int64{}, map[sourceKey]int64{}
 	for _, r := range responses {
-		if r.Status == Admitted || r.Status == Invalidated {
+		if r.Status == Admitted || r.Status == Invalidated || r.Status == Held {
 			wantSources[sourceKey{r.LinkID, r.SchoolID, r.Status, r.Flagged, reviewed[r.ID]}]++
 		}
 	}
 	for _, k := range kept.Sources {
-		if st := ResponseStatus(k.Status); st == Admitted || st == Invalidated {
+		if st := ResponseStatus(k.Status); st == Admitted || st == Invalidated || st == Held {
 			gotSources[sourceKey{k.LinkID, k.SchoolID, st, k.Flagged, k.Reviewed}] += k.N
 		}
 	}

@@ -114,6 +114,11 @@ type Decided struct {
 	Reason       string
 	Username     string
 	DecidedAt    time.Time
+	// Outcome is the status a decision gave a held response: admitted,
+	// over_quota (its cell full) or invalidated; "" for a decision on any
+	// other response, whose outcome the decision itself says. Omitted
+	// when empty, so decisions logged before it keep their hashes.
+	Outcome string
 }
 
 // Canonical is the byte form of a decision leaf.
@@ -129,8 +134,9 @@ func (d *Decided) Canonical() []byte {
 		Reason    string `json:"reason"`
 		By        string `json:"by"`
 		DecidedAt int64  `json:"decided_at_us"`
+		Outcome   string `json:"outcome,omitempty"`
 	}{2, d.CampaignID, "decision", d.ReviewID, d.Receipt, d.ResponseLeaf, d.Decision, d.Reason, d.Username,
-		d.DecidedAt.UnixMicro()})
+		d.DecidedAt.UnixMicro(), d.Outcome})
 	return b
 }
 
@@ -138,12 +144,19 @@ func (d *Decided) Canonical() []byte {
 func LeafHash(canonical []byte) []byte { return Hasher.HashLeaf(canonical) }
 
 // extend appends leaf hashes to a tree of size n whose right edge is
-// frontier, and returns the new root and right edge, and the interior
-// nodes the new leaves completed (log_nodes).
-func extend(n int64, frontier [][]byte, leaves [][]byte) (root []byte, edge [][]byte, nodes dbq.InsertLogNodesParams, err error) {
+// frontier and whose root is stored as root, and returns the new root and
+// right edge, and the interior nodes the new leaves completed
+// (log_nodes). A right edge that does not add up to the stored root was
+// changed behind the application's back: the log is not extended.
+func extend(n int64, frontier [][]byte, stored []byte, leaves [][]byte) (root []byte, edge [][]byte, nodes dbq.InsertLogNodesParams, err error) {
 	r, err := ranges.NewRange(0, uint64(n), frontier)
 	if err != nil {
 		return nil, nil, nodes, fmt.Errorf("%w: the stored right edge of the log does not fit its size %d: %v", ErrLogDamaged, n, err)
+	}
+	if n > 0 {
+		if got, err := r.GetRootHash(nil); err != nil || !equalHash(got, stored) {
+			return nil, nil, nodes, fmt.Errorf("%w: the stored right edge of the log does not add up to its root", ErrLogDamaged)
+		}
 	}
 	visit := func(id compact.NodeID, hash []byte) {
 		if id.Level > 0 {
@@ -450,7 +463,7 @@ func (g grown) store(ctx context.Context, q *dbq.Queries) error {
 // advance extends a campaign's log by leaves and signs the checkpoint of
 // the new tree.
 func (k *LogKey) advance(cp Campaign, leaves [][]byte) (grown, error) {
-	root, edge, nodes, err := extend(cp.LogSize, cp.LogFrontier, leaves)
+	root, edge, nodes, err := extend(cp.LogSize, cp.LogFrontier, cp.LogRoot, leaves)
 	if err != nil {
 		return grown{}, err
 	}

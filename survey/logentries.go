@@ -77,7 +77,7 @@ func (s *Store) loadLog(ctx context.Context, q *dbq.Queries, campaignID int64) (
 	}
 	for _, r := range revs {
 		in.Reviews = append(in.Reviews, StoredReview{ID: r.ID, ResponseID: r.ResponseID, Decision: r.Decision,
-			Reason: r.Reason, Username: r.Username, DecidedAt: r.DecidedAt})
+			Reason: r.Reason, Username: r.Username, DecidedAt: r.DecidedAt, Outcome: r.Outcome})
 	}
 	events, err := q.CampaignEvents(ctx, campaignID)
 	if err != nil {

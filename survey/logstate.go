@@ -74,6 +74,9 @@ type Entry struct {
 	LastEvent int64            `json:"last_event,omitempty"`
 	Forms     []FormDigest     `json:"forms,omitempty"`
 	Flags     [][2]string      `json:"flags,omitempty"` // [receipt, flag], sorted
+	// Held: the receipts of the responses the group commit held (flagged
+	// on arrival: no place, not counted until a reviewer admits them).
+	Held []string `json:"held,omitempty"`
 	Result    *ResultStatement `json:"result,omitempty"`
 }
 
@@ -199,9 +202,10 @@ type StatementCell struct {
 
 // StatementCounts is the log's responses by what became of them.
 type StatementCounts struct {
-	Logged      int64 `json:"logged"`      // admitted into the log
+	Logged      int64 `json:"logged"`      // in the log: admitted, or held for review
 	Counted     int64 `json:"counted"`     // in the sample: admitted and not invalidated
-	Invalidated int64 `json:"invalidated"` // taken out by a logged decision
+	Held        int64 `json:"held"`        // held for review: not counted, no place
+	Invalidated int64 `json:"invalidated"` // judged invalid by a logged decision
 	Flagged     int64 `json:"flagged"`     // carrying a logged flag
 	Pending     int64 `json:"pending"`     // flagged, no decision yet
 }
@@ -230,7 +234,8 @@ func (StatementRate) Percent(f string) string {
 type replayed struct {
 	r       *StoredResponse
 	leaf    int64
-	invalid bool // the last logged decision took it out of the sample
+	status  ResponseStatus // what the log says it is now
+	placed  bool           // it took a quota place (kept when judged invalid)
 	decided bool
 	flags   map[string]bool
 }
@@ -271,6 +276,11 @@ func (st *logState) apply(e Entry) {
 			r.flags[f[1]] = true
 		}
 	}
+	for _, receipt := range e.Held {
+		if r := st.byReceipt[receipt]; r != nil && !r.decided {
+			r.status, r.placed = Held, false
+		}
+	}
 	if e.Event != 0 {
 		st.events[e.Event] = e
 	}
@@ -278,15 +288,30 @@ func (st *logState) apply(e Entry) {
 
 // admit takes a response leaf into the state.
 func (st *logState) admit(r *StoredResponse, leaf int64) {
-	x := &replayed{r: r, leaf: leaf, flags: map[string]bool{}}
+	x := &replayed{r: r, leaf: leaf, status: Admitted, placed: true, flags: map[string]bool{}}
 	st.responses = append(st.responses, x)
 	st.byReceipt[r.Receipt], st.byID[r.ID] = x, x
 }
 
-// decide takes a decision leaf into the state.
+// decide takes a decision leaf into the state. A decision on a held
+// response carries its outcome: admitted (with a place), over quota (its
+// cell full) or invalidated; on any other, invalid takes the response out
+// of the sample (keeping its place) and valid keeps or puts it back.
 func (st *logState) decide(d *StoredReview) {
-	if x := st.byID[d.ResponseID]; x != nil {
-		x.invalid, x.decided = d.Decision == string(Invalid), true
+	x := st.byID[d.ResponseID]
+	if x == nil {
+		return
+	}
+	x.decided = true
+	switch o := ResponseStatus(d.Outcome); {
+	case o == Admitted:
+		x.status, x.placed = Admitted, true
+	case o == OverQuota || o == Invalidated:
+		x.status = o
+	case d.Decision == string(Invalid):
+		x.status = Invalidated
+	default:
+		x.status = Admitted
 	}
 }
 
@@ -332,7 +357,9 @@ func (st *logState) statement(forms map[int64]*Questionnaire, size int64, final 
 	for _, x := range st.responses {
 		r := x.r
 		p := place{sampling.Category(r.Category), sampling.Locale(r.Locale)}
-		admitted[p]++
+		if x.placed {
+			admitted[p]++
+		}
 		out.Responses.Logged++
 		if len(x.flags) > 0 {
 			out.Responses.Flagged++
@@ -340,8 +367,14 @@ func (st *logState) statement(forms map[int64]*Questionnaire, size int64, final 
 				out.Responses.Pending++
 			}
 		}
-		if x.invalid {
+		switch x.status {
+		case Held:
+			out.Responses.Held++
+			continue
+		case Invalidated:
 			out.Responses.Invalidated++
+			continue
+		case OverQuota:
 			continue
 		}
 		out.Responses.Counted++
@@ -480,6 +513,27 @@ func checkEntries(in LogInput, size int64, rows map[int64]LeafRow, entries map[i
 	}
 	check(size)
 
+	// Each response's status: what the log's admissions, holds and
+	// decisions leave it.
+	for _, x := range st.responses {
+		r, want := x.r, x.status
+		if r.Status == want {
+			continue
+		}
+		p := LogProblem{Kind: Excluded, Pos: x.leaf + 1, ResponseID: r.ID, Receipt: r.Receipt}
+		switch {
+		case r.Status == Invalidated:
+			p.Text = fmt.Sprintf("第 %d 条记录（回执 %s）被移出样本，但日志中没有相应的审核决定", p.Pos, r.Receipt)
+		case r.Status == Admitted && want == Invalidated:
+			p.Text = fmt.Sprintf("第 %d 条记录（回执 %s）被重新计入样本，但日志中最后的审核决定是“无效”", p.Pos, r.Receipt)
+		case r.Status == Admitted && want == Held:
+			p.Text = fmt.Sprintf("第 %d 条记录（回执 %s）未经审核即被计入样本：日志记录它入样时带有标记、暂未计入", p.Pos, r.Receipt)
+		default:
+			p.Text = fmt.Sprintf("第 %d 条记录（回执 %s）状态被改为“%s”，但日志记录的是“%s”", p.Pos, r.Receipt, r.Status.Name(), want.Name())
+		}
+		out = append(out, p)
+	}
+
 	if !st.baseline {
 		if size > 0 && in.Version >= entryVersion {
 			problem(Removed, 0, "样本日志中没有开始调查（或日志升级）时记录设置与标记的条目，无法核验设置、标记和事件")
@@ -585,7 +639,8 @@ func statementDiff(got, want ResultStatement) []string {
 	add("家长占比是否达 50%", yes(got.Sample.ParentFloorMet), yes(want.Sample.ParentFloorMet))
 	add("入样答卷数", i64(got.Responses.Logged), i64(want.Responses.Logged))
 	add("计入答卷数", i64(got.Responses.Counted), i64(want.Responses.Counted))
-	add("审核移出数", i64(got.Responses.Invalidated), i64(want.Responses.Invalidated))
+	add("待审核（暂未计入）数", i64(got.Responses.Held), i64(want.Responses.Held))
+	add("审核判为无效数", i64(got.Responses.Invalidated), i64(want.Responses.Invalidated))
 	add("被标记答卷数", i64(got.Responses.Flagged), i64(want.Responses.Flagged))
 	add("待审核数", i64(got.Responses.Pending), i64(want.Responses.Pending))
 	add("作答人数", i64(got.Respondents), i64(want.Respondents))

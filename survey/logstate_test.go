@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -11,17 +12,20 @@ import (
 )
 
 // bureauFixture is an open campaign with a sample of satisfied parents,
-// critics and fast (flagged) responses, a decision, and a provisional
-// result statement in its log.
+// critics (responses 3, 7 and 11) and fast responses (1, 6 and 11:
+// flagged, so held for review), response 1 judged invalid, and a
+// provisional result statement in its log: 12 logged, 9 counted, 2 held,
+// 1 invalidated.
 func bureauFixture(t *testing.T) (fixture, []Receipt, Statement) {
 	t.Helper()
 	ctx := context.Background()
 	f := openCampaign(t, 40_000) // N = 60, 30 parents in town
 	var rcs []Receipt
 	for i := range 12 {
-		opts, fill := func(k int) string { return []string{"A", "B", "A"}[k%3] }, time.Minute
+		r := rand.New(rand.NewPCG(uint64(i), 5)) // each their own answers: no burst
+		opts, fill := func(int) string { return []string{"A", "A", "B", "X"}[r.IntN(4)] }, time.Minute
 		if i%4 == 3 { // a critic
-			opts = func(k int) string { return []string{"D", "C", "D"}[k%3] }
+			opts = func(int) string { return []string{"D", "C", "D", "B"}[r.IntN(4)] }
 		}
 		if i%5 == 1 { // filled too fast: flagged
 			fill = 5 * time.Second
@@ -46,10 +50,9 @@ func bureauFixture(t *testing.T) (fixture, []Receipt, Statement) {
 }
 
 // TestResultStatement: a statement holds the figures the dashboard shows,
-// computed from the log: 12 logged, 1 taken out, the flagged and pending
-// of the review queue (at least the 3 fast ones; the satisfied parents'
-// alike answers from one link make a burst), and the rates of the 11
-// counted.
+// computed from the log: 12 logged, 2 held, 1 judged invalid, the flagged
+// and pending of the review queue (the 3 fast ones, 2 of them pending),
+// and the rates of the 9 counted.
 func TestResultStatement(t *testing.T) {
 	ctx := context.Background()
 	f, _, st := bureauFixture(t)
@@ -61,8 +64,8 @@ func TestResultStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Responses != (StatementCounts{Logged: 12, Counted: 11, Invalidated: 1, Flagged: sum.Flagged, Pending: sum.Pending}) ||
-		r.Respondents != 11 || sum.Flagged < 3 {
+	if r.Responses != (StatementCounts{Logged: 12, Counted: 9, Held: 2, Invalidated: 1, Flagged: 3, Pending: 2}) ||
+		r.Respondents != 9 || sum.Flagged != 3 || sum.Pending != 2 {
 		t.Errorf("counts: %+v, %d respondents; the review queue: %+v", r.Responses, r.Respondents, sum)
 	}
 	cp, _ := f.store.Campaign(ctx, county.Everything, f.campaign.ID)
@@ -128,20 +131,20 @@ func TestBureauEditsAreNamed(t *testing.T) {
 		}, []string{"日志记录的事件“开始调查”", "已从调查记录中删除"}},
 		{"a critic deleted", func(f fixture, rcs []Receipt, exec func(string, ...any)) {
 			exec(`DELETE FROM responses WHERE receipt = $1`, rcs[3].Code)
-		}, []string{"已被删除", "（结果声明）的计入答卷数记为 11，按日志重算应为 10", "（结果声明）的认可度（满意度前两级占比）"}},
+		}, []string{"已被删除", "（结果声明）的计入答卷数记为 9，按日志重算应为 8", "（结果声明）的认可度（满意度前两级占比）"}},
 		{"tallies edited", func(f fixture, _ []Receipt, exec func(string, ...any)) {
 			exec(`UPDATE answer_tallies SET n = 0 WHERE campaign_id = $1 AND option IN ('C', 'D')`, f.campaign.ID)
 			exec(`UPDATE answer_totals SET n = 0 WHERE campaign_id = $1 AND option IN ('C', 'D')`, f.campaign.ID)
 		}, []string{"认可度计数表", "认可度合计表"}},
 		{"the statement's figures rewritten", func(f fixture, _ []Receipt, exec func(string, ...any)) {
-			exec(`UPDATE log_leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), '"counted":11', '"counted":12'), 'UTF8')
+			exec(`UPDATE log_leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), '"counted":9', '"counted":12'), 'UTF8')
 				WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
 		}, []string{"（结果声明）与记入日志时不一致"}},
 		{"the statement rewritten and rehashed", func(f fixture, _ []Receipt, exec func(string, ...any)) {
 			exec(`UPDATE log_leaves SET body = convert_to(replace(convert_from(body, 'UTF8'), '"invalidated":1', '"invalidated":0'), 'UTF8')
 				WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
 			exec(`UPDATE log_leaves SET hash = sha256('\x00'::bytea || body) WHERE campaign_id = $1 AND kind = 'result'`, f.campaign.ID)
-		}, []string{"（结果声明）的审核移出数记为 0，按日志重算应为 1", "已签名的检查点与现存记录重算的树不一致"}},
+		}, []string{"（结果声明）的审核判为无效数记为 0，按日志重算应为 1", "已签名的检查点与现存记录重算的树不一致"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, rcs, _ := bureauFixture(t)
@@ -232,5 +235,79 @@ func TestTick(t *testing.T) {
 	}
 	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() || v.Intervals[0].Entries != 4 {
 		t.Fatalf("verify: %s %+v %v", texts(v), v.Intervals, err)
+	}
+}
+
+// TestFlaggedHoldNoPlace: responses flagged on arrival are held: logged,
+// counted nowhere and holding no quota place, so a stuffer's 40 fast
+// responses do not keep the 30 honest parents of the town cell out. A
+// reviewer admitting a held response once the cell is full gets it over
+// quota; judging one invalid keeps it out. The log, the statement and the
+// receipts say the same.
+func TestFlaggedHoldNoPlace(t *testing.T) {
+	ctx := context.Background()
+	f := openCampaign(t, 40_000) // 30 places for parents in town
+	var stuffed, honest []Receipt
+	for i := range 40 {
+		stuffed = append(stuffed, f.submit(t, fmt.Sprintf("stuffed-%d", i), random(1000+i), 3*time.Second, nil))
+	}
+	for i := range 31 {
+		honest = append(honest, f.submit(t, fmt.Sprintf("honest-%d", i), random(i), 2*time.Minute, nil))
+	}
+	for _, rc := range stuffed {
+		if rc.Status != Held || rc.Pos == 0 {
+			t.Fatalf("a fast response: %+v, want held and in the log", rc)
+		}
+	}
+	for i, rc := range honest {
+		if want := Admitted; i == 30 && rc.Status != OverQuota || i < 30 && rc.Status != want {
+			t.Fatalf("honest parent %d: %s", i+1, rc.Status)
+		}
+	}
+	id := func(rc Receipt) int64 {
+		var id int64
+		if err := f.pool.QueryRow(ctx, `SELECT id FROM responses WHERE receipt = $1`, rc.Code).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, id(stuffed[0]), Valid, "电话回访确认为本人", 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Decide(ctx, f.campaign.ID, id(stuffed[1]), Invalid, "同一网络地址批量提交", 0, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := f.store.StatusCounts(ctx, f.campaign.ID)
+	if counts[Admitted] != 30 || counts[Held] != 38 || counts[OverQuota] != 2 || counts[Invalidated] != 1 {
+		t.Fatalf("statuses: %v", counts)
+	}
+	st, err := f.store.DeclareResult(ctx, f.campaign.ID, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := st.Result
+	if r.Responses != (StatementCounts{Logged: 70, Counted: 30, Held: 38, Invalidated: 1, Flagged: 40, Pending: 38}) {
+		t.Errorf("statement counts: %+v", r.Responses)
+	}
+	for _, c := range r.Cells {
+		if c.Category == "parent" && c.Locale == "town" && (c.Admitted != 30 || c.Counted != 30) {
+			t.Errorf("the town parents' cell: %+v", c)
+		}
+	}
+	if v, err := f.store.Verify(ctx, f.campaign.ID); err != nil || !v.OK() {
+		t.Fatalf("verify: %s %v", texts(v), err)
+	}
+	for rc, want := range map[Receipt]ResponseStatus{stuffed[2]: Held, stuffed[0]: OverQuota, stuffed[1]: Invalidated, honest[0]: Admitted} {
+		chk, err := f.store.CheckReceipt(ctx, rc.Code, nil)
+		if err != nil || chk.Status != want || len(chk.Problems) > 0 || chk.InSample() != (want == Admitted) {
+			t.Errorf("receipt %s: %+v %v, want %s", rc.Code, chk, err, want)
+		}
+	}
+	// A held response counted behind the log's back is named.
+	if _, err := f.pool.Exec(ctx, `UPDATE responses SET status = 'admitted' WHERE receipt = $1`, stuffed[2].Code); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.store.Verify(ctx, f.campaign.ID); !strings.Contains(texts(v), "未经审核即被计入样本") {
+		t.Errorf("a held response counted without a decision:\n%s", texts(v))
 	}
 }

@@ -322,7 +322,7 @@ func (s *Store) StoreLogNodes(ctx context.Context) error {
 			if int64(len(hashes)) != c.LogSize {
 				return fmt.Errorf("campaign %d: %d leaves stored for a log of %d", c.ID, len(hashes), c.LogSize)
 			}
-			_, _, nodes, err := extend(0, nil, hashes)
+			_, _, nodes, err := extend(0, nil, nil, hashes)
 			if err != nil {
 				return err
 			}
@@ -469,7 +469,7 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 		Pos: r.Pos, Hash: HashPrefix(r.Hash), Origin: s.logKey.Origin(r.CampaignID)}
 	problem := func(f string, a ...any) { out.Problems = append(out.Problems, fmt.Sprintf(f, a...)) }
 	if r.Pos == 0 {
-		if out.Status == Admitted || out.Status == Invalidated {
+		if out.Status == Admitted || out.Status == Invalidated || out.Status == Held {
 			problem("这份答卷计入了样本，但不在样本日志中")
 		}
 		return out, nil
@@ -542,7 +542,12 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 	if err != nil {
 		return out, err
 	}
-	last := ""
+	// What the decisions leave it: held on arrival (the log's flags leaf
+	// of its group says so, which verify checks) until one is made.
+	want := Admitted
+	if out.Status == Held {
+		want = Held
+	}
 	for _, l := range leaves {
 		var d *dbq.ReviewsOfResponseRow
 		for i := range revs {
@@ -555,25 +560,38 @@ func (s *Store) CheckReceipt(ctx context.Context, receipt string, claim *Receipt
 			continue
 		}
 		h := LeafHash((&Decided{CampaignID: r.CampaignID, ReviewID: d.ID, Receipt: r.Receipt, ResponseLeaf: index,
-			Decision: d.Decision, Reason: d.Reason, Username: d.Username, DecidedAt: d.DecidedAt}).Canonical())
+			Decision: d.Decision, Reason: d.Reason, Username: d.Username, DecidedAt: d.DecidedAt, Outcome: d.Outcome}).Canonical())
 		if !equalHash(h, l.Hash) {
 			problem("第 %d 条记录的审核决定与记入日志时不一致", l.Idx+1)
 			continue
 		}
-		last = d.Decision
+		switch {
+		case d.Outcome != "":
+			want = ResponseStatus(d.Outcome)
+		case d.Decision == string(Invalid):
+			want = Invalidated
+		default:
+			want = Admitted
+		}
 		word := "有效，保留在样本中"
-		if d.Decision == string(Invalid) {
+		switch {
+		case d.Decision == string(Invalid):
 			word = "无效，移出样本"
+		case d.Outcome == string(Admitted):
+			word = "有效，计入样本"
+		case d.Outcome == string(OverQuota):
+			word = "有效，但所属类别和城乡的配额已满，未能计入"
 		}
 		out.Decisions = append(out.Decisions, fmt.Sprintf("%s 审核认定%s（日志第 %d 条）：%s",
 			d.DecidedAt.In(Beijing).Format("2006-01-02 15:04"), word, l.Idx+1, d.Reason))
 	}
 	switch {
-	case out.Status == Invalidated && last != string(Invalid):
+	case out.Status == want:
+	case out.Status == Invalidated:
 		problem("答卷被移出样本，但日志中没有相应的审核决定")
-	case out.Status == Admitted && last == string(Invalid):
+	case out.Status == Admitted && want == Invalidated:
 		problem("答卷被重新计入样本，但日志中最后的审核决定是“无效”")
-	case out.Status != Admitted && out.Status != Invalidated:
+	default:
 		problem("答卷状态被改为“%s”，但日志中没有相应的审核决定", out.Status.Name())
 	}
 	return out, nil

@@ -402,7 +402,7 @@ SELECT hash FROM log_leaves WHERE campaign_id = $1 AND idx >= @start::bigint AND
 
 -- Every review decision on the campaign's responses, oldest first.
 -- name: CampaignReviews :many
-SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at
+SELECT v.id, v.response_id, v.decision, v.reason, v.username, v.decided_at, v.outcome
 FROM reviews v JOIN responses r ON r.id = v.response_id
 WHERE r.campaign_id = $1 ORDER BY v.id;
 
@@ -474,17 +474,17 @@ FROM responses r
 JOIN links l ON l.id = r.link_id
 LEFT JOIN schools s ON s.id = r.school_id
 LEFT JOIN LATERAL (SELECT * FROM reviews WHERE response_id = r.id ORDER BY id DESC LIMIT 1) v ON true
-WHERE r.campaign_id = $1 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+WHERE r.campaign_id = $1 AND r.flags <> '{}' AND (r.status IN ('admitted', 'invalidated', 'held') OR v.decision IS NOT NULL)
 ORDER BY (v.decision IS NOT NULL), r.id
 LIMIT 1000;
 
 -- name: LockFlaggedResponse :one
 SELECT r.id, r.status, r.flags, EXISTS (SELECT 1 FROM reviews v WHERE v.response_id = r.id) AS reviewed FROM responses r
-WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated')
+WHERE r.id = $1 AND r.campaign_id = $2 AND r.flags <> '{}' AND r.status IN ('admitted', 'invalidated', 'held')
 FOR UPDATE OF r;
 
 -- name: InsertReview :one
-INSERT INTO reviews (response_id, decision, reason, staff_id, username) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO reviews (response_id, decision, reason, staff_id, username, outcome) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, decided_at;
 
 -- name: SetResponseStatus :exec
@@ -502,7 +502,7 @@ GROUP BY v.reason ORDER BY n DESC, v.reason;
 SELECT coalesce(sum(n) FILTER (WHERE flagged), 0)::bigint AS flagged,
     coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed), 0)::bigint AS pending,
     coalesce(sum(n) FILTER (WHERE status = 'invalidated'), 0)::bigint AS excluded
-FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated');
+FROM source_counts WHERE campaign_id = $1 AND status IN ('admitted', 'invalidated', 'held');
 
 -- name: CreateCampaignKey :exec
 INSERT INTO campaign_keys (campaign_id, key) VALUES ($1, $2);
@@ -586,7 +586,7 @@ SELECT idx, coalesce(response_id, 0)::bigint AS response_id, review_id, hash FRO
 SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = @response_id::bigint AND review_id IS NOT NULL;
 
 -- name: ReviewsOfResponse :many
-SELECT id, response_id, decision, reason, username, decided_at FROM reviews WHERE response_id = $1 ORDER BY id;
+SELECT id, response_id, decision, reason, username, decided_at, outcome FROM reviews WHERE response_id = $1 ORDER BY id;
 
 -- A region's dashboard: each unit's newest campaign, and what its counts
 -- say, for many campaigns in one statement each.
@@ -599,8 +599,8 @@ WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1, 2, 3, 4;
 
 -- name: RegionSourceCounts :many
 SELECT campaign_id,
-    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated')), 0)::bigint AS flagged,
-    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated')), 0)::bigint AS pending,
+    coalesce(sum(n) FILTER (WHERE flagged AND status IN ('admitted', 'invalidated', 'held')), 0)::bigint AS flagged,
+    coalesce(sum(n) FILTER (WHERE flagged AND NOT reviewed AND status IN ('admitted', 'invalidated', 'held')), 0)::bigint AS pending,
     coalesce(max(last_at), 'epoch'::timestamptz)::timestamptz AS last_at
 FROM source_counts WHERE campaign_id = ANY(@campaign_ids::bigint[]) GROUP BY 1;
 
@@ -631,8 +631,13 @@ SELECT at, size, problems, first FROM verifications WHERE campaign_id = $1;
 -- name: ExposureByIdentity :many
 SELECT identity, count(*)::bigint AS n FROM responses WHERE campaign_id = $1 AND status = 'admitted' GROUP BY identity;
 
--- The counted sample's largest sources (the keyed, truncated address
--- hashes): at most 49 sources can each hold more than 2%.
+-- The largest sources (the keyed, truncated address hashes) of all the
+-- responses received, with how many of each are counted: at most 49
+-- sources can each send more than 2%.
 -- name: ExposureBySource :many
-SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n FROM responses
-WHERE campaign_id = $1 AND status = 'admitted' GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50;
+SELECT coalesce(ip_hash, ''::bytea)::bytea AS ip_hash, count(*)::bigint AS n,
+    count(*) FILTER (WHERE status = 'admitted')::bigint AS counted
+FROM responses WHERE campaign_id = $1 GROUP BY ip_hash ORDER BY n DESC, ip_hash LIMIT 50;
+
+-- name: CountReceived :one
+SELECT count(*)::bigint FROM responses WHERE campaign_id = $1;

@@ -89,7 +89,7 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 	if err := CheckReason(d, reason); err != nil {
 		return refusal.AsInvalid(err)
 	}
-	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+	err := s.inTx(ctx, func(q *dbq.Queries, tx pgx.Tx) error {
 		// The campaign's lock first, as a group commit takes it: the
 		// decision is the log's next leaf.
 		row, err := q.LockCampaignForSubmit(ctx, campaignID)
@@ -107,24 +107,46 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 			by = &staffID
 		}
 		reason = strings.TrimSpace(reason)
-		rev, err := q.InsertReview(ctx, dbq.InsertReviewParams{ResponseID: responseID, Decision: string(d),
-			Reason: reason, StaffID: by, Username: username})
-		if err != nil {
-			return err
-		}
-		status := Admitted
-		if d == Invalid {
-			status = Invalidated
-		}
-		if err := q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)}); err != nil {
-			return err
-		}
 		r, err := q.ChainedResponseByID(ctx, responseID)
 		if err != nil {
 			return err
 		}
 		st := storedFrom(campaignID, dbq.ChainedResponsesRow(r))
 		was := ResponseStatus(locked.Status)
+		status := Admitted
+		if d == Invalid {
+			status = Invalidated
+		}
+		// A response that never took a quota place (held on arrival, and
+		// perhaps judged invalid since) takes one now if the reviewer
+		// admits it, or is over quota when its cell is full; the outcome
+		// is logged with the decision.
+		placed, err := tookPlace(ctx, q, responseID, was)
+		if err != nil {
+			return err
+		}
+		outcome := ""
+		if !placed {
+			if d == Valid {
+				got, err := sampling.NewStore(tx).Admit(ctx, campaignID,
+					sampling.Place{Category: sampling.Category(st.Category), Locale: sampling.Locale(st.Locale)}, sampling.Policy(row.QuotaPolicy))
+				if err != nil {
+					return err
+				}
+				if !got {
+					status = OverQuota
+				}
+			}
+			outcome = string(status)
+		}
+		rev, err := q.InsertReview(ctx, dbq.InsertReviewParams{ResponseID: responseID, Decision: string(d),
+			Reason: reason, StaffID: by, Username: username, Outcome: outcome})
+		if err != nil {
+			return err
+		}
+		if err := q.SetResponseStatus(ctx, dbq.SetResponseStatusParams{ID: responseID, Status: string(status)}); err != nil {
+			return err
+		}
 		if was != status || !locked.Reviewed {
 			// Reviewed now, and perhaps moved in or out of the sample.
 			c := sourceCounts{}
@@ -134,7 +156,7 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 				return err
 			}
 		}
-		if was != status {
+		if (was == Admitted) != (status == Admitted) {
 			// In or out of the sample: its answers in or out of the tallies.
 			sign := int64(1)
 			if status != Admitted {
@@ -155,6 +177,8 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 			if err := q.AddRespondentSums(ctx, people.params(campaignID)); err != nil {
 				return err
 			}
+		}
+		if was != status {
 			c := responseCounts{}
 			c.add(st.SubmittedAt, was, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), -1)
 			c.add(st.SubmittedAt, status, sampling.Category(st.Category), sampling.Locale(st.Locale), sampling.GradeBand(st.GradeBand), 1)
@@ -167,7 +191,7 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 			return fmt.Errorf("response %d has no leaf in the log: %w", responseID, err)
 		}
 		leaf := LeafHash((&Decided{CampaignID: campaignID, ReviewID: rev.ID, Receipt: at.Receipt, ResponseLeaf: at.Idx,
-			Decision: string(d), Reason: reason, Username: username, DecidedAt: rev.DecidedAt}).Canonical())
+			Decision: string(d), Reason: reason, Username: username, DecidedAt: rev.DecidedAt, Outcome: outcome}).Canonical())
 		cp := campaignFrom(row)
 		adv, err := s.logKey.advance(cp, [][]byte{leaf})
 		if err != nil {
@@ -183,6 +207,29 @@ func (s *Store) Decide(ctx context.Context, campaignID, responseID int64, d Deci
 		s.changed(campaignID) // the counted sample changed
 	}
 	return err
+}
+
+// tookPlace reports whether a response under review holds a quota place:
+// one held on arrival does not, nor one judged invalid since without ever
+// being admitted; any other does (an invalidated response keeps its place).
+func tookPlace(ctx context.Context, q *dbq.Queries, responseID int64, status ResponseStatus) (bool, error) {
+	switch status {
+	case Held:
+		return false, nil
+	case Admitted:
+		return true, nil
+	}
+	revs, err := q.ReviewsOfResponse(ctx, responseID)
+	if err != nil {
+		return false, err
+	}
+	placed := true
+	for _, r := range revs {
+		if r.Outcome != "" {
+			placed = r.Outcome == string(Admitted)
+		}
+	}
+	return placed, nil
 }
 
 // Exclusion is a reason responses were taken out of the sample, and how many.

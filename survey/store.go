@@ -211,9 +211,27 @@ const (
 	Admitted    ResponseStatus = "admitted"
 	OverQuota   ResponseStatus = "over_quota"
 	Invalidated ResponseStatus = "invalidated"
+	// Held: flagged when it arrived, so stored and logged but counted
+	// nowhere and holding no quota place until a reviewer admits it (it
+	// then takes a place, or is over quota when its cell is full) or
+	// judges it invalid. A stuffer's responses cannot take honest
+	// parents' places under the cap policy.
+	Held ResponseStatus = "held"
 )
 
-var statusNames = map[ResponseStatus]string{Admitted: "纳入样本", OverQuota: "超出配额", Invalidated: "无效"}
+// Statuses lists every status.
+var Statuses = []ResponseStatus{Admitted, Held, OverQuota, Invalidated}
+
+var statusNames = map[ResponseStatus]string{Admitted: "纳入样本", OverQuota: "超出配额", Invalidated: "无效", Held: "待审核，暂未计入"}
+
+// statusCounts is a zero count of every status.
+func statusCounts() map[ResponseStatus]int64 {
+	out := make(map[ResponseStatus]int64, len(Statuses))
+	for _, st := range Statuses {
+		out[st] = 0
+	}
+	return out
+}
 
 // Name is the status's Chinese name.
 func (s ResponseStatus) Name() string { return statusNames[s] }
@@ -306,7 +324,7 @@ func (e *ClosedError) Error() string { return e.Reason }
 // StatusCounts counts a campaign's responses by status.
 func (s *Store) StatusCounts(ctx context.Context, campaignID int64) (map[ResponseStatus]int64, error) {
 	rows, err := s.q.CountResponsesByStatus(ctx, campaignID)
-	out := map[ResponseStatus]int64{Admitted: 0, OverQuota: 0, Invalidated: 0}
+	out := statusCounts()
 	for _, r := range rows {
 		out[ResponseStatus(r.Status)] = r.N
 	}
