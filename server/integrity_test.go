@@ -242,7 +242,10 @@ func TestReviewAndVerifyInConsole(t *testing.T) {
 	e := newEnv(t)
 	code := e.schoolLink()
 	// Posted without the device cookie its form came with: flagged, held.
-	rc := receipt(func() string { b, _ := e.postFlagged("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A")); return b }())
+	rc := receipt(func() string {
+		b, _ := e.postFlagged("/s/"+code, parentForm(e.token("/s/"+code+"?c=parent"), "A"))
+		return b
+	}())
 	var id, campaign int64
 	if err := e.pool.QueryRow(context.Background(), `SELECT id, campaign_id FROM responses WHERE receipt = $1`, rc).Scan(&id, &campaign); err != nil {
 		t.Fatal(err)

@@ -426,7 +426,7 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	people := respondentSums{}  // and the admitted respondents, for its intervals
 	arrived := responseCounts{} // every response stored, for progress and the hourly chart
 	sources := sourceCounts{}   // and for the schools', the links' and the review queue's counts
-	var held []string // receipts
+	var held []string           // receipts
 	for i, p := range open {
 		status := OverQuota
 		switch {

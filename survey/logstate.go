@@ -76,8 +76,8 @@ type Entry struct {
 	Flags     [][2]string      `json:"flags,omitempty"` // [receipt, flag], sorted
 	// Held: the receipts of the responses the group commit held (flagged
 	// on arrival: no place, not counted until a reviewer admits them).
-	Held []string `json:"held,omitempty"`
-	Result    *ResultStatement `json:"result,omitempty"`
+	Held   []string         `json:"held,omitempty"`
+	Result *ResultStatement `json:"result,omitempty"`
 }
 
 // Time is when the entry was made.
