@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -44,10 +45,18 @@ func errNoRegion() error {
 // units beyond the weakest hundred are in the table.
 const maxChartUnits = 100
 
+// regionPageSize is the table's rows a page: the country's 2,900 units
+// are 29 pages, weakest first.
+const regionPageSize = 100
+
 type regionPage struct {
 	consolePage
 	Code      string
 	Rows      []survey.UnitRow
+	Shown     []survey.UnitRow // this page's rows of the table
+	Page      int              // 1-based
+	Pages     int
+	Provinces []survey.RegionSummary // the country's page: one row a province
 	Threshold float64
 	Chart     template.HTML
 	ChartMore int // units with answers left out of the chart
@@ -99,6 +108,15 @@ func (s *Server) regionView(c echo.Context) (regionPage, error) {
 		p.ChartMore, chart = len(chart)-maxChartUnits, chart[:maxChartUnits]
 	}
 	p.Chart = intervalChart(chart, p.Threshold)
+	p.Pages = (len(rows) + regionPageSize - 1) / regionPageSize
+	p.Page = 1
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n >= 1 && n <= p.Pages {
+		p.Page = n
+	}
+	p.Shown = rows[(p.Page-1)*regionPageSize : min(len(rows), p.Page*regionPageSize)]
+	if prefix == "" {
+		p.Provinces = survey.Summarise(rows, 2)
+	}
 	return p, nil
 }
 

@@ -305,3 +305,46 @@ func TestRegionSurvey(t *testing.T) {
 		t.Errorf("after closing: %d open, %d sealed", open, sealed)
 	}
 }
+
+// The country's page is paged, a hundred units a page, weakest first, and
+// summarised by province, each a link to its own page.
+func TestNationalRegionPagedAndByProvince(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	units := county.NewStore(e.pool)
+	for i := range 250 {
+		prov := []int{43, 44, 45}[i%3]
+		code := fmt.Sprintf("%02d%02d%02d", prov, 1+i/90, 1+i%90)
+		if _, err := units.CreateUnit(ctx, county.Unit{Code: code, Name: "县" + code, Kind: "county", Population: 300_000,
+			Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k := e.consoleClient()
+	page, status := k.get("/console/regions/000000")
+	if status != http.StatusOK || len(regionRowOrder(page)) != 100 || !strings.Contains(page, "第 1 / 3 页") {
+		t.Fatalf("page 1: %d, %d rows", status, len(regionRowOrder(page)))
+	}
+	provinces := strings.Count(page, `<tr data-province="`)
+	if provinces != 3 || !strings.Contains(page, `<tr data-province="44"><td><a href="/console/regions/440000">`) ||
+		!strings.Contains(page, `<td class="r">83</td><td class="r">0</td><td class="r">0</td><td class="r">83</td>`) {
+		t.Errorf("%d province rows:\n%s", provinces, page[strings.Index(page, `id="provinces"`):][:1500])
+	}
+	last, _ := k.get("/console/regions/000000?page=3")
+	seen := map[string]bool{}
+	for _, p := range []string{page, last, func() string { p, _ := k.get("/console/regions/000000?page=2"); return p }()} {
+		for _, u := range regionRowOrder(p) {
+			seen[u] = true
+		}
+	}
+	if len(regionRowOrder(last)) != 50 || len(seen) != 250 || !strings.Contains(last, "<b>3</b>") {
+		t.Errorf("page 3: %d rows; %d units over the three pages", len(regionRowOrder(last)), len(seen))
+	}
+	if p, _ := k.get("/console/regions/000000?page=99"); len(regionRowOrder(p)) != 100 {
+		t.Error("a page beyond the last is not the first")
+	}
+	// A province's own page is not summarised again.
+	if p, _ := k.get("/console/regions/44"); strings.Contains(p, `id="provinces"`) || len(regionRowOrder(p)) != 83 {
+		t.Errorf("province 44: %d rows", len(regionRowOrder(p)))
+	}
+}

@@ -206,12 +206,19 @@ func parseViews() (*template.Template, error) {
 			}
 			return evaluation.Num(float64(n)*100/float64(of)) + "%"
 		},
-		"locales":   func() []sampling.Locale { return sampling.Locales },
-		"has":       func(list []int64, id int64) bool { return slices.Contains(list, id) },
-		"meter":     meter,
-		"ratio":     ratioOf,
-		"add":       func(a, b int64) int64 { return a + b },
-		"addInt":    func(a, b int) int { return a + b },
+		"locales": func() []sampling.Locale { return sampling.Locales },
+		"has":     func(list []int64, id int64) bool { return slices.Contains(list, id) },
+		"meter":   meter,
+		"ratio":   ratioOf,
+		"add":     func(a, b int64) int64 { return a + b },
+		"addInt":  func(a, b int) int { return a + b },
+		"pages": func(n int) []int { // 1..n, for a pager
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i + 1
+			}
+			return out
+		},
 		"thousands": thousands,
 		"sources": func(title, second string, rows []survey.SourceProgress) map[string]any {
 			return map[string]any{"Title": title, "Second": second, "Rows": rows}

@@ -432,3 +432,51 @@ func (s *Store) regionTallies(ctx context.Context, ids []int64) ([][]dbq.AnswerT
 	}
 	return chunks, g.Wait()
 }
+
+// RegionSummary is one sub-region of a region's units (a province of the
+// country): how many units it has, how many have a survey and answers,
+// how many are behind (no answers, or the whole interval below the line),
+// and its counted responses against its units' sample sizes.
+type RegionSummary struct {
+	Prefix     string `json:"prefix"`
+	Units      int    `json:"units"`
+	Surveyed   int    `json:"surveyed"`
+	Answered   int    `json:"answered"`
+	Behind     int    `json:"behind"`
+	Counted    int64  `json:"counted"`
+	SampleSize int64  `json:"sample_size"`
+}
+
+// Summarise groups a region's rows by the first digits of their unit
+// codes (2: provinces, 4: cities), in code order.
+func Summarise(rows []UnitRow, digits int) []RegionSummary {
+	by := map[string]*RegionSummary{}
+	var order []string
+	for _, r := range rows {
+		p := r.Unit.Code[:min(digits, len(r.Unit.Code))]
+		s := by[p]
+		if s == nil {
+			s = &RegionSummary{Prefix: p}
+			by[p] = s
+			order = append(order, p)
+		}
+		s.Units++
+		if r.Campaign != nil {
+			s.Surveyed++
+		}
+		if r.Respondents > 0 {
+			s.Answered++
+		}
+		if r.Behind() {
+			s.Behind++
+		}
+		s.Counted += r.Counted
+		s.SampleSize += r.SampleSize
+	}
+	slices.Sort(order)
+	out := make([]RegionSummary, len(order))
+	for i, p := range order {
+		out[i] = *by[p]
+	}
+	return out
+}
