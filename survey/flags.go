@@ -8,7 +8,9 @@ import (
 )
 
 // Flag is a reason to put a response before a reviewer. A flag never
-// removes a response from the sample; only a recorded decision does.
+// deletes a response: one flagged on arrival is held (stored and logged,
+// not counted, no quota place) until a reviewer admits it; one flagged
+// later stays in the sample until a recorded decision takes it out.
 type Flag string
 
 const (
