@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
 
 	"renke/county"
 	"renke/sampling"
@@ -66,6 +67,11 @@ const tokenSlot = "TOKEN-SLOT-7f3c9a"
 type visitCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedVisit
+	// reading is one read of a link's visit at a time: when a visit
+	// expires under load, the requests waiting for it share one read
+	// (and so one rendering of its blank form) instead of each making
+	// their own.
+	reading singleflight.Group
 }
 
 type cachedVisit struct {
@@ -118,11 +124,21 @@ func (s *Server) loadVisit(ctx context.Context, code string) (*visit, error) {
 	if v := s.visits.get(code, time.Now()); v != nil {
 		return v, nil
 	}
-	v, err := s.readVisit(ctx, code)
-	if err == nil && v.campaign.Status == survey.Open {
-		s.visits.put(code, v, time.Now())
+	r, err, _ := s.visits.reading.Do(code, func() (any, error) {
+		if v := s.visits.get(code, time.Now()); v != nil {
+			return v, nil // read by the request before
+		}
+		// The read is shared: one caller's going away must not fail the rest.
+		v, err := s.readVisit(context.WithoutCancel(ctx), code)
+		if err == nil && v.campaign.Status == survey.Open {
+			s.visits.put(code, v, time.Now())
+		}
+		return v, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return v, err
+	return r.(*visit), nil
 }
 
 func (s *Server) readVisit(ctx context.Context, code string) (*visit, error) {
