@@ -79,17 +79,31 @@ func (s *Store) Admit(ctx context.Context, campaignID int64, want Place, p Polic
 	if err != nil {
 		return false, err
 	}
+	got, given := Grant(cellsOf(rows), []Place{want}, p)
+	if len(given) == 0 {
+		return got[0], nil
+	}
+	return got[0], s.q.AddToCells(ctx, addToCells(campaignID, given))
+}
+
+// cellsOf is locked cells as Grant takes them.
+func cellsOf(rows []dbq.QuotaCell) []CellProgress {
 	cells := make([]CellProgress, len(rows))
 	for i, r := range rows {
 		cells[i] = CellProgress{Cell: Cell{Category: Category(r.Category), Locale: Locale(r.Locale), Target: int(r.Target)}, Admitted: int(r.Admitted)}
 	}
-	got, given := Grant(cells, []Place{want}, p)
-	if len(given) == 0 {
-		return got[0], nil
+	return cells
+}
+
+// addToCells is the update of the cells' counts by the places given.
+func addToCells(campaignID int64, given map[Place]int) dbq.AddToCellsParams {
+	arg := dbq.AddToCellsParams{CampaignID: campaignID}
+	for pl, n := range given {
+		arg.Categories = append(arg.Categories, string(pl.Category))
+		arg.Locales = append(arg.Locales, string(pl.Locale))
+		arg.Ns = append(arg.Ns, int32(n))
 	}
-	err = s.q.AddToCells(ctx, dbq.AddToCellsParams{CampaignID: campaignID, Categories: []string{string(want.Category)},
-		Locales: []string{string(want.Locale)}, Ns: []int32{1}})
-	return got[0], err
+	return arg
 }
 
 // Admission grants places in a campaign's quota cells to a group of
@@ -113,20 +127,11 @@ func LockCells(b *pgx.Batch, campaignID int64) *Admission {
 // queues in b the update of the cells' counts. Call it once the batch that
 // locked the cells has run, and send b in the same transaction.
 func (a *Admission) Grant(b *pgx.Batch, wants []Place, p Policy) []bool {
-	cells := make([]CellProgress, len(a.cells))
-	for i, r := range a.cells {
-		cells[i] = CellProgress{Cell: Cell{Category: Category(r.Category), Locale: Locale(r.Locale), Target: int(r.Target)}, Admitted: int(r.Admitted)}
-	}
-	got, given := Grant(cells, wants, p)
+	got, given := Grant(cellsOf(a.cells), wants, p)
 	if len(given) == 0 {
 		return got
 	}
-	arg := dbq.AddToCellsParams{CampaignID: a.campaignID}
-	for pl, n := range given {
-		arg.Categories = append(arg.Categories, string(pl.Category))
-		arg.Locales = append(arg.Locales, string(pl.Locale))
-		arg.Ns = append(arg.Ns, int32(n))
-	}
+	arg := addToCells(a.campaignID, given)
 	dbq.Queue(b, func(q *dbq.Queries) { q.AddToCells(context.Background(), arg) })
 	return got
 }

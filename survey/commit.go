@@ -377,12 +377,14 @@ func (c *lockedCampaign) admit(ctx context.Context, b, kept *pgx.Batch, fresh []
 	c.traces.mu.Unlock()
 	retro := flagGroup(cp, open, c.seen, c.recent())
 	concentrated := c.concentratedBefore()
-	// Members from a source found concentrated later in the group go with it.
-	for _, p := range open {
-		for _, q := range open {
-			if t := q.env.ConcentratedSince; !t.IsZero() && p.env.IPHash != nil && bytes.Equal(p.env.IPHash, q.env.IPHash) && !p.now.Before(t) {
-				p.flags = appendFlag(p.flags, FlagConcentration)
-				break
+	// Members from a source found concentrated later in the group go with
+	// it (nothing to do in the usual group, where no source is).
+	for _, q := range open {
+		if t := q.env.ConcentratedSince; !t.IsZero() && q.env.IPHash != nil {
+			for _, p := range open {
+				if bytes.Equal(p.env.IPHash, q.env.IPHash) && !p.now.Before(t) {
+					p.flags = appendFlag(p.flags, FlagConcentration)
+				}
 			}
 		}
 	}

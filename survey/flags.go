@@ -160,16 +160,7 @@ func (q *Questionnaire) Summary(sig string) string {
 // Straightlined reports whether a signature has one option throughout, over
 // at least StraightMin items.
 func Straightlined(sig string) bool {
-	opts := strings.Split(sig, ",")
-	if len(opts) < StraightMin {
-		return false
-	}
-	for _, o := range opts[1:] {
-		if o != opts[0] {
-			return false
-		}
-	}
-	return true
+	return strings.Count(sig, ",")+1 >= StraightMin && constant(sig)
 }
 
 // NearIdentical reports whether two signatures of the same questionnaire
