@@ -23,7 +23,7 @@ vet:
 # Benchmarks (not tests): scoring 100,000 responses, evaluating a county
 # of 300 schools, and exporting 200,000 responses (peak memory).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling ./evaluation ./statistics
+	$(GO) test -run '^$$' -bench . -benchmem ./survey ./sampling ./evaluation ./statistics ./assessment
 	$(GO) test -run '^$$' -bench ExportResponses200k -benchtime 1x ./server
 
 # Load: pgbench single-row INSERT baselines (1 client and 64) on a fresh

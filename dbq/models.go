@@ -6,6 +6,8 @@ package dbq
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type AnswerTally struct {
@@ -92,6 +94,11 @@ type ChainEntry struct {
 	Hash       []byte `json:"hash"`
 }
 
+type Department struct {
+	UnitID int64  `json:"unit_id"`
+	Name   string `json:"name"`
+}
+
 type EvaluationInput struct {
 	UnitID     int64     `json:"unit_id"`
 	Year       int32     `json:"year"`
@@ -102,6 +109,36 @@ type EvaluationInput struct {
 	Scores     []byte    `json:"scores"`
 	Vetoes     []byte    `json:"vetoes"`
 	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+type Evidence struct {
+	ID         int64     `json:"id"`
+	UnitID     int64     `json:"unit_id"`
+	Sha256     []byte    `json:"sha256"`
+	Name       string    `json:"name"`
+	Subject    string    `json:"subject"`
+	SubjectID  int64     `json:"subject_id"`
+	UploadedBy string    `json:"uploaded_by"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+type EvidenceBlob struct {
+	Sha256    []byte `json:"sha256"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	Content   []byte `json:"content"`
+}
+
+type LedgerEvent struct {
+	ID        int64     `json:"id"`
+	UnitID    int64     `json:"unit_id"`
+	ProblemID *int64    `json:"problem_id"`
+	TaskID    *int64    `json:"task_id"`
+	RoundID   *int64    `json:"round_id"`
+	At        time.Time `json:"at"`
+	Username  string    `json:"username"`
+	Kind      string    `json:"kind"`
+	Detail    string    `json:"detail"`
 }
 
 type Link struct {
@@ -147,6 +184,31 @@ type LogNode struct {
 	Level      int16  `json:"level"`
 	Idx        int64  `json:"idx"`
 	Hash       []byte `json:"hash"`
+}
+
+type Problem struct {
+	ID          int64      `json:"id"`
+	UnitID      int64      `json:"unit_id"`
+	Key         string     `json:"key"`
+	SchoolID    int64      `json:"school_id"`
+	School      string     `json:"school"`
+	Indicator   string     `json:"indicator"`
+	Title       string     `json:"title"`
+	Judged      bool       `json:"judged"`
+	Status      string     `json:"status"`
+	OpenedRound int64      `json:"opened_round"`
+	StruckRound *int64     `json:"struck_round"`
+	StruckBy    *string    `json:"struck_by"`
+	StruckAt    *time.Time `json:"struck_at"`
+	Reason      string     `json:"reason"`
+}
+
+type ProblemRound struct {
+	ProblemID int64  `json:"problem_id"`
+	RoundID   int64  `json:"round_id"`
+	Status    string `json:"status"`
+	Figure    string `json:"figure"`
+	Gap       string `json:"gap"`
 }
 
 type Questionnaire struct {
@@ -229,6 +291,25 @@ type Review struct {
 	Outcome    string    `json:"outcome"`
 }
 
+type Round struct {
+	ID         int64     `json:"id"`
+	UnitID     int64     `json:"unit_id"`
+	No         int32     `json:"no"`
+	Year       int32     `json:"year"`
+	Profile    string    `json:"profile"`
+	FrozenAt   time.Time `json:"frozen_at"`
+	FrozenBy   string    `json:"frozen_by"`
+	Note       string    `json:"note"`
+	Verdict    string    `json:"verdict"`
+	Schools    []byte    `json:"schools"`
+	Findings   []byte    `json:"findings"`
+	Result     []byte    `json:"result"`
+	Measures   []byte    `json:"measures"`
+	CampaignID *int64    `json:"campaign_id"`
+	Checkpoint string    `json:"checkpoint"`
+	Statement  []byte    `json:"statement"`
+}
+
 type School struct {
 	ID           int64  `json:"id"`
 	UnitID       int64  `json:"unit_id"`
@@ -286,6 +367,33 @@ type StaffSession struct {
 type StaffUnit struct {
 	StaffID int64 `json:"staff_id"`
 	UnitID  int64 `json:"unit_id"`
+}
+
+type Task struct {
+	ID        int64       `json:"id"`
+	UnitID    int64       `json:"unit_id"`
+	No        int32       `json:"no"`
+	Title     string      `json:"title"`
+	Goal      string      `json:"goal"`
+	Lead      []string    `json:"lead"`
+	Partners  []string    `json:"partners"`
+	DueText   string      `json:"due_text"`
+	Due       pgtype.Date `json:"due"`
+	Progress  string      `json:"progress"`
+	StruckAt  *time.Time  `json:"struck_at"`
+	StruckBy  *string     `json:"struck_by"`
+	Reason    string      `json:"reason"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+type TaskIndicator struct {
+	TaskID    int64  `json:"task_id"`
+	Indicator string `json:"indicator"`
+}
+
+type TaskProblem struct {
+	TaskID    int64 `json:"task_id"`
+	ProblemID int64 `json:"problem_id"`
 }
 
 type Unit struct {

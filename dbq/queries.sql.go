@@ -8,6 +8,8 @@ package dbq
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const addCampaignEvent = `-- name: AddCampaignEvent :one
@@ -59,6 +61,21 @@ func (q *Queries) AddCosignature(ctx context.Context, arg AddCosignatureParams) 
 		arg.Note,
 		arg.CosignedAt,
 	)
+	return err
+}
+
+const addDepartments = `-- name: AddDepartments :exec
+INSERT INTO departments (unit_id, name) SELECT $1::bigint, unnest($2::text[])
+ON CONFLICT DO NOTHING
+`
+
+type AddDepartmentsParams struct {
+	UnitID int64    `json:"unit_id"`
+	Names  []string `json:"names"`
+}
+
+func (q *Queries) AddDepartments(ctx context.Context, arg AddDepartmentsParams) error {
+	_, err := q.db.Exec(ctx, addDepartments, arg.UnitID, arg.Names)
 	return err
 }
 
@@ -1238,6 +1255,22 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 	return i, err
 }
 
+const decideProblem = `-- name: DecideProblem :exec
+UPDATE problems SET status = 'struck', struck_round = NULL, struck_by = $1::text, struck_at = now(), reason = $2
+WHERE id = $3
+`
+
+type DecideProblemParams struct {
+	StruckBy string `json:"struck_by"`
+	Reason   string `json:"reason"`
+	ID       int64  `json:"id"`
+}
+
+func (q *Queries) DecideProblem(ctx context.Context, arg DecideProblemParams) error {
+	_, err := q.db.Exec(ctx, decideProblem, arg.StruckBy, arg.Reason, arg.ID)
+	return err
+}
+
 const decisionLeafCount = `-- name: DecisionLeafCount :one
 SELECT count(*) FROM log_leaves WHERE campaign_id = $1 AND response_id = $2::bigint AND review_id IS NOT NULL
 `
@@ -1449,6 +1482,18 @@ func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (int64, 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const evidenceUsage = `-- name: EvidenceUsage :one
+SELECT coalesce(sum(b.size), 0)::bigint FROM (SELECT DISTINCT sha256 FROM evidence WHERE unit_id = $1) e
+JOIN evidence_blobs b ON b.sha256 = e.sha256
+`
+
+func (q *Queries) EvidenceUsage(ctx context.Context, unitID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, evidenceUsage, unitID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const exclusions = `-- name: Exclusions :many
@@ -1823,6 +1868,40 @@ func (q *Queries) GetEvaluationInputs(ctx context.Context, arg GetEvaluationInpu
 	return i, err
 }
 
+const getEvidenceFile = `-- name: GetEvidenceFile :one
+SELECT e.id, e.name, b.media_type, b.size, b.content, e.sha256
+FROM evidence e JOIN evidence_blobs b ON b.sha256 = e.sha256
+WHERE e.unit_id = $1 AND e.id = $2
+`
+
+type GetEvidenceFileParams struct {
+	UnitID int64 `json:"unit_id"`
+	ID     int64 `json:"id"`
+}
+
+type GetEvidenceFileRow struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	Content   []byte `json:"content"`
+	Sha256    []byte `json:"sha256"`
+}
+
+func (q *Queries) GetEvidenceFile(ctx context.Context, arg GetEvidenceFileParams) (GetEvidenceFileRow, error) {
+	row := q.db.QueryRow(ctx, getEvidenceFile, arg.UnitID, arg.ID)
+	var i GetEvidenceFileRow
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.MediaType,
+		&i.Size,
+		&i.Content,
+		&i.Sha256,
+	)
+	return i, err
+}
+
 const getLinkByCode = `-- name: GetLinkByCode :one
 SELECT id, campaign_id, code, school_id, questionnaire_kind, label, created_at FROM links WHERE code = $1
 `
@@ -1838,6 +1917,70 @@ func (q *Queries) GetLinkByCode(ctx context.Context, code string) (Link, error) 
 		&i.QuestionnaireKind,
 		&i.Label,
 		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getProblem = `-- name: GetProblem :one
+SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 AND id = $2
+`
+
+type GetProblemParams struct {
+	UnitID int64 `json:"unit_id"`
+	ID     int64 `json:"id"`
+}
+
+func (q *Queries) GetProblem(ctx context.Context, arg GetProblemParams) (Problem, error) {
+	row := q.db.QueryRow(ctx, getProblem, arg.UnitID, arg.ID)
+	var i Problem
+	err := row.Scan(
+		&i.ID,
+		&i.UnitID,
+		&i.Key,
+		&i.SchoolID,
+		&i.School,
+		&i.Indicator,
+		&i.Title,
+		&i.Judged,
+		&i.Status,
+		&i.OpenedRound,
+		&i.StruckRound,
+		&i.StruckBy,
+		&i.StruckAt,
+		&i.Reason,
+	)
+	return i, err
+}
+
+const getRound = `-- name: GetRound :one
+SELECT id, unit_id, no, year, profile, frozen_at, frozen_by, note, verdict, schools, findings, result, measures, campaign_id, checkpoint, statement FROM rounds WHERE unit_id = $1 AND no = $2
+`
+
+type GetRoundParams struct {
+	UnitID int64 `json:"unit_id"`
+	No     int32 `json:"no"`
+}
+
+func (q *Queries) GetRound(ctx context.Context, arg GetRoundParams) (Round, error) {
+	row := q.db.QueryRow(ctx, getRound, arg.UnitID, arg.No)
+	var i Round
+	err := row.Scan(
+		&i.ID,
+		&i.UnitID,
+		&i.No,
+		&i.Year,
+		&i.Profile,
+		&i.FrozenAt,
+		&i.FrozenBy,
+		&i.Note,
+		&i.Verdict,
+		&i.Schools,
+		&i.Findings,
+		&i.Result,
+		&i.Measures,
+		&i.CampaignID,
+		&i.Checkpoint,
+		&i.Statement,
 	)
 	return i, err
 }
@@ -2001,6 +2144,69 @@ func (q *Queries) InsertEntry(ctx context.Context, arg InsertEntryParams) error 
 	return err
 }
 
+const insertEvents = `-- name: InsertEvents :exec
+INSERT INTO ledger_events (unit_id, problem_id, task_id, round_id, username, kind, detail)
+SELECT $1::bigint, nullif(unnest($2::bigint[]), 0), nullif(unnest($3::bigint[]), 0),
+    nullif($4::bigint, 0), $5::text, unnest($6::text[]), unnest($7::text[])
+`
+
+type InsertEventsParams struct {
+	UnitID     int64    `json:"unit_id"`
+	ProblemIds []int64  `json:"problem_ids"`
+	TaskIds    []int64  `json:"task_ids"`
+	RoundID    int64    `json:"round_id"`
+	Username   string   `json:"username"`
+	Kinds      []string `json:"kinds"`
+	Details    []string `json:"details"`
+}
+
+func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) error {
+	_, err := q.db.Exec(ctx, insertEvents,
+		arg.UnitID,
+		arg.ProblemIds,
+		arg.TaskIds,
+		arg.RoundID,
+		arg.Username,
+		arg.Kinds,
+		arg.Details,
+	)
+	return err
+}
+
+const insertEvidence = `-- name: InsertEvidence :one
+INSERT INTO evidence (unit_id, sha256, name, subject, subject_id, uploaded_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, uploaded_at
+`
+
+type InsertEvidenceParams struct {
+	UnitID     int64  `json:"unit_id"`
+	Sha256     []byte `json:"sha256"`
+	Name       string `json:"name"`
+	Subject    string `json:"subject"`
+	SubjectID  int64  `json:"subject_id"`
+	UploadedBy string `json:"uploaded_by"`
+}
+
+type InsertEvidenceRow struct {
+	ID         int64     `json:"id"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+func (q *Queries) InsertEvidence(ctx context.Context, arg InsertEvidenceParams) (InsertEvidenceRow, error) {
+	row := q.db.QueryRow(ctx, insertEvidence,
+		arg.UnitID,
+		arg.Sha256,
+		arg.Name,
+		arg.Subject,
+		arg.SubjectID,
+		arg.UploadedBy,
+	)
+	var i InsertEvidenceRow
+	err := row.Scan(&i.ID, &i.UploadedAt)
+	return i, err
+}
+
 const insertLeaf = `-- name: InsertLeaf :exec
 INSERT INTO log_leaves (campaign_id, idx, response_id, review_id, hash) VALUES ($1, $2, $3::bigint, $4, $5)
 `
@@ -2048,6 +2254,30 @@ func (q *Queries) InsertLogNodes(ctx context.Context, arg InsertLogNodesParams) 
 	return err
 }
 
+const insertProblemRounds = `-- name: InsertProblemRounds :exec
+INSERT INTO problem_rounds (problem_id, round_id, status, figure, gap)
+SELECT unnest($1::bigint[]), $2::bigint, unnest($3::text[]), unnest($4::text[]), unnest($5::text[])
+`
+
+type InsertProblemRoundsParams struct {
+	ProblemIds []int64  `json:"problem_ids"`
+	RoundID    int64    `json:"round_id"`
+	Statuses   []string `json:"statuses"`
+	Figures    []string `json:"figures"`
+	Gaps       []string `json:"gaps"`
+}
+
+func (q *Queries) InsertProblemRounds(ctx context.Context, arg InsertProblemRoundsParams) error {
+	_, err := q.db.Exec(ctx, insertProblemRounds,
+		arg.ProblemIds,
+		arg.RoundID,
+		arg.Statuses,
+		arg.Figures,
+		arg.Gaps,
+	)
+	return err
+}
+
 const insertReview = `-- name: InsertReview :one
 INSERT INTO reviews (response_id, decision, reason, staff_id, username, outcome) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, decided_at
@@ -2079,6 +2309,91 @@ func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) (Ins
 	var i InsertReviewRow
 	err := row.Scan(&i.ID, &i.DecidedAt)
 	return i, err
+}
+
+const insertRound = `-- name: InsertRound :one
+INSERT INTO rounds (unit_id, no, year, profile, frozen_by, note, verdict, schools, findings, result, measures,
+    campaign_id, checkpoint, statement)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+    $12, $13, $14)
+RETURNING id, frozen_at
+`
+
+type InsertRoundParams struct {
+	UnitID     int64  `json:"unit_id"`
+	No         int32  `json:"no"`
+	Year       int32  `json:"year"`
+	Profile    string `json:"profile"`
+	FrozenBy   string `json:"frozen_by"`
+	Note       string `json:"note"`
+	Verdict    string `json:"verdict"`
+	Schools    []byte `json:"schools"`
+	Findings   []byte `json:"findings"`
+	Result     []byte `json:"result"`
+	Measures   []byte `json:"measures"`
+	CampaignID *int64 `json:"campaign_id"`
+	Checkpoint string `json:"checkpoint"`
+	Statement  []byte `json:"statement"`
+}
+
+type InsertRoundRow struct {
+	ID       int64     `json:"id"`
+	FrozenAt time.Time `json:"frozen_at"`
+}
+
+func (q *Queries) InsertRound(ctx context.Context, arg InsertRoundParams) (InsertRoundRow, error) {
+	row := q.db.QueryRow(ctx, insertRound,
+		arg.UnitID,
+		arg.No,
+		arg.Year,
+		arg.Profile,
+		arg.FrozenBy,
+		arg.Note,
+		arg.Verdict,
+		arg.Schools,
+		arg.Findings,
+		arg.Result,
+		arg.Measures,
+		arg.CampaignID,
+		arg.Checkpoint,
+		arg.Statement,
+	)
+	var i InsertRoundRow
+	err := row.Scan(&i.ID, &i.FrozenAt)
+	return i, err
+}
+
+const insertTask = `-- name: InsertTask :one
+INSERT INTO tasks (unit_id, no, title, goal, lead, partners, due_text, due)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+`
+
+type InsertTaskParams struct {
+	UnitID   int64       `json:"unit_id"`
+	No       int32       `json:"no"`
+	Title    string      `json:"title"`
+	Goal     string      `json:"goal"`
+	Lead     []string    `json:"lead"`
+	Partners []string    `json:"partners"`
+	DueText  string      `json:"due_text"`
+	Due      pgtype.Date `json:"due"`
+}
+
+func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) (int64, error) {
+	row := q.db.QueryRow(ctx, insertTask,
+		arg.UnitID,
+		arg.No,
+		arg.Title,
+		arg.Goal,
+		arg.Lead,
+		arg.Partners,
+		arg.DueText,
+		arg.Due,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const keptRespondentSums = `-- name: KeptRespondentSums :many
@@ -2491,6 +2806,36 @@ func (q *Queries) LinkProgress(ctx context.Context, campaignID int64) ([]LinkPro
 	return items, nil
 }
 
+const linkTaskIndicators = `-- name: LinkTaskIndicators :exec
+INSERT INTO task_indicators (task_id, indicator) SELECT $1::bigint, unnest($2::text[])
+ON CONFLICT DO NOTHING
+`
+
+type LinkTaskIndicatorsParams struct {
+	TaskID     int64    `json:"task_id"`
+	Indicators []string `json:"indicators"`
+}
+
+func (q *Queries) LinkTaskIndicators(ctx context.Context, arg LinkTaskIndicatorsParams) error {
+	_, err := q.db.Exec(ctx, linkTaskIndicators, arg.TaskID, arg.Indicators)
+	return err
+}
+
+const linkTaskProblems = `-- name: LinkTaskProblems :exec
+INSERT INTO task_problems (task_id, problem_id) SELECT $1::bigint, unnest($2::bigint[])
+ON CONFLICT DO NOTHING
+`
+
+type LinkTaskProblemsParams struct {
+	TaskID     int64   `json:"task_id"`
+	ProblemIds []int64 `json:"problem_ids"`
+}
+
+func (q *Queries) LinkTaskProblems(ctx context.Context, arg LinkTaskProblemsParams) error {
+	_, err := q.db.Exec(ctx, linkTaskProblems, arg.TaskID, arg.ProblemIds)
+	return err
+}
+
 const listAudit = `-- name: ListAudit :many
 SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name
 FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id
@@ -2608,6 +2953,125 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 	return items, nil
 }
 
+const listDepartments = `-- name: ListDepartments :many
+SELECT name FROM departments WHERE unit_id = $1 ORDER BY name
+`
+
+func (q *Queries) ListDepartments(ctx context.Context, unitID int64) ([]string, error) {
+	rows, err := q.db.Query(ctx, listDepartments, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEvents = `-- name: ListEvents :many
+SELECT e.id, e.problem_id, e.task_id, r.no AS round_no, e.at, e.username, e.kind, e.detail
+FROM ledger_events e LEFT JOIN rounds r ON r.id = e.round_id
+WHERE e.unit_id = $1
+ORDER BY e.id
+`
+
+type ListEventsRow struct {
+	ID        int64     `json:"id"`
+	ProblemID *int64    `json:"problem_id"`
+	TaskID    *int64    `json:"task_id"`
+	RoundNo   *int32    `json:"round_no"`
+	At        time.Time `json:"at"`
+	Username  string    `json:"username"`
+	Kind      string    `json:"kind"`
+	Detail    string    `json:"detail"`
+}
+
+func (q *Queries) ListEvents(ctx context.Context, unitID int64) ([]ListEventsRow, error) {
+	rows, err := q.db.Query(ctx, listEvents, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListEventsRow
+	for rows.Next() {
+		var i ListEventsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ProblemID,
+			&i.TaskID,
+			&i.RoundNo,
+			&i.At,
+			&i.Username,
+			&i.Kind,
+			&i.Detail,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEvidence = `-- name: ListEvidence :many
+SELECT e.id, e.sha256, e.name, e.subject, e.subject_id, e.uploaded_by, e.uploaded_at, b.media_type, b.size
+FROM evidence e JOIN evidence_blobs b ON b.sha256 = e.sha256
+WHERE e.unit_id = $1 ORDER BY e.id
+`
+
+type ListEvidenceRow struct {
+	ID         int64     `json:"id"`
+	Sha256     []byte    `json:"sha256"`
+	Name       string    `json:"name"`
+	Subject    string    `json:"subject"`
+	SubjectID  int64     `json:"subject_id"`
+	UploadedBy string    `json:"uploaded_by"`
+	UploadedAt time.Time `json:"uploaded_at"`
+	MediaType  string    `json:"media_type"`
+	Size       int64     `json:"size"`
+}
+
+func (q *Queries) ListEvidence(ctx context.Context, unitID int64) ([]ListEvidenceRow, error) {
+	rows, err := q.db.Query(ctx, listEvidence, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListEvidenceRow
+	for rows.Next() {
+		var i ListEvidenceRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Sha256,
+			&i.Name,
+			&i.Subject,
+			&i.SubjectID,
+			&i.UploadedBy,
+			&i.UploadedAt,
+			&i.MediaType,
+			&i.Size,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLinks = `-- name: ListLinks :many
 SELECT id, campaign_id, code, school_id, questionnaire_kind, label, created_at FROM links WHERE campaign_id = $1 ORDER BY id
 `
@@ -2629,6 +3093,45 @@ func (q *Queries) ListLinks(ctx context.Context, campaignID int64) ([]Link, erro
 			&i.QuestionnaireKind,
 			&i.Label,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listProblems = `-- name: ListProblems :many
+SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 ORDER BY id
+`
+
+func (q *Queries) ListProblems(ctx context.Context, unitID int64) ([]Problem, error) {
+	rows, err := q.db.Query(ctx, listProblems, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Problem
+	for rows.Next() {
+		var i Problem
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.Key,
+			&i.SchoolID,
+			&i.School,
+			&i.Indicator,
+			&i.Title,
+			&i.Judged,
+			&i.Status,
+			&i.OpenedRound,
+			&i.StruckRound,
+			&i.StruckBy,
+			&i.StruckAt,
+			&i.Reason,
 		); err != nil {
 			return nil, err
 		}
@@ -2689,6 +3192,173 @@ func (q *Queries) ListQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 			&i.Locale,
 			&i.Target,
 			&i.Admitted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRegionProblems = `-- name: ListRegionProblems :many
+SELECT unit_id, status, count(*)::int AS n FROM problems
+WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id, status
+`
+
+type ListRegionProblemsRow struct {
+	UnitID int64  `json:"unit_id"`
+	Status string `json:"status"`
+	N      int32  `json:"n"`
+}
+
+func (q *Queries) ListRegionProblems(ctx context.Context, unitIds []int64) ([]ListRegionProblemsRow, error) {
+	rows, err := q.db.Query(ctx, listRegionProblems, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListRegionProblemsRow
+	for rows.Next() {
+		var i ListRegionProblemsRow
+		if err := rows.Scan(&i.UnitID, &i.Status, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRegionRounds = `-- name: ListRegionRounds :many
+SELECT id, unit_id, no, year, verdict, measures, frozen_at
+FROM rounds WHERE unit_id = ANY($1::bigint[])
+ORDER BY unit_id, no
+`
+
+type ListRegionRoundsRow struct {
+	ID       int64     `json:"id"`
+	UnitID   int64     `json:"unit_id"`
+	No       int32     `json:"no"`
+	Year     int32     `json:"year"`
+	Verdict  string    `json:"verdict"`
+	Measures []byte    `json:"measures"`
+	FrozenAt time.Time `json:"frozen_at"`
+}
+
+func (q *Queries) ListRegionRounds(ctx context.Context, unitIds []int64) ([]ListRegionRoundsRow, error) {
+	rows, err := q.db.Query(ctx, listRegionRounds, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListRegionRoundsRow
+	for rows.Next() {
+		var i ListRegionRoundsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.No,
+			&i.Year,
+			&i.Verdict,
+			&i.Measures,
+			&i.FrozenAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRegionTasks = `-- name: ListRegionTasks :many
+SELECT id, unit_id, no, title, goal, lead, partners, due_text, due, progress, struck_at, struck_by, reason, created_at FROM tasks WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, no
+`
+
+func (q *Queries) ListRegionTasks(ctx context.Context, unitIds []int64) ([]Task, error) {
+	rows, err := q.db.Query(ctx, listRegionTasks, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.No,
+			&i.Title,
+			&i.Goal,
+			&i.Lead,
+			&i.Partners,
+			&i.DueText,
+			&i.Due,
+			&i.Progress,
+			&i.StruckAt,
+			&i.StruckBy,
+			&i.Reason,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRounds = `-- name: ListRounds :many
+SELECT id, unit_id, no, year, profile, frozen_at, frozen_by, note, verdict, measures, campaign_id, checkpoint
+FROM rounds WHERE unit_id = $1 ORDER BY no
+`
+
+type ListRoundsRow struct {
+	ID         int64     `json:"id"`
+	UnitID     int64     `json:"unit_id"`
+	No         int32     `json:"no"`
+	Year       int32     `json:"year"`
+	Profile    string    `json:"profile"`
+	FrozenAt   time.Time `json:"frozen_at"`
+	FrozenBy   string    `json:"frozen_by"`
+	Note       string    `json:"note"`
+	Verdict    string    `json:"verdict"`
+	Measures   []byte    `json:"measures"`
+	CampaignID *int64    `json:"campaign_id"`
+	Checkpoint string    `json:"checkpoint"`
+}
+
+func (q *Queries) ListRounds(ctx context.Context, unitID int64) ([]ListRoundsRow, error) {
+	rows, err := q.db.Query(ctx, listRounds, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListRoundsRow
+	for rows.Next() {
+		var i ListRoundsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.No,
+			&i.Year,
+			&i.Profile,
+			&i.FrozenAt,
+			&i.FrozenBy,
+			&i.Note,
+			&i.Verdict,
+			&i.Measures,
+			&i.CampaignID,
+			&i.Checkpoint,
 		); err != nil {
 			return nil, err
 		}
@@ -2841,6 +3511,45 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 			&i.Role,
 			&i.CreatedAt,
 			&i.Disabled,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listTasks = `-- name: ListTasks :many
+SELECT id, unit_id, no, title, goal, lead, partners, due_text, due, progress, struck_at, struck_by, reason, created_at FROM tasks WHERE unit_id = $1 ORDER BY no
+`
+
+func (q *Queries) ListTasks(ctx context.Context, unitID int64) ([]Task, error) {
+	rows, err := q.db.Query(ctx, listTasks, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.No,
+			&i.Title,
+			&i.Goal,
+			&i.Lead,
+			&i.Partners,
+			&i.DueText,
+			&i.Due,
+			&i.Progress,
+			&i.StruckAt,
+			&i.StruckBy,
+			&i.Reason,
+			&i.CreatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -3046,6 +3755,37 @@ func (q *Queries) LockLogin(ctx context.Context, client string) error {
 	return err
 }
 
+const lockProblem = `-- name: LockProblem :one
+SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockProblemParams struct {
+	UnitID int64 `json:"unit_id"`
+	ID     int64 `json:"id"`
+}
+
+func (q *Queries) LockProblem(ctx context.Context, arg LockProblemParams) (Problem, error) {
+	row := q.db.QueryRow(ctx, lockProblem, arg.UnitID, arg.ID)
+	var i Problem
+	err := row.Scan(
+		&i.ID,
+		&i.UnitID,
+		&i.Key,
+		&i.SchoolID,
+		&i.School,
+		&i.Indicator,
+		&i.Title,
+		&i.Judged,
+		&i.Status,
+		&i.OpenedRound,
+		&i.StruckRound,
+		&i.StruckBy,
+		&i.StruckAt,
+		&i.Reason,
+	)
+	return i, err
+}
+
 const lockQuotaCells = `-- name: LockQuotaCells :many
 SELECT campaign_id, category, locale, target, admitted FROM quota_cells WHERE campaign_id = $1 FOR UPDATE
 `
@@ -3076,6 +3816,58 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockTasks = `-- name: LockTasks :many
+SELECT id, unit_id, no, title, goal, lead, partners, due_text, due, progress, struck_at, struck_by, reason, created_at FROM tasks WHERE unit_id = $1 ORDER BY no FOR UPDATE
+`
+
+func (q *Queries) LockTasks(ctx context.Context, unitID int64) ([]Task, error) {
+	rows, err := q.db.Query(ctx, lockTasks, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.No,
+			&i.Title,
+			&i.Goal,
+			&i.Lead,
+			&i.Partners,
+			&i.DueText,
+			&i.Due,
+			&i.Progress,
+			&i.StruckAt,
+			&i.StruckBy,
+			&i.Reason,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockUnitYear = `-- name: LockUnitYear :one
+SELECT (SELECT coalesce(max(r.no), 0) FROM rounds r WHERE r.unit_id = u.id)::int AS last_no
+FROM units u WHERE u.id = $1
+FOR UPDATE OF u
+`
+
+func (q *Queries) LockUnitYear(ctx context.Context, unitID int64) (int32, error) {
+	row := q.db.QueryRow(ctx, lockUnitYear, unitID)
+	var last_no int32
+	err := row.Scan(&last_no)
+	return last_no, err
 }
 
 const logLeaves = `-- name: LogLeaves :many
@@ -3282,6 +4074,69 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.Shares,
 	)
 	return i, err
+}
+
+const problemRounds = `-- name: ProblemRounds :many
+SELECT pr.problem_id, r.no, pr.status, pr.figure, pr.gap
+FROM problem_rounds pr JOIN rounds r ON r.id = pr.round_id
+WHERE r.unit_id = $1
+ORDER BY pr.problem_id, r.no
+`
+
+type ProblemRoundsRow struct {
+	ProblemID int64  `json:"problem_id"`
+	No        int32  `json:"no"`
+	Status    string `json:"status"`
+	Figure    string `json:"figure"`
+	Gap       string `json:"gap"`
+}
+
+func (q *Queries) ProblemRounds(ctx context.Context, unitID int64) ([]ProblemRoundsRow, error) {
+	rows, err := q.db.Query(ctx, problemRounds, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ProblemRoundsRow
+	for rows.Next() {
+		var i ProblemRoundsRow
+		if err := rows.Scan(
+			&i.ProblemID,
+			&i.No,
+			&i.Status,
+			&i.Figure,
+			&i.Gap,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const putEvidenceBlob = `-- name: PutEvidenceBlob :exec
+INSERT INTO evidence_blobs (sha256, media_type, size, content) VALUES ($1, $2, $3, $4)
+ON CONFLICT (sha256) DO NOTHING
+`
+
+type PutEvidenceBlobParams struct {
+	Sha256    []byte `json:"sha256"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	Content   []byte `json:"content"`
+}
+
+func (q *Queries) PutEvidenceBlob(ctx context.Context, arg PutEvidenceBlobParams) error {
+	_, err := q.db.Exec(ctx, putEvidenceBlob,
+		arg.Sha256,
+		arg.MediaType,
+		arg.Size,
+		arg.Content,
+	)
+	return err
 }
 
 const quietOpenLogs = `-- name: QuietOpenLogs :many
@@ -3883,6 +4738,25 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 	return i, err
 }
 
+const reopenProblems = `-- name: ReopenProblems :exec
+UPDATE problems SET status = 'open', struck_round = NULL, struck_by = NULL, struck_at = NULL, reason = ''
+WHERE id = ANY($1::bigint[])
+`
+
+func (q *Queries) ReopenProblems(ctx context.Context, ids []int64) error {
+	_, err := q.db.Exec(ctx, reopenProblems, ids)
+	return err
+}
+
+const reopenTask = `-- name: ReopenTask :exec
+UPDATE tasks SET struck_at = NULL, struck_by = NULL, reason = '' WHERE id = $1
+`
+
+func (q *Queries) ReopenTask(ctx context.Context, id int64) error {
+	_, err := q.db.Exec(ctx, reopenTask, id)
+	return err
+}
+
 const respondentSums = `-- name: RespondentSums :many
 SELECT t.dimension, CASE WHEN t.dimension = 'school' THEN coalesce(s.name, '') ELSE t.key END::text AS key,
     t.respondents, t.answers, t.answers_sq, t.top2, t.top2_sq, t.top2_x, t.top3, t.top3_sq, t.top3_x,
@@ -4241,6 +5115,20 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int
 	return result.RowsAffected(), nil
 }
 
+const setTaskProgress = `-- name: SetTaskProgress :exec
+UPDATE tasks SET progress = $1 WHERE id = $2
+`
+
+type SetTaskProgressParams struct {
+	Progress string `json:"progress"`
+	ID       int64  `json:"id"`
+}
+
+func (q *Queries) SetTaskProgress(ctx context.Context, arg SetTaskProgressParams) error {
+	_, err := q.db.Exec(ctx, setTaskProgress, arg.Progress, arg.ID)
+	return err
+}
+
 const sourceResponses = `-- name: SourceResponses :many
 SELECT id, receipt, ip_hash, submitted_at FROM responses
 WHERE campaign_id = $1 AND ip_hash = ANY($2::bytea[]) AND submitted_at >= $3::timestamptz
@@ -4528,6 +5416,36 @@ func (q *Queries) StoreResponses(ctx context.Context, arg StoreResponsesParams) 
 	return err
 }
 
+const strikeProblems = `-- name: StrikeProblems :exec
+UPDATE problems SET status = 'struck', struck_round = $1::bigint, struck_by = NULL, struck_at = now(), reason = ''
+WHERE id = ANY($2::bigint[])
+`
+
+type StrikeProblemsParams struct {
+	RoundID int64   `json:"round_id"`
+	Ids     []int64 `json:"ids"`
+}
+
+func (q *Queries) StrikeProblems(ctx context.Context, arg StrikeProblemsParams) error {
+	_, err := q.db.Exec(ctx, strikeProblems, arg.RoundID, arg.Ids)
+	return err
+}
+
+const strikeTask = `-- name: StrikeTask :exec
+UPDATE tasks SET struck_at = now(), struck_by = $1, reason = $2 WHERE id = $3
+`
+
+type StrikeTaskParams struct {
+	StruckBy *string `json:"struck_by"`
+	Reason   string  `json:"reason"`
+	ID       int64   `json:"id"`
+}
+
+func (q *Queries) StrikeTask(ctx context.Context, arg StrikeTaskParams) error {
+	_, err := q.db.Exec(ctx, strikeTask, arg.StruckBy, arg.Reason, arg.ID)
+	return err
+}
+
 const tallyAnswers = `-- name: TallyAnswers :many
 SELECT split_part(a.pair, '=', 1)::text AS item, split_part(a.pair, '=', 2)::text AS option,
     r.category, r.locale, coalesce(s.name, '')::text AS school, count(*) AS n
@@ -4609,6 +5527,56 @@ func (q *Queries) TallyCells(ctx context.Context, campaignID int64) ([]TallyCell
 			&i.School,
 			&i.N,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taskIndicators = `-- name: TaskIndicators :many
+SELECT ti.task_id, ti.indicator FROM task_indicators ti JOIN tasks t ON t.id = ti.task_id
+WHERE t.unit_id = $1 ORDER BY ti.task_id, ti.indicator
+`
+
+func (q *Queries) TaskIndicators(ctx context.Context, unitID int64) ([]TaskIndicator, error) {
+	rows, err := q.db.Query(ctx, taskIndicators, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaskIndicator
+	for rows.Next() {
+		var i TaskIndicator
+		if err := rows.Scan(&i.TaskID, &i.Indicator); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const taskLinks = `-- name: TaskLinks :many
+SELECT tp.task_id, tp.problem_id FROM task_problems tp JOIN tasks t ON t.id = tp.task_id
+WHERE t.unit_id = $1
+`
+
+func (q *Queries) TaskLinks(ctx context.Context, unitID int64) ([]TaskProblem, error) {
+	rows, err := q.db.Query(ctx, taskLinks, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []TaskProblem
+	for rows.Next() {
+		var i TaskProblem
+		if err := rows.Scan(&i.TaskID, &i.ProblemID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -4861,6 +5829,34 @@ func (q *Queries) UpdateSchool(ctx context.Context, arg UpdateSchoolParams) (Sch
 	return i, err
 }
 
+const updateTask = `-- name: UpdateTask :exec
+UPDATE tasks SET title = $1, goal = $2, lead = $3, partners = $4, due_text = $5, due = $6
+WHERE id = $7
+`
+
+type UpdateTaskParams struct {
+	Title    string      `json:"title"`
+	Goal     string      `json:"goal"`
+	Lead     []string    `json:"lead"`
+	Partners []string    `json:"partners"`
+	DueText  string      `json:"due_text"`
+	Due      pgtype.Date `json:"due"`
+	ID       int64       `json:"id"`
+}
+
+func (q *Queries) UpdateTask(ctx context.Context, arg UpdateTaskParams) error {
+	_, err := q.db.Exec(ctx, updateTask,
+		arg.Title,
+		arg.Goal,
+		arg.Lead,
+		arg.Partners,
+		arg.DueText,
+		arg.Due,
+		arg.ID,
+	)
+	return err
+}
+
 const updateUnit = `-- name: UpdateUnit :one
 UPDATE units SET code = $2, name = $3, kind = $4, population = $5, population_source = $6,
     population_year = $7, share_urban = $8, share_town = $9, share_rural = $10
@@ -4909,6 +5905,70 @@ func (q *Queries) UpdateUnit(ctx context.Context, arg UpdateUnitParams) (Unit, e
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const upsertProblems = `-- name: UpsertProblems :many
+INSERT INTO problems (unit_id, key, school_id, school, indicator, title, judged, status, opened_round)
+SELECT $1::bigint, t.key, t.school_id, t.school, t.indicator, t.title, t.judged, 'open', $2::bigint
+FROM (SELECT unnest($3::text[]) AS key, unnest($4::bigint[]) AS school_id,
+        unnest($5::text[]) AS school, unnest($6::text[]) AS indicator,
+        unnest($7::text[]) AS title, unnest($8::boolean[]) AS judged) t
+ON CONFLICT (unit_id, key, school_id) DO UPDATE SET school = EXCLUDED.school, title = EXCLUDED.title
+RETURNING id, key, school_id, status, opened_round = $2::bigint AS opened
+`
+
+type UpsertProblemsParams struct {
+	UnitID     int64    `json:"unit_id"`
+	RoundID    int64    `json:"round_id"`
+	Keys       []string `json:"keys"`
+	SchoolIds  []int64  `json:"school_ids"`
+	Schools    []string `json:"schools"`
+	Indicators []string `json:"indicators"`
+	Titles     []string `json:"titles"`
+	Judged     []bool   `json:"judged"`
+}
+
+type UpsertProblemsRow struct {
+	ID       int64  `json:"id"`
+	Key      string `json:"key"`
+	SchoolID int64  `json:"school_id"`
+	Status   string `json:"status"`
+	Opened   bool   `json:"opened"`
+}
+
+func (q *Queries) UpsertProblems(ctx context.Context, arg UpsertProblemsParams) ([]UpsertProblemsRow, error) {
+	rows, err := q.db.Query(ctx, upsertProblems,
+		arg.UnitID,
+		arg.RoundID,
+		arg.Keys,
+		arg.SchoolIds,
+		arg.Schools,
+		arg.Indicators,
+		arg.Titles,
+		arg.Judged,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UpsertProblemsRow
+	for rows.Next() {
+		var i UpsertProblemsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Key,
+			&i.SchoolID,
+			&i.Status,
+			&i.Opened,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const upsertSchoolByName = `-- name: UpsertSchoolByName :one

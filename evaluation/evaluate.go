@@ -58,6 +58,34 @@ type CheckResult struct {
 	// and Reason why, from the profile (Check.Note).
 	Scope  string `json:"scope,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Schools are the schools a per-school check found short of it, or
+	// lacking the data to tell, each with its lines of Failures; County
+	// says the county as a whole falls short beyond them (a county value,
+	// a spread, a ratio of the county's figures).
+	Schools []SchoolFinding `json:"schools,omitempty"`
+	County  bool            `json:"county,omitempty"`
+}
+
+// SchoolFinding is what a per-school check found of one school: short of
+// the standard (Lines say by how much), or, Missing, lacking the figures
+// to tell (Lines name them).
+type SchoolFinding struct {
+	ID      int64    `json:"id"`
+	Name    string   `json:"name"`
+	Missing bool     `json:"missing,omitempty"`
+	Lines   []string `json:"lines"`
+}
+
+// at notes a line of what the check found of school s.
+func (cr *CheckResult) at(s *School, missing bool, line string) {
+	for i := range cr.Schools {
+		if f := &cr.Schools[i]; f.ID == s.ID && f.Name == s.Name {
+			f.Missing = f.Missing && missing // a failure outweighs missing data
+			f.Lines = append(f.Lines, line)
+			return
+		}
+	}
+	cr.Schools = append(cr.Schools, SchoolFinding{ID: s.ID, Name: s.Name, Missing: missing, Lines: []string{line}})
 }
 
 // ItemResult is one scored item of a soft indicator.
@@ -318,8 +346,17 @@ type checking struct {
 	lacking []string                  // schools whose data the check lacks
 }
 
+// fail notes a failure of the county as a whole.
 func (k *checking) fail(f string, a ...any) {
 	k.cr.Failures = append(k.cr.Failures, fmt.Sprintf(f, a...))
+	k.cr.County = true
+}
+
+// failAt notes a failure of school s; the line begins with its name.
+func (k *checking) failAt(s *School, f string, a ...any) {
+	line := s.Name + "：" + fmt.Sprintf(f, a...)
+	k.cr.Failures = append(k.cr.Failures, line)
+	k.cr.at(s, false, line)
 }
 
 func (k *checking) missing(why string) { k.cr.Status, k.cr.Value = Missing, why }
@@ -338,6 +375,7 @@ func (k *checking) look(s *School) {
 // lack notes that school s has not the data the check needs.
 func (k *checking) lack(s *School, what string) {
 	k.lacking = append(k.lacking, s.Name+"（"+what+"）")
+	k.cr.at(s, true, "待填报："+what)
 }
 
 // settle sets a per-school check's scope and status from what it found:
@@ -484,16 +522,16 @@ func checkSpecialRooms(_ *Profile, k *checking) {
 		}
 		need := int(math.Ceil(float64(classes) / per))
 		if s.MusicRooms < need {
-			k.fail("%s：%d 个班应有音乐专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.MusicRooms, need-s.MusicRooms)
+			k.failAt(s, "%d 个班应有音乐专用教室 %d 间，现有 %d 间，缺 %d 间", classes, need, s.MusicRooms, need-s.MusicRooms)
 		}
 		if s.ArtRooms < need {
-			k.fail("%s：%d 个班应有美术专用教室 %d 间，现有 %d 间，缺 %d 间", s.Name, classes, need, s.ArtRooms, need-s.ArtRooms)
+			k.failAt(s, "%d 个班应有美术专用教室 %d 间，现有 %d 间，缺 %d 间", classes, need, s.ArtRooms, need-s.ArtRooms)
 		}
 		if s.MusicRooms > 0 && !atLeast(s.MusicRoomMinArea, k.Params["music_area"]) {
-			k.fail("%s：最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Shown(s.MusicRoomMinArea, k.Params["music_area"], atLeast), Num(k.Params["music_area"]), Num(k.Params["music_area"]-s.MusicRoomMinArea))
+			k.failAt(s, "最小音乐教室 %s 平方米，低于 %s 平方米，差 %s 平方米", Shown(s.MusicRoomMinArea, k.Params["music_area"], atLeast), Num(k.Params["music_area"]), Num(k.Params["music_area"]-s.MusicRoomMinArea))
 		}
 		if s.ArtRooms > 0 && !atLeast(s.ArtRoomMinArea, k.Params["art_area"]) {
-			k.fail("%s：最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", s.Name, Shown(s.ArtRoomMinArea, k.Params["art_area"], atLeast), Num(k.Params["art_area"]), Num(k.Params["art_area"]-s.ArtRoomMinArea))
+			k.failAt(s, "最小美术教室 %s 平方米，低于 %s 平方米，差 %s 平方米", Shown(s.ArtRoomMinArea, k.Params["art_area"], atLeast), Num(k.Params["art_area"]), Num(k.Params["art_area"]-s.ArtRoomMinArea))
 		}
 	}
 	k.cr.Value = fmt.Sprintf("每 %s 个班音乐、美术专用教室各 1 间以上", Num(per))
@@ -514,7 +552,7 @@ func checkSchoolSize(_ *Profile, k *checking) {
 			max = int(k.Params["combined"])
 		}
 		if n := s.Compulsory(); n > max {
-			k.fail("%s：义务教育阶段 %d 人，超过 %d 人的上限 %d 人", s.Name, n, max, n-max)
+			k.failAt(s, "义务教育阶段 %d 人，超过 %d 人的上限 %d 人", n, max, n-max)
 		}
 	}
 	k.cr.Value = fmt.Sprintf("小学、初中 ≤ %s 人，一贯制学校 ≤ %s 人", Num(k.Params["max"]), Num(k.Params["combined"]))
@@ -533,14 +571,14 @@ func checkClassSize(_ *Profile, k *checking) {
 			if s.LargestClassPrimary == 0 {
 				k.lack(s, "小学最大班额")
 			} else if s.LargestClassPrimary > lim {
-				k.fail("%s：小学最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
+				k.failAt(s, "小学最大班额 %d 人，超过 %d 人 %d 人", s.LargestClassPrimary, lim, s.LargestClassPrimary-lim)
 			}
 		}
 		if lim := int(k.Params["junior"]); s.EnrolJunior > 0 {
 			if s.LargestClassJunior == 0 {
 				k.lack(s, "初中最大班额")
 			} else if s.LargestClassJunior > lim {
-				k.fail("%s：初中最大班额 %d 人，超过 %d 人 %d 人", s.Name, s.LargestClassJunior, lim, s.LargestClassJunior-lim)
+				k.failAt(s, "初中最大班额 %d 人，超过 %d 人 %d 人", s.LargestClassJunior, lim, s.LargestClassJunior-lim)
 			}
 		}
 	}
@@ -579,7 +617,7 @@ func checkSmallFunding(p *Profile, k *checking) {
 			norm = normJ
 		}
 		if need := floor * norm; !atLeast(s.OperatingFunds, need) {
-			k.fail("%s：%d 人，公用经费 %s 元，应按 %s 人 × %s 元核定 %s 元，差 %s 元", s.Name, s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(norm), Num(need), Num(need-s.OperatingFunds))
+			k.failAt(s, "%d 人，公用经费 %s 元，应按 %s 人 × %s 元核定 %s 元，差 %s 元", s.Compulsory(), Num(s.OperatingFunds), Num(floor), Num(norm), Num(need), Num(need-s.OperatingFunds))
 		}
 	}
 	k.cr.Value = fmt.Sprintf("不足 %s 人的村小学、教学点 %d 所，按小学 %s 元、初中 %s 元核定", Num(floor), checked, Num(normP), Num(normJ))
@@ -605,7 +643,7 @@ func checkSpecialFunds(_ *Profile, k *checking) {
 			continue
 		}
 		if per := s.OperatingFunds / float64(s.Compulsory()); !atLeast(per, min) {
-			k.fail("%s：生均公用经费 %s 元，低于 %s 元，全校差 %s 元", s.Name, Shown(per, min, atLeast), Num(min), Num((min-per)*float64(s.Compulsory())))
+			k.failAt(s, "生均公用经费 %s 元，低于 %s 元，全校差 %s 元", Shown(per, min, atLeast), Num(min), Num((min-per)*float64(s.Compulsory())))
 		}
 	}
 	k.cr.Value = fmt.Sprintf("特殊教育学校生均 ≥ %s 元", Num(min))
@@ -621,7 +659,7 @@ func checkCertificates(_ *Profile, k *checking) {
 		held += s.Certified
 		all += s.Teachers()
 		if s.Certified < s.Teachers() {
-			k.fail("%s：专任教师 %d 人，持证 %d 人，%d 人无证", s.Name, s.Teachers(), s.Certified, s.Teachers()-s.Certified)
+			k.failAt(s, "专任教师 %d 人，持证 %d 人，%d 人无证", s.Teachers(), s.Certified, s.Teachers()-s.Certified)
 		}
 	}
 	if all == 0 {
@@ -632,7 +670,7 @@ func checkCertificates(_ *Profile, k *checking) {
 	rate := float64(held) / float64(all)
 	k.cr.Value = fmt.Sprintf("%d ÷ %d = %s（标准 ≥ %s）", held, all, shownPct(rate, k.Params["min"], atLeast), pct(k.Params["min"]))
 	if !atLeast(rate, k.Params["min"]) {
-		k.cr.Status = Fail
+		k.cr.Status, k.cr.County = Fail, true
 	}
 }
 
@@ -653,7 +691,7 @@ func checkTrainingFunds(_ *Profile, k *checking) {
 			continue
 		}
 		if got := s.TrainingFunds / s.OperatingFunds; !atLeast(got, share) {
-			k.fail("%s：培训经费占公用经费 %s，应 ≥ %s，差 %s 元", s.Name, shownPct(got, share, atLeast), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
+			k.failAt(s, "培训经费占公用经费 %s，应 ≥ %s，差 %s 元", shownPct(got, share, atLeast), pct(share), Num(share*s.OperatingFunds-s.TrainingFunds))
 		}
 	}
 	if len(k.LocaleParams) == 0 {
@@ -802,6 +840,7 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 	for _, pt := range rr.Parts {
 		if pt.Blank[k] {
 			blank = append(blank, fmt.Sprintf("%s（%s）", pt.Name, pt.Level.Name()))
+			cr.at(pt.School, true, fmt.Sprintf("待填报：%s%s", pt.Level.Name(), std.Name))
 		}
 	}
 	if len(blank) > 0 {
@@ -816,7 +855,7 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 		}
 		vals = append(vals, fmt.Sprintf("全县%s %s（标准 ≥ %s）", cv.Level.Name(), Num(cv.Value), Num(cv.Standard)))
 		if !cv.Met {
-			cr.Status = Fail
+			cr.Status, cr.County = Fail, true
 			cr.Failures = append(cr.Failures, fmt.Sprintf("全县%s%s %s %s，未达到 %s", cv.Level.Name(), std.Name, Num(cv.Value), std.Unit, Num(cv.Standard)))
 		}
 	}
@@ -826,7 +865,7 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 		}
 		vals = append(vals, fmt.Sprintf("%s差异系数 %.4f（≤ %s）", sp.Level.Name(), sp.CV, Num(sp.Limit)))
 		if !sp.Met {
-			cr.Status = Fail
+			cr.Status, cr.County = Fail, true
 			cr.Failures = append(cr.Failures, fmt.Sprintf("%s差异系数 %.4f，超过 %s", sp.Level.Name(), sp.CV, Num(sp.Limit)))
 		}
 	}
@@ -840,7 +879,9 @@ func (p *Profile) checkResource(r Resource, rr *ResourceResult, cr *CheckResult)
 			continue
 		}
 		cr.Status = Fail
-		cr.Failures = append(cr.Failures, fmt.Sprintf("%s（%s）：%s %s，标准 %s，该校 7 项中 %d 项达标，未达“至少 %d 项达标、余项不低于 %s”", pt.Name, pt.Level.Name(), Num(pt.Value[k]), std.Unit, Num(stdv), pt.MetN, p.Resources.MinMet, pct(p.Resources.RemainderFloor)))
+		line := fmt.Sprintf("%s（%s）：%s %s，标准 %s，该校 7 项中 %d 项达标，未达“至少 %d 项达标、余项不低于 %s”", pt.Name, pt.Level.Name(), Num(pt.Value[k]), std.Unit, Num(stdv), pt.MetN, p.Resources.MinMet, pct(p.Resources.RemainderFloor))
+		cr.Failures = append(cr.Failures, line)
+		cr.at(pt.School, false, line)
 	}
 	cr.Value = strings.Join(vals, "；")
 }

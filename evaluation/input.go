@@ -25,6 +25,12 @@ type School struct {
 	ClassesJunior       int `json:"classes_junior"`
 	LargestClassPrimary int `json:"largest_class_primary"`
 	LargestClassJunior  int `json:"largest_class_junior"`
+	// Classes by size band, both stages together (大班额 56–65, 超大班额
+	// 66 and more); blank where the statistics do not give them.
+	ClassesTo45   int `json:"classes_to_45"`
+	Classes46To55 int `json:"classes_46_55"`
+	Classes56To65 int `json:"classes_56_65"`
+	Classes66Up   int `json:"classes_66_up"`
 
 	TeachersPrimary  int `json:"teachers_primary"`  // 专任教师
 	QualifiedPrimary int `json:"qualified_primary"` // 专科及以上

@@ -311,6 +311,7 @@ type Profile struct {
 	Scoring    *Scoring      `json:"scoring,omitempty"`
 	Vetoes     []Veto        `json:"vetoes"`
 	Variants   []Variant     `json:"variants,omitempty"`
+	Targets    []Target      `json:"targets,omitempty"` // yearly targets of the county's rounds
 	CostNote   string        `json:"cost_note"`
 }
 
@@ -462,6 +463,21 @@ func (p *Profile) Validate() error {
 				return fmt.Errorf("profile %s: item %s needs positive points and a unique number", p.ID, it.No)
 			}
 			keys["item:"+it.No] = true
+		}
+	}
+	years := map[int]bool{}
+	for _, t := range p.Targets {
+		if t.Year < 2000 || t.Year > 2100 || years[t.Year] {
+			return fmt.Errorf("profile %s: target year %d out of range or twice", p.ID, t.Year)
+		}
+		years[t.Year] = true
+		if t.SchoolsShare != nil && (*t.SchoolsShare < 0 || *t.SchoolsShare > 1) {
+			return fmt.Errorf("profile %s: target %d: schools_share must be within 0 and 1", p.ID, t.Year)
+		}
+		for _, n := range []*int{t.LargeClasses, t.HugeClasses, t.LargeSchools} {
+			if n != nil && *n < 0 {
+				return fmt.Errorf("profile %s: target %d: a count must not be negative", p.ID, t.Year)
+			}
 		}
 	}
 	if p.Scoring != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
+	"renke/assessment"
 	"renke/county"
 	"renke/refusal"
 	"renke/survey"
@@ -33,7 +34,7 @@ func storeError(err error) error {
 	}
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.Is(err, county.ErrNotFound), errors.Is(err, survey.ErrNotFound):
+	case errors.Is(err, county.ErrNotFound), errors.Is(err, survey.ErrNotFound), errors.Is(err, assessment.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "资源不存在")
 	case errors.Is(err, survey.ErrNotFlagged):
 		return echo.NewHTTPError(http.StatusNotFound, "这份答卷不在审核队列中：只有被标记的样本内答卷可以审核。")

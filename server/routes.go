@@ -1,6 +1,10 @@
 package server
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"renke/assessment"
+)
 
 // routes lists every route of the service.
 func (s *Server) routes(e *echo.Echo) {
@@ -57,6 +61,8 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/regions/:region/campaigns", s.createRegionSurvey).Name = "为地区各单位创建调查"
 	cs.POST("/regions/:region/open", s.openRegion).Name = "地区各单位开始调查"
 	cs.POST("/regions/:region/close", s.closeRegion).Name = "地区各单位结束调查"
+	cs.GET("/regions/:region/ledger", s.showRegionLedger)
+	cs.GET("/regions/:region/ledger.xlsx", s.exportRegionLedger).Name = "导出地区整改台账"
 	cs.GET("/schools-template.xlsx", s.rosterTemplate)
 	cs.GET("/evaluation/template.xlsx", s.schoolsTemplate).Name = "下载学校统计模板"
 
@@ -116,6 +122,28 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/evaluation/schools/:school", s.schoolForm)
 	cs.POST("/units/:unit/evaluation/schools/:school", s.saveSchool).Name = "修改学校统计数据"
 
+	// The county's year: rounds, the problem and task lists, evidence.
+	cs.GET("/units/:unit/rounds", s.showRounds)
+	cs.POST("/units/:unit/rounds", s.freezeRound).Name = "冻结自查自评轮次"
+	cs.GET("/units/:unit/rounds/compare", s.showComparison)
+	cs.GET("/units/:unit/rounds/:no", s.showRound)
+	cs.GET("/units/:unit/ledger", s.showLedger)
+	cs.GET("/units/:unit/ledger.xlsx", s.exportLedger).Name = "导出问题清单与任务台账"
+	cs.GET("/units/:unit/ledger/schools/:school", s.showSchoolLedger)
+	cs.GET("/units/:unit/ledger/schools/:school/ledger.xlsx", s.exportSchoolLedger).Name = "导出一校一策台账"
+	cs.POST("/units/:unit/problems/:problem/strike", s.strikeProblem).Name = "决定问题销号"
+	cs.POST("/units/:unit/problems/:problem/evidence", s.attachForm(assessment.SubjectProblem, "problem")).Name = "上传问题佐证材料"
+	cs.GET("/units/:unit/evidence/:evidence", s.evidenceFile).Name = "下载佐证材料"
+	cs.GET("/units/:unit/tasks.xlsx", s.exportTasks).Name = "导出年度任务清单"
+	cs.POST("/units/:unit/tasks/import", s.importTasksForm).Name = "导入年度任务清单"
+	cs.POST("/units/:unit/tasks", s.saveTaskForm).Name = "添加任务"
+	cs.POST("/units/:unit/tasks/:task", s.saveTaskForm).Name = "修改任务"
+	cs.POST("/units/:unit/tasks/:task/progress", s.progressForm).Name = "更新任务进展"
+	cs.POST("/units/:unit/tasks/:task/links", s.linkForm).Name = "关联任务与问题"
+	cs.POST("/units/:unit/tasks/:task/strike", s.strikeTaskForm).Name = "决定任务销号"
+	cs.POST("/units/:unit/tasks/:task/evidence", s.attachForm(assessment.SubjectTask, "task")).Name = "上传任务佐证材料"
+	cs.POST("/units/:unit/departments", s.addDepartmentForm).Name = "添加责任部门"
+
 	// Staff API.
 	api := e.Group("/api/v1", s.apiCSRF())
 	api.POST("/login", s.login)
@@ -158,4 +186,26 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)
+	a.GET("/units/:unit/rounds", s.apiRounds)
+	a.POST("/units/:unit/rounds", s.apiFreezeRound).Name = "冻结自查自评轮次"
+	a.GET("/units/:unit/rounds/compare", s.apiComparison)
+	a.GET("/units/:unit/rounds/:no", s.apiRound)
+	a.GET("/units/:unit/ledger", s.apiLedger)
+	a.GET("/units/:unit/ledger/schools/:school", s.apiSchoolLedger)
+	a.GET("/units/:unit/problems", s.apiProblems)
+	a.POST("/units/:unit/problems/:problem/strike", s.apiStrikeProblem).Name = "决定问题销号"
+	a.POST("/units/:unit/problems/:problem/evidence", s.apiAttach(assessment.SubjectProblem, "problem")).Name = "上传问题佐证材料"
+	a.GET("/units/:unit/evidence/:evidence", s.evidenceFile).Name = "下载佐证材料"
+	a.GET("/units/:unit/tasks", s.apiTasks)
+	a.POST("/units/:unit/tasks", s.apiSaveTask).Name = "添加任务"
+	a.GET("/units/:unit/tasks.xlsx", s.exportTasks).Name = "导出年度任务清单"
+	a.POST("/units/:unit/tasks/import", s.apiImportTasks).Name = "导入年度任务清单"
+	a.PUT("/units/:unit/tasks/:task", s.apiSaveTask).Name = "修改任务"
+	a.POST("/units/:unit/tasks/:task/progress", s.apiProgress).Name = "更新任务进展"
+	a.POST("/units/:unit/tasks/:task/links", s.apiLink).Name = "关联任务与问题"
+	a.POST("/units/:unit/tasks/:task/strike", s.apiStrikeTask).Name = "决定任务销号"
+	a.POST("/units/:unit/tasks/:task/evidence", s.apiAttach(assessment.SubjectTask, "task")).Name = "上传任务佐证材料"
+	a.GET("/units/:unit/departments", s.apiDepartments)
+	a.POST("/units/:unit/departments", s.apiAddDepartment).Name = "添加责任部门"
+	a.GET("/regions/:region/ledger", s.apiRegionLedger)
 }

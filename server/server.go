@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"renke/assessment"
 	"renke/audit"
 	"renke/county"
 	"renke/database"
@@ -43,6 +44,7 @@ type Server struct {
 	surveys     *survey.Store
 	staff       *staff.Store
 	evaluations *statistics.Evaluations
+	assessments *assessment.Store
 	audit       *audit.Store
 	actions     map[string]string // staff actions by "METHOD path"
 	visits      visitCache
@@ -59,6 +61,10 @@ const MaxBody = "64K"
 
 // MaxUpload is the largest upload: a school workbook.
 const MaxUpload = "9M"
+
+// MaxEvidenceBody is the largest evidence upload read: a file a little
+// over the 20 MB limit is read and refused with its size named.
+const MaxEvidenceBody = "32M"
 
 // New builds the HTTP handler of the service.
 func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
@@ -94,6 +100,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 		return nil, fmt.Errorf("WITNESS_KEYS: %w", err)
 	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
+	s.assessments = assessment.NewStore(pool, s.evaluations)
 	s.surveys.OnChange(s.visits.forgetCampaign)
 	s.units.OnChange(s.visits.forgetUnit)
 	s.sessions = sessions.NewCookieStore(derive(cfg.SessionKey, "cookie-hash"), derive(cfg.SessionKey, "cookie-block")[:32])
@@ -134,9 +141,17 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	// Workbook uploads may be larger than forms; both limits apply before
 	// any middleware reads the body (the CSRF check parses the form).
 	upload := func(c echo.Context) bool { return strings.HasSuffix(c.Path(), "/import") }
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: upload}))
+	evidence := func(c echo.Context) bool {
+		return strings.HasSuffix(c.Path(), "/evidence") && c.Request().Method == http.MethodPost
+	}
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody,
+		Skipper: func(c echo.Context) bool { return upload(c) || evidence(c) }}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxUpload,
 		Skipper: func(c echo.Context) bool { return !upload(c) }}))
+	// An evidence file of up to 20 MB reaches the store, which refuses one
+	// over the limit by name; a body far over it is cut off here.
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxEvidenceBody,
+		Skipper: func(c echo.Context) bool { return !evidence(c) }}))
 	gzip, err := compress()
 	if err != nil {
 		return nil, err

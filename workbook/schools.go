@@ -45,41 +45,55 @@ type column struct {
 	Field  string
 	Kind   kind
 	Hint   string
+	// Optional columns may be missing from a workbook made before they
+	// were added: their figures are then blank.
+	Optional bool
 }
 
 var columns = []column{
-	{"学校名称", "Name", text, "与学校公章名称一致，每校一行，不可重复"},
-	{"学校类型", "Type", schoolType, "小学、初中、九年一贯制学校、十二年一贯制学校、完全中学、特殊教育学校、教学点"},
-	{"城乡类别", "Locale", locale, "城区、镇区、乡村"},
-	{"办学性质", "Public", public, "公办、民办"},
-	{"是否寄宿制", "Boarding", yesNo, "是、否"},
-	{"小学在校生数", "EnrolPrimary", integer, "人"},
-	{"初中在校生数", "EnrolJunior", integer, "人"},
-	{"高中在校生数", "EnrolSenior", integer, "人，完全中学、十二年一贯制学校填写"},
-	{"小学班级数", "ClassesPrimary", integer, "个"},
-	{"初中班级数", "ClassesJunior", integer, "个"},
-	{"小学最大班额", "LargestClassPrimary", integer, "人，人数最多的小学班级"},
-	{"初中最大班额", "LargestClassJunior", integer, "人，人数最多的初中班级"},
-	{"小学专任教师数", "TeachersPrimary", integer, "人，按任教学段计"},
-	{"小学专科及以上学历教师数", "QualifiedPrimary", integer, "人，高于规定学历"},
-	{"小学县级以上骨干教师数", "KeyPrimary", integer, "人"},
-	{"小学体育艺术专任教师数", "PEArtsPrimary", integer, "人，体育、音乐、美术"},
-	{"初中专任教师数", "TeachersJunior", integer, "人，按任教学段计"},
-	{"初中本科及以上学历教师数", "QualifiedJunior", integer, "人，高于规定学历"},
-	{"初中县级以上骨干教师数", "KeyJunior", integer, "人"},
-	{"初中体育艺术专任教师数", "PEArtsJunior", integer, "人，体育、音乐、美术"},
-	{"持有教师资格证专任教师数", "Certified", integer, "人，小学与初中合计"},
-	{"教学及辅助用房面积", "TeachingArea", decimal, "平方米，全校"},
-	{"体育运动场馆面积", "SportsArea", decimal, "平方米，全校"},
-	{"教学仪器设备值", "EquipmentValue", decimal, "元，全校"},
-	{"网络多媒体教室数", "MultimediaRooms", integer, "间，全校"},
-	{"音乐专用教室数", "MusicRooms", integer, "间"},
-	{"最小音乐教室面积", "MusicRoomMinArea", decimal, "平方米，面积最小的一间"},
-	{"美术专用教室数", "ArtRooms", integer, "间"},
-	{"最小美术教室面积", "ArtRoomMinArea", decimal, "平方米，面积最小的一间"},
-	{"年度公用经费", "OperatingFunds", decimal, "元"},
-	{"教师培训经费", "TrainingFunds", decimal, "元"},
+	{"学校名称", "Name", text, "与学校公章名称一致，每校一行，不可重复", required},
+	{"学校类型", "Type", schoolType, "小学、初中、九年一贯制学校、十二年一贯制学校、完全中学、特殊教育学校、教学点", required},
+	{"城乡类别", "Locale", locale, "城区、镇区、乡村", required},
+	{"办学性质", "Public", public, "公办、民办", required},
+	{"是否寄宿制", "Boarding", yesNo, "是、否", required},
+	{"小学在校生数", "EnrolPrimary", integer, "人", required},
+	{"初中在校生数", "EnrolJunior", integer, "人", required},
+	{"高中在校生数", "EnrolSenior", integer, "人，完全中学、十二年一贯制学校填写", required},
+	{"小学班级数", "ClassesPrimary", integer, "个", required},
+	{"初中班级数", "ClassesJunior", integer, "个", required},
+	{"小学最大班额", "LargestClassPrimary", integer, "人，人数最多的小学班级", required},
+	{"初中最大班额", "LargestClassJunior", integer, "人，人数最多的初中班级", required},
+	{"小学专任教师数", "TeachersPrimary", integer, "人，按任教学段计", required},
+	{"小学专科及以上学历教师数", "QualifiedPrimary", integer, "人，高于规定学历", required},
+	{"小学县级以上骨干教师数", "KeyPrimary", integer, "人", required},
+	{"小学体育艺术专任教师数", "PEArtsPrimary", integer, "人，体育、音乐、美术", required},
+	{"初中专任教师数", "TeachersJunior", integer, "人，按任教学段计", required},
+	{"初中本科及以上学历教师数", "QualifiedJunior", integer, "人，高于规定学历", required},
+	{"初中县级以上骨干教师数", "KeyJunior", integer, "人", required},
+	{"初中体育艺术专任教师数", "PEArtsJunior", integer, "人，体育、音乐、美术", required},
+	{"持有教师资格证专任教师数", "Certified", integer, "人，小学与初中合计", required},
+	{"教学及辅助用房面积", "TeachingArea", decimal, "平方米，全校", required},
+	{"体育运动场馆面积", "SportsArea", decimal, "平方米，全校", required},
+	{"教学仪器设备值", "EquipmentValue", decimal, "元，全校", required},
+	{"网络多媒体教室数", "MultimediaRooms", integer, "间，全校", required},
+	{"音乐专用教室数", "MusicRooms", integer, "间", required},
+	{"最小音乐教室面积", "MusicRoomMinArea", decimal, "平方米，面积最小的一间", required},
+	{"美术专用教室数", "ArtRooms", integer, "间", required},
+	{"最小美术教室面积", "ArtRoomMinArea", decimal, "平方米，面积最小的一间", required},
+	{"年度公用经费", "OperatingFunds", decimal, "元", required},
+	{"教师培训经费", "TrainingFunds", decimal, "元", required},
+	// The class-size bands (消除大班额台账) came later: a workbook without
+	// them imports with the bands unknown.
+	{"45人及以下班级数", "ClassesTo45", integer, "个，按班额分段的班级数，小学与初中合计（此四列可不填）", optional},
+	{"46至55人班级数", "Classes46To55", integer, "个", optional},
+	{"56至65人班级数", "Classes56To65", integer, "个，大班额", optional},
+	{"66人及以上班级数", "Classes66Up", integer, "个，超大班额", optional},
 }
+
+const (
+	required = false
+	optional = true
+)
 
 // layout is one kind of school workbook: its sheet, its columns, the
 // checks across a row's cells, and the note on how to fill it in.
@@ -242,7 +256,13 @@ func headed(rows [][]string, headers []string) (map[string]int, error) {
 
 func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
 	var probs []CellError
-	at, err := headed(rows, l.headers())
+	var required []string
+	for _, c := range l.columns {
+		if !c.Optional {
+			required = append(required, c.Header)
+		}
+	}
+	at, err := headed(rows, required)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +274,7 @@ func (l layout) parseRows(rows [][]string) ([]evaluation.School, error) {
 	for n, row := range rows[1:] {
 		line := n + 2
 		cell := func(c column) string {
-			if i := at[c.Header]; i < len(row) {
+			if i, ok := at[c.Header]; ok && i < len(row) {
 				return strings.TrimSpace(row[i])
 			}
 			return ""
@@ -413,6 +433,15 @@ func consistency(s *evaluation.School) []CellError {
 				add(name+p.header, "%d 人，多于%s专任教师数 %d 人", p.n, name, teachers)
 			}
 		}
+	}
+	if bands := s.ClassesTo45 + s.Classes46To55 + s.Classes56To65 + s.Classes66Up; bands > 0 && bands != s.ClassesPrimary+s.ClassesJunior {
+		add("45人及以下班级数", "按班额分段的班级数合计 %d，与小学、初中班级数合计 %d 不符", bands, s.ClassesPrimary+s.ClassesJunior)
+	}
+	largest := max(s.LargestClassPrimary, s.LargestClassJunior) // 0: not entered
+	if s.Classes66Up > 0 && largest > 0 && largest < 66 {
+		add("66人及以上班级数", "有 66 人及以上的班级，最大班额却不到 66 人，请核对")
+	} else if s.Classes56To65 > 0 && largest > 0 && largest < 56 {
+		add("56至65人班级数", "有 56 人及以上的班级，最大班额却不到 56 人，请核对")
 	}
 	if s.Certified > s.Teachers() {
 		add("持有教师资格证专任教师数", "%d 人，多于小学、初中专任教师合计 %d 人", s.Certified, s.Teachers())

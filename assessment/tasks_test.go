@@ -1,0 +1,122 @@
+package assessment_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"renke/assessment"
+)
+
+func TestParseDue(t *testing.T) {
+	for _, c := range []struct {
+		in, want string // want: the day, "" for a standing task, "error" for a refusal
+	}{
+		{"2024年底", "2024-12-31"},
+		{"2024 年底", "2024-12-31"},
+		{"2024年末", "2024-12-31"},
+		{"2024年", "2024-12-31"},
+		{"２０２６年底", "2026-12-31"}, // full-width digits
+		{"2025年6月", "2025-06-30"},
+		{"2025年6月底", "2025-06-30"},
+		{"2024年2月", "2024-02-29"}, // a leap year's February
+		{"2025-02", "2025-02-28"},
+		{"2025.9", "2025-09-30"},
+		{"2025年上半年", "2025-06-30"},
+		{"2025年下半年", "2025-12-31"},
+		{"2025年第三季度", "2025-09-30"},
+		{"2025年1季度", "2025-03-31"},
+		{"2025年6月30日", "2025-06-30"},
+		{"2025-06-30", "2025-06-30"},
+		{"2025/6/1", "2025-06-01"},
+		{"2025年6月30日前", "2025-06-30"},
+		{"2025年底前完成", "2025-12-31"},
+		{"45838", "2025-06-30"}, // an Excel date cell read raw: 45838 days after 1899-12-30
+		{"长期坚持", ""},
+		{"持续推进", ""},
+		{"常态化", ""},
+		{"", "error"},
+		{"尽快", "error"},
+		{"2025年13月", "error"},
+		{"2025年2月30日", "error"},
+		{"1999年底", "error"},
+	} {
+		got, err := assessment.ParseDue(c.in)
+		switch {
+		case c.want == "error":
+			if err == nil {
+				t.Errorf("ParseDue(%q) = %v, want a refusal", c.in, got)
+			}
+		case err != nil:
+			t.Errorf("ParseDue(%q): %v", c.in, err)
+		case c.want == "" && got != nil:
+			t.Errorf("ParseDue(%q) = %v, want no date", c.in, got)
+		case c.want != "" && (got == nil || got.Format("2006-01-02") != c.want):
+			t.Errorf("ParseDue(%q) = %v, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestTaskStatus(t *testing.T) {
+	due := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+	struck := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	// 31 December 2025 at 23:30 in Beijing is still the due day; half an
+	// hour later (16:00 UTC) it is the next day, and the task overdue.
+	lastDay := time.Date(2025, 12, 31, 15, 30, 0, 0, time.UTC)
+	nextDay := time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		t    assessment.Task
+		now  time.Time
+		want string
+	}{
+		{assessment.Task{Due: &due}, lastDay, "未开始"},
+		{assessment.Task{Due: &due, Progress: assessment.InProgress}, lastDay, "推进中"},
+		{assessment.Task{Due: &due, Progress: assessment.Awaiting}, lastDay, "待销号"},
+		{assessment.Task{Due: &due, Progress: assessment.InProgress}, nextDay, "逾期"},
+		{assessment.Task{Due: &due, StruckAt: &struck}, nextDay, "已销号"},
+		{assessment.Task{Progress: assessment.InProgress}, nextDay.AddDate(5, 0, 0), "推进中"}, // standing: never overdue
+	} {
+		if got := assessment.TaskStatus(c.t, c.now); got != c.want {
+			t.Errorf("TaskStatus(%+v, %s) = %s, want %s", c.t, c.now, got, c.want)
+		}
+	}
+}
+
+func TestDepartmentsAndValidate(t *testing.T) {
+	if got := assessment.Departments("区发改委、区自然资源局，区住建局; 区财政局、区发改委"); !slices.Equal(got, []string{"区发改委", "区自然资源局", "区住建局", "区财政局"}) {
+		t.Errorf("Departments: %v", got)
+	}
+	task := assessment.Task{Title: " ", Lead: nil, DueText: "尽快", Goal: strings.Repeat("长", assessment.MaxGoal+1)}
+	var cols []string
+	for _, e := range task.Validate() {
+		cols = append(cols, e.Column)
+	}
+	if !slices.Equal(cols, []string{"主要任务", "完成时间", "工作目标", "责任部门"}) {
+		t.Errorf("Validate named %v", cols)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		data []byte
+		ok   bool
+	}{
+		{"a.pdf", []byte("%PDF-1.7\n1 0 obj\n%%EOF\n"), true},
+		{"a.pdf", []byte("%PDF-1.7\n1 0 obj\n"), false}, // cut short
+		{"a.png", pngFile(t), true},
+		{"a.jpg", pngFile(t), false}, // a PNG named as a JPEG
+		{"a.png", []byte("\x89PNG\r\n\x1a\nbroken"), false},
+		{"a.html", []byte("<html><script>alert(1)</script>"), false},
+		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), false},
+		{"a.pdf.html", []byte("%PDF-1.7\n%%EOF"), false},
+		{"a.docx", []byte("PK\x03\x04 not a zip"), false},
+		{"a.exe", []byte("MZ\x90\x00"), false},
+	} {
+		_, err := assessment.Sniff(c.name, c.data)
+		if (err == nil) != c.ok {
+			t.Errorf("Sniff(%s): %v, want ok %v", c.name, err, c.ok)
+		}
+	}
+}

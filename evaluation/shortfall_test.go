@@ -1,0 +1,112 @@
+package evaluation_test
+
+import (
+	"strings"
+	"testing"
+
+	"renke/county"
+	"renke/demo"
+	"renke/evaluation"
+	"renke/sampling"
+)
+
+func profile(t *testing.T, id string) *evaluation.Profile {
+	t.Helper()
+	ps, err := evaluation.LoadProfiles("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := ps.Get(id)
+	if !ok {
+		t.Fatalf("no profile %s", id)
+	}
+	return p
+}
+
+// A per-school check names each school short of it, one shortfall per
+// school; a school lacking a figure is 待填报, not failing; a resource
+// school short of the per-school rule carries its gap-list line.
+func TestShortfallsPerSchool(t *testing.T) {
+	p := profile(t, "national-2017")
+	var schools []evaluation.School
+	for i, n := range []string{"甲小学", "乙小学", "丙小学"} {
+		s := demo.SchoolStats(n, county.Primary, sampling.Urban, 800, 0, 1.1)
+		s.ID = int64(i + 1)
+		schools = append(schools, s)
+	}
+	schools[0].LargestClassPrimary = 58 // 2.5: 13 over 45
+	schools[1].LargestClassPrimary = 0  // 2.5: not entered
+	schools[1].Blank = []string{"LargestClassPrimary"}
+	// 丙: far short on three resources: fails the per-school rule.
+	schools[2].KeyPrimary, schools[2].PEArtsPrimary, schools[2].MultimediaRooms = 0, 0, 1
+	r := evaluation.Evaluate(p, evaluation.Inputs{Schools: schools})
+	by := map[string]evaluation.Shortfall{}
+	for _, sf := range r.Shortfalls(schools) {
+		by[sf.Key+" "+sf.School] = sf
+	}
+	if sf := by["2.5/1 甲小学"]; sf.Status != evaluation.Fail || sf.SchoolID != 1 || !strings.Contains(sf.Figure, "58 人") {
+		t.Errorf("甲's class: %+v", sf)
+	}
+	if sf := by["2.5/1 乙小学"]; sf.Status != evaluation.Missing || !strings.Contains(sf.Figure, "待填报") {
+		t.Errorf("乙's class: %+v", sf)
+	}
+	if _, ok := by["2.5/1 "]; ok {
+		t.Error("a per-school check with schools named also gave a county line")
+	}
+	sf, ok := by["1.2/1 丙小学"]
+	if !ok || sf.Status != evaluation.Fail || !strings.Contains(sf.Gap, "增加") {
+		t.Errorf("丙's key teachers: %+v (ok %v)", sf, ok)
+	}
+	// A judgement not entered is a county line, judged.
+	if sf := by["2.1/1 "]; sf.Status != evaluation.Missing || !sf.Judged {
+		t.Errorf("layout plan: %+v", sf)
+	}
+}
+
+// The class-size bands make the 大班额 ledger: 56–65 and 66+ per school,
+// the county's share of the classes whose size is known.
+func TestLargeClasses(t *testing.T) {
+	s := func(name string, bands ...int) evaluation.School {
+		return evaluation.School{Name: name, ClassesTo45: bands[0], Classes46To55: bands[1], Classes56To65: bands[2], Classes66Up: bands[3]}
+	}
+	unknown := evaluation.School{Name: "丁", Blank: []string{"ClassesTo45", "Classes46To55", "Classes56To65", "Classes66Up"}}
+	l := evaluation.LargeClasses([]evaluation.School{s("甲", 20, 4, 0, 0), s("乙", 10, 6, 3, 1), s("丙", 8, 0, 0, 2), unknown})
+	// 甲 none of 24; 乙 3 + 1 of 20; 丙 2 of 10: 6 of 54 classes, 1/9.
+	if l.Known != 3 || l.Unknown != 1 || l.Classes != 54 || l.Large != 3 || l.Huge != 3 || len(l.Schools) != 2 || l.Schools[0].Name != "乙" {
+		t.Fatalf("ledger %+v", l)
+	}
+	if got := l.Share(); got != 6.0/54 {
+		t.Errorf("share %v, want 1/9", got)
+	}
+	if l.Schools[1].Share() != 0.2 {
+		t.Errorf("丙's share %v, want 0.2", l.Schools[1].Share())
+	}
+}
+
+// Xiangtan's yearly targets: 2020 asks no class of 56 or more and 30% of
+// schools up to standard.
+func TestTargets(t *testing.T) {
+	p := profile(t, "hunan-xiangtan-2018")
+	_, lines := p.Against(2020, evaluation.Measures{Schools: 10, UpToStandard: 3, LargeClasses: 1, ClassesKnown: true})
+	got := map[string]evaluation.Status{}
+	for _, l := range lines {
+		got[l.What] = l.Status
+	}
+	// 3 of 10 is exactly 30%: met. One large class: failed. No huge: met.
+	if got["达到标准的学校占比"] != evaluation.Pass || got["56–65 人大班额（个）"] != evaluation.Fail || got["66 人及以上超大班额（个）"] != evaluation.Pass {
+		t.Errorf("2020 targets: %v", got)
+	}
+	// Class bands not known everywhere: a count within bound is 待填报, not met.
+	_, lines = p.Against(2020, evaluation.Measures{Schools: 10, UpToStandard: 4})
+	for _, l := range lines {
+		if strings.Contains(l.What, "班额") && l.Status != evaluation.Missing {
+			t.Errorf("%s with bands unknown: %s", l.What, l.Status)
+		}
+	}
+	if _, lines := p.Against(2030, evaluation.Measures{}); lines != nil {
+		t.Errorf("a year without targets: %v", lines)
+	}
+	if _, lines := profile(t, "national-2017").Against(2020, evaluation.Measures{}); lines != nil {
+		t.Error("the national profile sets no yearly targets")
+	}
+}

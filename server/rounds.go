@@ -1,0 +1,219 @@
+package server
+
+// Rounds of self-assessment (自查自评): /console/units/:unit/rounds… and
+// /api/v1/units/:unit/rounds…; freezing one and comparing two.
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"renke/assessment"
+	"renke/county"
+	"renke/evaluation"
+	"renke/staff"
+)
+
+func username(c echo.Context) string {
+	acct, _ := c.Get("staff").(staff.Account)
+	return acct.Username
+}
+
+// roundNo is the :no of a round route.
+func roundNo(c echo.Context, name string) (int, error) {
+	raw := c.Param(name)
+	if raw == "" {
+		raw = c.QueryParam(name)
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n <= 0 {
+		return 0, echo.NewHTTPError(http.StatusNotFound, "没有这一轮自查自评")
+	}
+	return n, nil
+}
+
+type roundsPage struct {
+	consolePage
+	Unit    county.Unit
+	Rounds  []assessment.Round
+	Years   []int
+	Year    int
+	Notice  string
+	Error   string
+	Targets map[int][]evaluation.TargetLine
+	A, B    int
+}
+
+func (s *Server) renderRounds(c echo.Context, code int, msg string) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p := roundsPage{consolePage: s.consolePage(c, "自查自评轮次 · "+u.Name), Unit: u, Error: msg, Notice: s.flash(c),
+		Targets: map[int][]evaluation.TargetLine{}}
+	if p.Rounds, err = s.assessments.Rounds(ctx, u.ID); err != nil {
+		return err
+	}
+	run, err := s.evaluations.Load(ctx, u, 0, s.now())
+	if err != nil {
+		return err
+	}
+	p.Years, p.Year = run.Years, run.Year
+	for _, r := range p.Rounds {
+		_, p.Targets[r.No] = s.evaluations.ProfileOf(r.Profile).Against(r.Year, r.Measures)
+	}
+	if n := len(p.Rounds); n >= 2 {
+		p.A, p.B = p.Rounds[0].No, p.Rounds[n-1].No
+	}
+	return s.render(c, code, "rounds.html", p)
+}
+
+// showRounds is GET /console/units/:unit/rounds.
+func (s *Server) showRounds(c echo.Context) error { return s.renderRounds(c, http.StatusOK, "") }
+
+// freezeRound is POST /console/units/:unit/rounds.
+func (s *Server) freezeRound(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	year, err := yearParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.assessments.Freeze(c.Request().Context(), u, year, username(c), c.FormValue("note"), s.now())
+	if code, msg, ok := refused(err); ok {
+		return s.renderRounds(c, code, msg)
+	} else if err != nil {
+		return storeError(err)
+	}
+	return s.done(c, fmt.Sprintf("/console/units/%d/rounds/%d", u.ID, r.No),
+		fmt.Sprintf("已冻结第 %d 轮自查自评（%d 学年）：发现 %d 项问题", r.No, r.Year, len(r.Shortfalls())))
+}
+
+// apiFreezeRound is POST /api/v1/units/:unit/rounds {"year": 2025, "note": "…"}.
+func (s *Server) apiFreezeRound(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Year int    `json:"year"`
+		Note string `json:"note"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	r, err := s.assessments.Freeze(c.Request().Context(), u, in.Year, username(c), in.Note, s.now())
+	if err != nil {
+		return storeError(err)
+	}
+	return c.JSON(http.StatusCreated, roundJSON(r))
+}
+
+// roundJSON is a round as the API gives it: what it froze and found.
+func roundJSON(r assessment.Round) map[string]any {
+	return map[string]any{"round": r, "shortfalls": r.Shortfalls()}
+}
+
+// apiRounds is GET /api/v1/units/:unit/rounds.
+func (s *Server) apiRounds(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	rs, err := s.assessments.Rounds(c.Request().Context(), u.ID)
+	return respond(c, http.StatusOK, rs, err)
+}
+
+// unitRound reads the unit's round :no.
+func (s *Server) unitRound(c echo.Context) (county.Unit, assessment.Round, error) {
+	u, err := s.unit(c)
+	if err != nil {
+		return u, assessment.Round{}, err
+	}
+	no, err := roundNo(c, "no")
+	if err != nil {
+		return u, assessment.Round{}, err
+	}
+	r, err := s.assessments.Round(c.Request().Context(), u.ID, no)
+	return u, r, storeError(err)
+}
+
+// apiRound is GET /api/v1/units/:unit/rounds/:no.
+func (s *Server) apiRound(c echo.Context) error {
+	_, r, err := s.unitRound(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, roundJSON(r))
+}
+
+type roundPage struct {
+	consolePage
+	Unit       county.Unit
+	Round      assessment.Round
+	Profile    *evaluation.Profile
+	Shortfalls []evaluation.Shortfall
+	Targets    []evaluation.TargetLine
+	Classes    evaluation.ClassLedger
+	Notice     string
+}
+
+// showRound is GET /console/units/:unit/rounds/:no.
+func (s *Server) showRound(c echo.Context) error {
+	u, r, err := s.unitRound(c)
+	if err != nil {
+		return err
+	}
+	p := roundPage{consolePage: s.consolePage(c, fmt.Sprintf("第 %d 轮自查自评 · %s", r.No, u.Name)), Unit: u, Round: r,
+		Profile: s.evaluations.ProfileOf(r.Profile), Shortfalls: r.Shortfalls(), Classes: evaluation.LargeClasses(r.Schools), Notice: s.flash(c)}
+	_, p.Targets = p.Profile.Against(r.Year, r.Measures)
+	return s.render(c, http.StatusOK, "round.html", p)
+}
+
+// compareRounds reads ?a= and ?b= and compares those rounds of the unit.
+func (s *Server) compareRounds(c echo.Context) (county.Unit, assessment.Comparison, error) {
+	u, err := s.unit(c)
+	if err != nil {
+		return u, assessment.Comparison{}, err
+	}
+	a, err := roundNo(c, "a")
+	if err != nil {
+		return u, assessment.Comparison{}, err
+	}
+	b, err := roundNo(c, "b")
+	if err != nil {
+		return u, assessment.Comparison{}, err
+	}
+	cmp, err := s.assessments.Compare(c.Request().Context(), u.ID, a, b)
+	return u, cmp, storeError(err)
+}
+
+type comparePage struct {
+	consolePage
+	Unit county.Unit
+	assessment.Comparison
+}
+
+// showComparison is GET /console/units/:unit/rounds/compare?a=1&b=3.
+func (s *Server) showComparison(c echo.Context) error {
+	u, cmp, err := s.compareRounds(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "compare.html", comparePage{
+		consolePage: s.consolePage(c, fmt.Sprintf("第 %d 轮与第 %d 轮对比 · %s", cmp.A.No, cmp.B.No, u.Name)), Unit: u, Comparison: cmp})
+}
+
+// apiComparison is GET /api/v1/units/:unit/rounds/compare?a=1&b=3.
+func (s *Server) apiComparison(c echo.Context) error {
+	_, cmp, err := s.compareRounds(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cmp)
+}
