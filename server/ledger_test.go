@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -356,6 +357,110 @@ func (e *env) stores() stores {
 func unitID(t *testing.T, e *env, code string) int64 {
 	var id int64
 	if err := e.pool.QueryRow(context.Background(), `SELECT id FROM units WHERE code = $1`, code).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// The console's side of the county's year, form by form: freezing two
+// rounds, each round's page, their comparison, a task added, progressed,
+// linked and struck off on evidence, a bad task workbook listed by row and
+// column on the ledger page, a department added, and the workbooks.
+func TestLedgerConsole(t *testing.T) {
+	e := newEnv(t)
+	k := e.consoleClient()
+	unit := fmt.Sprintf("/console/units/%d", e.demo.Unit.ID)
+	body, code := k.get(unit + "/rounds")
+	if code != http.StatusOK || !strings.Contains(body, "尚未冻结任何一轮") {
+		t.Fatalf("rounds page: %d", code)
+	}
+	for i := range 2 {
+		_, code, loc := k.post(unit+"/rounds", url.Values{"year": {"2025"}, "note": {fmt.Sprintf("第%d次", i+1)}})
+		if code != http.StatusSeeOther || loc != fmt.Sprintf("%s/rounds/%d", unit, i+1) {
+			t.Fatalf("freeze %d: %d %s", i+1, code, loc)
+		}
+	}
+	if body, code := k.get(unit + "/rounds/2"); code != http.StatusOK || !strings.Contains(body, "第 2 轮自查自评") || !strings.Contains(body, `id="shortfalls"`) {
+		t.Errorf("round page: %d", code)
+	}
+	if body, code := k.get(unit + "/rounds/compare?a=1&b=2"); code != http.StatusOK || !strings.Contains(body, "仍未达标") {
+		t.Errorf("comparison: %d", code)
+	}
+	if _, code := k.get(unit + "/rounds/9"); code != http.StatusNotFound {
+		t.Errorf("round 9: %d", code)
+	}
+	if body, code, _ := k.post(unit+"/rounds", url.Values{"year": {"2019"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "尚无学校统计数据") {
+		t.Errorf("a round of a year without statistics: %d", code)
+	}
+	k.get(unit + "/ledger")
+	_, code, _ = k.post(unit+"/tasks", url.Values{"title": {"出台农村初中名额倾斜方案"}, "goal": {"优质高中名额分配向农村初中倾斜"},
+		"lead": {"县教育局"}, "partners": {"县发改委、县财政局"}, "due": {"2027年6月"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("add task: %d", code)
+	}
+	l, _ := e.stores().assessments.Ledger(context.Background(), e.demo.Unit, time.Now())
+	task := l.Tasks[0]
+	if task.No != 1 || task.Due.Format("2006-01-02") != "2027-06-30" || len(task.Partners) != 2 {
+		t.Fatalf("task %+v", task)
+	}
+	var judged assessment.Problem
+	for _, p := range l.Problems {
+		if p.Key == "2.14/2" {
+			judged = p
+		}
+	}
+	tp := fmt.Sprintf("%s/tasks/%d", unit, task.ID)
+	if _, code, _ := k.post(tp+"/progress", url.Values{"progress": {"in_progress"}}); code != http.StatusSeeOther {
+		t.Errorf("progress: %d", code)
+	}
+	if _, code, _ := k.post(tp+"/links", url.Values{"problem": {fmt.Sprint(judged.ID)}, "indicator": {"2.14"}}); code != http.StatusSeeOther {
+		t.Errorf("link: %d", code)
+	}
+	if body, code, _ := k.post(tp+"/strike", url.Values{"reason": {"方案已出台"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "所涉问题全部销号后") {
+		t.Errorf("striking a task with problems: %d", code)
+	}
+	pp := fmt.Sprintf("%s/problems/%d", unit, judged.ID)
+	if body, code, _ := k.post(pp+"/strike", url.Values{"reason": {"方案已出台"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请先上传佐证材料") {
+		t.Errorf("strike without evidence: %d", code)
+	}
+	k.get(unit + "/ledger")
+	if body, code, _ := k.uploadFile(pp+"/evidence", url.Values{}, "方案.png", tinyPNG(t)); code != http.StatusSeeOther {
+		t.Fatalf("evidence: %d %s", code, body)
+	}
+	k.get(unit + "/ledger")
+	if _, code, _ := k.post(pp+"/strike", url.Values{"reason": {"县教育局已出台方案"}}); code != http.StatusSeeOther {
+		t.Errorf("strike: %d", code)
+	}
+	body, _ = k.get(unit + "/ledger")
+	if !strings.Contains(body, fmt.Sprintf(`id="problem-%d" data-problem="%d" data-key="2.14/2" data-state="已销号"`, judged.ID, judged.ID)) ||
+		!strings.Contains(body, fmt.Sprintf(`id="task-%d" data-task="%d" data-status="已销号"`, task.ID, task.ID)) {
+		t.Error("the ledger does not show the problem and its task struck off")
+	}
+	bad := taskWorkbook(t, []any{"x", "", "目标", "", "", "明年"})
+	body, code, _ = k.uploadFile(unit+"/tasks/import", url.Values{}, "任务.xlsx", bad)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="problems"`) || !strings.Contains(body, "完成时间") {
+		t.Errorf("bad workbook on the page: %d", code)
+	}
+	if _, code, _ := k.post(unit+"/departments", url.Values{"name": {"县审计局"}}); code != http.StatusSeeOther {
+		t.Errorf("department: %d", code)
+	}
+	for _, path := range []string{unit + "/ledger.xlsx", unit + "/tasks.xlsx", fmt.Sprintf("%s/ledger/schools/%d/ledger.xlsx", unit, firstSchool(t, e))} {
+		f, err := excelize.OpenReader(bytes.NewReader(k.download(path)))
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		f.Close()
+	}
+	body, _ = k.get(unit + "/ledger")
+	if !strings.Contains(body, `data-department="县审计局"`) {
+		t.Error("the department list lacks the added department")
+	}
+}
+
+func firstSchool(t *testing.T, e *env) int64 {
+	var id int64
+	if err := e.pool.QueryRow(context.Background(), `SELECT school_id FROM problems WHERE unit_id = $1 AND school_id <> 0 ORDER BY id LIMIT 1`, e.demo.Unit.ID).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return id
