@@ -24,8 +24,9 @@ import (
 
 // What evidence is attached to.
 const (
-	SubjectProblem = "problem"
-	SubjectTask    = "task"
+	SubjectProblem       = "problem"
+	SubjectTask          = "task"
+	SubjectNotApplicable = "not_applicable" // a declaration of 不适用 (statistics)
 )
 
 // Defaults of the evidence limits: 20 MB a file, 2 GB a unit.
@@ -180,6 +181,10 @@ func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjec
 			if !found {
 				return ErrNotFound
 			}
+		case SubjectNotApplicable:
+			if _, err := q.NotApplicableOf(ctx, dbq.NotApplicableOfParams{UnitID: unitID, ID: subjectID}); err != nil {
+				return notFound(err)
+			}
 		default:
 			return ErrNotFound
 		}
@@ -201,9 +206,10 @@ func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjec
 		e.ID, e.UploadedAt = row.ID, row.UploadedAt
 		ev := events{unit: unitID, by: by}
 		line := fmt.Sprintf("%s（SHA-256 %s）", name, e.SHA256[:16])
-		if subject == SubjectProblem {
+		switch subject {
+		case SubjectProblem:
 			ev.problem(subjectID, EventEvidence, line)
-		} else {
+		case SubjectTask:
 			ev.task(subjectID, EventEvidence, line)
 		}
 		return ev.write(ctx, q)

@@ -149,3 +149,6 @@ WHERE e.unit_id = @unit_id ORDER BY e.id;
 SELECT e.id, e.name, b.media_type, b.size, b.content, e.sha256
 FROM evidence e JOIN evidence_blobs b ON b.sha256 = e.sha256
 WHERE e.unit_id = @unit_id AND e.id = @id;
+
+-- name: NotApplicableOf :one
+SELECT id FROM not_applicable WHERE unit_id = @unit_id AND id = @id FOR UPDATE;

@@ -186,6 +186,18 @@ type LogNode struct {
 	Hash       []byte `json:"hash"`
 }
 
+type NotApplicable struct {
+	ID         int64      `json:"id"`
+	UnitID     int64      `json:"unit_id"`
+	Year       int32      `json:"year"`
+	CheckKey   string     `json:"check_key"`
+	Reason     string     `json:"reason"`
+	DeclaredBy string     `json:"declared_by"`
+	DeclaredAt time.Time  `json:"declared_at"`
+	AcceptedBy *string    `json:"accepted_by"`
+	AcceptedAt *time.Time `json:"accepted_at"`
+}
+
 type Problem struct {
 	ID          int64      `json:"id"`
 	UnitID      int64      `json:"unit_id"`

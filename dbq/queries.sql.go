@@ -12,6 +12,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const acceptNotApplicable = `-- name: AcceptNotApplicable :exec
+UPDATE not_applicable SET accepted_by = $1::text, accepted_at = now() WHERE id = $2
+`
+
+type AcceptNotApplicableParams struct {
+	AcceptedBy string `json:"accepted_by"`
+	ID         int64  `json:"id"`
+}
+
+func (q *Queries) AcceptNotApplicable(ctx context.Context, arg AcceptNotApplicableParams) error {
+	_, err := q.db.Exec(ctx, acceptNotApplicable, arg.AcceptedBy, arg.ID)
+	return err
+}
+
 const addCampaignEvent = `-- name: AddCampaignEvent :one
 INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4) RETURNING id, at
 `
@@ -1322,6 +1336,35 @@ func (q *Queries) DecisionLeaves(ctx context.Context, arg DecisionLeavesParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const declareNotApplicable = `-- name: DeclareNotApplicable :one
+INSERT INTO not_applicable (unit_id, year, check_key, reason, declared_by)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (unit_id, year, check_key) DO UPDATE
+SET reason = EXCLUDED.reason, declared_by = EXCLUDED.declared_by, declared_at = now(), accepted_by = NULL, accepted_at = NULL
+RETURNING id
+`
+
+type DeclareNotApplicableParams struct {
+	UnitID     int64  `json:"unit_id"`
+	Year       int32  `json:"year"`
+	CheckKey   string `json:"check_key"`
+	Reason     string `json:"reason"`
+	DeclaredBy string `json:"declared_by"`
+}
+
+func (q *Queries) DeclareNotApplicable(ctx context.Context, arg DeclareNotApplicableParams) (int64, error) {
+	row := q.db.QueryRow(ctx, declareNotApplicable,
+		arg.UnitID,
+		arg.Year,
+		arg.CheckKey,
+		arg.Reason,
+		arg.DeclaredBy,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const deleteCampaignKey = `-- name: DeleteCampaignKey :exec
@@ -3104,6 +3147,60 @@ func (q *Queries) ListLinks(ctx context.Context, campaignID int64) ([]Link, erro
 	return items, nil
 }
 
+const listNotApplicable = `-- name: ListNotApplicable :many
+SELECT na.id, na.unit_id, na.year, na.check_key, na.reason, na.declared_by, na.declared_at, na.accepted_by, na.accepted_at, (SELECT count(*) FROM evidence e WHERE e.unit_id = na.unit_id AND e.subject = 'not_applicable' AND e.subject_id = na.id)::int AS files
+FROM not_applicable na WHERE na.unit_id = $1 AND na.year = $2 ORDER BY na.check_key
+`
+
+type ListNotApplicableParams struct {
+	UnitID int64 `json:"unit_id"`
+	Year   int32 `json:"year"`
+}
+
+type ListNotApplicableRow struct {
+	ID         int64      `json:"id"`
+	UnitID     int64      `json:"unit_id"`
+	Year       int32      `json:"year"`
+	CheckKey   string     `json:"check_key"`
+	Reason     string     `json:"reason"`
+	DeclaredBy string     `json:"declared_by"`
+	DeclaredAt time.Time  `json:"declared_at"`
+	AcceptedBy *string    `json:"accepted_by"`
+	AcceptedAt *time.Time `json:"accepted_at"`
+	Files      int32      `json:"files"`
+}
+
+func (q *Queries) ListNotApplicable(ctx context.Context, arg ListNotApplicableParams) ([]ListNotApplicableRow, error) {
+	rows, err := q.db.Query(ctx, listNotApplicable, arg.UnitID, arg.Year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListNotApplicableRow
+	for rows.Next() {
+		var i ListNotApplicableRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.Year,
+			&i.CheckKey,
+			&i.Reason,
+			&i.DeclaredBy,
+			&i.DeclaredAt,
+			&i.AcceptedBy,
+			&i.AcceptedAt,
+			&i.Files,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listProblems = `-- name: ListProblems :many
 SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 ORDER BY id
 `
@@ -4018,6 +4115,22 @@ func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campa
 		return nil, err
 	}
 	return items, nil
+}
+
+const notApplicableOf = `-- name: NotApplicableOf :one
+SELECT id FROM not_applicable WHERE unit_id = $1 AND id = $2 FOR UPDATE
+`
+
+type NotApplicableOfParams struct {
+	UnitID int64 `json:"unit_id"`
+	ID     int64 `json:"id"`
+}
+
+func (q *Queries) NotApplicableOf(ctx context.Context, arg NotApplicableOfParams) (int64, error) {
+	row := q.db.QueryRow(ctx, notApplicableOf, arg.UnitID, arg.ID)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const openCampaign = `-- name: OpenCampaign :one

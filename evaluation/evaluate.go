@@ -64,6 +64,11 @@ type CheckResult struct {
 	// a spread, a ratio of the county's figures).
 	Schools []SchoolFinding `json:"schools,omitempty"`
 	County  bool            `json:"county,omitempty"`
+	// Empty: a per-school check found no school in its scope; it may be
+	// declared 不适用 (Inputs.NotApplicable). NotApplicable says how the
+	// declaration stands, when there is one.
+	Empty         bool   `json:"empty,omitempty"`
+	NotApplicable string `json:"not_applicable,omitempty"`
 }
 
 // SchoolFinding is what a per-school check found of one school: short of
@@ -163,8 +168,9 @@ func Evaluate(p *Profile, in Inputs) Result {
 			bStatus = worst(bStatus, ir.Status)
 		} else {
 			var ss []Status
-			for _, c := range ind.Checks {
+			for j, c := range ind.Checks {
 				cr := p.check(c, in, &r.Resources)
+				cr.notApplicable(in.NotApplicable[CheckKey(ind.No, j)])
 				ss = append(ss, cr.Status)
 				ir.Results = append(ir.Results, cr)
 			}
@@ -335,6 +341,26 @@ func (p *Profile) check(c Check, in Inputs, rr *ResourceResult) CheckResult {
 	return cr
 }
 
+// notApplicable applies a declaration of 不适用 to a check whose scope is
+// empty: met once a reviewer accepted it, 待填报 until then. Where the
+// check's scope is not empty (the county has such a school now), the
+// declaration does not apply and the check stands as found.
+func (cr *CheckResult) notApplicable(na NotApplicable) {
+	switch {
+	case na.Reason == "":
+	case !cr.Empty:
+		cr.NotApplicable = "已申报不适用，但本次核查范围内有学校，按实际核查"
+	case na.AcceptedBy == "":
+		cr.Status = Missing
+		cr.NotApplicable = "已申报不适用（" + na.Reason + "），待评估组认可"
+		cr.Value = cr.NotApplicable
+	default:
+		cr.Status = Pass
+		cr.NotApplicable = "不适用：" + na.Reason + "（" + na.AcceptedBy + " 已认可）"
+		cr.Value = cr.NotApplicable
+	}
+}
+
 // checking is one check under way: the check, what it reads, and its
 // result so far.
 type checking struct {
@@ -405,8 +431,8 @@ func (k *checking) settle() {
 	case len(k.cr.Failures) > 0:
 		k.cr.Status = Fail
 	case n == 0:
-		k.cr.Status = Missing
-		k.cr.Value = "没有在核查范围内的学校，请核对学校统计数据"
+		k.cr.Status, k.cr.Empty = Missing, true
+		k.cr.Value = "没有在核查范围内的学校：请核对学校统计数据；确因本县情况不适用的，可申报不适用，经评估组认可后视为达到"
 	case len(k.lacking) > 0:
 		k.cr.Status = Missing
 	}

@@ -174,4 +174,19 @@ type Inputs struct {
 	Scores      map[string]float64   `json:"scores"`     // soft item points by item number
 	Vetoes      map[string]Judgement `json:"vetoes"`     // Met=true means the veto item applies
 	Recognition *Recognition         `json:"recognition"`
+	// NotApplicable are the checks the county declares 不适用 (by CheckKey):
+	// a per-school check with nothing in its scope by the county's
+	// circumstances (no special school of its own, its pupils placed in
+	// the city's) is met only once a reviewer accepts the declaration.
+	NotApplicable map[string]NotApplicable `json:"not_applicable,omitempty"`
+}
+
+// NotApplicable is a county's declaration that a check does not apply,
+// with its reason, and the reviewer's acceptance of it.
+type NotApplicable struct {
+	ID         int64  `json:"id"`
+	Reason     string `json:"reason"`
+	DeclaredBy string `json:"declared_by"`
+	AcceptedBy string `json:"accepted_by,omitempty"` // "": not accepted yet
+	Evidence   int    `json:"evidence"`             // files attached
 }

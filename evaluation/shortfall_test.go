@@ -110,3 +110,39 @@ func TestTargets(t *testing.T) {
 		t.Error("the national profile sets no yearly targets")
 	}
 }
+
+// A declaration of 不适用 makes an empty check met only once accepted; on
+// a check with schools in its scope it changes nothing.
+func TestNotApplicable(t *testing.T) {
+	p := profile(t, "national-2017")
+	schools := []evaluation.School{demo.SchoolStats("甲小学", county.Primary, sampling.Urban, 800, 0, 1.1)}
+	special := func(in evaluation.Inputs) evaluation.CheckResult {
+		r := evaluation.Evaluate(p, in)
+		for _, ir := range r.Indicators {
+			if ir.No == "2.7" {
+				return ir.Results[0]
+			}
+		}
+		t.Fatal("no 2.7")
+		return evaluation.CheckResult{}
+	}
+	in := evaluation.Inputs{Schools: schools}
+	if cr := special(in); cr.Status != evaluation.Missing || !cr.Empty {
+		t.Fatalf("no special school, nothing declared: %+v", cr)
+	}
+	in.NotApplicable = map[string]evaluation.NotApplicable{"2.7/1": {Reason: "无特殊教育学校", Evidence: 1}}
+	if cr := special(in); cr.Status != evaluation.Missing {
+		t.Errorf("declared, not accepted: %s", cr.Status)
+	}
+	in.NotApplicable["2.7/1"] = evaluation.NotApplicable{Reason: "无特殊教育学校", Evidence: 1, AcceptedBy: "市评估组"}
+	if cr := special(in); cr.Status != evaluation.Pass || !strings.Contains(cr.Value, "不适用") {
+		t.Errorf("accepted: %+v", cr)
+	}
+	// The county has a special school now, short of funds: it is checked.
+	sp := demo.SchoolStats("特教学校", county.Special, sampling.Urban, 60, 20, 1.1)
+	sp.OperatingFunds = 100_000
+	in.Schools = append(in.Schools, sp)
+	if cr := special(in); cr.Status != evaluation.Fail {
+		t.Errorf("accepted, but a special school short of funds: %s", cr.Status)
+	}
+}

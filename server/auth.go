@@ -178,8 +178,9 @@ func (s *Server) readOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead:
 		default:
-			// Verifying with outside evidence posts it, and changes nothing.
-			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") {
+			// Verifying with outside evidence posts it, and changes nothing;
+			// accepting a declaration is a reviewer's own act (reviewerOnly).
+			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !strings.HasSuffix(c.Path(), "/not-applicable/accept") {
 				return echo.NewHTTPError(http.StatusForbidden, "审核人员账号只能查看，不能修改数据。")
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 
+	"renke/assessment"
 	"renke/county"
 	"renke/evaluation"
 	"renke/refusal"
@@ -72,6 +73,8 @@ type evaluationPage struct {
 	Error    string
 	Problems []workbook.CellError
 	Fields   findingsFields
+	// NAFiles are the evidence files of the declarations of 不适用, by id.
+	NAFiles map[int64][]assessment.Evidence
 }
 
 // field is one entry of the findings form, with what it shows.
@@ -146,6 +149,16 @@ func (s *Server) evaluationPage(c echo.Context, code int, run *statistics.Run, s
 	}
 	p := evaluationPage{consolePage: s.consolePage(c, run.Unit.Name+" 优质均衡发展指标评估"), Run: run,
 		Profiles: s.evaluations.Profiles.All(), Saved: saved, Error: errMsg, Problems: problems}
+	files, err := s.assessments.Evidence(c.Request().Context(), run.Unit.ID)
+	if err != nil {
+		return err
+	}
+	p.NAFiles = map[int64][]assessment.Evidence{}
+	for _, f := range files {
+		if f.Subject == assessment.SubjectNotApplicable {
+			p.NAFiles[f.SubjectID] = append(p.NAFiles[f.SubjectID], f)
+		}
+	}
 	if ff != nil {
 		p.Fields = *ff
 	} else {
@@ -160,6 +173,9 @@ func (s *Server) showEvaluation(c echo.Context) error {
 		return err
 	}
 	saved := map[string]string{"import": "学校统计数据已导入。", "findings": "县级数据与评定已保存。", "school": "学校统计数据已保存。"}[c.QueryParam("saved")]
+	if saved == "" {
+		saved = s.flash(c)
+	}
 	return s.evaluationPage(c, http.StatusOK, run, saved, "", nil, nil)
 }
 

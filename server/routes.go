@@ -117,6 +117,9 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook).Name = "导出评估结果"
 	cs.GET("/units/:unit/evaluation/schools.xlsx", s.exportSchools).Name = "导出学校统计数据"
 	cs.GET("/units/:unit/evaluation/template.xlsx", s.unitSchoolsTemplate).Name = "下载学校统计模板"
+	cs.POST("/units/:unit/evaluation/not-applicable", s.notApplicableForm).Name = "申报不适用"
+	cs.POST("/units/:unit/evaluation/not-applicable/evidence", s.notApplicableEvidenceForm).Name = "上传不适用佐证材料"
+	cs.POST("/units/:unit/evaluation/not-applicable/accept", s.acceptNotApplicableForm, s.reviewerOnly).Name = "认可不适用"
 	cs.GET("/units/:unit/evaluation/schools/new", s.schoolForm)
 	cs.POST("/units/:unit/evaluation/schools", s.saveSchool).Name = "添加学校统计数据"
 	cs.GET("/units/:unit/evaluation/schools/:school", s.schoolForm)
@@ -186,6 +189,9 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)
+	a.POST("/units/:unit/evaluation/not-applicable", s.apiNotApplicable).Name = "申报不适用"
+	a.POST("/units/:unit/evaluation/not-applicable/evidence", s.apiNotApplicableEvidence).Name = "上传不适用佐证材料"
+	a.POST("/units/:unit/evaluation/not-applicable/accept", s.apiAcceptNotApplicable, s.reviewerOnly).Name = "认可不适用"
 	a.GET("/units/:unit/rounds", s.apiRounds)
 	a.POST("/units/:unit/rounds", s.apiFreezeRound).Name = "冻结自查自评轮次"
 	a.GET("/units/:unit/rounds/compare", s.apiComparison)

@@ -28,3 +28,17 @@ SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EX
 -- name: UpsertSchoolStats :exec
 INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)
 ON CONFLICT (school_id, year) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now();
+
+-- name: ListNotApplicable :many
+SELECT na.*, (SELECT count(*) FROM evidence e WHERE e.unit_id = na.unit_id AND e.subject = 'not_applicable' AND e.subject_id = na.id)::int AS files
+FROM not_applicable na WHERE na.unit_id = @unit_id AND na.year = @year ORDER BY na.check_key;
+
+-- name: DeclareNotApplicable :one
+INSERT INTO not_applicable (unit_id, year, check_key, reason, declared_by)
+VALUES (@unit_id, @year, @check_key, @reason, @declared_by)
+ON CONFLICT (unit_id, year, check_key) DO UPDATE
+SET reason = EXCLUDED.reason, declared_by = EXCLUDED.declared_by, declared_at = now(), accepted_by = NULL, accepted_at = NULL
+RETURNING id;
+
+-- name: AcceptNotApplicable :exec
+UPDATE not_applicable SET accepted_by = @accepted_by::text, accepted_at = now() WHERE id = @id;

@@ -2,9 +2,12 @@ package statistics
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"renke/county"
+	"renke/dbq"
 	"renke/evaluation"
 	"renke/refusal"
 	"renke/sampling"
@@ -145,4 +148,91 @@ func (e *Evaluations) SaveFindings(ctx context.Context, run *Run, f Findings) er
 	}
 	f.Year = run.Year
 	return e.Stats.SaveFindings(ctx, run.Unit.ID, f)
+}
+
+// checkOf finds the check with the key in an evaluated run.
+func checkOf(run *Run, key string) (*evaluation.CheckResult, bool) {
+	for _, ir := range run.Result.Indicators {
+		for j := range ir.Results {
+			if evaluation.CheckKey(ir.No, j) == key {
+				return &ir.Results[j], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// DeclareNotApplicable records the unit's declaration that a check does
+// not apply to it this year, with its reason: only a per-school check
+// whose scope is empty by the county's circumstances (no school of the
+// kind it looks at). It counts as met once a reviewer accepts it, with
+// evidence attached; declaring again clears an acceptance. It returns the
+// declaration's id, to attach evidence to.
+func (e *Evaluations) DeclareNotApplicable(ctx context.Context, run *Run, key, reason, by string) (int64, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return 0, refusal.Invalidf("请填写不适用的理由，如：本县没有特殊教育学校，适龄残疾儿童在市特殊教育学校就读")
+	case n > MaxNote:
+		return 0, refusal.Invalidf("理由不超过 %d 字", MaxNote)
+	}
+	if err := e.Evaluate(ctx, run); err != nil {
+		return 0, err
+	}
+	cr, ok := checkOf(run, key)
+	switch {
+	case !ok:
+		return 0, refusal.Invalidf("评估标准中没有编号为 %s 的检查项", key)
+	case !cr.Empty:
+		return 0, refusal.Invalidf("“%s”的核查范围内有学校，须按实际核查，不能申报不适用", cr.Label)
+	}
+	return e.Stats.q.DeclareNotApplicable(ctx, dbq.DeclareNotApplicableParams{UnitID: run.Unit.ID, Year: int32(run.Year),
+		CheckKey: key, Reason: reason, DeclaredBy: by})
+}
+
+// AcceptNotApplicable is a reviewer's acceptance of a declaration of
+// 不适用, which needs its evidence attached.
+func (e *Evaluations) AcceptNotApplicable(ctx context.Context, run *Run, key, by string) error {
+	na, ok := run.Findings.NotApplicable[key]
+	switch {
+	case !ok:
+		return refusal.Invalidf("本单位 %d 学年没有申报 %s 不适用", run.Year, key)
+	case na.AcceptedBy != "":
+		return refusal.Conflictf("该不适用申报已由 %s 认可", na.AcceptedBy)
+	case na.Evidence == 0:
+		return refusal.Invalidf("该不适用申报尚无佐证材料，不能认可")
+	}
+	return e.Stats.q.AcceptNotApplicable(ctx, dbq.AcceptNotApplicableParams{ID: na.ID, AcceptedBy: by})
+}
+
+// NotApplicableCheck is a check that may be, or is, declared 不适用.
+type NotApplicableCheck struct {
+	Key         string                    `json:"key"`
+	Indicator   string                    `json:"indicator"`
+	Label       string                    `json:"label"`
+	Status      evaluation.Status         `json:"status"`
+	Empty       bool                      `json:"empty"` // nothing in its scope now
+	Declaration *evaluation.NotApplicable `json:"declaration,omitempty"`
+	Standing    string                    `json:"standing,omitempty"`
+}
+
+// NotApplicableChecks lists, of an evaluated run, the checks with an empty
+// scope and those declared 不适用, in the order of the profile.
+func (run *Run) NotApplicableChecks() []NotApplicableCheck {
+	var out []NotApplicableCheck
+	for _, ir := range run.Result.Indicators {
+		for j, cr := range ir.Results {
+			key := evaluation.CheckKey(ir.No, j)
+			na, declared := run.Findings.NotApplicable[key]
+			if !cr.Empty && !declared {
+				continue
+			}
+			c := NotApplicableCheck{Key: key, Indicator: ir.No, Label: cr.Label, Status: cr.Status, Empty: cr.Empty, Standing: cr.NotApplicable}
+			if declared {
+				c.Declaration = &na
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -128,6 +128,9 @@ type Findings struct {
 	Scores     map[string]float64              `json:"scores"`
 	Vetoes     map[string]evaluation.Judgement `json:"vetoes"`
 	UpdatedAt  *time.Time                      `json:"updated_at"`
+	// NotApplicable are the year's declarations of 不适用, by check key;
+	// kept apart from the rest (SaveFindings leaves them be).
+	NotApplicable map[string]evaluation.NotApplicable `json:"not_applicable,omitempty"`
 }
 
 // MaxNote bounds an evidence note.
@@ -189,12 +192,17 @@ func (f *Findings) Validate(p *evaluation.Profile) error {
 // Findings returns the unit's findings for the year; ok is false when
 // none were saved yet.
 func (s *Store) Findings(ctx context.Context, unitID int64, year int) (f Findings, ok bool, err error) {
+	nas, err := s.notApplicable(ctx, unitID, year)
+	if err != nil {
+		return f, false, err
+	}
 	r, err := s.q.GetEvaluationInputs(ctx, dbq.GetEvaluationInputsParams{UnitID: unitID, Year: int32(year)})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Findings{Year: year}, false, nil
+		return Findings{Year: year, NotApplicable: nas}, false, nil
 	} else if err != nil {
 		return f, false, err
 	}
+	defer func() { f.NotApplicable = nas }()
 	f = Findings{Year: year, Profile: r.Profile, CampaignID: r.CampaignID, UpdatedAt: &r.UpdatedAt}
 	for _, x := range []struct {
 		b []byte
@@ -224,5 +232,22 @@ func (s *Store) SaveFindings(ctx context.Context, unitID int64, f Findings) erro
 // Inputs turns findings and schools into the engine's inputs.
 func (f *Findings) Inputs(schools []evaluation.School, rec *evaluation.Recognition) evaluation.Inputs {
 	return evaluation.Inputs{Schools: schools, Figures: f.Figures, Judgements: f.Judgements,
-		Scores: f.Scores, Vetoes: f.Vetoes, Recognition: rec}
+		Scores: f.Scores, Vetoes: f.Vetoes, Recognition: rec, NotApplicable: f.NotApplicable}
+}
+
+// notApplicable reads the year's declarations of 不适用.
+func (s *Store) notApplicable(ctx context.Context, unitID int64, year int) (map[string]evaluation.NotApplicable, error) {
+	rows, err := s.q.ListNotApplicable(ctx, dbq.ListNotApplicableParams{UnitID: unitID, Year: int32(year)})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	out := map[string]evaluation.NotApplicable{}
+	for _, r := range rows {
+		na := evaluation.NotApplicable{ID: r.ID, Reason: r.Reason, DeclaredBy: r.DeclaredBy, Evidence: int(r.Files)}
+		if r.AcceptedBy != nil {
+			na.AcceptedBy = *r.AcceptedBy
+		}
+		out[r.CheckKey] = na
+	}
+	return out, nil
 }

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"renke/county"
+	"renke/demo"
+	"renke/evaluation"
+	"renke/sampling"
+	"renke/staff"
+	"renke/statistics"
+)
+
+// A county without a special school of its own (its pupils placed in the
+// city's) reaches 达标 on the special-funds checks (Xiangtan's 10 and 15)
+// only once a reviewer accepts its declaration of 不适用, with evidence;
+// its own staff cannot accept it, and declaring again clears it.
+func TestNotApplicableNeedsTheReviewer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	st := e.stores()
+	u, err := st.units.CreateUnit(ctx, county.Unit{Code: "430321", Name: "湘潭县", Kind: "county", Population: 800_000,
+		Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schools []evaluation.School
+	for i := range 6 {
+		schools = append(schools, demo.SchoolStats(fmt.Sprintf("第%d小学", i+1), county.Primary, sampling.Town, 700, 0, 1.1))
+	}
+	if err := st.stats.Import(ctx, u.ID, 2025, schools); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.stats.SaveFindings(ctx, u.ID, statistics.Findings{Year: 2025, Profile: "hunan-xiangtan-2018"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := staff.NewStore(e.pool).Create(ctx, "bureau", "bureau-password-2026", staff.Grant{Role: staff.UnitStaff, Units: []int64{u.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := staff.NewStore(e.pool).Create(ctx, "expert", "expert-password-2026", staff.Grant{Role: staff.Reviewer, Regions: []string{"430300"}}); err != nil {
+		t.Fatal(err)
+	}
+	bureau, expert := e.apiAs("bureau", "bureau-password-2026"), e.apiAs("expert", "expert-password-2026")
+	base := fmt.Sprintf("%s/api/v1/units/%d", e.srv.URL, u.ID)
+	status := func(key string) evaluation.CheckResult {
+		t.Helper()
+		body, code := call(t, bureau, "GET", base+"/evaluation?year=2025", "")
+		if code != http.StatusOK {
+			t.Fatalf("evaluation: %d %s", code, body)
+		}
+		var r struct {
+			Result evaluation.Result `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, ir := range r.Result.Indicators {
+			for j, cr := range ir.Results {
+				if evaluation.CheckKey(ir.No, j) == key {
+					return cr
+				}
+			}
+		}
+		t.Fatalf("no check %s", key)
+		return evaluation.CheckResult{}
+	}
+	if cr := status("15/1"); cr.Status != evaluation.Missing || !cr.Empty {
+		t.Fatalf("15/1 before: %+v", cr)
+	}
+	reason := `{"year":2025,"check":"15/1","reason":"本县没有特殊教育学校，适龄残疾儿童在湘潭市特殊教育学校就读"}`
+	if body, code := call(t, bureau, "POST", base+"/evaluation/not-applicable", reason); code != http.StatusCreated {
+		t.Fatalf("declare: %d %s", code, body)
+	}
+	if _, code := call(t, bureau, "POST", base+"/evaluation/not-applicable", `{"year":2025,"check":"1/1","reason":"不想核查"}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("a check with schools in its scope declared 不适用: %d", code)
+	}
+	if cr := status("15/1"); cr.Status != evaluation.Missing || !strings.Contains(cr.NotApplicable, "待评估组认可") {
+		t.Errorf("15/1 declared: %+v", cr)
+	}
+	accept := `{"year":2025,"check":"15/1"}`
+	if _, code := call(t, bureau, "POST", base+"/evaluation/not-applicable/accept", accept); code != http.StatusForbidden {
+		t.Errorf("the unit accepted its own declaration: %d", code)
+	}
+	if body, code := call(t, expert, "POST", base+"/evaluation/not-applicable/accept", accept); code != http.StatusUnprocessableEntity || !strings.Contains(body, "佐证材料") {
+		t.Errorf("accepted without evidence: %d %s", code, body)
+	}
+	if _, code, _ := upload(t, expert, base+"/evaluation/not-applicable/evidence?year=2025&check=15/1", "安置协议.png", tinyPNG(t)); code != http.StatusForbidden {
+		t.Errorf("a reviewer uploaded the unit's evidence: %d", code)
+	}
+	if body, code, _ := upload(t, bureau, base+"/evaluation/not-applicable/evidence?year=2025&check=15/1", "安置协议.png", tinyPNG(t)); code != http.StatusCreated {
+		t.Fatalf("evidence: %d %s", code, body)
+	}
+	if body, code := call(t, expert, "POST", base+"/evaluation/not-applicable/accept", accept); code != http.StatusNoContent {
+		t.Fatalf("accept: %d %s", code, body)
+	}
+	if cr := status("15/1"); cr.Status != evaluation.Pass || !strings.Contains(cr.NotApplicable, "expert 已认可") {
+		t.Errorf("15/1 accepted: %+v", cr)
+	}
+	// Indicator 10's special-funds check is its own declaration.
+	if cr := status("10/5"); cr.Status != evaluation.Missing || cr.Rule != evaluation.RuleSpecialFunds {
+		t.Errorf("10/5 undeclared: %+v", cr)
+	}
+	// Declaring again (another reason) clears the acceptance.
+	if _, code := call(t, bureau, "POST", base+"/evaluation/not-applicable", strings.Replace(reason, "湘潭市", "市", 1)); code != http.StatusCreated {
+		t.Fatal("redeclare")
+	}
+	if cr := status("15/1"); cr.Status != evaluation.Missing {
+		t.Errorf("15/1 after declaring again: %s", cr.Status)
+	}
+	// The console shows the declaration, and the reviewer's button.
+	k := e.consoleAs("expert", "expert-password-2026")
+	if body, _ := k.get(fmt.Sprintf("/console/units/%d/evaluation?year=2025", u.ID)); !strings.Contains(body, `data-check="15/1"`) || !strings.Contains(body, "认可不适用") || !strings.Contains(body, "安置协议.png") {
+		t.Error("the evaluation page lacks the declaration or the reviewer's button")
+	}
+	if _, code, _ := k.post(fmt.Sprintf("/console/units/%d/evaluation/not-applicable/accept", u.ID), map[string][]string{"year": {"2025"}, "check": {"15/1"}}); code != http.StatusSeeOther {
+		t.Errorf("the reviewer's console accept: %d", code)
+	}
+	if cr := status("15/1"); cr.Status != evaluation.Pass {
+		t.Errorf("15/1 accepted in the console: %s", cr.Status)
+	}
+}
