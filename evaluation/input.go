@@ -188,5 +188,5 @@ type NotApplicable struct {
 	Reason     string `json:"reason"`
 	DeclaredBy string `json:"declared_by"`
 	AcceptedBy string `json:"accepted_by,omitempty"` // "": not accepted yet
-	Evidence   int    `json:"evidence"`             // files attached
+	Evidence   int    `json:"evidence"`              // files attached
 }
