@@ -327,6 +327,10 @@ type UnitStanding struct {
 	Tasks     int         `json:"tasks"`
 	Overdue   int         `json:"overdue_tasks"`
 	TasksDone int         `json:"tasks_struck"`
+	// Stage is where the unit's newest submission stands in the region's
+	// review, and Submitted its round; "" when none was signed off.
+	Stage     Stage `json:"stage,omitempty"`
+	Submitted int   `json:"submitted_round,omitempty"`
 }
 
 // Latest is the unit's newest round, if any.
@@ -371,6 +375,14 @@ func (s *Store) Region(ctx context.Context, units []county.Unit, now time.Time) 
 		} else {
 			us.Open += int(c.N)
 		}
+	}
+	subs, err := s.q.RegionSubmissions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range subs {
+		us := &out[at[x.UnitID]]
+		us.Stage, us.Submitted = Stage(x.Status), int(x.RoundNo)
 	}
 	tasks, err := s.q.ListRegionTasks(ctx, ids)
 	if err != nil {

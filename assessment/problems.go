@@ -63,6 +63,8 @@ func (p *Problem) State() string {
 	switch l := p.Latest(); {
 	case p.Struck:
 		return "已销号"
+	case p.FromReview():
+		return "未销号"
 	case l.Status == evaluation.Pass:
 		return "待销号"
 	case l.Status == evaluation.Missing:
@@ -81,6 +83,9 @@ func (p *Problem) How() string {
 	}
 	return fmt.Sprintf("%s 决定销号：%s", *p.StruckBy, p.Reason)
 }
+
+// FromReview reports whether the problem is a reviewer's opinion (市级复核).
+func (p *Problem) FromReview() bool { return strings.HasPrefix(p.Key, ReviewKey("")) }
 
 // Scope is the problem's school, or 全县.
 func (p *Problem) Scope() string {
@@ -121,8 +126,12 @@ func Plan(round int64, problems []Problem, sfs []evaluation.Shortfall) ProblemPl
 	for _, sf := range sfs {
 		idx[id{sf.Key, sf.SchoolID}] = sf
 	}
-	pl := ProblemPlan{found: map[int64]evaluation.Shortfall{}, all: problems}
+	pl := ProblemPlan{found: map[int64]evaluation.Shortfall{}}
 	for _, p := range problems {
+		if p.FromReview() {
+			continue // a reviewer's opinion: no round finds it
+		}
+		pl.all = append(pl.all, p)
 		sf, found := idx[id{p.Key, p.SchoolID}]
 		switch {
 		case found:

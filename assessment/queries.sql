@@ -152,3 +152,52 @@ WHERE e.unit_id = @unit_id AND e.id = @id;
 
 -- name: NotApplicableOf :one
 SELECT id FROM not_applicable WHERE unit_id = @unit_id AND id = @id FOR UPDATE;
+
+-- name: ListSubmissions :many
+SELECT s.*, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = @unit_id ORDER BY s.id;
+
+-- name: LockSubmissions :many
+SELECT s.*, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = @unit_id ORDER BY s.id FOR UPDATE OF s;
+
+-- name: InsertSubmission :one
+INSERT INTO submissions (unit_id, round_id, status, signed_by) VALUES (@unit_id, @round_id, 'signed', @signed_by)
+RETURNING id;
+
+-- name: SetSubmissionStatus :exec
+UPDATE submissions SET status = @status,
+    submitted_by = CASE WHEN @status = 'submitted' THEN @by_name::text ELSE submitted_by END,
+    submitted_at = CASE WHEN @status = 'submitted' THEN now() ELSE submitted_at END,
+    decided_by = CASE WHEN @status IN ('returned', 'accepted') THEN @by_name::text ELSE decided_by END,
+    decided_at = CASE WHEN @status IN ('returned', 'accepted') THEN now() ELSE decided_at END,
+    conclusion = CASE WHEN @status IN ('returned', 'accepted') THEN @conclusion::text ELSE conclusion END
+WHERE id = @id;
+
+-- name: PutOpinion :exec
+INSERT INTO review_opinions (submission_id, indicator, opinion, reason, by_name)
+VALUES (@submission_id, @indicator, @opinion, @reason, @by_name)
+ON CONFLICT (submission_id, indicator) DO UPDATE
+SET opinion = EXCLUDED.opinion, reason = EXCLUDED.reason, by_name = EXCLUDED.by_name, at = now();
+
+-- name: ListOpinions :many
+SELECT o.* FROM review_opinions o JOIN submissions s ON s.id = o.submission_id
+WHERE s.unit_id = @unit_id ORDER BY o.submission_id, o.indicator;
+
+-- name: RegionSubmissions :many
+SELECT DISTINCT ON (s.unit_id) s.unit_id, s.status, r.no AS round_no
+FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = ANY(@unit_ids::bigint[])
+ORDER BY s.unit_id, s.id DESC;
+
+-- name: InsertReviewProblem :one
+INSERT INTO problems (unit_id, key, school_id, school, indicator, title, judged, status, opened_round)
+VALUES (@unit_id, @key, 0, '', @indicator, @title, true, 'open', @round_id)
+ON CONFLICT (unit_id, key, school_id) DO UPDATE
+SET title = EXCLUDED.title, status = 'open', struck_round = NULL, struck_by = NULL, struck_at = NULL, reason = ''
+RETURNING id;
+
+-- name: StrikeReviewProblems :many
+UPDATE problems SET status = 'struck', struck_by = @struck_by::text, struck_at = now(), reason = @reason::text
+WHERE unit_id = @unit_id AND status = 'open' AND key LIKE '复核/%'
+RETURNING id;

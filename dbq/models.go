@@ -303,6 +303,15 @@ type Review struct {
 	Outcome    string    `json:"outcome"`
 }
 
+type ReviewOpinion struct {
+	SubmissionID int64     `json:"submission_id"`
+	Indicator    string    `json:"indicator"`
+	Opinion      string    `json:"opinion"`
+	Reason       string    `json:"reason"`
+	ByName       string    `json:"by_name"`
+	At           time.Time `json:"at"`
+}
+
 type Round struct {
 	ID         int64     `json:"id"`
 	UnitID     int64     `json:"unit_id"`
@@ -379,6 +388,20 @@ type StaffSession struct {
 type StaffUnit struct {
 	StaffID int64 `json:"staff_id"`
 	UnitID  int64 `json:"unit_id"`
+}
+
+type Submission struct {
+	ID          int64      `json:"id"`
+	UnitID      int64      `json:"unit_id"`
+	RoundID     int64      `json:"round_id"`
+	Status      string     `json:"status"`
+	SignedBy    string     `json:"signed_by"`
+	SignedAt    time.Time  `json:"signed_at"`
+	SubmittedBy *string    `json:"submitted_by"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	DecidedBy   *string    `json:"decided_by"`
+	DecidedAt   *time.Time `json:"decided_at"`
+	Conclusion  string     `json:"conclusion"`
 }
 
 type Task struct {

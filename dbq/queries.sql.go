@@ -2354,6 +2354,35 @@ func (q *Queries) InsertReview(ctx context.Context, arg InsertReviewParams) (Ins
 	return i, err
 }
 
+const insertReviewProblem = `-- name: InsertReviewProblem :one
+INSERT INTO problems (unit_id, key, school_id, school, indicator, title, judged, status, opened_round)
+VALUES ($1, $2, 0, '', $3, $4, true, 'open', $5)
+ON CONFLICT (unit_id, key, school_id) DO UPDATE
+SET title = EXCLUDED.title, status = 'open', struck_round = NULL, struck_by = NULL, struck_at = NULL, reason = ''
+RETURNING id
+`
+
+type InsertReviewProblemParams struct {
+	UnitID    int64  `json:"unit_id"`
+	Key       string `json:"key"`
+	Indicator string `json:"indicator"`
+	Title     string `json:"title"`
+	RoundID   int64  `json:"round_id"`
+}
+
+func (q *Queries) InsertReviewProblem(ctx context.Context, arg InsertReviewProblemParams) (int64, error) {
+	row := q.db.QueryRow(ctx, insertReviewProblem,
+		arg.UnitID,
+		arg.Key,
+		arg.Indicator,
+		arg.Title,
+		arg.RoundID,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const insertRound = `-- name: InsertRound :one
 INSERT INTO rounds (unit_id, no, year, profile, frozen_by, note, verdict, schools, findings, result, measures,
     campaign_id, checkpoint, statement)
@@ -2404,6 +2433,24 @@ func (q *Queries) InsertRound(ctx context.Context, arg InsertRoundParams) (Inser
 	var i InsertRoundRow
 	err := row.Scan(&i.ID, &i.FrozenAt)
 	return i, err
+}
+
+const insertSubmission = `-- name: InsertSubmission :one
+INSERT INTO submissions (unit_id, round_id, status, signed_by) VALUES ($1, $2, 'signed', $3)
+RETURNING id
+`
+
+type InsertSubmissionParams struct {
+	UnitID   int64  `json:"unit_id"`
+	RoundID  int64  `json:"round_id"`
+	SignedBy string `json:"signed_by"`
+}
+
+func (q *Queries) InsertSubmission(ctx context.Context, arg InsertSubmissionParams) (int64, error) {
+	row := q.db.QueryRow(ctx, insertSubmission, arg.UnitID, arg.RoundID, arg.SignedBy)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }
 
 const insertTask = `-- name: InsertTask :one
@@ -3201,6 +3248,38 @@ func (q *Queries) ListNotApplicable(ctx context.Context, arg ListNotApplicablePa
 	return items, nil
 }
 
+const listOpinions = `-- name: ListOpinions :many
+SELECT o.submission_id, o.indicator, o.opinion, o.reason, o.by_name, o.at FROM review_opinions o JOIN submissions s ON s.id = o.submission_id
+WHERE s.unit_id = $1 ORDER BY o.submission_id, o.indicator
+`
+
+func (q *Queries) ListOpinions(ctx context.Context, unitID int64) ([]ReviewOpinion, error) {
+	rows, err := q.db.Query(ctx, listOpinions, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReviewOpinion
+	for rows.Next() {
+		var i ReviewOpinion
+		if err := rows.Scan(
+			&i.SubmissionID,
+			&i.Indicator,
+			&i.Opinion,
+			&i.Reason,
+			&i.ByName,
+			&i.At,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listProblems = `-- name: ListProblems :many
 SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 ORDER BY id
 `
@@ -3619,6 +3698,59 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 	return items, nil
 }
 
+const listSubmissions = `-- name: ListSubmissions :many
+SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = $1 ORDER BY s.id
+`
+
+type ListSubmissionsRow struct {
+	ID          int64      `json:"id"`
+	UnitID      int64      `json:"unit_id"`
+	RoundID     int64      `json:"round_id"`
+	Status      string     `json:"status"`
+	SignedBy    string     `json:"signed_by"`
+	SignedAt    time.Time  `json:"signed_at"`
+	SubmittedBy *string    `json:"submitted_by"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	DecidedBy   *string    `json:"decided_by"`
+	DecidedAt   *time.Time `json:"decided_at"`
+	Conclusion  string     `json:"conclusion"`
+	RoundNo     int32      `json:"round_no"`
+}
+
+func (q *Queries) ListSubmissions(ctx context.Context, unitID int64) ([]ListSubmissionsRow, error) {
+	rows, err := q.db.Query(ctx, listSubmissions, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListSubmissionsRow
+	for rows.Next() {
+		var i ListSubmissionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.RoundID,
+			&i.Status,
+			&i.SignedBy,
+			&i.SignedAt,
+			&i.SubmittedBy,
+			&i.SubmittedAt,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.Conclusion,
+			&i.RoundNo,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTasks = `-- name: ListTasks :many
 SELECT id, unit_id, no, title, goal, lead, partners, due_text, due, progress, struck_at, struck_by, reason, created_at FROM tasks WHERE unit_id = $1 ORDER BY no
 `
@@ -3904,6 +4036,59 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 			&i.Locale,
 			&i.Target,
 			&i.Admitted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockSubmissions = `-- name: LockSubmissions :many
+SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = $1 ORDER BY s.id FOR UPDATE OF s
+`
+
+type LockSubmissionsRow struct {
+	ID          int64      `json:"id"`
+	UnitID      int64      `json:"unit_id"`
+	RoundID     int64      `json:"round_id"`
+	Status      string     `json:"status"`
+	SignedBy    string     `json:"signed_by"`
+	SignedAt    time.Time  `json:"signed_at"`
+	SubmittedBy *string    `json:"submitted_by"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	DecidedBy   *string    `json:"decided_by"`
+	DecidedAt   *time.Time `json:"decided_at"`
+	Conclusion  string     `json:"conclusion"`
+	RoundNo     int32      `json:"round_no"`
+}
+
+func (q *Queries) LockSubmissions(ctx context.Context, unitID int64) ([]LockSubmissionsRow, error) {
+	rows, err := q.db.Query(ctx, lockSubmissions, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LockSubmissionsRow
+	for rows.Next() {
+		var i LockSubmissionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UnitID,
+			&i.RoundID,
+			&i.Status,
+			&i.SignedBy,
+			&i.SignedAt,
+			&i.SubmittedBy,
+			&i.SubmittedAt,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.Conclusion,
+			&i.RoundNo,
 		); err != nil {
 			return nil, err
 		}
@@ -4248,6 +4433,32 @@ func (q *Queries) PutEvidenceBlob(ctx context.Context, arg PutEvidenceBlobParams
 		arg.MediaType,
 		arg.Size,
 		arg.Content,
+	)
+	return err
+}
+
+const putOpinion = `-- name: PutOpinion :exec
+INSERT INTO review_opinions (submission_id, indicator, opinion, reason, by_name)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (submission_id, indicator) DO UPDATE
+SET opinion = EXCLUDED.opinion, reason = EXCLUDED.reason, by_name = EXCLUDED.by_name, at = now()
+`
+
+type PutOpinionParams struct {
+	SubmissionID int64  `json:"submission_id"`
+	Indicator    string `json:"indicator"`
+	Opinion      string `json:"opinion"`
+	Reason       string `json:"reason"`
+	ByName       string `json:"by_name"`
+}
+
+func (q *Queries) PutOpinion(ctx context.Context, arg PutOpinionParams) error {
+	_, err := q.db.Exec(ctx, putOpinion,
+		arg.SubmissionID,
+		arg.Indicator,
+		arg.Opinion,
+		arg.Reason,
+		arg.ByName,
 	)
 	return err
 }
@@ -4776,6 +4987,39 @@ func (q *Queries) RegionSourceCounts(ctx context.Context, campaignIds []int64) (
 	return items, nil
 }
 
+const regionSubmissions = `-- name: RegionSubmissions :many
+SELECT DISTINCT ON (s.unit_id) s.unit_id, s.status, r.no AS round_no
+FROM submissions s JOIN rounds r ON r.id = s.round_id
+WHERE s.unit_id = ANY($1::bigint[])
+ORDER BY s.unit_id, s.id DESC
+`
+
+type RegionSubmissionsRow struct {
+	UnitID  int64  `json:"unit_id"`
+	Status  string `json:"status"`
+	RoundNo int32  `json:"round_no"`
+}
+
+func (q *Queries) RegionSubmissions(ctx context.Context, unitIds []int64) ([]RegionSubmissionsRow, error) {
+	rows, err := q.db.Query(ctx, regionSubmissions, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RegionSubmissionsRow
+	for rows.Next() {
+		var i RegionSubmissionsRow
+		if err := rows.Scan(&i.UnitID, &i.Status, &i.RoundNo); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const regionTallies = `-- name: RegionTallies :many
 SELECT campaign_id, item, option, category, n FROM answer_totals
 WHERE campaign_id = ANY($1::bigint[]) AND n <> 0
@@ -5228,6 +5472,33 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int
 	return result.RowsAffected(), nil
 }
 
+const setSubmissionStatus = `-- name: SetSubmissionStatus :exec
+UPDATE submissions SET status = $1,
+    submitted_by = CASE WHEN $1 = 'submitted' THEN $2::text ELSE submitted_by END,
+    submitted_at = CASE WHEN $1 = 'submitted' THEN now() ELSE submitted_at END,
+    decided_by = CASE WHEN $1 IN ('returned', 'accepted') THEN $2::text ELSE decided_by END,
+    decided_at = CASE WHEN $1 IN ('returned', 'accepted') THEN now() ELSE decided_at END,
+    conclusion = CASE WHEN $1 IN ('returned', 'accepted') THEN $3::text ELSE conclusion END
+WHERE id = $4
+`
+
+type SetSubmissionStatusParams struct {
+	Status     string `json:"status"`
+	ByName     string `json:"by_name"`
+	Conclusion string `json:"conclusion"`
+	ID         int64  `json:"id"`
+}
+
+func (q *Queries) SetSubmissionStatus(ctx context.Context, arg SetSubmissionStatusParams) error {
+	_, err := q.db.Exec(ctx, setSubmissionStatus,
+		arg.Status,
+		arg.ByName,
+		arg.Conclusion,
+		arg.ID,
+	)
+	return err
+}
+
 const setTaskProgress = `-- name: SetTaskProgress :exec
 UPDATE tasks SET progress = $1 WHERE id = $2
 `
@@ -5542,6 +5813,38 @@ type StrikeProblemsParams struct {
 func (q *Queries) StrikeProblems(ctx context.Context, arg StrikeProblemsParams) error {
 	_, err := q.db.Exec(ctx, strikeProblems, arg.RoundID, arg.Ids)
 	return err
+}
+
+const strikeReviewProblems = `-- name: StrikeReviewProblems :many
+UPDATE problems SET status = 'struck', struck_by = $1::text, struck_at = now(), reason = $2::text
+WHERE unit_id = $3 AND status = 'open' AND key LIKE '复核/%'
+RETURNING id
+`
+
+type StrikeReviewProblemsParams struct {
+	StruckBy string `json:"struck_by"`
+	Reason   string `json:"reason"`
+	UnitID   int64  `json:"unit_id"`
+}
+
+func (q *Queries) StrikeReviewProblems(ctx context.Context, arg StrikeReviewProblemsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, strikeReviewProblems, arg.StruckBy, arg.Reason, arg.UnitID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const strikeTask = `-- name: StrikeTask :exec

@@ -179,8 +179,8 @@ func (s *Server) readOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead:
 		default:
 			// Verifying with outside evidence posts it, and changes nothing;
-			// accepting a declaration is a reviewer's own act (reviewerOnly).
-			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !strings.HasSuffix(c.Path(), "/not-applicable/accept") {
+			// the review's own acts are a reviewer's (reviewerOnly).
+			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !reviewAct(c.Path()) {
 				return echo.NewHTTPError(http.StatusForbidden, "审核人员账号只能查看，不能修改数据。")
 			}
 		}
@@ -228,6 +228,17 @@ func (s *Server) apiCSRF() echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// reviewAct reports whether a route is one of the review's own acts,
+// which reviewers (and only they: reviewerOnly) perform.
+func reviewAct(path string) bool {
+	for _, suffix := range []string{"/not-applicable/accept", "/opinions", "/conclusion"} {
+		if strings.HasSuffix(path, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUpload reports whether a route takes a file (a workbook to import,

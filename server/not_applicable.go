@@ -15,12 +15,22 @@ import (
 	"renke/statistics"
 )
 
-// reviewerOnly lets only reviewers through: the unit's own staff never
-// accept their own declarations.
+// reviewerOnly lets only reviewers through: the review's acts (accepting
+// a declaration of 不适用, opinions, conclusions) are never the unit's own.
 func (s *Server) reviewerOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if acct, _ := c.Get("staff").(staff.Account); acct.Role != staff.Reviewer {
-			return echo.NewHTTPError(http.StatusForbidden, "只有评估组（审核人员）可以认可不适用申报。")
+			return echo.NewHTTPError(http.StatusForbidden, "只有评估组（审核人员）可以执行此操作。")
+		}
+		return next(c)
+	}
+}
+
+// headOnly lets only the unit's head (单位负责人) through.
+func (s *Server) headOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if acct, _ := c.Get("staff").(staff.Account); acct.Role != staff.Head {
+			return echo.NewHTTPError(http.StatusForbidden, "只有单位负责人可以签发自查自评。")
 		}
 		return next(c)
 	}

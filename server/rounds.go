@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -161,18 +162,34 @@ type roundPage struct {
 	Targets    []evaluation.TargetLine
 	Classes    evaluation.ClassLedger
 	Notice     string
+	Error      string
+	Submission *assessment.Submission
+	Newest     bool
+	Opinions   []assessment.Opinion
 }
 
 // showRound is GET /console/units/:unit/rounds/:no.
-func (s *Server) showRound(c echo.Context) error {
+func (s *Server) showRound(c echo.Context) error { return s.renderRound(c, http.StatusOK, "") }
+
+func (s *Server) renderRound(c echo.Context, code int, msg string) error {
 	u, r, err := s.unitRound(c)
 	if err != nil {
 		return err
 	}
 	p := roundPage{consolePage: s.consolePage(c, fmt.Sprintf("第 %d 轮自查自评 · %s", r.No, u.Name)), Unit: u, Round: r,
-		Profile: s.evaluations.ProfileOf(r.Profile), Shortfalls: r.Shortfalls(), Classes: evaluation.LargeClasses(r.Schools), Notice: s.flash(c)}
+		Profile: s.evaluations.ProfileOf(r.Profile), Shortfalls: r.Shortfalls(), Classes: evaluation.LargeClasses(r.Schools),
+		Notice: s.flash(c), Error: msg, Opinions: assessment.Opinions}
 	_, p.Targets = p.Profile.Against(r.Year, r.Measures)
-	return s.render(c, http.StatusOK, "round.html", p)
+	ctx := c.Request().Context()
+	if p.Submission, err = s.assessments.SubmissionOf(ctx, u.ID, r.No); err != nil {
+		return err
+	}
+	rounds, err := s.assessments.Rounds(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	p.Newest = rounds[len(rounds)-1].No == r.No
+	return s.render(c, code, "round.html", p)
 }
 
 // compareRounds reads ?a= and ?b= and compares those rounds of the unit.
@@ -216,4 +233,92 @@ func (s *Server) apiComparison(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, cmp)
+}
+
+// Sign-off, submission and the region's review of a round:
+// /console/units/:unit/rounds/:no/{sign-off,submit,opinions,conclusion} and
+// their /api/v1 twins.
+
+// roundAction runs a submission step on round :no and answers: on the
+// round's page for the console, as JSON (the submission) for the API.
+func (s *Server) roundAction(api bool, step func(c echo.Context, u county.Unit, no int) (string, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := s.unit(c)
+		if err != nil {
+			return err
+		}
+		no, err := roundNo(c, "no")
+		if err != nil {
+			return err
+		}
+		msg, err := step(c, u, no)
+		if api {
+			if err != nil {
+				return storeError(err)
+			}
+			sub, err := s.assessments.SubmissionOf(c.Request().Context(), u.ID, no)
+			return respond(c, http.StatusOK, sub, err)
+		}
+		if code, m, ok := refused(err); ok {
+			return s.renderRound(c, code, m)
+		} else if err != nil {
+			return storeError(err)
+		}
+		return s.done(c, fmt.Sprintf("/console/units/%d/rounds/%d#submission", u.ID, no), msg)
+	}
+}
+
+func (s *Server) signOff(c echo.Context, u county.Unit, no int) (string, error) {
+	return fmt.Sprintf("已签发第 %d 轮自查自评", no), s.assessments.SignOff(c.Request().Context(), u.ID, no, username(c))
+}
+
+func (s *Server) submitRound(c echo.Context, u county.Unit, no int) (string, error) {
+	return fmt.Sprintf("第 %d 轮自查自评已报送市级复核", no), s.assessments.Submit(c.Request().Context(), u.ID, no, username(c))
+}
+
+// reviewInput is a reviewer's opinion, from the form or JSON.
+type reviewInput struct {
+	Indicator  string `json:"indicator"`
+	Opinion    string `json:"opinion"`
+	Reason     string `json:"reason"`
+	Outcome    string `json:"outcome"`
+	Conclusion string `json:"conclusion"`
+}
+
+func readReview(c echo.Context) (reviewInput, error) {
+	var in reviewInput
+	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+		return in, decode(c, &in)
+	}
+	return reviewInput{Indicator: c.FormValue("indicator"), Opinion: c.FormValue("opinion"), Reason: c.FormValue("reason"),
+		Outcome: c.FormValue("outcome"), Conclusion: c.FormValue("conclusion")}, nil
+}
+
+func (s *Server) reviewRound(c echo.Context, u county.Unit, no int) (string, error) {
+	in, err := readReview(c)
+	if err != nil {
+		return "", err
+	}
+	op := assessment.Opinion(in.Opinion)
+	return fmt.Sprintf("已记录指标 %s 的复核意见：%s", in.Indicator, op.Name()),
+		s.assessments.Review(c.Request().Context(), u.ID, no, in.Indicator, op, in.Reason, username(c))
+}
+
+func (s *Server) concludeRound(c echo.Context, u county.Unit, no int) (string, error) {
+	in, err := readReview(c)
+	if err != nil {
+		return "", err
+	}
+	outcome := assessment.Stage(in.Outcome)
+	return "复核结论：" + outcome.Name(), s.assessments.Conclude(c.Request().Context(), u.ID, no, outcome, in.Conclusion, username(c))
+}
+
+// apiSubmissions is GET /api/v1/units/:unit/submissions.
+func (s *Server) apiSubmissions(c echo.Context) error {
+	u, err := s.unit(c)
+	if err != nil {
+		return err
+	}
+	subs, err := s.assessments.Submissions(c.Request().Context(), u.ID)
+	return respond(c, http.StatusOK, subs, err)
 }

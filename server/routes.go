@@ -130,6 +130,10 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/units/:unit/rounds", s.freezeRound).Name = "冻结自查自评轮次"
 	cs.GET("/units/:unit/rounds/compare", s.showComparison)
 	cs.GET("/units/:unit/rounds/:no", s.showRound)
+	cs.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(false, s.signOff), s.headOnly).Name = "签发自查自评"
+	cs.POST("/units/:unit/rounds/:no/submit", s.roundAction(false, s.submitRound)).Name = "报送市级复核"
+	cs.POST("/units/:unit/rounds/:no/opinions", s.roundAction(false, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"
+	cs.POST("/units/:unit/rounds/:no/conclusion", s.roundAction(false, s.concludeRound), s.reviewerOnly).Name = "作出复核结论"
 	cs.GET("/units/:unit/ledger", s.showLedger)
 	cs.GET("/units/:unit/ledger.xlsx", s.exportLedger).Name = "导出问题清单与任务台账"
 	cs.GET("/units/:unit/ledger/schools/:school", s.showSchoolLedger)
@@ -196,6 +200,11 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/units/:unit/rounds", s.apiFreezeRound).Name = "冻结自查自评轮次"
 	a.GET("/units/:unit/rounds/compare", s.apiComparison)
 	a.GET("/units/:unit/rounds/:no", s.apiRound)
+	a.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(true, s.signOff), s.headOnly).Name = "签发自查自评"
+	a.POST("/units/:unit/rounds/:no/submit", s.roundAction(true, s.submitRound)).Name = "报送市级复核"
+	a.POST("/units/:unit/rounds/:no/opinions", s.roundAction(true, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"
+	a.POST("/units/:unit/rounds/:no/conclusion", s.roundAction(true, s.concludeRound), s.reviewerOnly).Name = "作出复核结论"
+	a.GET("/units/:unit/submissions", s.apiSubmissions)
 	a.GET("/units/:unit/ledger", s.apiLedger)
 	a.GET("/units/:unit/ledger/schools/:school", s.apiSchoolLedger)
 	a.GET("/units/:unit/problems", s.apiProblems)

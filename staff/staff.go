@@ -27,13 +27,17 @@ const (
 	Admin Role = "admin"
 	// UnitStaff (单位工作人员) runs the surveys and evaluation of one unit.
 	UnitStaff Role = "staff"
-	// Reviewer (审核人员) reads one or more units and changes nothing,
+	// Head (单位负责人) does what the unit's staff do, and signs off a
+	// round of self-assessment for submission to the region.
+	Head Role = "head"
+	// Reviewer (审核人员) reads one or more units and changes nothing but
+	// the review's own acts (opinions, conclusions, accepting 不适用),
 	// e.g. the city checking its counties.
 	Reviewer Role = "reviewer"
 )
 
 // Roles lists the roles in the order the console offers them.
-var Roles = []Role{UnitStaff, Reviewer, Admin}
+var Roles = []Role{UnitStaff, Head, Reviewer, Admin}
 
 // Name is the role's Chinese name.
 func (r Role) Name() string {
@@ -42,6 +46,8 @@ func (r Role) Name() string {
 		return "平台管理员"
 	case UnitStaff:
 		return "单位工作人员"
+	case Head:
+		return "单位负责人（签发自评）"
 	case Reviewer:
 		return "审核人员（只读）"
 	}
@@ -129,6 +135,10 @@ func (g *Grant) Validate() error {
 	case UnitStaff:
 		if len(g.Units) > 0 && len(g.Regions) > 0 || len(g.Units) > 1 || len(g.Units) == 0 && len(g.Regions) == 0 {
 			return Refusal("工作人员须指定一个评价单位，或按地区授权（二者只选其一）")
+		}
+	case Head:
+		if len(g.Units) != 1 || len(g.Regions) > 0 {
+			return Refusal("单位负责人须指定一个评价单位")
 		}
 	case Reviewer:
 		if len(g.Units) == 0 && len(g.Regions) == 0 {

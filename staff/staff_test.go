@@ -80,3 +80,23 @@ func TestGrantRegions(t *testing.T) {
 		}
 	}
 }
+
+// A unit's head (单位负责人) is granted exactly one unit, no region.
+func TestHeadGrant(t *testing.T) {
+	for _, c := range []struct {
+		g  Grant
+		ok bool
+	}{
+		{Grant{Role: Head, Units: []int64{3}}, true},
+		{Grant{Role: Head}, false},
+		{Grant{Role: Head, Units: []int64{3, 4}}, false},
+		{Grant{Role: Head, Units: []int64{3}, Regions: []string{"4303"}}, false},
+	} {
+		if err := c.g.Validate(); (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.g, err)
+		}
+	}
+	if Head.Name() != "单位负责人（签发自评）" || !Head.Valid() || (Account{Role: Head}).ReadOnly() {
+		t.Error("the head's role")
+	}
+}

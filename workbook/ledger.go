@@ -186,8 +186,8 @@ func SchoolLedger(w io.Writer, sl assessment.SchoolLedger) error {
 func RegionLedger(w io.Writer, rows []assessment.UnitStanding) error {
 	b := newBook()
 	defer b.f.Close()
-	add, err := b.sheet("各单位整改台账", []any{"单位代码", "单位", "已冻结轮次", "最新一轮结论", "未销号问题", "已销号问题", "任务", "逾期任务", "已销号任务", "各轮达标学校"},
-		12, 20, 10, 12, 10, 10, 8, 10, 10, 50)
+	add, err := b.sheet("各单位整改台账", []any{"单位代码", "单位", "已冻结轮次", "最新一轮结论", "未销号问题", "已销号问题", "任务", "逾期任务", "已销号任务", "各轮达标学校", "申报与复核"},
+		12, 20, 10, 12, 10, 10, 8, 10, 10, 50, 20)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,11 @@ func RegionLedger(w io.Writer, rows []assessment.UnitStanding) error {
 		if r.Overdue > 0 {
 			bad = []int{7}
 		}
-		add([]any{r.Unit.Code, r.Unit.Name, len(r.Rounds), verdict, r.Open, r.Struck, r.Tasks, r.Overdue, r.TasksDone, strings.Join(by, "；")}, bad...)
+		stage := "未签发"
+		if r.Stage != "" {
+			stage = fmt.Sprintf("第%d轮 %s", r.Submitted, r.Stage.Name())
+		}
+		add([]any{r.Unit.Code, r.Unit.Name, len(r.Rounds), verdict, r.Open, r.Struck, r.Tasks, r.Overdue, r.TasksDone, strings.Join(by, "；"), stage}, bad...)
 	}
 	return b.write(w)
 }
