@@ -11,6 +11,11 @@
 //	renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]
 //	                             watch sample logs from outside: cosign consistent checkpoints, alarm on
 //	                             inconsistent ones (exit 1 with -once)
+//	renke verify-package [-key VERIFIER_KEY] FILE
+//	                             check a self-assessment package (申报材料): its manifest signed by the
+//	                             deployment's key (-key: its verifier key, as GET /log/key gives it; else the
+//	                             key of LOG_KEY or DATA_DIR), every file listed and intact, none extra;
+//	                             exit 1 naming every changed, missing or extra file
 //	renke log-key NAME          print a new checkpoint signing key for LOG_KEY
 //	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
@@ -38,8 +43,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/text/width"
 
+	"renke/assessment"
 	"renke/database"
 	"renke/demo"
 	"renke/pgcluster"
@@ -80,6 +87,8 @@ func run(args []string) error {
 		return healthcheck(cfg)
 	case "witness":
 		return runWitness(ctx, args[1:], os.Stdout)
+	case "verify-package":
+		return verifyPackage(cfg, args[1:], os.Stdout)
 	case "log-key":
 		if len(args) != 2 {
 			return errors.New("usage: renke log-key NAME (the deployment's host name, e.g. survey.province.example)")
@@ -91,7 +100,7 @@ func run(args []string) error {
 		_, err = fmt.Println(k)
 		return err
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, witness, log-key or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, verify-package, witness, log-key or healthcheck", cmd)
 	}
 
 	local := cfg.DatabaseURL == ""
@@ -488,4 +497,63 @@ func displayWidth(s string) int {
 		}
 	}
 	return w
+}
+
+// verifyPackage is renke verify-package: it checks a package against the
+// deployment's verifier key, given with -key or read from LOG_KEY or the
+// key file in DATA_DIR (never from the package), and prints what it found;
+// any problem is an error (exit 1).
+func verifyPackage(cfg server.Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("verify-package", flag.ContinueOnError)
+	vkey := fs.String("key", "", "the deployment's verifier key (name+hash+key, as GET /log/key gives it)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: renke verify-package [-key VERIFIER_KEY] FILE")
+	}
+	if *vkey == "" {
+		if cfg.LogKey == "" {
+			b, err := os.ReadFile(filepath.Join(cfg.DataDir, "log.key"))
+			if err != nil {
+				return errors.New("no verifier key: give the deployment's with -key (GET /log/key), or set LOG_KEY")
+			}
+			cfg.LogKey = string(b)
+		}
+		k, err := survey.ParseLogKey(cfg.LogKey)
+		if err != nil {
+			return fmt.Errorf("LOG_KEY: %w", err)
+		}
+		*vkey = k.VerifierKey()
+	}
+	verifier, err := note.NewVerifier(strings.TrimSpace(*vkey))
+	if err != nil {
+		return fmt.Errorf("-key: not a signed-note verifier key: %v", err)
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pc, err := assessment.VerifyPackage(f, st.Size(), verifier)
+	if err != nil {
+		fmt.Fprintln(out, "不通过："+err.Error())
+		return errors.New("the package does not verify")
+	}
+	for _, h := range pc.Header {
+		fmt.Fprintln(out, h)
+	}
+	fmt.Fprintf(out, "签名清单 SHA-256：%s（签名密钥 %s，指纹 %s）\n", pc.Manifest, pc.Signer, survey.Fingerprint(strings.TrimSpace(*vkey)))
+	if len(pc.Problems) > 0 {
+		for _, p := range pc.Problems {
+			fmt.Fprintln(out, "问题："+p)
+		}
+		return fmt.Errorf("the package does not verify: %d problems", len(pc.Problems))
+	}
+	fmt.Fprintf(out, "通过：%d 个文件与签名清单一致\n", pc.Files)
+	return nil
 }

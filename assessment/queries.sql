@@ -201,3 +201,16 @@ RETURNING id;
 UPDATE problems SET status = 'struck', struck_by = @struck_by::text, struck_at = now(), reason = @reason::text
 WHERE unit_id = @unit_id AND status = 'open' AND key LIKE '复核/%'
 RETURNING id;
+
+-- name: SetSubmissionPackage :exec
+UPDATE submissions SET manifest = @manifest::text, log_campaign = @log_campaign, log_pos = @log_pos WHERE id = @id;
+
+-- name: PutPackageFiles :exec
+INSERT INTO package_files (submission_id, path, sha256)
+SELECT @submission_id::bigint, unnest(@paths::text[]), unnest(@sums::bytea[]);
+
+-- name: ListPackageFiles :many
+SELECT path, sha256 FROM package_files WHERE submission_id = @submission_id ORDER BY path;
+
+-- name: BlobContent :one
+SELECT content FROM evidence_blobs WHERE sha256 = @sha256;

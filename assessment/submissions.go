@@ -2,16 +2,21 @@ package assessment
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"renke/county"
 	"renke/dbq"
 	"renke/evaluation"
 	"renke/refusal"
+	"renke/survey"
 )
 
 // Stage is where a submitted round stands in the region's review (seed
@@ -76,6 +81,11 @@ type Submission struct {
 	DecidedAt   *time.Time         `json:"decided_at,omitempty"`
 	Conclusion  string             `json:"conclusion,omitempty"`
 	Opinions    []IndicatorOpinion `json:"opinions"`
+	// Manifest is the hex SHA-256 of the package's signed manifest, and
+	// LogCampaign and LogPos the sample-log leaf recording it.
+	Manifest    string `json:"manifest,omitempty"`
+	LogCampaign *int64 `json:"log_campaign,omitempty"`
+	LogPos      *int64 `json:"log_pos,omitempty"`
 }
 
 // Submissions lists the unit's submissions, oldest first, with opinions.
@@ -92,7 +102,10 @@ func (s *Store) Submissions(ctx context.Context, unitID int64) ([]Submission, er
 	for i, x := range rows {
 		out[i] = Submission{ID: x.ID, Round: int(x.RoundNo), Stage: Stage(x.Status), SignedBy: x.SignedBy, SignedAt: x.SignedAt,
 			SubmittedBy: x.SubmittedBy, SubmittedAt: x.SubmittedAt, DecidedBy: x.DecidedBy, DecidedAt: x.DecidedAt,
-			Conclusion: x.Conclusion, Opinions: []IndicatorOpinion{}}
+			Conclusion: x.Conclusion, Opinions: []IndicatorOpinion{}, LogCampaign: x.LogCampaign, LogPos: x.LogPos}
+		if x.Manifest != nil {
+			out[i].Manifest = ManifestHash(*x.Manifest)
+		}
 		for _, o := range ops {
 			if o.SubmissionID == x.ID {
 				out[i].Opinions = append(out[i].Opinions, IndicatorOpinion{Indicator: o.Indicator, Opinion: Opinion(o.Opinion),
@@ -169,17 +182,161 @@ func (s *Store) SignOff(ctx context.Context, unitID int64, no int, by string) er
 	})
 }
 
-// Submit sends a signed-off round to the region for review.
-func (s *Store) Submit(ctx context.Context, unitID int64, no int, by string) error {
-	return s.move(ctx, unitID, no, by, func(q *dbq.Queries, own *dbq.LockSubmissionsRow, _ []dbq.LockSubmissionsRow) error {
+// Submit sends a signed-off round to the region for review, with its
+// package frozen: the documents docs (the report, the form, the
+// workbooks, as the server made them) and every evidence file of the
+// unit, listed with their SHA-256 in a manifest signed by the
+// deployment's key, whose hash is appended to the linked survey's sample
+// log (when the round has a survey that has started).
+func (s *Store) Submit(ctx context.Context, u county.Unit, no int, by string, docs []PackFile) error {
+	r, err := s.Round(ctx, u.ID, no)
+	if err != nil {
+		return err
+	}
+	sub, err := s.SubmissionOf(ctx, u.ID, no)
+	if err != nil {
+		return err
+	}
+	if err := submittable(no, sub); err != nil {
+		return err
+	}
+	files, err := s.packageFiles(ctx, u.ID, docs)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	header := packageHeader(u, r, sub, fmt.Sprintf("报送：%s %s", by, now.In(China).Format("2006-01-02 15:04:05")), s.surveys.LogKey().Name())
+	signed, err := s.surveys.LogKey().SignNote(Manifest(header, files))
+	if err != nil {
+		return err
+	}
+	var campaign, pos *int64
+	if r.CampaignID != nil {
+		p, err := s.surveys.RecordPackage(ctx, *r.CampaignID, survey.PackageRecord{Unit: u.Code, Round: no, Manifest: ManifestHash(signed)}, by)
 		switch {
-		case own == nil:
-			return refusal.Invalidf("第 %d 轮尚未由单位负责人签发，不能报送", no)
-		case Stage(own.Status) != Signed:
-			return refusal.Conflictf("第 %d 轮的申报%s", no, Stage(own.Status).Name())
+		case err == nil:
+			campaign, pos = r.CampaignID, &p
+		case !errors.Is(err, survey.ErrNotStarted) && !errors.Is(err, survey.ErrNotFound):
+			return err
+		}
+	}
+	return s.move(ctx, u.ID, no, by, func(q *dbq.Queries, own *dbq.LockSubmissionsRow, _ []dbq.LockSubmissionsRow) error {
+		if own == nil {
+			return submittable(no, nil)
+		}
+		if err := submittable(no, &Submission{Stage: Stage(own.Status)}); err != nil {
+			return err
+		}
+		p := dbq.PutPackageFilesParams{SubmissionID: own.ID}
+		for _, f := range files {
+			if f.Load == nil { // a document made now: kept as a blob
+				if err := q.PutEvidenceBlob(ctx, dbq.PutEvidenceBlobParams{Sha256: f.sum(), MediaType: "application/octet-stream",
+					Size: int64(len(f.Data)), Content: f.Data}); err != nil {
+					return err
+				}
+			}
+			p.Paths = append(p.Paths, f.Path)
+			p.Sums = append(p.Sums, f.sum())
+		}
+		if err := q.PutPackageFiles(ctx, p); err != nil {
+			return err
+		}
+		if err := q.SetSubmissionPackage(ctx, dbq.SetSubmissionPackageParams{ID: own.ID, Manifest: signed, LogCampaign: campaign, LogPos: pos}); err != nil {
+			return err
 		}
 		return q.SetSubmissionStatus(ctx, dbq.SetSubmissionStatusParams{ID: own.ID, Status: string(Submitted), ByName: by})
 	})
+}
+
+// submittable says whether round no, with its submission, may be submitted.
+func submittable(no int, sub *Submission) error {
+	switch {
+	case sub == nil:
+		return refusal.Invalidf("第 %d 轮尚未由单位负责人签发，不能报送", no)
+	case sub.Stage != Signed:
+		return refusal.Conflictf("第 %d 轮的申报%s", no, sub.Stage.Name())
+	}
+	return nil
+}
+
+// packageHeader is the manifest's header of a round's package.
+func packageHeader(u county.Unit, r Round, sub *Submission, state, key string) []string {
+	h := []string{"单位：" + u.Code + " " + u.Name, fmt.Sprintf("轮次：第 %d 轮自查自评（%d 学年）", r.No, r.Year),
+		"冻结：" + r.FrozenAt.In(China).Format("2006-01-02 15:04:05") + " " + r.FrozenBy}
+	if sub != nil {
+		h = append(h, "签发："+sub.SignedBy+" "+sub.SignedAt.In(China).Format("2006-01-02 15:04:05"))
+	}
+	return append(h, state, "签名：部署的日志密钥 "+key)
+}
+
+// packageFiles are the documents and every evidence file of the unit,
+// the evidence read only when the package is written.
+func (s *Store) packageFiles(ctx context.Context, unitID int64, docs []PackFile) ([]PackFile, error) {
+	files := slices.Clone(docs)
+	evs, err := s.Evidence(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	label := map[string]string{SubjectProblem: "问题", SubjectTask: "任务", SubjectNotApplicable: "不适用"}
+	for _, e := range evs {
+		sum, err := hex.DecodeString(e.SHA256)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, PackFile{Path: fmt.Sprintf("佐证材料/%s%d-%d-%s", label[e.Subject], e.SubjectID, e.ID, e.Name), Sum: sum, Load: s.blob(ctx, sum)})
+	}
+	return files, nil
+}
+
+// blob reads a kept file by its hash.
+func (s *Store) blob(ctx context.Context, sum []byte) func() ([]byte, error) {
+	return func() ([]byte, error) { return s.q.BlobContent(ctx, sum) }
+}
+
+// WritePackage writes round no's package: as frozen at its submission,
+// or, before it, a draft made now (marked 草稿, signed, recorded nowhere)
+// of the documents docs makes and the evidence as it stands.
+func (s *Store) WritePackage(ctx context.Context, u county.Unit, no int, w io.Writer, docs func(Round, *Submission) ([]PackFile, error)) error {
+	r, err := s.Round(ctx, u.ID, no)
+	if err != nil {
+		return err
+	}
+	rows, err := s.q.ListSubmissions(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range rows {
+		if int(x.RoundNo) != no || x.Manifest == nil {
+			continue
+		}
+		stored, err := s.q.ListPackageFiles(ctx, x.ID)
+		if err != nil {
+			return err
+		}
+		files := make([]PackFile, len(stored))
+		for i, f := range stored {
+			files[i] = PackFile{Path: f.Path, Sum: f.Sha256, Load: s.blob(ctx, f.Sha256)}
+		}
+		return Pack(w, *x.Manifest, files, *x.SubmittedAt)
+	}
+	sub, err := s.SubmissionOf(ctx, u.ID, no)
+	if err != nil {
+		return err
+	}
+	d, err := docs(r, sub)
+	if err != nil {
+		return err
+	}
+	files, err := s.packageFiles(ctx, u.ID, d)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	signed, err := s.surveys.LogKey().SignNote(Manifest(packageHeader(u, r, sub, "状态：草稿，未报送（"+now.In(China).Format("2006-01-02 15:04:05")+"）", s.surveys.LogKey().Name()), files))
+	if err != nil {
+		return err
+	}
+	return Pack(w, signed, files, now)
 }
 
 // Review records a reviewer's opinion on an indicator of a submitted

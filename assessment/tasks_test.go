@@ -1,10 +1,14 @@
 package assessment_test
 
 import (
+	"bytes"
+	"crypto/rand"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"renke/assessment"
 )
@@ -118,5 +122,57 @@ func TestSniff(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("Sniff(%s): %v, want ok %v", c.name, err, c.ok)
 		}
+	}
+}
+
+func TestPackageVerify(t *testing.T) {
+	skey, vkey, err := note.GenerateKey(rand.Reader, "renke.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	files := []assessment.PackFile{{Path: "自评报告.html", Data: []byte("<h1>报告</h1>")}, {Path: "佐证材料/1-方案.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}
+	pack := func(files []assessment.PackFile, s note.Signer, extra ...assessment.PackFile) []byte {
+		signed, err := note.Sign(&note.Note{Text: assessment.Manifest([]string{"单位：430302 雨湖区", "轮次：第 2 轮"}, files)}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := assessment.Pack(&b, string(signed), append(slices.Clone(files), extra...), time.Unix(0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	check := func(b []byte) (assessment.PackageCheck, error) {
+		return assessment.VerifyPackage(bytes.NewReader(b), int64(len(b)), verifier)
+	}
+	pc, err := check(pack(files, signer))
+	if err != nil || len(pc.Problems) != 0 || pc.Files != 2 || pc.Header[1] != "轮次：第 2 轮" {
+		t.Fatalf("a fresh package: %+v %v", pc, err)
+	}
+	// One byte of a file changed (the manifest still lists the original).
+	changed := slices.Clone(files)
+	changed[1].Data = []byte("%PDF-1.4\n%%EOF\n!")
+	signed, _ := note.Sign(&note.Note{Text: assessment.Manifest(nil, files)}, signer)
+	var b bytes.Buffer
+	_ = assessment.Pack(&b, string(signed), changed, time.Unix(0, 0))
+	if pc, _ := check(b.Bytes()); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "佐证材料/1-方案.pdf") || !strings.Contains(pc.Problems[0], "修改") {
+		t.Errorf("a changed file: %v", pc.Problems)
+	}
+	// A file removed, and one added.
+	b.Reset()
+	_ = assessment.Pack(&b, string(signed), files[:1], time.Unix(0, 0))
+	if pc, _ := check(b.Bytes()); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "缺少文件“佐证材料/1-方案.pdf”") {
+		t.Errorf("a missing file: %v", pc.Problems)
+	}
+	if pc, _ := check(pack(files, signer, assessment.PackFile{Path: "补充.txt", Data: []byte("x")})); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "多出文件“补充.txt”") {
+		t.Errorf("an extra file: %v", pc.Problems)
+	}
+	// Re-signed with another key: refused.
+	other, _, _ := note.GenerateKey(rand.Reader, "renke.test")
+	os, _ := note.NewSigner(other)
+	if _, err := check(pack(files, os)); err == nil {
+		t.Error("a manifest signed by another key passed")
 	}
 }

@@ -198,6 +198,12 @@ type NotApplicable struct {
 	AcceptedAt *time.Time `json:"accepted_at"`
 }
 
+type PackageFile struct {
+	SubmissionID int64  `json:"submission_id"`
+	Path         string `json:"path"`
+	Sha256       []byte `json:"sha256"`
+}
+
 type Problem struct {
 	ID          int64      `json:"id"`
 	UnitID      int64      `json:"unit_id"`
@@ -402,6 +408,9 @@ type Submission struct {
 	DecidedBy   *string    `json:"decided_by"`
 	DecidedAt   *time.Time `json:"decided_at"`
 	Conclusion  string     `json:"conclusion"`
+	Manifest    *string    `json:"manifest"`
+	LogCampaign *int64     `json:"log_campaign"`
+	LogPos      *int64     `json:"log_pos"`
 }
 
 type Task struct {

@@ -443,6 +443,17 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 	return items, nil
 }
 
+const blobContent = `-- name: BlobContent :one
+SELECT content FROM evidence_blobs WHERE sha256 = $1
+`
+
+func (q *Queries) BlobContent(ctx context.Context, sha256 []byte) ([]byte, error) {
+	row := q.db.QueryRow(ctx, blobContent, sha256)
+	var content []byte
+	err := row.Scan(&content)
+	return content, err
+}
+
 const campaignEvents = `-- name: CampaignEvents :many
 SELECT id, at, action, reason, username, setting, old_value, new_value FROM campaign_events WHERE campaign_id = $1 ORDER BY id
 `
@@ -3280,6 +3291,35 @@ func (q *Queries) ListOpinions(ctx context.Context, unitID int64) ([]ReviewOpini
 	return items, nil
 }
 
+const listPackageFiles = `-- name: ListPackageFiles :many
+SELECT path, sha256 FROM package_files WHERE submission_id = $1 ORDER BY path
+`
+
+type ListPackageFilesRow struct {
+	Path   string `json:"path"`
+	Sha256 []byte `json:"sha256"`
+}
+
+func (q *Queries) ListPackageFiles(ctx context.Context, submissionID int64) ([]ListPackageFilesRow, error) {
+	rows, err := q.db.Query(ctx, listPackageFiles, submissionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPackageFilesRow
+	for rows.Next() {
+		var i ListPackageFilesRow
+		if err := rows.Scan(&i.Path, &i.Sha256); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listProblems = `-- name: ListProblems :many
 SELECT id, unit_id, key, school_id, school, indicator, title, judged, status, opened_round, struck_round, struck_by, struck_at, reason FROM problems WHERE unit_id = $1 ORDER BY id
 `
@@ -3699,7 +3739,7 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 }
 
 const listSubmissions = `-- name: ListSubmissions :many
-SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, s.manifest, s.log_campaign, s.log_pos, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
 WHERE s.unit_id = $1 ORDER BY s.id
 `
 
@@ -3715,6 +3755,9 @@ type ListSubmissionsRow struct {
 	DecidedBy   *string    `json:"decided_by"`
 	DecidedAt   *time.Time `json:"decided_at"`
 	Conclusion  string     `json:"conclusion"`
+	Manifest    *string    `json:"manifest"`
+	LogCampaign *int64     `json:"log_campaign"`
+	LogPos      *int64     `json:"log_pos"`
 	RoundNo     int32      `json:"round_no"`
 }
 
@@ -3739,6 +3782,9 @@ func (q *Queries) ListSubmissions(ctx context.Context, unitID int64) ([]ListSubm
 			&i.DecidedBy,
 			&i.DecidedAt,
 			&i.Conclusion,
+			&i.Manifest,
+			&i.LogCampaign,
+			&i.LogPos,
 			&i.RoundNo,
 		); err != nil {
 			return nil, err
@@ -4048,7 +4094,7 @@ func (q *Queries) LockQuotaCells(ctx context.Context, campaignID int64) ([]Quota
 }
 
 const lockSubmissions = `-- name: LockSubmissions :many
-SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
+SELECT s.id, s.unit_id, s.round_id, s.status, s.signed_by, s.signed_at, s.submitted_by, s.submitted_at, s.decided_by, s.decided_at, s.conclusion, s.manifest, s.log_campaign, s.log_pos, r.no AS round_no FROM submissions s JOIN rounds r ON r.id = s.round_id
 WHERE s.unit_id = $1 ORDER BY s.id FOR UPDATE OF s
 `
 
@@ -4064,6 +4110,9 @@ type LockSubmissionsRow struct {
 	DecidedBy   *string    `json:"decided_by"`
 	DecidedAt   *time.Time `json:"decided_at"`
 	Conclusion  string     `json:"conclusion"`
+	Manifest    *string    `json:"manifest"`
+	LogCampaign *int64     `json:"log_campaign"`
+	LogPos      *int64     `json:"log_pos"`
 	RoundNo     int32      `json:"round_no"`
 }
 
@@ -4088,6 +4137,9 @@ func (q *Queries) LockSubmissions(ctx context.Context, unitID int64) ([]LockSubm
 			&i.DecidedBy,
 			&i.DecidedAt,
 			&i.Conclusion,
+			&i.Manifest,
+			&i.LogCampaign,
+			&i.LogPos,
 			&i.RoundNo,
 		); err != nil {
 			return nil, err
@@ -4460,6 +4512,22 @@ func (q *Queries) PutOpinion(ctx context.Context, arg PutOpinionParams) error {
 		arg.Reason,
 		arg.ByName,
 	)
+	return err
+}
+
+const putPackageFiles = `-- name: PutPackageFiles :exec
+INSERT INTO package_files (submission_id, path, sha256)
+SELECT $1::bigint, unnest($2::text[]), unnest($3::bytea[])
+`
+
+type PutPackageFilesParams struct {
+	SubmissionID int64    `json:"submission_id"`
+	Paths        []string `json:"paths"`
+	Sums         [][]byte `json:"sums"`
+}
+
+func (q *Queries) PutPackageFiles(ctx context.Context, arg PutPackageFilesParams) error {
+	_, err := q.db.Exec(ctx, putPackageFiles, arg.SubmissionID, arg.Paths, arg.Sums)
 	return err
 }
 
@@ -5470,6 +5538,27 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (int
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const setSubmissionPackage = `-- name: SetSubmissionPackage :exec
+UPDATE submissions SET manifest = $1::text, log_campaign = $2, log_pos = $3 WHERE id = $4
+`
+
+type SetSubmissionPackageParams struct {
+	Manifest    string `json:"manifest"`
+	LogCampaign *int64 `json:"log_campaign"`
+	LogPos      *int64 `json:"log_pos"`
+	ID          int64  `json:"id"`
+}
+
+func (q *Queries) SetSubmissionPackage(ctx context.Context, arg SetSubmissionPackageParams) error {
+	_, err := q.db.Exec(ctx, setSubmissionPackage,
+		arg.Manifest,
+		arg.LogCampaign,
+		arg.LogPos,
+		arg.ID,
+	)
+	return err
 }
 
 const setSubmissionStatus = `-- name: SetSubmissionStatus :exec

@@ -16,10 +16,13 @@ import (
 // consolePage is what every console page gets: the signed-in account and
 // the form token against cross-site requests.
 type consolePage struct {
-	Title   string
-	Refresh int // seconds; a page that refreshes itself without script
-	Staff   staff.Account
-	CSRF    string
+	Title string
+	// Standalone: the page is a document of a package, read offline: its
+	// style inline, no console bar.
+	Standalone bool
+	Refresh    int // seconds; a page that refreshes itself without script
+	Staff      staff.Account
+	CSRF       string
 }
 
 func (s *Server) consolePage(c echo.Context, title string) consolePage {

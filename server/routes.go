@@ -130,6 +130,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/units/:unit/rounds", s.freezeRound).Name = "冻结自查自评轮次"
 	cs.GET("/units/:unit/rounds/compare", s.showComparison)
 	cs.GET("/units/:unit/rounds/:no", s.showRound)
+	cs.GET("/units/:unit/rounds/:no/package.zip", s.roundPackage).Name = "下载申报材料"
 	cs.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(false, s.signOff), s.headOnly).Name = "签发自查自评"
 	cs.POST("/units/:unit/rounds/:no/submit", s.roundAction(false, s.submitRound)).Name = "报送市级复核"
 	cs.POST("/units/:unit/rounds/:no/opinions", s.roundAction(false, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"
@@ -200,6 +201,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/units/:unit/rounds", s.apiFreezeRound).Name = "冻结自查自评轮次"
 	a.GET("/units/:unit/rounds/compare", s.apiComparison)
 	a.GET("/units/:unit/rounds/:no", s.apiRound)
+	a.GET("/units/:unit/rounds/:no/package.zip", s.roundPackage).Name = "下载申报材料"
 	a.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(true, s.signOff), s.headOnly).Name = "签发自查自评"
 	a.POST("/units/:unit/rounds/:no/submit", s.roundAction(true, s.submitRound)).Name = "报送市级复核"
 	a.POST("/units/:unit/rounds/:no/opinions", s.roundAction(true, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"

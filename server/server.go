@@ -186,6 +186,12 @@ var cssVersion = func() string {
 func parseViews() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"cssVersion": func() string { return cssVersion },
+		// consoleCSS is the console's style sheet, for a page printed into
+		// a package and read offline (consolePage.Standalone).
+		"consoleCSS": func() template.CSS {
+			b, _ := static.Assets.ReadFile("assets/console.css")
+			return template.CSS(b)
+		},
 		"inc":        func(i int) int { return i + 1 },
 		"next":       func(i int64) int64 { return i + 1 },
 		"num":        evaluation.Num,

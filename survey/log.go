@@ -360,6 +360,14 @@ func (k *LogKey) Sign(origin string, size int64, root []byte) (string, error) {
 	return string(b), err
 }
 
+// SignNote signs a text (ending in a newline) as a signed note: the
+// deployment's signature on a document other than a checkpoint, such as a
+// package's manifest.
+func (k *LogKey) SignNote(text string) (string, error) {
+	b, err := note.Sign(&note.Note{Text: text}, k.signer)
+	return string(b), err
+}
+
 // Checkpoint is a signed checkpoint as a reader checked it.
 type Checkpoint struct {
 	Origin string

@@ -352,3 +352,25 @@ func (s *Store) upgradeState(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RecordPackage appends a package leaf to the campaign's log: the unit's
+// submitted self-assessment package, by its manifest's hash. It returns
+// the leaf's place (index + 1).
+func (s *Store) RecordPackage(ctx context.Context, campaignID int64, rec PackageRecord, username string) (int64, error) {
+	var pos int64
+	err := s.inTx(ctx, func(q *dbq.Queries, _ pgx.Tx) error {
+		row, err := q.LockCampaignForSubmit(ctx, campaignID)
+		if err != nil {
+			return notFound(err)
+		}
+		if Status(row.Status) == Draft {
+			return ErrNotStarted
+		}
+		e := newEntry(campaignID, EntryPackage, username, time.Now())
+		e.Package = &rec
+		row, err = s.appendEntries(ctx, q, row, e)
+		pos = row.LogSize
+		return err
+	})
+	return pos, err
+}

@@ -49,11 +49,15 @@ const (
 	EntryFlags   = "flags"
 	EntryResult  = "result"
 	EntryTick    = "tick"
+	// EntryPackage records a unit's self-assessment package (申报材料) as
+	// submitted: the SHA-256 of its signed manifest. It changes nothing of
+	// the campaign; a reviewer holding the package finds it in the log.
+	EntryPackage = "package"
 )
 
 // entryNames are the kinds in Chinese.
 var entryNames = map[string]string{EntryState: "日志升级时的状态", EntryOpen: "开始调查", EntrySetting: "修改设置",
-	EntryClose: "结束调查", EntryReopen: "重新开放", EntryFlags: "标记", EntryResult: "结果声明", EntryTick: "计时"}
+	EntryClose: "结束调查", EntryReopen: "重新开放", EntryFlags: "标记", EntryResult: "结果声明", EntryTick: "计时", EntryPackage: "申报材料"}
 
 // Entry is what a leaf other than an admission or a decision says. Its
 // canonical body is its JSON in field order; the leaf hash is over that.
@@ -76,8 +80,16 @@ type Entry struct {
 	Flags     [][2]string      `json:"flags,omitempty"` // [receipt, flag], sorted
 	// Held: the receipts of the responses the group commit held (flagged
 	// on arrival: no place, not counted until a reviewer admits them).
-	Held   []string         `json:"held,omitempty"`
-	Result *ResultStatement `json:"result,omitempty"`
+	Held    []string         `json:"held,omitempty"`
+	Result  *ResultStatement `json:"result,omitempty"`
+	Package *PackageRecord   `json:"package,omitempty"`
+}
+
+// PackageRecord is what the log keeps of a submitted package.
+type PackageRecord struct {
+	Unit     string `json:"unit"`     // the unit's code
+	Round    int    `json:"round"`    // the round of self-assessment
+	Manifest string `json:"manifest"` // hex SHA-256 of the signed manifest, as in the package
 }
 
 // Time is when the entry was made.
