@@ -11,7 +11,7 @@ run:
 	$(GO) run .
 
 test:
-	@bash scripts/prereqs postgresql chromium zbar-tools fonts-noto-cjk
+	@bash scripts/prereqs postgresql chromium zbar-tools fonts-noto-cjk pandoc
 	$(GO) test -count=1 -timeout 20m ./...
 
 build:

@@ -127,7 +127,7 @@ func TestVerifyPackage(t *testing.T) {
 	if err != nil || !strings.Contains(out, "通过") || !strings.Contains(out, "单位：") {
 		t.Fatalf("a fresh package: %v\n%s", err, out)
 	}
-	for _, want := range []string{"自评报告.html", "申报登记表.html", "评估结果.xlsx", "年度任务清单.xlsx", "社会认可度调查/检查点.txt", "整改照片.png"} {
+	for _, want := range []string{"自评报告.html", "自评报告.docx", "申报登记表.html", "评估结果.xlsx", "年度任务清单.xlsx", "社会认可度调查/检查点.txt", "整改照片.png"} {
 		if !bytes.Contains(pkg, []byte(want)) {
 			t.Errorf("the package lacks %s", want)
 		}

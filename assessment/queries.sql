@@ -214,3 +214,10 @@ SELECT path, sha256 FROM package_files WHERE submission_id = @submission_id ORDE
 
 -- name: BlobContent :one
 SELECT content FROM evidence_blobs WHERE sha256 = @sha256;
+
+-- name: ListNarratives :many
+SELECT section, text FROM round_narratives WHERE round_id = @round_id;
+
+-- name: PutNarrative :exec
+INSERT INTO round_narratives (round_id, section, text, updated_by) VALUES (@round_id, @section, @text, @updated_by)
+ON CONFLICT (round_id, section) DO UPDATE SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now();

@@ -337,6 +337,14 @@ type Round struct {
 	Statement  []byte    `json:"statement"`
 }
 
+type RoundNarrative struct {
+	RoundID   int64     `json:"round_id"`
+	Section   string    `json:"section"`
+	Text      string    `json:"text"`
+	UpdatedBy string    `json:"updated_by"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
 type School struct {
 	ID           int64  `json:"id"`
 	UnitID       int64  `json:"unit_id"`

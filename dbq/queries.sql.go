@@ -3205,6 +3205,35 @@ func (q *Queries) ListLinks(ctx context.Context, campaignID int64) ([]Link, erro
 	return items, nil
 }
 
+const listNarratives = `-- name: ListNarratives :many
+SELECT section, text FROM round_narratives WHERE round_id = $1
+`
+
+type ListNarrativesRow struct {
+	Section string `json:"section"`
+	Text    string `json:"text"`
+}
+
+func (q *Queries) ListNarratives(ctx context.Context, roundID int64) ([]ListNarrativesRow, error) {
+	rows, err := q.db.Query(ctx, listNarratives, roundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListNarrativesRow
+	for rows.Next() {
+		var i ListNarrativesRow
+		if err := rows.Scan(&i.Section, &i.Text); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listNotApplicable = `-- name: ListNotApplicable :many
 SELECT na.id, na.unit_id, na.year, na.check_key, na.reason, na.declared_by, na.declared_at, na.accepted_by, na.accepted_at, (SELECT count(*) FROM evidence e WHERE e.unit_id = na.unit_id AND e.subject = 'not_applicable' AND e.subject_id = na.id)::int AS files
 FROM not_applicable na WHERE na.unit_id = $1 AND na.year = $2 ORDER BY na.check_key
@@ -4485,6 +4514,28 @@ func (q *Queries) PutEvidenceBlob(ctx context.Context, arg PutEvidenceBlobParams
 		arg.MediaType,
 		arg.Size,
 		arg.Content,
+	)
+	return err
+}
+
+const putNarrative = `-- name: PutNarrative :exec
+INSERT INTO round_narratives (round_id, section, text, updated_by) VALUES ($1, $2, $3, $4)
+ON CONFLICT (round_id, section) DO UPDATE SET text = EXCLUDED.text, updated_by = EXCLUDED.updated_by, updated_at = now()
+`
+
+type PutNarrativeParams struct {
+	RoundID   int64  `json:"round_id"`
+	Section   string `json:"section"`
+	Text      string `json:"text"`
+	UpdatedBy string `json:"updated_by"`
+}
+
+func (q *Queries) PutNarrative(ctx context.Context, arg PutNarrativeParams) error {
+	_, err := q.db.Exec(ctx, putNarrative,
+		arg.RoundID,
+		arg.Section,
+		arg.Text,
+		arg.UpdatedBy,
 	)
 	return err
 }

@@ -114,7 +114,7 @@ func (k *console) download(path string) []byte {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") ||
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "officedocument") ||
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
 		k.t.Fatalf("download %s: %d %s", path, resp.StatusCode, resp.Header)
 	}

@@ -101,6 +101,12 @@ func TestUnitIsolation(t *testing.T) {
 		"GET /console/units/new": 403, "POST /console/units/preview": 403, "POST /console/units": 403,
 		"GET /api/v1/me": 200, "GET /api/v1/units": 200, "POST /api/v1/units": 403, "GET /api/v1/profiles": 200,
 	}
+	// Acts of a role (the head's sign-off, the reviewers' acts) refuse
+	// anyone else by role first, naming nothing, as admin-only routes do.
+	for _, p := range []string{"/units/:unit/rounds/:no/sign-off", "/units/:unit/rounds/:no/opinions", "/units/:unit/rounds/:no/conclusion",
+		"/units/:unit/evaluation/not-applicable/accept"} {
+		unscoped["POST /console"+p], unscoped["POST /api/v1"+p] = 403, 403
+	}
 	walked := 0
 	for _, r := range h.Routes() {
 		if !strings.HasPrefix(r.Path, "/console") && !strings.HasPrefix(r.Path, "/api/v1") ||

@@ -60,6 +60,10 @@ func (s *Server) packageDocs(c echo.Context, u county.Unit, r assessment.Round, 
 	if err != nil {
 		return nil, err
 	}
+	docx, err := s.selfReport(c, u, r)
+	if err := add("自评报告.docx", docx, err); err != nil {
+		return nil, err
+	}
 	form, err := page("registration.html", registrationPage{consolePage: consolePage{Title: title + " 申报登记表", Standalone: true},
 		Unit: u, Round: r, Submission: sub, ProfileName: profile.Name, Ledger: l})
 	if err := add("申报登记表.html", form, err); err != nil {

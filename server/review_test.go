@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -116,5 +120,58 @@ func TestSubmissionAndReview(t *testing.T) {
 	page, code := k.get(fmt.Sprintf("/console/units/%d/rounds/1", e.demo.Unit.ID))
 	if code != http.StatusOK || !strings.Contains(page, `id="opinions"`) || !strings.Contains(page, "退回整改") || !strings.Contains(page, "布局规划未经县政府批准印发") {
 		t.Errorf("round 1 page for the reviewer: %d", code)
+	}
+}
+
+// The self-assessment report: the bureau writes its sections until the
+// head signs the round off; the .docx opens in a real reader (pandoc)
+// and holds the round's tables and the sections as written.
+func TestSelfReportDocx(t *testing.T) {
+	e := newEnv(t)
+	k := e.consoleClient()
+	unit := fmt.Sprintf("/console/units/%d", e.demo.Unit.ID)
+	k.get(unit + "/rounds")
+	if _, code, _ := k.post(unit+"/rounds", url.Values{"year": {"2025"}}); code != http.StatusSeeOther {
+		t.Fatalf("freeze: %d", code)
+	}
+	k.get(unit + "/rounds/1")
+	if _, code, _ := k.post(unit+"/rounds/1/narrative", url.Values{"n_基本情况": {"示范县辖 12 个乡镇，义务教育学校 9 所。"},
+		"n_存在的问题": {"河口村小学骨干教师不足。\n\n城关镇中学运动场地偏小。"}}); code != http.StatusSeeOther {
+		t.Fatalf("narrative: %d", code)
+	}
+	docx := k.download(unit + "/rounds/1/report.docx")
+	file := filepath.Join(t.TempDir(), "自评报告.docx")
+	if err := os.WriteFile(file, docx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pandoc, err := exec.LookPath("pandoc")
+	if err != nil {
+		t.Fatal("pandoc not found: install Debian's pandoc (make test does)")
+	}
+	out, err := exec.Command(pandoc, "-f", "docx", "-t", "markdown", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pandoc: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"示范县县域义务教育优质均衡发展自评报告", "# 一、基本情况", "示范县辖 12 个乡镇", "# 二、自评结论", "资源配置",
+		"每百名学生拥有县级以上骨干教师数", "# 四、社会认可度调查", "城关镇中学运动场地偏小", "名额分配向农村初中倾斜"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report read by pandoc lacks %q", want)
+		}
+	}
+	if !strings.Contains(text, "---") && !strings.Contains(text, "+---") {
+		t.Error("the report read by pandoc has no table")
+	}
+	// Signed off, the sections are frozen.
+	ctx := context.Background()
+	if _, err := staff.NewStore(e.pool).Create(ctx, "head", "head-password-2026", staff.Grant{Role: staff.Head, Units: []int64{e.demo.Unit.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	head := e.apiAs("head", "head-password-2026")
+	if _, code := call(t, head, "POST", fmt.Sprintf("%s/api/v1/units/%d/rounds/1/sign-off", e.srv.URL, e.demo.Unit.ID), ""); code != http.StatusOK {
+		t.Fatalf("sign-off: %d", code)
+	}
+	if _, code := call(t, e.staffClient(), "PUT", fmt.Sprintf("%s/api/v1/units/%d/rounds/1/narrative", e.srv.URL, e.demo.Unit.ID), `{"基本情况":"改写"}`); code != http.StatusConflict {
+		t.Errorf("a signed-off round's report rewritten: %d", code)
 	}
 }

@@ -166,6 +166,8 @@ type roundPage struct {
 	Submission *assessment.Submission
 	Newest     bool
 	Opinions   []assessment.Opinion
+	Sections   []string
+	Narratives map[string]string
 }
 
 // showRound is GET /console/units/:unit/rounds/:no.
@@ -189,6 +191,10 @@ func (s *Server) renderRound(c echo.Context, code int, msg string) error {
 		return err
 	}
 	p.Newest = rounds[len(rounds)-1].No == r.No
+	p.Sections = assessment.Sections
+	if p.Narratives, err = s.assessments.Narratives(ctx, u.ID, r.No); err != nil {
+		return err
+	}
 	return s.render(c, code, "round.html", p)
 }
 

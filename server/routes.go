@@ -131,6 +131,8 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/rounds/compare", s.showComparison)
 	cs.GET("/units/:unit/rounds/:no", s.showRound)
 	cs.GET("/units/:unit/rounds/:no/package.zip", s.roundPackage).Name = "下载申报材料"
+	cs.GET("/units/:unit/rounds/:no/report.docx", s.reportDocx).Name = "下载自评报告"
+	cs.POST("/units/:unit/rounds/:no/narrative", s.roundAction(false, s.narrativeForm)).Name = "保存自评报告文字"
 	cs.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(false, s.signOff), s.headOnly).Name = "签发自查自评"
 	cs.POST("/units/:unit/rounds/:no/submit", s.roundAction(false, s.submitRound)).Name = "报送市级复核"
 	cs.POST("/units/:unit/rounds/:no/opinions", s.roundAction(false, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"
@@ -202,6 +204,8 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/units/:unit/rounds/compare", s.apiComparison)
 	a.GET("/units/:unit/rounds/:no", s.apiRound)
 	a.GET("/units/:unit/rounds/:no/package.zip", s.roundPackage).Name = "下载申报材料"
+	a.GET("/units/:unit/rounds/:no/report.docx", s.reportDocx).Name = "下载自评报告"
+	a.PUT("/units/:unit/rounds/:no/narrative", s.apiNarrative).Name = "保存自评报告文字"
 	a.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(true, s.signOff), s.headOnly).Name = "签发自查自评"
 	a.POST("/units/:unit/rounds/:no/submit", s.roundAction(true, s.submitRound)).Name = "报送市级复核"
 	a.POST("/units/:unit/rounds/:no/opinions", s.roundAction(true, s.reviewRound), s.reviewerOnly).Name = "记录复核意见"
