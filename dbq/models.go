@@ -109,6 +109,7 @@ type EvaluationInput struct {
 	Scores     []byte    `json:"scores"`
 	Vetoes     []byte    `json:"vetoes"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	Series     []byte    `json:"series"`
 }
 
 type Evidence struct {

@@ -1897,7 +1897,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 }
 
 const getEvaluationInputs = `-- name: GetEvaluationInputs :one
-SELECT unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes, updated_at FROM evaluation_inputs WHERE unit_id = $1 AND year = $2
+SELECT unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes, updated_at, series FROM evaluation_inputs WHERE unit_id = $1 AND year = $2
 `
 
 type GetEvaluationInputsParams struct {
@@ -1918,6 +1918,7 @@ func (q *Queries) GetEvaluationInputs(ctx context.Context, arg GetEvaluationInpu
 		&i.Scores,
 		&i.Vetoes,
 		&i.UpdatedAt,
+		&i.Series,
 	)
 	return i, err
 }
@@ -5406,11 +5407,11 @@ func (q *Queries) ReviewsOfResponse(ctx context.Context, responseID int64) ([]Re
 }
 
 const saveEvaluationInputs = `-- name: SaveEvaluationInputs :exec
-INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes, series)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (unit_id, year) DO UPDATE
 SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EXCLUDED.figures,
-    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, updated_at = now()
+    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, series = EXCLUDED.series, updated_at = now()
 `
 
 type SaveEvaluationInputsParams struct {
@@ -5422,6 +5423,7 @@ type SaveEvaluationInputsParams struct {
 	Judgements []byte `json:"judgements"`
 	Scores     []byte `json:"scores"`
 	Vetoes     []byte `json:"vetoes"`
+	Series     []byte `json:"series"`
 }
 
 func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationInputsParams) error {
@@ -5434,6 +5436,7 @@ func (q *Queries) SaveEvaluationInputs(ctx context.Context, arg SaveEvaluationIn
 		arg.Judgements,
 		arg.Scores,
 		arg.Vetoes,
+		arg.Series,
 	)
 	return err
 }

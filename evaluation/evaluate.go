@@ -98,6 +98,8 @@ type ItemResult struct {
 	Item
 	Score  *float64 `json:"score"` // nil when not scored yet; exact, never rounded
 	Survey bool     `json:"survey"`
+	// Note says how a score from series was found (each series' years).
+	Note string `json:"note,omitempty"`
 }
 
 // IndicatorResult is the outcome of one indicator.
@@ -239,6 +241,8 @@ func (ir *IndicatorResult) evaluateItems(p *Profile, in Inputs) {
 				s := it.surveyPoints(rate)
 				res.Score = &s
 			}
+		} else if it.seriesEntered(in) {
+			res.Score, res.Note = p.seriesPoints(it, in)
 		} else if s, ok := in.Scores[it.No]; ok {
 			res.Score = &s
 		}
@@ -254,6 +258,58 @@ func (ir *IndicatorResult) evaluateItems(p *Profile, in Inputs) {
 		ir.Status = Fail
 	}
 	ir.ScoreShown = Shown(ir.Score, ir.Floor, atLeast)
+}
+
+// seriesEntered reports whether any year of the item's series is
+// entered: then the series score it; before, a score entered by hand
+// does (as profiles scored it before series were kept).
+func (it Item) seriesEntered(in Inputs) bool {
+	for _, k := range it.Series {
+		if len(in.Series[k]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// seriesPoints scores an item from its series: all its points when no
+// series falls from one year to the next over its years up to in.Year
+// (equal is not a fall: 只增不减), none when one does; nil (待填报) while a
+// year of a series is not entered. The note shows every series' years.
+func (p *Profile) seriesPoints(it Item, in Inputs) (*float64, string) {
+	var notes []string
+	rising, complete := true, true
+	for _, key := range it.Series {
+		si, _ := p.SeriesInput(key)
+		var vals []string
+		prev, have := 0.0, false
+		for _, y := range si.SeriesYears(in.Year) {
+			v, ok := in.Series[key][y]
+			if !ok {
+				complete = false
+				vals = append(vals, fmt.Sprintf("%d 年待填报", y))
+				have = false
+				continue
+			}
+			vals = append(vals, fmt.Sprintf("%d 年 %s", y, Num(v)))
+			if have && v < prev {
+				rising = false
+				vals[len(vals)-1] += "（下降）"
+			}
+			prev, have = v, true
+		}
+		notes = append(notes, si.Label+"："+strings.Join(vals, "，"))
+	}
+	note := strings.Join(notes, "；")
+	switch {
+	case !rising:
+		zero := 0.0
+		return &zero, note + "。有下降，不得分"
+	case !complete:
+		return nil, note
+	}
+	pts := it.Points
+	return &pts, note + "。逐年只增不减"
 }
 
 // Shown formats x for people with two decimals, or with as many more as it

@@ -179,6 +179,11 @@ type Inputs struct {
 	// circumstances (no special school of its own, its pupils placed in
 	// the city's) is met only once a reviewer accepts the declaration.
 	NotApplicable map[string]NotApplicable `json:"not_applicable,omitempty"`
+	// Series are the figures entered year by year (Profile.Series), by key
+	// and calendar year; Year is the school year evaluated, which the
+	// series end with.
+	Series map[string]map[int]float64 `json:"series,omitempty"`
+	Year   int                        `json:"year,omitempty"`
 }
 
 // NotApplicable is a county's declaration that a check does not apply,

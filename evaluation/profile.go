@@ -181,6 +181,42 @@ type Item struct {
 	// at a rate of at least Threshold, none below).
 	Conversion string  `json:"conversion,omitempty"`
 	Threshold  float64 `json:"threshold,omitempty"`
+	// Series, when set, make the item's score come from figures the
+	// county enters year by year (Profile.Series), once any year is
+	// entered: all the points when none of them falls from one year to
+	// the next over its years (只增不减), none when one does; 待填报 until
+	// every year is entered. Before any is, a score entered by hand counts.
+	Series []string `json:"series,omitempty"`
+}
+
+// SeriesInput is a county figure entered for each of several years, up
+// to the year evaluated (e.g. five years of general public budget
+// education spending).
+type SeriesInput struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Unit  string `json:"unit"`
+	Years int    `json:"years"`
+}
+
+// SeriesYears are the years of a series for the school year evaluated:
+// the Years calendar years up to it, oldest first.
+func (s SeriesInput) SeriesYears(year int) []int {
+	out := make([]int, s.Years)
+	for i := range out {
+		out[i] = year - s.Years + 1 + i
+	}
+	return out
+}
+
+// SeriesInput is the profile's series with the key.
+func (p *Profile) SeriesInput(key string) (SeriesInput, bool) {
+	for _, s := range p.Series {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return SeriesInput{}, false
 }
 
 // surveyPoints is the item's points for a recognition rate.
@@ -307,6 +343,7 @@ type Profile struct {
 	Resources  ResourceRules `json:"resources"`
 	Survey     *SurveyRules  `json:"survey,omitempty"`
 	Inputs     []Input       `json:"inputs"`
+	Series     []SeriesInput `json:"series,omitempty"`
 	Indicators []Indicator   `json:"indicators"`
 	Scoring    *Scoring      `json:"scoring,omitempty"`
 	Vetoes     []Veto        `json:"vetoes"`
@@ -461,6 +498,11 @@ func (p *Profile) Validate() error {
 		for _, it := range in.Items {
 			if it.Points <= 0 || keys["item:"+it.No] {
 				return fmt.Errorf("profile %s: item %s needs positive points and a unique number", p.ID, it.No)
+			}
+			for _, k := range it.Series {
+				if s, ok := p.SeriesInput(k); !ok || s.Years < 2 || s.Years > 10 || len(it.SurveyAreas) > 0 {
+					return fmt.Errorf("profile %s: item %s: series %q unknown, of fewer than 2 or more than 10 years, or with survey areas", p.ID, it.No, k)
+				}
 			}
 			keys["item:"+it.No] = true
 		}

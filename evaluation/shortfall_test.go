@@ -146,3 +146,50 @@ func TestNotApplicable(t *testing.T) {
 		t.Errorf("accepted, but a special school short of funds: %s", cr.Status)
 	}
 }
+
+// Xiangtan's 8.2 scores itself from five years of education spending, in
+// total and per pupil: 2 points when neither falls, none when one does
+// (an equal year is no fall), 待填报 while a year is missing.
+func TestSeriesScoring(t *testing.T) {
+	p := profile(t, "hunan-xiangtan-2018")
+	item := func(series map[string]map[int]float64) evaluation.ItemResult {
+		r := evaluation.Evaluate(p, evaluation.Inputs{Year: 2025, Series: series})
+		for _, ir := range r.Indicators {
+			for _, it := range ir.Scored {
+				if it.No == "8.2" {
+					return it
+				}
+			}
+		}
+		t.Fatal("no 8.2")
+		return evaluation.ItemResult{}
+	}
+	years := func(vals ...float64) map[int]float64 {
+		m := map[int]float64{}
+		for i, v := range vals {
+			m[2021+i] = v
+		}
+		return m
+	}
+	rising := map[string]map[int]float64{"edu_budget": years(50000, 52000, 52000, 55000, 56000), "edu_budget_per_pupil": years(9000, 9100, 9300, 9300, 9800)}
+	if it := item(rising); it.Score == nil || *it.Score != 2 || !strings.Contains(it.Note, "逐年只增不减") {
+		t.Errorf("never falling: %+v", it)
+	}
+	fell := map[string]map[int]float64{"edu_budget": rising["edu_budget"], "edu_budget_per_pupil": years(9000, 9100, 9050, 9300, 9800)}
+	if it := item(fell); it.Score == nil || *it.Score != 0 || !strings.Contains(it.Note, "2023 年 9050（下降）") {
+		t.Errorf("per pupil fell in 2023: %+v", it)
+	}
+	// Before any year is entered, a score entered by hand counts.
+	r := evaluation.Evaluate(p, evaluation.Inputs{Year: 2025, Scores: map[string]float64{"8.2": 1}})
+	for _, ir := range r.Indicators {
+		for _, it := range ir.Scored {
+			if it.No == "8.2" && (it.Score == nil || *it.Score != 1) {
+				t.Errorf("8.2 scored by hand: %+v", it)
+			}
+		}
+	}
+	missing := map[string]map[int]float64{"edu_budget": years(50000, 52000, 52000, 55000), "edu_budget_per_pupil": rising["edu_budget_per_pupil"]}
+	if it := item(missing); it.Score != nil || !strings.Contains(it.Note, "2025 年待填报") {
+		t.Errorf("2025 missing: %+v", it)
+	}
+}

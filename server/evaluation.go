@@ -83,11 +83,21 @@ type field struct {
 	Max                                                float64
 }
 
-type findingsFields struct{ Figures, Judgements, Scores, Vetoes []field }
+type findingsFields struct{ Figures, Series, Judgements, Scores, Vetoes []field }
 
-// fields lays out the findings form of profile p, each value from get.
-func fields(p *evaluation.Profile, get func(string) string) findingsFields {
+// seriesField is the form field of a series' year.
+func seriesField(key string, year int) string { return fmt.Sprintf("ser_%s_%d", key, year) }
+
+// fields lays out the findings form of profile p for the school year,
+// each value from get.
+func fields(p *evaluation.Profile, year int, get func(string) string) findingsFields {
 	var ff findingsFields
+	for _, si := range p.Series {
+		for _, y := range si.SeriesYears(year) {
+			name := seriesField(si.Key, y)
+			ff.Series = append(ff.Series, field{Name: name, Label: fmt.Sprintf("%d 年", y), Group: si.Label, Unit: si.Unit, Value: get(name)})
+		}
+	}
 	for _, in := range p.Inputs {
 		f := field{Name: "fig_" + in.Key, Label: in.Label, Unit: in.Unit, Value: get("fig_" + in.Key)}
 		if in.Default != nil {
@@ -104,7 +114,11 @@ func fields(p *evaluation.Profile, get func(string) string) findingsFields {
 		}
 		for _, it := range ind.Items {
 			if len(it.SurveyAreas) == 0 {
-				ff.Scores = append(ff.Scores, field{Name: "sc_" + it.No, Label: it.No + " " + it.Name, Group: group, Value: get("sc_" + it.No), Max: it.Points})
+				f := field{Name: "sc_" + it.No, Label: it.No + " " + it.Name, Group: group, Value: get("sc_" + it.No), Max: it.Points}
+				if len(it.Series) > 0 {
+					f.Note = "填写上方逐年数据后按“只增不减”自动计分，此处不再适用"
+				}
+				ff.Scores = append(ff.Scores, f)
 			}
 		}
 	}
@@ -119,6 +133,11 @@ func savedValues(f statistics.Findings) func(string) string {
 	m := map[string]string{}
 	for k, v := range f.Figures {
 		m["fig_"+k] = strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	for k, years := range f.Series {
+		for y, v := range years {
+			m[seriesField(k, y)] = strconv.FormatFloat(v, 'f', -1, 64)
+		}
 	}
 	tri := func(prefix, notePrefix, key, yes, no string, j evaluation.Judgement) {
 		if j.Met != nil {
@@ -162,7 +181,7 @@ func (s *Server) evaluationPage(c echo.Context, code int, run *statistics.Run, s
 	if ff != nil {
 		p.Fields = *ff
 	} else {
-		p.Fields = fields(run.Profile, savedValues(run.Findings))
+		p.Fields = fields(run.Profile, run.Year, savedValues(run.Findings))
 	}
 	return s.render(c, code, "evaluation.html", p)
 }
@@ -242,6 +261,23 @@ func findingsForm(c echo.Context, p *evaluation.Profile, year int) (statistics.F
 			f.Figures[in.Key] = v
 		}
 	}
+	for _, si := range p.Series {
+		for _, y := range si.SeriesYears(year) {
+			v, ok, err := num(seriesField(si.Key, y), fmt.Sprintf("%s（%d 年）", si.Label, y))
+			if err != nil {
+				return f, err
+			}
+			if ok {
+				if f.Series == nil {
+					f.Series = map[string]map[int]float64{}
+				}
+				if f.Series[si.Key] == nil {
+					f.Series[si.Key] = map[int]float64{}
+				}
+				f.Series[si.Key][y] = v
+			}
+		}
+	}
 	tri := func(field, yes, no string) *bool {
 		switch c.FormValue(field) {
 		case yes:
@@ -301,7 +337,7 @@ func (s *Server) saveFindings(c echo.Context) error {
 			return err
 		}
 		// Show the form as it was filled in, so nothing typed is lost.
-		ff := fields(p, c.FormValue)
+		ff := fields(p, run.Year, c.FormValue)
 		return s.evaluationPage(c, code, run, "", msg+"。未保存任何修改，请改正后重新保存。", nil, &ff)
 	}
 	return c.Redirect(http.StatusSeeOther, evaluationURL(run, "findings"))

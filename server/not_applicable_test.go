@@ -124,3 +124,44 @@ func TestNotApplicableNeedsTheReviewer(t *testing.T) {
 		t.Errorf("15/1 accepted in the console: %s", cr.Status)
 	}
 }
+
+// Five years of education spending entered in the findings form score
+// Xiangtan's 8.2 by themselves, and read back into the form.
+func TestSeriesInTheFindingsForm(t *testing.T) {
+	e := newEnv(t)
+	k := e.consoleClient()
+	unit := fmt.Sprintf("/console/units/%d/evaluation", e.demo.Unit.ID)
+	body, _ := k.get(unit + "?year=2025")
+	if !strings.Contains(body, "国家标准") {
+		t.Fatal("the evaluation page")
+	}
+	form := map[string][]string{"year": {"2025"}, "profile": {"hunan-xiangtan-2018"}}
+	for i, v := range []string{"50000", "52000", "52000", "55000", "56000"} {
+		form[fmt.Sprintf("ser_edu_budget_%d", 2021+i)] = []string{v}
+	}
+	for i, v := range []string{"9000", "9100", "9050", "9300", "9800"} { // 2023 falls
+		form[fmt.Sprintf("ser_edu_budget_per_pupil_%d", 2021+i)] = []string{v}
+	}
+	if _, code, _ := k.post(unit+"/findings", form); code != http.StatusSeeOther {
+		t.Fatalf("findings: %d", code)
+	}
+	body, _ = k.get(unit + "?year=2025")
+	if !strings.Contains(body, `name="ser_edu_budget_per_pupil_2023" value="9050"`) {
+		t.Error("the form does not read the series back")
+	}
+	res, code := call(t, e.staffClient(), "GET", fmt.Sprintf("%s/api/v1/units/%d/evaluation?year=2025", e.srv.URL, e.demo.Unit.ID), "")
+	if code != http.StatusOK {
+		t.Fatal(code)
+	}
+	var r struct {
+		Result evaluation.Result `json:"result"`
+	}
+	_ = json.Unmarshal([]byte(res), &r)
+	for _, ir := range r.Result.Indicators {
+		for _, it := range ir.Scored {
+			if it.No == "8.2" && (it.Score == nil || *it.Score != 0 || !strings.Contains(it.Note, "下降")) {
+				t.Errorf("8.2 from a series that fell: %+v", it)
+			}
+		}
+	}
+}

@@ -19,11 +19,11 @@ ORDER BY year DESC;
 SELECT * FROM evaluation_inputs WHERE unit_id = $1 AND year = $2;
 
 -- name: SaveEvaluationInputs :exec
-INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO evaluation_inputs (unit_id, year, profile, campaign_id, figures, judgements, scores, vetoes, series)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (unit_id, year) DO UPDATE
 SET profile = EXCLUDED.profile, campaign_id = EXCLUDED.campaign_id, figures = EXCLUDED.figures,
-    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, updated_at = now();
+    judgements = EXCLUDED.judgements, scores = EXCLUDED.scores, vetoes = EXCLUDED.vetoes, series = EXCLUDED.series, updated_at = now();
 
 -- name: UpsertSchoolStats :exec
 INSERT INTO school_stats (school_id, year, stats) VALUES ($1, $2, $3)

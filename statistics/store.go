@@ -131,6 +131,8 @@ type Findings struct {
 	// NotApplicable are the year's declarations of 不适用, by check key;
 	// kept apart from the rest (SaveFindings leaves them be).
 	NotApplicable map[string]evaluation.NotApplicable `json:"not_applicable,omitempty"`
+	// Series are figures entered year by year, by key and calendar year.
+	Series map[string]map[int]float64 `json:"series,omitempty"`
 }
 
 // MaxNote bounds an evidence note.
@@ -174,6 +176,20 @@ func (f *Findings) Validate(p *evaluation.Profile) error {
 			return fmt.Errorf("计分项 %s 的得分须在 0 到 %s 分之间", k, evaluation.Num(it.Points))
 		}
 	}
+	for k, years := range f.Series {
+		si, ok := p.SeriesInput(k)
+		if !ok {
+			return fmt.Errorf("未知的逐年数据项 %q", k)
+		}
+		for y, v := range years {
+			if !ValidYear(y) {
+				return fmt.Errorf("“%s”的年份 %d 无效", si.Label, y)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return fmt.Errorf("“%s”%d 年须为不小于 0 的数", si.Label, y)
+			}
+		}
+	}
 	vetoes := map[string]string{}
 	for _, v := range p.Vetoes {
 		vetoes[v.Key] = v.Name
@@ -207,7 +223,7 @@ func (s *Store) Findings(ctx context.Context, unitID int64, year int) (f Finding
 	for _, x := range []struct {
 		b []byte
 		v any
-	}{{r.Figures, &f.Figures}, {r.Judgements, &f.Judgements}, {r.Scores, &f.Scores}, {r.Vetoes, &f.Vetoes}} {
+	}{{r.Figures, &f.Figures}, {r.Judgements, &f.Judgements}, {r.Scores, &f.Scores}, {r.Vetoes, &f.Vetoes}, {r.Series, &f.Series}} {
 		if err := json.Unmarshal(x.b, x.v); err != nil {
 			return f, false, err
 		}
@@ -226,13 +242,13 @@ func (s *Store) SaveFindings(ctx context.Context, unitID int64, f Findings) erro
 	}
 	return s.q.SaveEvaluationInputs(ctx, dbq.SaveEvaluationInputsParams{UnitID: unitID, Year: int32(f.Year),
 		Profile: f.Profile, CampaignID: f.CampaignID, Figures: enc(f.Figures), Judgements: enc(f.Judgements),
-		Scores: enc(f.Scores), Vetoes: enc(f.Vetoes)})
+		Scores: enc(f.Scores), Vetoes: enc(f.Vetoes), Series: enc(f.Series)})
 }
 
 // Inputs turns findings and schools into the engine's inputs.
 func (f *Findings) Inputs(schools []evaluation.School, rec *evaluation.Recognition) evaluation.Inputs {
 	return evaluation.Inputs{Schools: schools, Figures: f.Figures, Judgements: f.Judgements,
-		Scores: f.Scores, Vetoes: f.Vetoes, Recognition: rec, NotApplicable: f.NotApplicable}
+		Scores: f.Scores, Vetoes: f.Vetoes, Recognition: rec, NotApplicable: f.NotApplicable, Series: f.Series, Year: f.Year}
 }
 
 // notApplicable reads the year's declarations of 不适用.
