@@ -270,8 +270,8 @@ func TestThreeRounds(t *testing.T) {
 	if err := f.store.StrikeOff(f.ctx, f.unit.ID, retention.ID, "区教育局", "已好转"); err == nil {
 		t.Fatal("a figure's problem was struck off by decision")
 	}
-	if _, err := f.store.Attach(f.ctx, f.unit.ID, assessment.SubjectProblem, care.ID, "关爱.html", []byte("<script>alert(1)</script>"), "区教育局"); err == nil {
-		t.Fatal("an HTML page was kept as evidence")
+	if _, err := f.store.Attach(f.ctx, f.unit.ID, assessment.SubjectProblem, care.ID, "关爱.exe", []byte("MZ\x90\x00"), "区教育局"); err == nil {
+		t.Fatal("a program was kept as evidence")
 	}
 	e, err := f.store.Attach(f.ctx, f.unit.ID, assessment.SubjectProblem, care.ID, "关爱制度.png", pngFile(t), "区教育局")
 	if err != nil {

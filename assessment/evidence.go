@@ -48,8 +48,9 @@ type Evidence struct {
 	UploadedAt time.Time `json:"uploaded_at"`
 }
 
-// Image reports whether the file is a picture shown as a thumbnail.
-func (e Evidence) Image() bool { return strings.HasPrefix(e.MediaType, "image/") }
+// Image reports whether the file is a picture shown as a thumbnail (PNG
+// or JPEG; never an SVG, which may hold a script).
+func (e Evidence) Image() bool { return e.MediaType == "image/png" || e.MediaType == "image/jpeg" }
 
 // kinds are the files evidence may be: what they start with, their
 // extensions, and the type they are served as.
@@ -111,7 +112,39 @@ func Sniff(name string, data []byte) (media string, err error) {
 		}
 		return k.media, nil
 	}
-	return "", refusal.Invalidf("不支持文件“%s”的类型：佐证材料可为 PDF、JPG、PNG 图片，Word、Excel、WPS 文件或 OFD，且扩展名须与内容一致", name)
+	if page, ok := webPage(ext, data); ok {
+		return page, nil
+	}
+	return "", refusal.Invalidf("不支持文件“%s”的类型：佐证材料可为 PDF、JPG、PNG 图片，Word、Excel、WPS 文件、OFD，或保存的网页（HTML、SVG），且扩展名须与内容一致", name)
+}
+
+// webPage accepts a saved web page or an SVG drawing (text that starts
+// as one): kept as evidence like any file, but served only as a
+// download, as bytes (Downloadable), so nothing in it ever runs.
+func webPage(ext string, data []byte) (string, bool) {
+	if !utf8.Valid(data) {
+		return "", false
+	}
+	head := strings.ToLower(strings.TrimSpace(string(data[:min(len(data), 1024)])))
+	head = strings.TrimPrefix(head, "\ufeff")
+	switch ext {
+	case ".html", ".htm":
+		return "text/html", strings.HasPrefix(head, "<")
+	case ".svg":
+		return "image/svg+xml", strings.HasPrefix(head, "<?xml") || strings.HasPrefix(head, "<svg") || strings.HasPrefix(head, "<!--")
+	}
+	return "", false
+}
+
+// Downloadable is the type a file is served as: its own for the kinds
+// that never run anything (PDF, pictures, office files), plain bytes for
+// a web page or an SVG, which a browser would otherwise render and run.
+func (e Evidence) Downloadable() string {
+	switch e.MediaType {
+	case "text/html", "image/svg+xml":
+		return "application/octet-stream"
+	}
+	return e.MediaType
 }
 
 func officeType(ext string) string {

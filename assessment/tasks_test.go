@@ -112,8 +112,9 @@ func TestSniff(t *testing.T) {
 		{"a.png", pngFile(t), true},
 		{"a.jpg", pngFile(t), false}, // a PNG named as a JPEG
 		{"a.png", []byte("\x89PNG\r\n\x1a\nbroken"), false},
-		{"a.html", []byte("<html><script>alert(1)</script>"), false},
-		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), false},
+		{"a.html", []byte("<html><script>alert(1)</script>"), true}, // kept; served only as bytes
+		{"a.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), true},
+		{"a.html", []byte("MZ\x90\x00 not a page"), false},
 		{"a.pdf.html", []byte("%PDF-1.7\n%%EOF"), false},
 		{"a.docx", []byte("PK\x03\x04 not a zip"), false},
 		{"a.exe", []byte("MZ\x90\x00"), false},

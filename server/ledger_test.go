@@ -157,14 +157,34 @@ func TestLedgerAPI(t *testing.T) {
 		t.Errorf("export read back: %+v %v", back, err)
 	}
 
-	// Evidence: a web page and an SVG are refused, 21 MB is refused with
-	// the limit named, a picture is kept and served as a download.
+	// Evidence: a saved web page and an SVG with scripts are kept and
+	// served only as bytes to download; a program is refused; 21 MB is
+	// refused with the limit named; a picture is kept and served.
 	probe := fmt.Sprintf("%s/problems/%d/evidence", unit, judged.ID)
-	if body, code, _ := upload(t, c, probe, "说明.html", []byte("<html><script>alert(1)</script></html>")); code != http.StatusUnprocessableEntity || !strings.Contains(body, "不支持") {
-		t.Errorf("HTML evidence: %d %s", code, body)
+	pages := fmt.Sprintf("%s/problems/%d/evidence", unit, figure.ID)
+	for _, f := range []struct{ name, body string }{
+		{"说明.html", "<html><script>alert(1)</script></html>"},
+		{"图.svg", `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`},
+	} {
+		body, code, _ := upload(t, c, pages, f.name, []byte(f.body))
+		if code != http.StatusCreated {
+			t.Fatalf("%s: %d %s", f.name, code, body)
+		}
+		var ev assessment.Evidence
+		_ = json.Unmarshal([]byte(body), &ev)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/evidence/%d?view=1", unit, ev.ID), nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("%s served as %v", f.name, resp.Header)
+		}
 	}
-	if _, code, _ := upload(t, c, probe, "图.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)); code != http.StatusUnprocessableEntity {
-		t.Errorf("SVG evidence: %d", code)
+	if body, code, _ := upload(t, c, probe, "工具.exe", []byte("MZ\x90\x00\x03")); code != http.StatusUnprocessableEntity || !strings.Contains(body, "不支持") {
+		t.Errorf("a program as evidence: %d %s", code, body)
 	}
 	big := append([]byte("%PDF-1.7\n"), make([]byte, 21<<20)...)
 	if body, code, _ := upload(t, c, probe, "大文件.pdf", big); code != http.StatusUnprocessableEntity || !strings.Contains(body, "20 MB") {
@@ -318,6 +338,30 @@ func TestLedgerInBrowser(t *testing.T) {
 		}
 		screenshot(t, b, fmt.Sprintf("ledger-school-%d.png", w))
 	}
+	// A saved web page kept as evidence: opened in Chromium, it downloads
+	// and its script never runs on the console's origin.
+	var problem int64
+	if err := e.pool.QueryRow(ctx, `SELECT min(id) FROM problems WHERE unit_id = $1`, e.demo.Unit.ID).Scan(&problem); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.assessments.Attach(ctx, e.demo.Unit.ID, assessment.SubjectProblem, problem, "网页.html",
+		[]byte(`<html><head><title>pwned</title></head><body><script>document.cookie="x=1";localStorage.setItem("ran","yes")</script></body></html>`), "测试")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := browser(t, 1280, 800)
+	loginAs(t, d, e, ledger, demo.Username, demo.Password)
+	run(t, d, chromedp.WaitVisible(chromedp.CSS(`#problems-list`)))
+	nav, cancel := context.WithTimeout(d, 10*time.Second)
+	_ = chromedp.Do(nav, chromedp.Navigate(fmt.Sprintf("%s/console/units/%d/evidence/%d?view=1", e.srv.URL, e.demo.Unit.ID, page.ID))) // a download: aborted
+	cancel()
+	if title := evaluate[string](t, d, `document.title`); title == "pwned" {
+		t.Error("an uploaded web page rendered in the browser")
+	}
+	if ran := evaluate[string](t, d, `String(localStorage.getItem("ran"))`); ran == "yes" {
+		t.Error("an uploaded web page's script ran")
+	}
+
 	// The city's reviewer: ten counties, the overdue task counted, read-only.
 	b := browser(t, 1280, 900)
 	loginAs(t, b, e, "/console/regions/4303/ledger", "city", "city-reviewer-2026")

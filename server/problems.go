@@ -157,5 +157,5 @@ func (s *Server) evidenceFile(c echo.Context) error {
 		disposition = "inline"
 	}
 	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType(disposition, map[string]string{"filename": e.Name}))
-	return c.Blob(http.StatusOK, e.MediaType, data) // one of Sniff's types: never a page
+	return c.Blob(http.StatusOK, e.Downloadable(), data) // a web page or SVG as bytes: nothing runs
 }
