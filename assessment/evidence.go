@@ -20,6 +20,7 @@ import (
 
 	"renke/dbq"
 	"renke/refusal"
+	"renke/statistics"
 )
 
 // What evidence is attached to.
@@ -27,7 +28,12 @@ const (
 	SubjectProblem       = "problem"
 	SubjectTask          = "task"
 	SubjectNotApplicable = "not_applicable" // a declaration of 不适用 (statistics)
+	SubjectFinding       = "finding"        // a judgement, scored item or veto of a year (FindingKey)
 )
+
+// FindingKey names a finding evidence backs: "j:" and a judgement's key,
+// "s:" and a scored item's number, "v:" and a veto item's key.
+func FindingKey(kind byte, key string) string { return string(kind) + ":" + key }
 
 // Defaults of the evidence limits: 20 MB a file, 2 GB a unit.
 const (
@@ -41,7 +47,8 @@ type Evidence struct {
 	SHA256     string    `json:"sha256"`
 	Name       string    `json:"name"`
 	Subject    string    `json:"subject"`
-	SubjectID  int64     `json:"subject_id"`
+	SubjectID  int64     `json:"subject_id"`            // the year, for a finding
+	SubjectKey string    `json:"subject_key,omitempty"` // the finding (FindingKey)
 	MediaType  string    `json:"media_type"`
 	Size       int64     `json:"size"`
 	UploadedBy string    `json:"uploaded_by"`
@@ -178,6 +185,34 @@ func cleanName(name string) (string, error) {
 // is stored once by its SHA-256, never changed; attaching it again is a
 // new line naming the same bytes.
 func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjectID int64, name string, data []byte, by string) (Evidence, error) {
+	if subject == SubjectFinding {
+		return Evidence{}, ErrNotFound // AttachFinding checks the finding first
+	}
+	return s.attach(ctx, unitID, subject, subjectID, "", name, data, by)
+}
+
+// AttachFinding keeps a file as evidence of a finding of run's year: a
+// judgement ("j:" key), a scored item ("s:" number) or a veto item ("v:"
+// key) of its profile — the 台账, plans and records a reviewer inspects
+// (seed 004: "留守儿童管理台帐清楚明确", "有教师培训活动记录").
+func (s *Store) AttachFinding(ctx context.Context, run *statistics.Run, key, name string, data []byte, by string) (Evidence, error) {
+	known := false
+	for _, j := range run.Profile.Judgements() {
+		known = known || key == FindingKey('j', j.Key)
+	}
+	for _, it := range run.Profile.ScoredItems() {
+		known = known || key == FindingKey('s', it.No)
+	}
+	for _, v := range run.Profile.Vetoes {
+		known = known || key == FindingKey('v', v.Key)
+	}
+	if !known {
+		return Evidence{}, refusal.Invalidf("评估标准中没有“%s”这一评定项", key)
+	}
+	return s.attach(ctx, run.Unit.ID, SubjectFinding, int64(run.Year), key, name, data, by)
+}
+
+func (s *Store) attach(ctx context.Context, unitID int64, subject string, subjectID int64, key, name string, data []byte, by string) (Evidence, error) {
 	if int64(len(data)) > s.MaxFile {
 		return Evidence{}, refusal.Invalidf("文件“%s”有 %.1f MB，超过每个文件 %d MB 的上限", name, float64(len(data))/(1<<20), s.MaxFile>>20)
 	}
@@ -193,7 +228,7 @@ func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjec
 		return Evidence{}, err
 	}
 	sum := sha256.Sum256(data)
-	e := Evidence{SHA256: hex.EncodeToString(sum[:]), Name: name, Subject: subject, SubjectID: subjectID, MediaType: media,
+	e := Evidence{SHA256: hex.EncodeToString(sum[:]), Name: name, Subject: subject, SubjectID: subjectID, SubjectKey: key, MediaType: media,
 		Size: int64(len(data)), UploadedBy: by}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
@@ -218,6 +253,10 @@ func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjec
 			if _, err := q.NotApplicableOf(ctx, dbq.NotApplicableOfParams{UnitID: unitID, ID: subjectID}); err != nil {
 				return notFound(err)
 			}
+		case SubjectFinding:
+			if _, err := q.LockUnitYear(ctx, unitID); err != nil { // one unit's quota at a time
+				return notFound(err)
+			}
 		default:
 			return ErrNotFound
 		}
@@ -232,7 +271,7 @@ func (s *Store) Attach(ctx context.Context, unitID int64, subject string, subjec
 			return err
 		}
 		row, err := q.InsertEvidence(ctx, dbq.InsertEvidenceParams{UnitID: unitID, Sha256: sum[:], Name: name, Subject: subject,
-			SubjectID: subjectID, UploadedBy: by})
+			SubjectID: subjectID, SubjectKey: key, UploadedBy: by})
 		if err != nil {
 			return err
 		}
@@ -256,7 +295,7 @@ func (s *Store) Evidence(ctx context.Context, unitID int64) ([]Evidence, error) 
 	out := make([]Evidence, len(rows))
 	for i, x := range rows {
 		out[i] = Evidence{ID: x.ID, SHA256: hex.EncodeToString(x.Sha256), Name: x.Name, Subject: x.Subject, SubjectID: x.SubjectID,
-			MediaType: x.MediaType, Size: x.Size, UploadedBy: x.UploadedBy, UploadedAt: x.UploadedAt}
+			SubjectKey: x.SubjectKey, MediaType: x.MediaType, Size: x.Size, UploadedBy: x.UploadedBy, UploadedAt: x.UploadedAt}
 	}
 	return out, err
 }

@@ -132,8 +132,8 @@ INSERT INTO evidence_blobs (sha256, media_type, size, content) VALUES (@sha256, 
 ON CONFLICT (sha256) DO NOTHING;
 
 -- name: InsertEvidence :one
-INSERT INTO evidence (unit_id, sha256, name, subject, subject_id, uploaded_by)
-VALUES (@unit_id, @sha256, @name, @subject, @subject_id, @uploaded_by)
+INSERT INTO evidence (unit_id, sha256, name, subject, subject_id, subject_key, uploaded_by)
+VALUES (@unit_id, @sha256, @name, @subject, @subject_id, @subject_key, @uploaded_by)
 RETURNING id, uploaded_at;
 
 -- name: EvidenceUsage :one
@@ -141,7 +141,7 @@ SELECT coalesce(sum(b.size), 0)::bigint FROM (SELECT DISTINCT sha256 FROM eviden
 JOIN evidence_blobs b ON b.sha256 = e.sha256;
 
 -- name: ListEvidence :many
-SELECT e.id, e.sha256, e.name, e.subject, e.subject_id, e.uploaded_by, e.uploaded_at, b.media_type, b.size
+SELECT e.id, e.sha256, e.name, e.subject, e.subject_id, e.subject_key, e.uploaded_by, e.uploaded_at, b.media_type, b.size
 FROM evidence e JOIN evidence_blobs b ON b.sha256 = e.sha256
 WHERE e.unit_id = @unit_id ORDER BY e.id;
 

@@ -277,13 +277,17 @@ func (s *Store) packageFiles(ctx context.Context, unitID int64, docs []PackFile)
 	if err != nil {
 		return nil, err
 	}
-	label := map[string]string{SubjectProblem: "问题", SubjectTask: "任务", SubjectNotApplicable: "不适用"}
+	label := map[string]string{SubjectProblem: "问题", SubjectTask: "任务", SubjectNotApplicable: "不适用", SubjectFinding: "评定"}
 	for _, e := range evs {
 		sum, err := hex.DecodeString(e.SHA256)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, PackFile{Path: fmt.Sprintf("佐证材料/%s%d-%d-%s", label[e.Subject], e.SubjectID, e.ID, e.Name), Sum: sum, Load: s.blob(ctx, sum)})
+		of := fmt.Sprintf("%s%d", label[e.Subject], e.SubjectID)
+		if e.Subject == SubjectFinding {
+			of = fmt.Sprintf("评定%d学年-%s", e.SubjectID, strings.ReplaceAll(e.SubjectKey, ":", "_"))
+		}
+		files = append(files, PackFile{Path: fmt.Sprintf("佐证材料/%s-%d-%s", of, e.ID, e.Name), Sum: sum, Load: s.blob(ctx, sum)})
 	}
 	return files, nil
 }

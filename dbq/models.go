@@ -121,6 +121,7 @@ type Evidence struct {
 	SubjectID  int64     `json:"subject_id"`
 	UploadedBy string    `json:"uploaded_by"`
 	UploadedAt time.Time `json:"uploaded_at"`
+	SubjectKey string    `json:"subject_key"`
 }
 
 type EvidenceBlob struct {

@@ -2229,8 +2229,8 @@ func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) erro
 }
 
 const insertEvidence = `-- name: InsertEvidence :one
-INSERT INTO evidence (unit_id, sha256, name, subject, subject_id, uploaded_by)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO evidence (unit_id, sha256, name, subject, subject_id, subject_key, uploaded_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, uploaded_at
 `
 
@@ -2240,6 +2240,7 @@ type InsertEvidenceParams struct {
 	Name       string `json:"name"`
 	Subject    string `json:"subject"`
 	SubjectID  int64  `json:"subject_id"`
+	SubjectKey string `json:"subject_key"`
 	UploadedBy string `json:"uploaded_by"`
 }
 
@@ -2255,6 +2256,7 @@ func (q *Queries) InsertEvidence(ctx context.Context, arg InsertEvidenceParams) 
 		arg.Name,
 		arg.Subject,
 		arg.SubjectID,
+		arg.SubjectKey,
 		arg.UploadedBy,
 	)
 	var i InsertEvidenceRow
@@ -3127,7 +3129,7 @@ func (q *Queries) ListEvents(ctx context.Context, unitID int64) ([]ListEventsRow
 }
 
 const listEvidence = `-- name: ListEvidence :many
-SELECT e.id, e.sha256, e.name, e.subject, e.subject_id, e.uploaded_by, e.uploaded_at, b.media_type, b.size
+SELECT e.id, e.sha256, e.name, e.subject, e.subject_id, e.subject_key, e.uploaded_by, e.uploaded_at, b.media_type, b.size
 FROM evidence e JOIN evidence_blobs b ON b.sha256 = e.sha256
 WHERE e.unit_id = $1 ORDER BY e.id
 `
@@ -3138,6 +3140,7 @@ type ListEvidenceRow struct {
 	Name       string    `json:"name"`
 	Subject    string    `json:"subject"`
 	SubjectID  int64     `json:"subject_id"`
+	SubjectKey string    `json:"subject_key"`
 	UploadedBy string    `json:"uploaded_by"`
 	UploadedAt time.Time `json:"uploaded_at"`
 	MediaType  string    `json:"media_type"`
@@ -3159,6 +3162,7 @@ func (q *Queries) ListEvidence(ctx context.Context, unitID int64) ([]ListEvidenc
 			&i.Name,
 			&i.Subject,
 			&i.SubjectID,
+			&i.SubjectKey,
 			&i.UploadedBy,
 			&i.UploadedAt,
 			&i.MediaType,

@@ -75,12 +75,16 @@ type evaluationPage struct {
 	Fields   findingsFields
 	// NAFiles are the evidence files of the declarations of 不适用, by id.
 	NAFiles map[int64][]assessment.Evidence
+	// FindingFiles are the evidence files of the year's findings, by key.
+	FindingFiles map[string][]assessment.Evidence
 }
 
 // field is one entry of the findings form, with what it shows.
 type field struct {
 	Name, Label, Unit, Group, Value, Placeholder, Note string
-	Max                                                float64
+	// Key names the finding its evidence backs (assessment.FindingKey).
+	Key string
+	Max float64
 }
 
 type findingsFields struct{ Figures, Series, Judgements, Scores, Vetoes []field }
@@ -109,12 +113,14 @@ func fields(p *evaluation.Profile, year int, get func(string) string) findingsFi
 		group := ind.No + " " + ind.Name
 		for _, c := range ind.Checks {
 			if c.Rule == evaluation.RuleJudgement {
-				ff.Judgements = append(ff.Judgements, field{Name: c.Key, Label: c.Label, Group: group, Value: get("j_" + c.Key), Note: get("jn_" + c.Key)})
+				ff.Judgements = append(ff.Judgements, field{Name: c.Key, Label: c.Label, Group: group, Value: get("j_" + c.Key), Note: get("jn_" + c.Key),
+					Key: assessment.FindingKey('j', c.Key)})
 			}
 		}
 		for _, it := range ind.Items {
 			if len(it.SurveyAreas) == 0 {
-				f := field{Name: "sc_" + it.No, Label: it.No + " " + it.Name, Group: group, Value: get("sc_" + it.No), Max: it.Points}
+				f := field{Name: "sc_" + it.No, Label: it.No + " " + it.Name, Group: group, Value: get("sc_" + it.No), Max: it.Points,
+					Key: assessment.FindingKey('s', it.No)}
 				if len(it.Series) > 0 {
 					f.Note = "填写上方逐年数据后按“只增不减”自动计分，此处不再适用"
 				}
@@ -123,7 +129,8 @@ func fields(p *evaluation.Profile, year int, get func(string) string) findingsFi
 		}
 	}
 	for _, v := range p.Vetoes {
-		ff.Vetoes = append(ff.Vetoes, field{Name: v.Key, Label: v.Name, Value: get("v_" + v.Key), Note: get("vn_" + v.Key)})
+		ff.Vetoes = append(ff.Vetoes, field{Name: v.Key, Label: v.Name, Value: get("v_" + v.Key), Note: get("vn_" + v.Key),
+			Key: assessment.FindingKey('v', v.Key)})
 	}
 	return ff
 }
@@ -172,10 +179,13 @@ func (s *Server) evaluationPage(c echo.Context, code int, run *statistics.Run, s
 	if err != nil {
 		return err
 	}
-	p.NAFiles = map[int64][]assessment.Evidence{}
+	p.NAFiles, p.FindingFiles = map[int64][]assessment.Evidence{}, map[string][]assessment.Evidence{}
 	for _, f := range files {
-		if f.Subject == assessment.SubjectNotApplicable {
+		switch {
+		case f.Subject == assessment.SubjectNotApplicable:
 			p.NAFiles[f.SubjectID] = append(p.NAFiles[f.SubjectID], f)
+		case f.Subject == assessment.SubjectFinding && f.SubjectID == int64(run.Year):
+			p.FindingFiles[f.SubjectKey] = append(p.FindingFiles[f.SubjectKey], f)
 		}
 	}
 	if ff != nil {

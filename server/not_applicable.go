@@ -180,3 +180,47 @@ func (s *Server) apiAcceptNotApplicable(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// findingEvidence keeps the uploaded file as evidence of a finding of the
+// year (fields: year, finding, file).
+func (s *Server) findingEvidence(c echo.Context) (assessment.Evidence, error) {
+	year, err := yearParam(c)
+	if err != nil {
+		return assessment.Evidence{}, err
+	}
+	run, err := s.loadYear(c, year)
+	if err != nil {
+		return assessment.Evidence{}, err
+	}
+	name, data, err := s.upload(c)
+	if err != nil {
+		return assessment.Evidence{}, err
+	}
+	if data == nil && name != "" {
+		data = make([]byte, s.assessments.MaxFile+1)
+	}
+	return s.assessments.AttachFinding(c.Request().Context(), run, c.FormValue("finding"), name, data, username(c))
+}
+
+// findingEvidenceForm is POST /console/units/:unit/evaluation/evidence.
+func (s *Server) findingEvidenceForm(c echo.Context) error {
+	e, err := s.findingEvidence(c)
+	if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusUnprocessableEntity {
+		msg, _ := he.Message.(string)
+		run, lerr := s.load(c)
+		if lerr != nil {
+			return lerr
+		}
+		return s.evaluationPage(c, he.Code, run, "", msg, nil, nil)
+	}
+	if err != nil {
+		return s.evaluationRefused(c, err)
+	}
+	return s.evaluationDone(c, "finding-evidence", fmt.Sprintf("已上传佐证材料“%s”", e.Name))
+}
+
+// apiFindingEvidence is POST /api/v1/units/:unit/evaluation/evidence (multipart: year, finding, file).
+func (s *Server) apiFindingEvidence(c echo.Context) error {
+	e, err := s.findingEvidence(c)
+	return respond(c, http.StatusCreated, e, err)
+}

@@ -165,3 +165,23 @@ func TestSeriesInTheFindingsForm(t *testing.T) {
 		}
 	}
 }
+
+// Evidence of a finding (a judgement, a scored item, a veto item) is kept
+// for the year, shown beside it, and refused for a finding the profile
+// has not.
+func TestFindingEvidence(t *testing.T) {
+	e := newEnv(t)
+	c := e.staffClient()
+	base := fmt.Sprintf("%s/api/v1/units/%d/evaluation/evidence?year=2025", e.srv.URL, e.demo.Unit.ID)
+	if body, code, _ := upload(t, c, base+"&finding=j:left_behind_care", "留守儿童台账.pdf", []byte("%PDF-1.4\n1 0 obj\n%%EOF\n")); code != http.StatusCreated || !strings.Contains(body, `"subject_key":"j:left_behind_care"`) {
+		t.Fatalf("judgement evidence: %d %s", code, body)
+	}
+	if _, code, _ := upload(t, c, base+"&finding=j:no_such", "x.pdf", []byte("%PDF-1.4\n%%EOF\n")); code != http.StatusUnprocessableEntity {
+		t.Errorf("evidence of no finding: %d", code)
+	}
+	body, _ := e.consoleClient().get(fmt.Sprintf("/console/units/%d/evaluation?year=2025", e.demo.Unit.ID))
+	i := strings.Index(body, `data-finding="j:left_behind_care"`)
+	if i < 0 || !strings.Contains(body[i:min(len(body), i+2000)], "留守儿童台账.pdf") {
+		t.Error("the evaluation page does not show the judgement's evidence")
+	}
+}

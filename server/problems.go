@@ -4,6 +4,7 @@ package server
 // /api/v1/units/:unit/problems…, and evidence files at …/evidence/:evidence.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,43 +26,51 @@ func (s *Server) apiProblems(c echo.Context) error {
 	return respond(c, http.StatusOK, ps, err)
 }
 
-// strikeProblem is POST /console/units/:unit/problems/:problem/strike:
-// a decision to strike off a finding staff enter, with its reason.
-func (s *Server) strikeProblem(c echo.Context) error {
-	u, err := s.unit(c)
-	if err != nil {
-		return err
+// strikeOff is a decision striking off a problem or a task, with a reason.
+type strikeOff func(ctx context.Context, unitID, id int64, by, reason string) error
+
+// strikeForm is POST /console/units/:unit/{problems,tasks}/:id/strike: a
+// decision with its reason, answered on the ledger at the item.
+func (s *Server) strikeForm(param, what string, strike strikeOff) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := s.unit(c)
+		if err != nil {
+			return err
+		}
+		id, err := idParam(c, param)
+		if err != nil {
+			return err
+		}
+		anchor := fmt.Sprintf("%s-%d", param, id)
+		if err := strike(c.Request().Context(), u.ID, id, username(c), c.FormValue("reason")); err != nil {
+			return s.ledgerRefused(c, err, anchor)
+		}
+		return s.ledgerDone(c, anchor, fmt.Sprintf("%s %d 已决定销号", what, id))
 	}
-	id, err := idParam(c, "problem")
-	if err != nil {
-		return err
-	}
-	if err := s.assessments.StrikeOff(c.Request().Context(), u.ID, id, username(c), c.FormValue("reason")); err != nil {
-		return s.ledgerRefused(c, err, fmt.Sprintf("problem-%d", id))
-	}
-	return s.ledgerDone(c, fmt.Sprintf("problem-%d", id), fmt.Sprintf("问题 %d 已决定销号", id))
 }
 
-// apiStrikeProblem is POST /api/v1/units/:unit/problems/:problem/strike {"reason": "…"}.
-func (s *Server) apiStrikeProblem(c echo.Context) error {
-	u, err := s.unit(c)
-	if err != nil {
-		return err
+// apiStrike is POST /api/v1/units/:unit/{problems,tasks}/:id/strike {"reason": "…"}.
+func (s *Server) apiStrike(param string, strike strikeOff) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := s.unit(c)
+		if err != nil {
+			return err
+		}
+		id, err := idParam(c, param)
+		if err != nil {
+			return err
+		}
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+		if err := strike(c.Request().Context(), u.ID, id, username(c), in.Reason); err != nil {
+			return storeError(err)
+		}
+		return c.NoContent(http.StatusNoContent)
 	}
-	id, err := idParam(c, "problem")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	if err := s.assessments.StrikeOff(c.Request().Context(), u.ID, id, username(c), in.Reason); err != nil {
-		return storeError(err)
-	}
-	return c.NoContent(http.StatusNoContent)
 }
 
 // upload reads the multipart file field "file" within the evidence limit.

@@ -117,6 +117,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/evaluation/report.xlsx", s.evaluationWorkbook).Name = "导出评估结果"
 	cs.GET("/units/:unit/evaluation/schools.xlsx", s.exportSchools).Name = "导出学校统计数据"
 	cs.GET("/units/:unit/evaluation/template.xlsx", s.unitSchoolsTemplate).Name = "下载学校统计模板"
+	cs.POST("/units/:unit/evaluation/evidence", s.findingEvidenceForm).Name = "上传评定佐证材料"
 	cs.POST("/units/:unit/evaluation/not-applicable", s.notApplicableForm).Name = "申报不适用"
 	cs.POST("/units/:unit/evaluation/not-applicable/evidence", s.notApplicableEvidenceForm).Name = "上传不适用佐证材料"
 	cs.POST("/units/:unit/evaluation/not-applicable/accept", s.acceptNotApplicableForm, s.reviewerOnly).Name = "认可不适用"
@@ -141,7 +142,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/ledger.xlsx", s.exportLedger).Name = "导出问题清单与任务台账"
 	cs.GET("/units/:unit/ledger/schools/:school", s.showSchoolLedger)
 	cs.GET("/units/:unit/ledger/schools/:school/ledger.xlsx", s.exportSchoolLedger).Name = "导出一校一策台账"
-	cs.POST("/units/:unit/problems/:problem/strike", s.strikeProblem).Name = "决定问题销号"
+	cs.POST("/units/:unit/problems/:problem/strike", s.strikeForm("problem", "问题", s.assessments.StrikeOff)).Name = "决定问题销号"
 	cs.POST("/units/:unit/problems/:problem/evidence", s.attachForm(assessment.SubjectProblem, "problem")).Name = "上传问题佐证材料"
 	cs.GET("/units/:unit/evidence/:evidence", s.evidenceFile).Name = "下载佐证材料"
 	cs.GET("/units/:unit/tasks.xlsx", s.exportTasks).Name = "导出年度任务清单"
@@ -150,7 +151,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.POST("/units/:unit/tasks/:task", s.saveTaskForm).Name = "修改任务"
 	cs.POST("/units/:unit/tasks/:task/progress", s.progressForm).Name = "更新任务进展"
 	cs.POST("/units/:unit/tasks/:task/links", s.linkForm).Name = "关联任务与问题"
-	cs.POST("/units/:unit/tasks/:task/strike", s.strikeTaskForm).Name = "决定任务销号"
+	cs.POST("/units/:unit/tasks/:task/strike", s.strikeForm("task", "任务", s.assessments.StrikeTask)).Name = "决定任务销号"
 	cs.POST("/units/:unit/tasks/:task/evidence", s.attachForm(assessment.SubjectTask, "task")).Name = "上传任务佐证材料"
 	cs.POST("/units/:unit/departments", s.addDepartmentForm).Name = "添加责任部门"
 
@@ -196,6 +197,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.POST("/campaigns/:campaign/verify", s.apiVerifyWith).Name = "对照外部证据校验样本日志"
 	a.GET("/profiles", s.apiProfiles)
 	a.GET("/units/:unit/evaluation", s.apiEvaluation)
+	a.POST("/units/:unit/evaluation/evidence", s.apiFindingEvidence).Name = "上传评定佐证材料"
 	a.POST("/units/:unit/evaluation/not-applicable", s.apiNotApplicable).Name = "申报不适用"
 	a.POST("/units/:unit/evaluation/not-applicable/evidence", s.apiNotApplicableEvidence).Name = "上传不适用佐证材料"
 	a.POST("/units/:unit/evaluation/not-applicable/accept", s.apiAcceptNotApplicable, s.reviewerOnly).Name = "认可不适用"
@@ -214,7 +216,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.GET("/units/:unit/ledger", s.apiLedger)
 	a.GET("/units/:unit/ledger/schools/:school", s.apiSchoolLedger)
 	a.GET("/units/:unit/problems", s.apiProblems)
-	a.POST("/units/:unit/problems/:problem/strike", s.apiStrikeProblem).Name = "决定问题销号"
+	a.POST("/units/:unit/problems/:problem/strike", s.apiStrike("problem", s.assessments.StrikeOff)).Name = "决定问题销号"
 	a.POST("/units/:unit/problems/:problem/evidence", s.apiAttach(assessment.SubjectProblem, "problem")).Name = "上传问题佐证材料"
 	a.GET("/units/:unit/evidence/:evidence", s.evidenceFile).Name = "下载佐证材料"
 	a.GET("/units/:unit/tasks", s.apiTasks)
@@ -224,7 +226,7 @@ func (s *Server) routes(e *echo.Echo) {
 	a.PUT("/units/:unit/tasks/:task", s.apiSaveTask).Name = "修改任务"
 	a.POST("/units/:unit/tasks/:task/progress", s.apiProgress).Name = "更新任务进展"
 	a.POST("/units/:unit/tasks/:task/links", s.apiLink).Name = "关联任务与问题"
-	a.POST("/units/:unit/tasks/:task/strike", s.apiStrikeTask).Name = "决定任务销号"
+	a.POST("/units/:unit/tasks/:task/strike", s.apiStrike("task", s.assessments.StrikeTask)).Name = "决定任务销号"
 	a.POST("/units/:unit/tasks/:task/evidence", s.apiAttach(assessment.SubjectTask, "task")).Name = "上传任务佐证材料"
 	a.GET("/units/:unit/departments", s.apiDepartments)
 	a.POST("/units/:unit/departments", s.apiAddDepartment).Name = "添加责任部门"

@@ -186,6 +186,8 @@ var cssVersion = func() string {
 func parseViews() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"cssVersion": func() string { return cssVersion },
+		// pair hands a sub-template the page (P) and one of its rows (F).
+		"pair": func(p, f any) map[string]any { return map[string]any{"P": p, "F": f} },
 		// consoleCSS is the console's style sheet, for a page printed into
 		// a package and read offline (consolePage.Standalone).
 		"consoleCSS": func() template.CSS {

@@ -196,44 +196,6 @@ func (s *Server) apiLink(c echo.Context) error {
 	return respond(c, http.StatusOK, t, err)
 }
 
-// strikeTaskForm is POST /console/units/:unit/tasks/:task/strike.
-func (s *Server) strikeTaskForm(c echo.Context) error {
-	u, err := s.unit(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "task")
-	if err != nil {
-		return err
-	}
-	if err := s.assessments.StrikeTask(c.Request().Context(), u.ID, id, username(c), c.FormValue("reason")); err != nil {
-		return s.ledgerRefused(c, err, fmt.Sprintf("task-%d", id))
-	}
-	return s.ledgerDone(c, fmt.Sprintf("task-%d", id), "任务已决定销号")
-}
-
-// apiStrikeTask is POST /api/v1/units/:unit/tasks/:task/strike {"reason": "…"}.
-func (s *Server) apiStrikeTask(c echo.Context) error {
-	u, err := s.unit(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c, "task")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	if err := s.assessments.StrikeTask(c.Request().Context(), u.ID, id, username(c), in.Reason); err != nil {
-		return storeError(err)
-	}
-	return c.NoContent(http.StatusNoContent)
-}
-
 // importTasks reads the uploaded task workbook and writes it.
 func (s *Server) importTasks(c echo.Context) (added, updated int, err error) {
 	u, err := s.unit(c)
