@@ -18,6 +18,10 @@ import (
 // bureau writes itself, in their order.
 var Sections = []string{"基本情况", "主要做法与成效", "存在的问题", "整改措施与下一步工作"}
 
+// RegistrationKey is where a field of the registration form (申报登记表)
+// is kept among the round's written sections.
+func RegistrationKey(field string) string { return "登记表:" + field }
+
 // MaxSection bounds one written section.
 const MaxSection = 20000
 
@@ -138,23 +142,27 @@ func (s *Store) Narratives(ctx context.Context, unitID int64, no int) (map[strin
 // report (by the names in Sections), until the round is signed off: what
 // the head signs is what is submitted.
 func (s *Store) SaveNarratives(ctx context.Context, unitID int64, no int, texts map[string]string, by string) error {
-	for k, v := range texts {
-		switch {
-		case !slices.Contains(Sections, k):
-			return refusal.Invalidf("自评报告没有“%s”一节", k)
-		case utf8.RuneCountInString(v) > MaxSection:
-			return refusal.Invalidf("“%s”不超过 %d 字", k, MaxSection)
-		}
-	}
 	r, err := s.Round(ctx, unitID, no)
 	if err != nil {
 		return err
+	}
+	allowed := slices.Clone(Sections)
+	for _, f := range s.evaluations.ProfileOf(r.Profile).RegistrationFields() {
+		allowed = append(allowed, RegistrationKey(f.Key))
+	}
+	for k, v := range texts {
+		switch {
+		case !slices.Contains(allowed, k):
+			return refusal.Invalidf("自评报告和申报登记表没有“%s”一项", k)
+		case utf8.RuneCountInString(v) > MaxSection:
+			return refusal.Invalidf("“%s”不超过 %d 字", k, MaxSection)
+		}
 	}
 	return s.move(ctx, unitID, no, by, func(q *dbq.Queries, own *dbq.LockSubmissionsRow, _ []dbq.LockSubmissionsRow) error {
 		if own != nil {
 			return refusal.Conflictf("第 %d 轮已签发，自评报告不能再修改：请冻结新的一轮", no)
 		}
-		for _, k := range Sections {
+		for _, k := range allowed {
 			if v, ok := texts[k]; ok {
 				if err := q.PutNarrative(ctx, dbq.PutNarrativeParams{RoundID: r.ID, Section: k, Text: strings.TrimSpace(v), UpdatedBy: by}); err != nil {
 					return err

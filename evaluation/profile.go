@@ -189,6 +189,20 @@ type Item struct {
 	Series []string `json:"series,omitempty"`
 }
 
+// RegistrationField is one field of the registration form.
+type RegistrationField struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// RegistrationFields are the profile's fields of the registration form.
+func (p *Profile) RegistrationFields() []RegistrationField {
+	if len(p.Registration) > 0 {
+		return p.Registration
+	}
+	return []RegistrationField{{Key: "contact", Label: "联系人"}, {Key: "phone", Label: "联系电话"}}
+}
+
 // SeriesInput is a county figure entered for each of several years, up
 // to the year evaluated (e.g. five years of general public budget
 // education spending).
@@ -349,6 +363,9 @@ type Profile struct {
 	Vetoes     []Veto        `json:"vetoes"`
 	Variants   []Variant     `json:"variants,omitempty"`
 	Targets    []Target      `json:"targets,omitempty"` // yearly targets of the county's rounds
+	// Registration are the province's own fields of the registration form
+	// (申报登记表) the bureau fills in; none: contact name and telephone.
+	Registration []RegistrationField `json:"registration,omitempty"`
 	CostNote   string        `json:"cost_note"`
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
@@ -230,6 +231,13 @@ func TestLedgerAPI(t *testing.T) {
 	if _, code := call(t, oc, "GET", fmt.Sprintf("%s/api/v1/units/%d/evidence/%d", e.srv.URL, other.ID, ev.ID), ""); code != http.StatusNotFound {
 		t.Errorf("a file asked for under another unit: %d", code)
 	}
+	// A reviewer of another region: 404 too.
+	if _, err := staff.NewStore(e.pool).Create(context.Background(), "guangzhou", "guangzhou-reviewer-1", staff.Grant{Role: staff.Reviewer, Regions: []string{"4401"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, code := call(t, e.apiAs("guangzhou", "guangzhou-reviewer-1"), "GET", fmt.Sprintf("%s/evidence/%d", unit, ev.ID), ""); code != http.StatusNotFound {
+		t.Errorf("a reviewer of another region fetched the file: %d", code)
+	}
 	if body, code := call(t, c, "POST", fmt.Sprintf("%s/problems/%d/strike", unit, judged.ID), `{"reason":"县教育局已出台名额分配向农村初中倾斜的方案"}`); code != http.StatusNoContent {
 		t.Fatalf("strike: %d %s", code, body)
 	}
@@ -361,6 +369,17 @@ func TestLedgerInBrowser(t *testing.T) {
 	if ran := evaluate[string](t, d, `String(localStorage.getItem("ran"))`); ran == "yes" {
 		t.Error("an uploaded web page's script ran")
 	}
+
+	// The printed registration form and evaluation report, A4 as printed.
+	run(t, d, chromedp.Navigate(fmt.Sprintf("%s/console/units/%d/rounds/%d/registration", e.srv.URL, e.demo.Unit.ID, r.No)),
+		chromedp.WaitVisible(chromedp.CSS(`#registration`)))
+	if _, err := chromedp.Call(d, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, d, chromedp.EmulateViewport(794, 1123))
+	screenshot(t, d, "registration-print.png")
+	run(t, d, chromedp.Navigate(fmt.Sprintf("%s/console/units/%d/evaluation/report", e.srv.URL, e.demo.Unit.ID)), chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	screenshot(t, d, "report-print.png")
 
 	// The city's reviewer: ten counties, the overdue task counted, read-only.
 	b := browser(t, 1280, 900)

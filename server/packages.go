@@ -8,12 +8,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"renke/assessment"
 	"renke/county"
+	"renke/evaluation"
 	"renke/statistics"
 	"renke/workbook"
 )
@@ -21,11 +23,13 @@ import (
 // registrationPage is the registration form (申报登记表) of a round.
 type registrationPage struct {
 	consolePage
-	Unit        county.Unit
-	Round       assessment.Round
-	Submission  *assessment.Submission
-	ProfileName string
-	Ledger      assessment.Ledger
+	Unit         county.Unit
+	Round        assessment.Round
+	Submission   *assessment.Submission
+	ProfileName  string
+	Ledger       assessment.Ledger
+	Registration []evaluation.RegistrationField // keyed as kept
+	Narratives   map[string]string
 }
 
 // packageDocs makes the documents of round r's package: the report and
@@ -64,8 +68,12 @@ func (s *Server) packageDocs(c echo.Context, u county.Unit, r assessment.Round, 
 	if err := add("自评报告.docx", docx, err); err != nil {
 		return nil, err
 	}
-	form, err := page("registration.html", registrationPage{consolePage: consolePage{Title: title + " 申报登记表", Standalone: true},
-		Unit: u, Round: r, Submission: sub, ProfileName: profile.Name, Ledger: l})
+	rp, err := s.registration(c, u, r, sub, l)
+	if err != nil {
+		return nil, err
+	}
+	rp.consolePage = consolePage{Title: title + " 申报登记表", Standalone: true}
+	form, err := page("registration.html", rp)
 	if err := add("申报登记表.html", form, err); err != nil {
 		return nil, err
 	}
@@ -120,4 +128,36 @@ func (s *Server) roundPackage(c echo.Context) error {
 	}
 	name := strings.ReplaceAll(fmt.Sprintf("%s-第%d轮自查自评申报材料.zip", u.Name, no), " ", "")
 	return attachment(c, name, "application/zip", buf.Bytes())
+}
+
+// registration is round r's registration form (申报登记表).
+func (s *Server) registration(c echo.Context, u county.Unit, r assessment.Round, sub *assessment.Submission, l assessment.Ledger) (registrationPage, error) {
+	texts, err := s.assessments.Narratives(c.Request().Context(), u.ID, r.No)
+	profile := s.evaluations.ProfileOf(r.Profile)
+	return registrationPage{Unit: u, Round: r, Submission: sub, ProfileName: profile.Name, Ledger: l,
+		Registration: registrationFields(profile), Narratives: texts}, err
+}
+
+// showRegistration is GET /console/units/:unit/rounds/:no/registration:
+// the registration form to read and print.
+func (s *Server) showRegistration(c echo.Context) error {
+	u, r, err := s.unitRound(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	sub, err := s.assessments.SubmissionOf(ctx, u.ID, r.No)
+	if err != nil {
+		return err
+	}
+	l, err := s.assessments.Ledger(ctx, u, s.now())
+	if err != nil {
+		return err
+	}
+	rp, err := s.registration(c, u, r, sub, l)
+	if err != nil {
+		return err
+	}
+	rp.consolePage = s.consolePage(c, fmt.Sprintf("%s 第 %d 轮 申报登记表", u.Name, r.No))
+	return s.render(c, http.StatusOK, "registration.html", rp)
 }

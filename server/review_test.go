@@ -139,6 +139,17 @@ func TestSelfReportDocx(t *testing.T) {
 		"n_存在的问题": {"河口村小学骨干教师不足。\n\n城关镇中学运动场地偏小。"}}); code != http.StatusSeeOther {
 		t.Fatalf("narrative: %d", code)
 	}
+	k.get(unit + "/rounds/1")
+	if _, code, _ := k.post(unit+"/rounds/1/narrative", url.Values{"n_登记表:contact": {"张老师"}, "n_登记表:phone": {"0731-5555 0000"}}); code != http.StatusSeeOther {
+		t.Fatalf("registration fields: %d", code)
+	}
+	k.get(unit + "/rounds/1")
+	if _, code, _ := k.post(unit+"/rounds/1/narrative", url.Values{"n_登记表:nope": {"x"}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("a field the profile has not: %d", code)
+	}
+	if body, code := k.get(unit + "/rounds/1/registration"); code != http.StatusOK || !strings.Contains(body, "张老师") || !strings.Contains(body, "0731-5555 0000") {
+		t.Errorf("the registration form: %d", code)
+	}
 	docx := k.download(unit + "/rounds/1/report.docx")
 	file := filepath.Join(t.TempDir(), "自评报告.docx")
 	if err := os.WriteFile(file, docx, 0o644); err != nil {

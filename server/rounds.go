@@ -168,6 +168,18 @@ type roundPage struct {
 	Opinions   []assessment.Opinion
 	Sections   []string
 	Narratives map[string]string
+	// Registration are the fields of the registration form the bureau
+	// fills in, keyed as kept (assessment.RegistrationKey).
+	Registration []evaluation.RegistrationField
+}
+
+// registrationFields are a profile's registration fields keyed as kept.
+func registrationFields(p *evaluation.Profile) []evaluation.RegistrationField {
+	var out []evaluation.RegistrationField
+	for _, f := range p.RegistrationFields() {
+		out = append(out, evaluation.RegistrationField{Key: assessment.RegistrationKey(f.Key), Label: f.Label})
+	}
+	return out
 }
 
 // showRound is GET /console/units/:unit/rounds/:no.
@@ -191,7 +203,7 @@ func (s *Server) renderRound(c echo.Context, code int, msg string) error {
 		return err
 	}
 	p.Newest = rounds[len(rounds)-1].No == r.No
-	p.Sections = assessment.Sections
+	p.Sections, p.Registration = assessment.Sections, registrationFields(p.Profile)
 	if p.Narratives, err = s.assessments.Narratives(ctx, u.ID, r.No); err != nil {
 		return err
 	}

@@ -133,6 +133,7 @@ func (s *Server) routes(e *echo.Echo) {
 	cs.GET("/units/:unit/rounds/:no", s.showRound)
 	cs.GET("/units/:unit/rounds/:no/package.zip", s.roundPackage).Name = "下载申报材料"
 	cs.GET("/units/:unit/rounds/:no/report.docx", s.reportDocx).Name = "下载自评报告"
+	cs.GET("/units/:unit/rounds/:no/registration", s.showRegistration)
 	cs.POST("/units/:unit/rounds/:no/narrative", s.roundAction(false, s.narrativeForm)).Name = "保存自评报告文字"
 	cs.POST("/units/:unit/rounds/:no/sign-off", s.roundAction(false, s.signOff), s.headOnly).Name = "签发自查自评"
 	cs.POST("/units/:unit/rounds/:no/submit", s.roundAction(false, s.submitRound)).Name = "报送市级复核"

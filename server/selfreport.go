@@ -54,9 +54,9 @@ func (s *Server) narrativeForm(c echo.Context, u county.Unit, no int) (string, e
 	if err != nil {
 		return "", err
 	}
-	texts := map[string]string{}
-	for _, sec := range assessment.Sections {
-		if v, ok := form["n_"+sec]; ok && len(v) > 0 {
+	texts := map[string]string{} // the store refuses a name it does not know
+	for name, v := range form {
+		if sec, ok := strings.CutPrefix(name, "n_"); ok && len(v) > 0 {
 			texts[sec] = v[0]
 		}
 	}
