@@ -366,7 +366,7 @@ type Profile struct {
 	// Registration are the province's own fields of the registration form
 	// (申报登记表) the bureau fills in; none: contact name and telephone.
 	Registration []RegistrationField `json:"registration,omitempty"`
-	CostNote   string        `json:"cost_note"`
+	CostNote     string              `json:"cost_note"`
 }
 
 // variant is the profile read as v.
