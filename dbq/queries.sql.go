@@ -1538,6 +1538,81 @@ func (q *Queries) EndSession(ctx context.Context, arg EndSessionParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const evaluationStamps = `-- name: EvaluationStamps :many
+WITH st AS (
+    SELECT s.unit_id, count(*)::bigint AS n, max(st.updated_at) AS at
+    FROM school_stats st JOIN schools s ON s.id = st.school_id
+    WHERE s.unit_id = ANY($1::bigint[]) GROUP BY s.unit_id
+), sc AS (
+    SELECT unit_id, count(*)::bigint AS n,
+        sum(hashtext(name || '|' || type || '|' || locale || '|' || public::text || '|' || enrol_primary || '|' || enrol_junior))::bigint AS h
+    FROM schools WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id
+), ei AS (
+    SELECT e.unit_id, count(*)::bigint AS n, max(e.updated_at) AS at, sum(coalesce(c.log_size, 0))::bigint AS survey
+    FROM evaluation_inputs e LEFT JOIN campaigns c ON c.id = e.campaign_id
+    WHERE e.unit_id = ANY($1::bigint[]) GROUP BY e.unit_id
+), na AS (
+    SELECT unit_id, count(*)::bigint AS n, max(greatest(declared_at, coalesce(accepted_at, declared_at))) AS at
+    FROM not_applicable WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id
+)
+SELECT u.id AS unit_id,
+    coalesce(st.n, 0)::bigint AS stats_n, coalesce(st.at, 'epoch')::timestamptz AS stats_at,
+    coalesce(sc.n, 0)::bigint AS schools_n, coalesce(sc.h, 0)::bigint AS schools_hash,
+    coalesce(ei.n, 0)::bigint AS inputs_n, coalesce(ei.at, 'epoch')::timestamptz AS inputs_at,
+    coalesce(ei.survey, 0)::bigint AS survey_size,
+    coalesce(na.n, 0)::bigint AS na_n, coalesce(na.at, 'epoch')::timestamptz AS na_at
+FROM units u LEFT JOIN st ON st.unit_id = u.id LEFT JOIN sc ON sc.unit_id = u.id
+    LEFT JOIN ei ON ei.unit_id = u.id LEFT JOIN na ON na.unit_id = u.id
+WHERE u.id = ANY($1::bigint[])
+`
+
+type EvaluationStampsRow struct {
+	UnitID      int64     `json:"unit_id"`
+	StatsN      int64     `json:"stats_n"`
+	StatsAt     time.Time `json:"stats_at"`
+	SchoolsN    int64     `json:"schools_n"`
+	SchoolsHash int64     `json:"schools_hash"`
+	InputsN     int64     `json:"inputs_n"`
+	InputsAt    time.Time `json:"inputs_at"`
+	SurveySize  int64     `json:"survey_size"`
+	NaN         int64     `json:"na_n"`
+	NaAt        time.Time `json:"na_at"`
+}
+
+// What a unit's evaluation is made from, summed up: any change to its
+// statistics, schools, findings, declarations of 不适用 or linked
+// survey's log changes its row.
+func (q *Queries) EvaluationStamps(ctx context.Context, unitIds []int64) ([]EvaluationStampsRow, error) {
+	rows, err := q.db.Query(ctx, evaluationStamps, unitIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EvaluationStampsRow
+	for rows.Next() {
+		var i EvaluationStampsRow
+		if err := rows.Scan(
+			&i.UnitID,
+			&i.StatsN,
+			&i.StatsAt,
+			&i.SchoolsN,
+			&i.SchoolsHash,
+			&i.InputsN,
+			&i.InputsAt,
+			&i.SurveySize,
+			&i.NaN,
+			&i.NaAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const evidenceUsage = `-- name: EvidenceUsage :one
 SELECT coalesce(sum(b.size), 0)::bigint FROM (SELECT DISTINCT sha256 FROM evidence WHERE unit_id = $1) e
 JOIN evidence_blobs b ON b.sha256 = e.sha256

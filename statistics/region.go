@@ -3,6 +3,8 @@ package statistics
 import (
 	"context"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -31,14 +33,84 @@ type UnitEvaluation struct {
 // regionWorkers is how many units are evaluated at once.
 const regionWorkers = 4
 
+// stamp is what a unit's evaluation was made from, summed up (a row of
+// EvaluationStamps), with the default year of the day: the same stamp,
+// the same evaluation.
+type stamp struct {
+	statsN, statsAt, schoolsN, schoolsHash, inputsN, inputsAt, survey, naN, naAt int64
+	defaultYear                                                                  int
+}
+
+// summed is a unit's evaluation as the roll-up last made it, and from what.
+type summed struct {
+	stamp stamp
+	row   UnitEvaluation
+}
+
+// summary caches each unit's roll-up row until what it is made from
+// changes (its stamp, read from the database, so a change made through
+// any server counts). Units are few thousand at most: a country.
+type summary struct {
+	mu        sync.Mutex
+	rows      map[int64]summed
+	evaluated atomic.Int64 // units evaluated in full, for the tests
+}
+
+func (c *summary) get(id int64, st stamp) (UnitEvaluation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.rows[id]
+	return s.row, ok && s.stamp == st
+}
+
+func (c *summary) put(id int64, st stamp, row UnitEvaluation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil {
+		c.rows = map[int64]summed{}
+	}
+	c.rows[id] = summed{stamp: st, row: row}
+}
+
+// stamps reads the units' stamps in one query.
+func (e *Evaluations) stamps(ctx context.Context, units []county.Unit, now time.Time) (map[int64]stamp, error) {
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	rows, err := e.Stats.q.EvaluationStamps(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]stamp, len(rows))
+	for _, r := range rows {
+		out[r.UnitID] = stamp{statsN: r.StatsN, statsAt: r.StatsAt.UnixMicro(), schoolsN: r.SchoolsN, schoolsHash: r.SchoolsHash,
+			inputsN: r.InputsN, inputsAt: r.InputsAt.UnixMicro(), survey: r.SurveySize, naN: r.NaN, naAt: r.NaAt.UnixMicro(),
+			defaultYear: DefaultYear(nil, now)}
+	}
+	return out, nil
+}
+
 // Region evaluates each unit's default year (the newest with statistics)
 // as the unit's own report does, and sums each up; failing units first,
-// then those with data missing, then those that pass, each by code.
+// then those with data missing, then those that pass, each by code. A
+// unit whose statistics, schools, findings, declarations and linked
+// survey are as when it was last summed up is not evaluated again.
 func (e *Evaluations) Region(ctx context.Context, units []county.Unit, now time.Time) ([]UnitEvaluation, error) {
 	out := make([]UnitEvaluation, len(units))
+	stamps, err := e.stamps(ctx, units, now)
+	if err != nil {
+		return nil, err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(regionWorkers)
 	for i, u := range units {
+		st := stamps[u.ID]
+		if row, ok := e.summary.get(u.ID, st); ok {
+			row.Unit = u // the unit's name and code as they are now
+			out[i] = row
+			continue
+		}
 		g.Go(func() error {
 			run, err := e.Load(ctx, u, 0, now)
 			if err != nil {
@@ -57,6 +129,8 @@ func (e *Evaluations) Region(ctx context.Context, units []county.Unit, now time.
 			if out[i].FailingSchools == nil {
 				out[i].FailingSchools = []string{}
 			}
+			e.summary.put(u.ID, st, out[i])
+			e.summary.evaluated.Add(1)
 			return nil
 		})
 	}

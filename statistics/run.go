@@ -22,6 +22,7 @@ type Evaluations struct {
 	Stats    *Store
 	Surveys  *survey.Store
 	Profiles *evaluation.Profiles
+	summary  summary // the region roll-up's rows (Region)
 }
 
 // Run is a unit's evaluation for one school year, with what it was made from.
