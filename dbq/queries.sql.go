@@ -1548,9 +1548,13 @@ WITH st AS (
         sum(hashtext(name || '|' || type || '|' || locale || '|' || public::text || '|' || enrol_primary || '|' || enrol_junior))::bigint AS h
     FROM schools WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id
 ), ei AS (
-    SELECT e.unit_id, count(*)::bigint AS n, max(e.updated_at) AS at, sum(coalesce(c.log_size, 0))::bigint AS survey
-    FROM evaluation_inputs e LEFT JOIN campaigns c ON c.id = e.campaign_id
+    SELECT e.unit_id, count(*)::bigint AS n, max(e.updated_at) AS at
+    FROM evaluation_inputs e
     WHERE e.unit_id = ANY($1::bigint[]) GROUP BY e.unit_id
+), cp AS (
+    -- every survey of the unit: the findings may name one, or read the newest started
+    SELECT unit_id, (sum(log_size) * 1000 + count(*))::bigint AS survey
+    FROM campaigns WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id
 ), na AS (
     SELECT unit_id, count(*)::bigint AS n, max(greatest(declared_at, coalesce(accepted_at, declared_at))) AS at
     FROM not_applicable WHERE unit_id = ANY($1::bigint[]) GROUP BY unit_id
@@ -1559,10 +1563,10 @@ SELECT u.id AS unit_id,
     coalesce(st.n, 0)::bigint AS stats_n, coalesce(st.at, 'epoch')::timestamptz AS stats_at,
     coalesce(sc.n, 0)::bigint AS schools_n, coalesce(sc.h, 0)::bigint AS schools_hash,
     coalesce(ei.n, 0)::bigint AS inputs_n, coalesce(ei.at, 'epoch')::timestamptz AS inputs_at,
-    coalesce(ei.survey, 0)::bigint AS survey_size,
+    coalesce(cp.survey, 0)::bigint AS survey_size,
     coalesce(na.n, 0)::bigint AS na_n, coalesce(na.at, 'epoch')::timestamptz AS na_at
 FROM units u LEFT JOIN st ON st.unit_id = u.id LEFT JOIN sc ON sc.unit_id = u.id
-    LEFT JOIN ei ON ei.unit_id = u.id LEFT JOIN na ON na.unit_id = u.id
+    LEFT JOIN ei ON ei.unit_id = u.id LEFT JOIN cp ON cp.unit_id = u.id LEFT JOIN na ON na.unit_id = u.id
 WHERE u.id = ANY($1::bigint[])
 `
 
@@ -1580,8 +1584,8 @@ type EvaluationStampsRow struct {
 }
 
 // What a unit's evaluation is made from, summed up: any change to its
-// statistics, schools, findings, declarations of 不适用 or linked
-// survey's log changes its row.
+// statistics, schools, findings, declarations of 不适用 or surveys'
+// logs changes its row.
 func (q *Queries) EvaluationStamps(ctx context.Context, unitIds []int64) ([]EvaluationStampsRow, error) {
 	rows, err := q.db.Query(ctx, evaluationStamps, unitIds)
 	if err != nil {

@@ -98,3 +98,45 @@ func schoolsOf(n int, factor float64) []evaluation.School {
 	}
 	return out
 }
+
+// A unit whose findings name no survey reads its newest started one (a
+// city's survey run for its counties), not 未关联调查; a draft is not read,
+// and opening it changes the unit's row.
+func TestEvaluationReadsTheNewestStartedSurvey(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	units, st, surveys := county.NewStore(pool), NewStore(pool), survey.NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "430302", Name: "雨湖区", Kind: "county", Population: 300_000,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Import(ctx, u.ID, 2025, schoolsOf(3, 1.1)); err != nil {
+		t.Fatal(err)
+	}
+	profiles, _ := evaluation.LoadProfiles("")
+	e := &Evaluations{Stats: st, Surveys: surveys, Profiles: profiles}
+	c, err := surveys.CreateCampaign(ctx, u.ID, survey.Titled("湘潭市 2026 年社会认可度调查"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	rows, err := e.Region(ctx, []county.Unit{u}, now)
+	if err != nil || rows[0].Recognition != nil {
+		t.Fatalf("a draft survey read: %+v %v", rows[0].Recognition, err)
+	}
+	if _, err := surveys.CreateLink(ctx, survey.Link{CampaignID: c.ID, Label: "全区通用链接"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := surveys.Open(ctx, c.ID, "city"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = e.Region(ctx, []county.Unit{u}, now)
+	if err != nil || rows[0].Recognition == nil || rows[0].Recognition.Campaign != "湘潭市 2026 年社会认可度调查" {
+		t.Fatalf("the city's open survey not read: %+v %v", rows[0].Recognition, err)
+	}
+	run, err := e.Load(ctx, u, 0, now)
+	if err != nil || run.Campaign == nil || run.CampaignChosen {
+		t.Errorf("the run's survey: %+v chosen %v", run.Campaign, run.CampaignChosen)
+	}
+}

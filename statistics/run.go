@@ -34,8 +34,11 @@ type Run struct {
 	Findings  Findings
 	Schools   []evaluation.School
 	Campaigns []survey.Campaign
-	Campaign  *survey.Campaign // the campaign the findings link, if any
-	Result    evaluation.Result
+	Campaign  *survey.Campaign // the campaign the findings link, else the newest started
+	// CampaignChosen: the findings name Campaign; else it is the unit's
+	// newest started survey, read by default.
+	CampaignChosen bool
+	Result         evaluation.Result
 }
 
 // DefaultYear is the school year shown when none is asked for: the newest
@@ -87,7 +90,25 @@ func (e *Evaluations) Load(ctx context.Context, u county.Unit, year int, now tim
 			run.Campaign = &run.Campaigns[i]
 		}
 	}
+	if run.Findings.CampaignID == nil {
+		run.Campaign, run.CampaignChosen = newestStarted(run.Campaigns), false
+	} else {
+		run.CampaignChosen = true
+	}
 	return run, nil
+}
+
+// newestStarted is the unit's newest campaign that has started (open or
+// closed), or nil: the survey an evaluation reads when the findings name
+// none — a city's survey run for its counties among them.
+func newestStarted(cs []survey.Campaign) *survey.Campaign {
+	var out *survey.Campaign
+	for i := range cs {
+		if cs[i].Status != survey.Draft && (out == nil || cs[i].ID > out.ID) {
+			out = &cs[i]
+		}
+	}
+	return out
 }
 
 // Evaluate scores the linked survey and evaluates a loaded run.
