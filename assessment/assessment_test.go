@@ -220,17 +220,16 @@ func TestThreeRounds(t *testing.T) {
 	if !slices.Contains(depts, "区民政局") || !slices.Contains(depts, "区财政局") {
 		t.Errorf("departments %v", depts)
 	}
-	known := []string{"2.3", "2.5", "2.15", "3.1", "3.4"}
 	link := func(task int64, problems []int64, inds ...string) {
 		t.Helper()
-		if err := f.store.Link(f.ctx, f.unit.ID, task, problems, inds, known, "区教育局"); err != nil {
+		if err := f.store.Link(f.ctx, f.unit, task, problems, inds, "区教育局"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	link(ts[0].ID, []int64{class.ID, music.ID, training.ID}, "2.5")
 	link(ts[1].ID, []int64{care.ID}, "2.15")
 	link(ts[2].ID, []int64{retention.ID}, "3.1")
-	if err := f.store.Link(f.ctx, f.unit.ID, ts[2].ID, []int64{999999}, nil, known, "x"); err == nil {
+	if err := f.store.Link(f.ctx, f.unit, ts[2].ID, []int64{999999}, nil, "x"); err == nil {
 		t.Error("a problem of no unit was linked")
 	}
 	if err := f.store.SetProgress(f.ctx, f.unit.ID, ts[1].ID, assessment.InProgress, "区教育局"); err != nil {

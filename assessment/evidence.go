@@ -180,6 +180,15 @@ func cleanName(name string) (string, error) {
 	return name, nil
 }
 
+// FitsSize refuses a file over MaxFile, naming its size and the limit:
+// what an upload of that size is told before it is read.
+func (s *Store) FitsSize(name string, size int64) error {
+	if size > s.MaxFile {
+		return refusal.Invalidf("文件“%s”有 %.1f MB，超过每个文件 %d MB 的上限", name, float64(size)/(1<<20), s.MaxFile>>20)
+	}
+	return nil
+}
+
 // Attach keeps a file as evidence of a problem or task of the unit: at
 // most MaxFile, within the unit's Quota, of a kind Sniff accepts. A file
 // is stored once by its SHA-256, never changed; attaching it again is a
@@ -213,8 +222,8 @@ func (s *Store) AttachFinding(ctx context.Context, run *statistics.Run, key, nam
 }
 
 func (s *Store) attach(ctx context.Context, unitID int64, subject string, subjectID int64, key, name string, data []byte, by string) (Evidence, error) {
-	if int64(len(data)) > s.MaxFile {
-		return Evidence{}, refusal.Invalidf("文件“%s”有 %.1f MB，超过每个文件 %d MB 的上限", name, float64(len(data))/(1<<20), s.MaxFile>>20)
+	if err := s.FitsSize(name, int64(len(data))); err != nil {
+		return Evidence{}, err
 	}
 	if len(data) == 0 {
 		return Evidence{}, refusal.Invalidf("文件“%s”是空的", name)

@@ -86,10 +86,18 @@ func (s *Store) Ledger(ctx context.Context, u county.Unit, now time.Time) (Ledge
 	if l.Rounds, err = s.Rounds(ctx, u.ID); err != nil {
 		return l, err
 	}
-	if l.Problems, err = s.Problems(ctx, u.ID); err != nil {
+	links, err := s.q.TaskLinks(ctx, u.ID)
+	if err != nil {
 		return l, err
 	}
-	if l.Tasks, err = s.Tasks(ctx, u.ID, now); err != nil {
+	files, err := s.Evidence(ctx, u.ID)
+	if err != nil {
+		return l, err
+	}
+	if l.Problems, err = s.problems(ctx, u.ID, l.Rounds, links, files); err != nil {
+		return l, err
+	}
+	if l.Tasks, err = s.tasks(ctx, u.ID, now, links, files); err != nil {
 		return l, err
 	}
 	if l.Departments, err = s.Departments(ctx, u.ID); err != nil {

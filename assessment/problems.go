@@ -171,18 +171,32 @@ func (pl ProblemPlan) rounds(round int64) dbq.InsertProblemRoundsParams {
 // Problems lists the unit's problems with what every round found of them,
 // the tasks that address them and their evidence.
 func (s *Store) Problems(ctx context.Context, unitID int64) ([]Problem, error) {
+	rounds, err := s.Rounds(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	links, err := s.q.TaskLinks(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	files, err := s.Evidence(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	return s.problems(ctx, unitID, rounds, links, files)
+}
+
+// problems is Problems given the unit's rounds, task links and evidence,
+// which the ledger reads once for its lists.
+func (s *Store) problems(ctx context.Context, unitID int64, rounds []Round, links []dbq.TaskProblem, files []Evidence) ([]Problem, error) {
 	rows, err := s.q.ListProblems(ctx, unitID)
 	if err != nil {
 		return nil, err
 	}
 	ps := problemsOf(rows)
-	rounds, err := s.q.ListRounds(ctx, unitID)
-	if err != nil {
-		return nil, err
-	}
 	noOf := map[int64]int{}
 	for _, r := range rounds {
-		noOf[r.ID] = int(r.No)
+		noOf[r.ID] = r.No
 	}
 	byID := map[int64]*Problem{}
 	for i := range ps {
@@ -203,18 +217,10 @@ func (s *Store) Problems(ctx context.Context, unitID int64) ([]Problem, error) {
 			p.History = append(p.History, Finding{Round: int(h.No), Status: evaluation.Status(h.Status), Figure: h.Figure, Gap: h.Gap})
 		}
 	}
-	links, err := s.q.TaskLinks(ctx, unitID)
-	if err != nil {
-		return nil, err
-	}
 	for _, l := range links {
 		if p := byID[l.ProblemID]; p != nil {
 			p.Tasks = append(p.Tasks, l.TaskID)
 		}
-	}
-	files, err := s.Evidence(ctx, unitID)
-	if err != nil {
-		return nil, err
 	}
 	for _, f := range files {
 		if p := byID[f.SubjectID]; p != nil && f.Subject == SubjectProblem {
@@ -229,12 +235,9 @@ func (s *Store) Problems(ctx context.Context, unitID int64) ([]Problem, error) {
 // least one evidence file attached to it. Its tasks are struck off when
 // all their problems are.
 func (s *Store) StrikeOff(ctx context.Context, unitID, problemID int64, by, reason string) error {
-	reason = strings.TrimSpace(reason)
-	switch n := len([]rune(reason)); {
-	case n == 0:
-		return refusal.Invalidf("请填写销号理由")
-	case n > MaxNote:
-		return refusal.Invalidf("销号理由不超过 %d 字", MaxNote)
+	reason, err := decisionReason(reason)
+	if err != nil {
+		return err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)
@@ -269,6 +272,19 @@ func (s *Store) StrikeOff(ctx context.Context, unitID, problemID int64, by, reas
 		}
 		return ev.write(ctx, q)
 	})
+}
+
+// decisionReason is a strike-off decision's reason, trimmed: required,
+// at most MaxNote characters.
+func decisionReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := len([]rune(reason)); {
+	case n == 0:
+		return "", refusal.Invalidf("请填写销号理由")
+	case n > MaxNote:
+		return "", refusal.Invalidf("销号理由不超过 %d 字", MaxNote)
+	}
+	return reason, nil
 }
 
 // Event kinds of the ledger's history.

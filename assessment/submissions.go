@@ -183,12 +183,12 @@ func (s *Store) SignOff(ctx context.Context, unitID int64, no int, by string) er
 }
 
 // Submit sends a signed-off round to the region for review, with its
-// package frozen: the documents docs (the report, the form, the
-// workbooks, as the server made them) and every evidence file of the
-// unit, listed with their SHA-256 in a manifest signed by the
+// package frozen: the documents docs makes of the round (the report, the
+// form, the workbooks, as the server renders them) and every evidence
+// file of the unit, listed with their SHA-256 in a manifest signed by the
 // deployment's key, whose hash is appended to the linked survey's sample
 // log (when the round has a survey that has started).
-func (s *Store) Submit(ctx context.Context, u county.Unit, no int, by string, docs []PackFile) error {
+func (s *Store) Submit(ctx context.Context, u county.Unit, no int, by string, docs func(Round, *Submission) ([]PackFile, error)) error {
 	r, err := s.Round(ctx, u.ID, no)
 	if err != nil {
 		return err
@@ -200,7 +200,11 @@ func (s *Store) Submit(ctx context.Context, u county.Unit, no int, by string, do
 	if err := submittable(no, sub); err != nil {
 		return err
 	}
-	files, err := s.packageFiles(ctx, u.ID, docs)
+	made, err := docs(r, sub)
+	if err != nil {
+		return err
+	}
+	files, err := s.packageFiles(ctx, u.ID, made)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"renke/county"
 	"renke/dbq"
 	"renke/refusal"
 )
@@ -267,6 +268,19 @@ func tasksOf(rows []dbq.Task) []Task {
 // Tasks lists the unit's tasks in the order of their numbers, each with
 // its links, evidence and status on day now.
 func (s *Store) Tasks(ctx context.Context, unitID int64, now time.Time) ([]Task, error) {
+	links, err := s.q.TaskLinks(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	files, err := s.Evidence(ctx, unitID)
+	if err != nil {
+		return nil, err
+	}
+	return s.tasks(ctx, unitID, now, links, files)
+}
+
+// tasks is Tasks given the unit's task links and evidence.
+func (s *Store) tasks(ctx context.Context, unitID int64, now time.Time, links []dbq.TaskProblem, files []Evidence) ([]Task, error) {
 	rows, err := s.q.ListTasks(ctx, unitID)
 	if err != nil {
 		return nil, err
@@ -277,10 +291,6 @@ func (s *Store) Tasks(ctx context.Context, unitID int64, now time.Time) ([]Task,
 		byID[ts[i].ID] = &ts[i]
 		ts[i].Status = TaskStatus(ts[i], now)
 	}
-	links, err := s.q.TaskLinks(ctx, unitID)
-	if err != nil {
-		return nil, err
-	}
 	for _, l := range links {
 		byID[l.TaskID].Problems = append(byID[l.TaskID].Problems, l.ProblemID)
 	}
@@ -290,10 +300,6 @@ func (s *Store) Tasks(ctx context.Context, unitID int64, now time.Time) ([]Task,
 	}
 	for _, l := range inds {
 		byID[l.TaskID].Indicators = append(byID[l.TaskID].Indicators, l.Indicator)
-	}
-	files, err := s.Evidence(ctx, unitID)
-	if err != nil {
-		return nil, err
 	}
 	for _, f := range files {
 		if t := byID[f.SubjectID]; t != nil && f.Subject == SubjectTask {
@@ -455,10 +461,29 @@ func (s *Store) SetProgress(ctx context.Context, unitID, taskID int64, p Progres
 	})
 }
 
-// Link links a task to problems of the unit and to indicators (their
-// numbers in the unit's profile, known lists the valid ones). A task
-// whose linked problems are all struck off is struck off.
-func (s *Store) Link(ctx context.Context, unitID, taskID int64, problems []int64, indicators []string, known []string, by string) error {
+// Indicators are the indicator numbers of the unit's profile, as its
+// findings of the default year choose it: what a task may address.
+func (s *Store) Indicators(ctx context.Context, u county.Unit, now time.Time) ([]string, error) {
+	run, err := s.evaluations.Load(ctx, u, 0, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(run.Profile.Indicators))
+	for i, ind := range run.Profile.Indicators {
+		out[i] = ind.No
+	}
+	return out, nil
+}
+
+// Link links a task to problems of the unit and to indicators of its
+// profile (Indicators). A task whose linked problems are all struck off
+// is struck off.
+func (s *Store) Link(ctx context.Context, u county.Unit, taskID int64, problems []int64, indicators []string, by string) error {
+	unitID := u.ID
+	known, err := s.Indicators(ctx, u, time.Now())
+	if err != nil {
+		return err
+	}
 	for _, in := range indicators {
 		if !slices.Contains(known, in) {
 			return refusal.Invalidf("没有编号为“%s”的指标", in)
@@ -517,12 +542,9 @@ func orEmptyIDs(s []int64) []int64 {
 // decision with a reason and evidence attached to it; a task with
 // problems is struck off when they are.
 func (s *Store) StrikeTask(ctx context.Context, unitID, taskID int64, by, reason string) error {
-	reason = strings.TrimSpace(reason)
-	switch n := len([]rune(reason)); {
-	case n == 0:
-		return refusal.Invalidf("请填写销号理由")
-	case n > MaxNote:
-		return refusal.Invalidf("销号理由不超过 %d 字", MaxNote)
+	reason, err := decisionReason(reason)
+	if err != nil {
+		return err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := dbq.New(tx)

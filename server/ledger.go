@@ -41,15 +41,11 @@ func (s *Server) ledger(c echo.Context) (assessment.Ledger, error) {
 // indicatorNumbers lists the indicator numbers of the unit's profile, as
 // its newest findings choose it.
 func (s *Server) indicatorNumbers(c echo.Context) ([]string, error) {
-	run, err := s.load(c)
+	u, err := s.unit(c)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, ind := range run.Profile.Indicators {
-		out = append(out, ind.No)
-	}
-	return out, nil
+	return s.assessments.Indicators(c.Request().Context(), u, s.now())
 }
 
 // renderLedger shows the county ledger, with a refusal's message when
@@ -159,13 +155,9 @@ func (s *Server) exportSchoolLedger(c echo.Context) error {
 
 // regionLedger rolls up the county's year of every unit in scope under :region.
 func (s *Server) regionLedger(c echo.Context) (string, []assessment.UnitStanding, error) {
-	prefix, err := regionPrefix(c)
+	prefix, units, err := s.regionUnits(c)
 	if err != nil {
 		return "", nil, err
-	}
-	units, err := s.units.RegionUnits(c.Request().Context(), scope(c), prefix)
-	if err != nil {
-		return "", nil, regionNotFound(err)
 	}
 	rows, err := s.assessments.Region(c.Request().Context(), units, s.now())
 	return prefix, rows, err

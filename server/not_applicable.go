@@ -102,9 +102,6 @@ func (s *Server) naEvidence(c echo.Context, key string) (assessment.Evidence, er
 	if err != nil {
 		return assessment.Evidence{}, err
 	}
-	if data == nil && name != "" {
-		data = make([]byte, s.assessments.MaxFile+1)
-	}
 	return s.assessments.Attach(c.Request().Context(), run.Unit.ID, assessment.SubjectNotApplicable, na.ID, name, data, username(c))
 }
 
@@ -195,9 +192,6 @@ func (s *Server) findingEvidence(c echo.Context) (assessment.Evidence, error) {
 	name, data, err := s.upload(c)
 	if err != nil {
 		return assessment.Evidence{}, err
-	}
-	if data == nil && name != "" {
-		data = make([]byte, s.assessments.MaxFile+1)
 	}
 	return s.assessments.AttachFinding(c.Request().Context(), run, c.FormValue("finding"), name, data, username(c))
 }

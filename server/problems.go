@@ -83,8 +83,8 @@ func (s *Server) upload(c echo.Context) (string, []byte, error) {
 		}
 		return "", nil, echo.NewHTTPError(http.StatusUnprocessableEntity, "请选择要上传的文件")
 	}
-	if fh.Size > s.assessments.MaxFile {
-		return fh.Filename, nil, nil // Attach refuses it by its size, naming the limit
+	if err := s.assessments.FitsSize(fh.Filename, fh.Size); err != nil {
+		return "", nil, err
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -108,9 +108,6 @@ func (s *Server) attach(c echo.Context, subject, param string) (assessment.Evide
 	name, data, err := s.upload(c)
 	if err != nil {
 		return assessment.Evidence{}, err
-	}
-	if data == nil && name != "" {
-		data = make([]byte, s.assessments.MaxFile+1) // over the limit: refused by size
 	}
 	return s.assessments.Attach(c.Request().Context(), u.ID, subject, id, name, data, username(c))
 }

@@ -24,13 +24,9 @@ type regionEvaluationPage struct {
 
 // regionEvaluations evaluates every unit in scope under :region.
 func (s *Server) regionEvaluations(c echo.Context) (string, []statistics.UnitEvaluation, error) {
-	prefix, err := regionPrefix(c)
+	prefix, units, err := s.regionUnits(c)
 	if err != nil {
 		return "", nil, err
-	}
-	units, err := s.units.RegionUnits(c.Request().Context(), scope(c), prefix)
-	if err != nil {
-		return "", nil, regionNotFound(err)
 	}
 	rows, err := s.evaluations.Region(c.Request().Context(), units, s.now())
 	return prefix, rows, err

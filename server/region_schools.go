@@ -18,15 +18,11 @@ import (
 // unit's roster in one workbook, each school with its unit's code (the
 // template, with headers only, when none has schools yet).
 func (s *Server) exportRegionSchools(c echo.Context) error {
-	prefix, err := regionPrefix(c)
+	prefix, units, err := s.regionUnits(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	units, err := s.units.RegionUnits(ctx, scope(c), prefix)
-	if err != nil {
-		return regionNotFound(err)
-	}
 	ids := make([]int64, len(units))
 	for i, u := range units {
 		ids[i] = u.ID

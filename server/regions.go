@@ -28,6 +28,20 @@ func regionPrefix(c echo.Context) (string, error) {
 	return p, nil
 }
 
+// regionUnits is :region's prefix and its units in the caller's scope;
+// a region with none in scope is errNoRegion.
+func (s *Server) regionUnits(c echo.Context) (string, []county.Unit, error) {
+	prefix, err := regionPrefix(c)
+	if err != nil {
+		return "", nil, err
+	}
+	units, err := s.units.RegionUnits(c.Request().Context(), scope(c), prefix)
+	if err != nil {
+		return "", nil, regionNotFound(err)
+	}
+	return prefix, units, nil
+}
+
 // regionNotFound turns a store's not-found into errNoRegion.
 func regionNotFound(err error) error {
 	if errors.Is(err, county.ErrNotFound) || errors.Is(err, survey.ErrNotFound) {

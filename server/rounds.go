@@ -292,20 +292,10 @@ func (s *Server) signOff(c echo.Context, u county.Unit, no int) (string, error) 
 
 // submitRound submits round no with its package.
 func (s *Server) submitRound(c echo.Context, u county.Unit, no int) (string, error) {
-	ctx := c.Request().Context()
-	r, err := s.assessments.Round(ctx, u.ID, no)
-	if err != nil {
-		return "", err
-	}
-	sub, err := s.assessments.SubmissionOf(ctx, u.ID, no)
-	if err != nil {
-		return "", err
-	}
-	docs, err := s.packageDocs(c, u, r, sub)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("第 %d 轮自查自评已报送市级复核，申报材料已签名封存", no), s.assessments.Submit(ctx, u, no, username(c), docs)
+	return fmt.Sprintf("第 %d 轮自查自评已报送市级复核，申报材料已签名封存", no),
+		s.assessments.Submit(c.Request().Context(), u, no, username(c), func(r assessment.Round, sub *assessment.Submission) ([]assessment.PackFile, error) {
+			return s.packageDocs(c, u, r, sub)
+		})
 }
 
 // reviewInput is a reviewer's opinion, from the form or JSON.

@@ -147,11 +147,7 @@ func (s *Server) link(c echo.Context, problems []int64, indicators []string) (in
 	if err != nil {
 		return 0, err
 	}
-	known, err := s.indicatorNumbers(c)
-	if err != nil {
-		return 0, err
-	}
-	return id, s.assessments.Link(c.Request().Context(), u.ID, id, problems, indicators, known, username(c))
+	return id, s.assessments.Link(c.Request().Context(), u, id, problems, indicators, username(c))
 }
 
 // linkForm is POST /console/units/:unit/tasks/:task/links: problems by

@@ -20,25 +20,7 @@ import (
 // full as its own page does.
 func BenchmarkRegionEvaluation100(b *testing.B) {
 	ctx := context.Background()
-	pool := dbtest.New(b)
-	units, st := county.NewStore(pool), statistics.NewStore(pool)
-	var list []county.Unit
-	for i := range 100 {
-		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("43%04d", i+1), Name: fmt.Sprintf("县%d", i+1), Kind: "county",
-			Population: 500_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.Import(ctx, u.ID, 2025, demo.County(60, uint64(i+1))); err != nil {
-			b.Fatal(err)
-		}
-		list = append(list, u)
-	}
-	profiles, err := evaluation.LoadProfiles("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ev := &statistics.Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
+	ev, list := regionOf(b, 100, 60, 430001)
 	b.ResetTimer()
 	for b.Loop() {
 		rows, err := ev.Region(ctx, list, time.Now())
@@ -54,28 +36,7 @@ func BenchmarkRegionEvaluation100(b *testing.B) {
 // full read is timed too, as Cold.
 func BenchmarkRegionNational2900(b *testing.B) {
 	ctx := context.Background()
-	pool := dbtest.New(b)
-	units, st := county.NewStore(pool), statistics.NewStore(pool)
-	var list []county.Unit
-	for i := range 2900 {
-		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("%06d", 110101+i), Name: fmt.Sprintf("县%d", i+1), Kind: "county",
-			Population: 300_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.Import(ctx, u.ID, 2025, demo.County(10, uint64(i+1))); err != nil {
-			b.Fatal(err)
-		}
-		list = append(list, u)
-	}
-	profiles, err := evaluation.LoadProfiles("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ev := &statistics.Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
-	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil { // as autovacuum would have, after the imports
-		b.Fatal(err)
-	}
+	ev, list := regionOf(b, 2900, 10, 110101)
 	start := time.Now()
 	if rows, err := ev.Region(ctx, list, time.Now()); err != nil || len(rows) != 2900 {
 		b.Fatalf("%d rows, %v", len(rows), err)
@@ -89,4 +50,33 @@ func BenchmarkRegionNational2900(b *testing.B) {
 		}
 	}
 	b.ReportMetric(cold.Seconds(), "cold-s")
+}
+
+// regionOf makes n units (codes from code up) of the given number of
+// schools each, analysed as autovacuum would have after the imports, and
+// the evaluations that read them.
+func regionOf(b *testing.B, n, schools, code int) (*statistics.Evaluations, []county.Unit) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	units, st := county.NewStore(pool), statistics.NewStore(pool)
+	var list []county.Unit
+	for i := range n {
+		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("%06d", code+i), Name: fmt.Sprintf("县%d", i+1), Kind: "county",
+			Population: 500_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Import(ctx, u.ID, 2025, demo.County(schools, uint64(i+1))); err != nil {
+			b.Fatal(err)
+		}
+		list = append(list, u)
+	}
+	profiles, err := evaluation.LoadProfiles("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	return &statistics.Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}, list
 }

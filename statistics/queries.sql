@@ -44,11 +44,12 @@ RETURNING id;
 UPDATE not_applicable SET accepted_by = @accepted_by::text, accepted_at = now() WHERE id = @id;
 
 -- name: EvaluationStamps :many
--- What a unit's evaluation is made from, summed up: any change to its
--- statistics, schools, findings, declarations of 不适用 or surveys'
--- logs changes its row.
+-- What a unit's evaluation is made from, summed up by content (never by
+-- a time the application sets, so a change made by SQL counts too): any
+-- change to its statistics, schools, findings, declarations of 不适用 or
+-- surveys' logs and status changes its row.
 WITH st AS (
-    SELECT s.unit_id, count(*)::bigint AS n, max(st.updated_at) AS at
+    SELECT s.unit_id, count(*)::bigint AS n, sum(hashtext(st.year || ':' || st.stats::text))::bigint AS h
     FROM school_stats st JOIN schools s ON s.id = st.school_id
     WHERE s.unit_id = ANY(@unit_ids::bigint[]) GROUP BY s.unit_id
 ), sc AS (
@@ -56,23 +57,26 @@ WITH st AS (
         sum(hashtext(name || '|' || type || '|' || locale || '|' || public::text || '|' || enrol_primary || '|' || enrol_junior))::bigint AS h
     FROM schools WHERE unit_id = ANY(@unit_ids::bigint[]) GROUP BY unit_id
 ), ei AS (
-    SELECT e.unit_id, count(*)::bigint AS n, max(e.updated_at) AS at
+    SELECT e.unit_id, count(*)::bigint AS n,
+        sum(hashtext(e.year || '|' || e.profile || '|' || coalesce(e.campaign_id, 0) || '|' || e.figures::text || e.judgements::text ||
+            e.scores::text || e.vetoes::text || e.series::text))::bigint AS h
     FROM evaluation_inputs e
     WHERE e.unit_id = ANY(@unit_ids::bigint[]) GROUP BY e.unit_id
 ), cp AS (
     -- every survey of the unit: the findings may name one, or read the newest started
-    SELECT unit_id, (sum(log_size) * 1000 + count(*))::bigint AS survey
+    SELECT unit_id, count(*)::bigint AS n, sum(hashtext(id || '|' || status || '|' || log_size))::bigint AS h
     FROM campaigns WHERE unit_id = ANY(@unit_ids::bigint[]) GROUP BY unit_id
 ), na AS (
-    SELECT unit_id, count(*)::bigint AS n, max(greatest(declared_at, coalesce(accepted_at, declared_at))) AS at
+    SELECT unit_id, count(*)::bigint AS n,
+        sum(hashtext(year || '|' || check_key || '|' || reason || '|' || coalesce(accepted_by, '')))::bigint AS h
     FROM not_applicable WHERE unit_id = ANY(@unit_ids::bigint[]) GROUP BY unit_id
 )
 SELECT u.id AS unit_id,
-    coalesce(st.n, 0)::bigint AS stats_n, coalesce(st.at, 'epoch')::timestamptz AS stats_at,
+    coalesce(st.n, 0)::bigint AS stats_n, coalesce(st.h, 0)::bigint AS stats_hash,
     coalesce(sc.n, 0)::bigint AS schools_n, coalesce(sc.h, 0)::bigint AS schools_hash,
-    coalesce(ei.n, 0)::bigint AS inputs_n, coalesce(ei.at, 'epoch')::timestamptz AS inputs_at,
-    coalesce(cp.survey, 0)::bigint AS survey_size,
-    coalesce(na.n, 0)::bigint AS na_n, coalesce(na.at, 'epoch')::timestamptz AS na_at
+    coalesce(ei.n, 0)::bigint AS inputs_n, coalesce(ei.h, 0)::bigint AS inputs_hash,
+    coalesce(cp.n, 0)::bigint AS surveys_n, coalesce(cp.h, 0)::bigint AS surveys_hash,
+    coalesce(na.n, 0)::bigint AS na_n, coalesce(na.h, 0)::bigint AS na_hash
 FROM units u LEFT JOIN st ON st.unit_id = u.id LEFT JOIN sc ON sc.unit_id = u.id
     LEFT JOIN ei ON ei.unit_id = u.id LEFT JOIN cp ON cp.unit_id = u.id LEFT JOIN na ON na.unit_id = u.id
 WHERE u.id = ANY(@unit_ids::bigint[]);

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"renke/county"
+	"renke/dbq"
 	"renke/evaluation"
 )
 
@@ -33,12 +34,12 @@ type UnitEvaluation struct {
 // regionWorkers is how many units are evaluated at once.
 const regionWorkers = 4
 
-// stamp is what a unit's evaluation was made from, summed up (a row of
-// EvaluationStamps), with the default year of the day: the same stamp,
-// the same evaluation.
+// stamp is what a unit's evaluation was made from, summed up by content
+// (a row of EvaluationStamps), with the default year of the day: the
+// same stamp, the same evaluation.
 type stamp struct {
-	statsN, statsAt, schoolsN, schoolsHash, inputsN, inputsAt, survey, naN, naAt int64
-	defaultYear                                                                  int
+	dbq.EvaluationStampsRow
+	defaultYear int
 }
 
 // summed is a unit's evaluation as the roll-up last made it, and from what.
@@ -84,9 +85,7 @@ func (e *Evaluations) stamps(ctx context.Context, units []county.Unit, now time.
 	}
 	out := make(map[int64]stamp, len(rows))
 	for _, r := range rows {
-		out[r.UnitID] = stamp{statsN: r.StatsN, statsAt: r.StatsAt.UnixMicro(), schoolsN: r.SchoolsN, schoolsHash: r.SchoolsHash,
-			inputsN: r.InputsN, inputsAt: r.InputsAt.UnixMicro(), survey: r.SurveySize, naN: r.NaN, naAt: r.NaAt.UnixMicro(),
-			defaultYear: DefaultYear(nil, now)}
+		out[r.UnitID] = stamp{EvaluationStampsRow: r, defaultYear: DefaultYear(nil, now)}
 	}
 	return out, nil
 }

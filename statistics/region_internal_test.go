@@ -140,3 +140,33 @@ func TestEvaluationReadsTheNewestStartedSurvey(t *testing.T) {
 		t.Errorf("the run's survey: %+v chosen %v", run.Campaign, run.CampaignChosen)
 	}
 }
+
+// A change made by SQL, leaving every time stamp as it was, still makes
+// the roll-up evaluate the unit again: the stamps sum up content.
+func TestRegionSeesAChangeBySQL(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	units, st := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "430302", Name: "县1", Kind: "county", Population: 300_000,
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Import(ctx, u.ID, 2025, schoolsOf(4, 1.1)); err != nil {
+		t.Fatal(err)
+	}
+	profiles, _ := evaluation.LoadProfiles("")
+	e := &Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	rows, err := e.Region(ctx, []county.Unit{u}, now)
+	if err != nil || len(rows[0].FailingSchools) != 0 {
+		t.Fatalf("before: %v %v", rows, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE school_stats SET stats = jsonb_set(stats, '{key_primary}', '0')`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = e.Region(ctx, []county.Unit{u}, now)
+	if err != nil || len(rows[0].FailingSchools) != 4 || e.summary.evaluated.Load() != 2 {
+		t.Errorf("after a change by SQL: %d failing schools, %d evaluations, %v", len(rows[0].FailingSchools), e.summary.evaluated.Load(), err)
+	}
+}
