@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"renke/division"
 	"renke/sampling"
 )
 
@@ -24,6 +25,9 @@ type Unit struct {
 	PopulationSource string          `json:"population_source"`
 	PopulationYear   *int32          `json:"population_year"`
 	Shares           sampling.Shares `json:"shares"` // basis points by locale
+	// CodeReason (代码说明) is why a six-digit code not on the division list
+	// is used (a county set up after the list's date); empty otherwise.
+	CodeReason string `json:"code_reason,omitempty"`
 }
 
 // WideName is what a link for the whole unit is called: 全县通用,
@@ -42,11 +46,23 @@ var UnitKinds = map[string]string{"county": "县", "district": "区", "city": "�
 var codePattern = regexp.MustCompile(`^[0-9A-Za-z_-]{1,32}$`)
 
 // Validate checks a unit before it is saved; messages are for staff.
+//
+// A six-digit code is a division code and must be a county-level one on
+// the embedded list (division.Edition), unless a reason is given; other
+// codes (letters, other lengths) are the deployment's own and stand
+// outside every region.
 func (u *Unit) Validate() error {
-	u.Code, u.Name = strings.TrimSpace(u.Code), strings.TrimSpace(u.Name)
+	u.Code, u.Name, u.CodeReason = strings.TrimSpace(u.Code), strings.TrimSpace(u.Name), strings.TrimSpace(u.CodeReason)
+	if division.County(u.Code) || !sixDigits(u.Code) {
+		u.CodeReason = ""
+	}
 	switch {
 	case !codePattern.MatchString(u.Code):
 		return errors.New("单位代码须为 1 至 32 位字母、数字、下划线或连字符")
+	case sixDigits(u.Code) && !division.County(u.Code) && u.CodeReason == "":
+		return fmt.Errorf("单位代码 %s 不是%s中的县级行政区划代码；如确需使用（如新设立的县级单位），请填写代码说明", u.Code, division.Edition)
+	case utf8.RuneCountInString(u.CodeReason) > 200:
+		return errors.New("代码说明不超过 200 字")
 	case u.Name == "" || utf8.RuneCountInString(u.Name) > 100:
 		return errors.New("单位名称不能为空，且不超过 100 字")
 	case UnitKinds[u.Kind] == "":
@@ -178,12 +194,41 @@ func InRegion(code, prefix string) bool {
 }
 
 // RegionName names a region prefix for people: 全国 for the whole country,
-// else 地区 and its six-digit code.
+// else the division's name and its six-digit code, 湘潭市 (430300), or 地区
+// and the code for a prefix not on the division list.
 func RegionName(prefix string) string {
 	if prefix == "" {
 		return "全国"
 	}
+	if name, ok := division.Name(prefix); ok {
+		return name + " (" + DivisionCode(prefix) + ")"
+	}
 	return "地区 " + DivisionCode(prefix)
+}
+
+// Bureau names the education department of a unit or region, as the
+// organiser (主办) of a survey: the unit's own 教育局 when region is "";
+// else the region's by its six-digit code: 教育部 for 000000, a
+// province's 教育厅 (湖南省教育厅), a city's 教育局 (湘潭市教育局). A region
+// code not on the division list is named by its code.
+func Bureau(u Unit, region string) string {
+	if region == "" {
+		return u.Name + "教育局"
+	}
+	prefix, ok := RegionPrefix(region)
+	if !ok {
+		return u.Name + "教育局"
+	}
+	name, known := division.Name(prefix)
+	switch {
+	case prefix == "":
+		return "教育部"
+	case !known:
+		return "地区 " + region + " 教育行政部门"
+	case len(prefix) == 2:
+		return name + "教育厅"
+	}
+	return name + "教育局"
 }
 
 // DivisionCode is the six-digit code of a region prefix: 43 is 430000,
@@ -193,6 +238,11 @@ func DivisionCode(prefix string) string {
 		return prefix
 	}
 	return prefix + strings.Repeat("0", 6-len(prefix))
+}
+
+// sixDigits reports whether code is six digits, as a division code is.
+func sixDigits(code string) bool {
+	return len(code) == 6 && strings.Trim(code, "0123456789") == ""
 }
 
 // CountyLevel reports whether code is a county-level division code: six

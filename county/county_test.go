@@ -19,11 +19,36 @@ func TestUnitValidate(t *testing.T) {
 		"no population":    func(u *Unit) { u.Population = 0 },
 		"shares 99%":       func(u *Unit) { u.Shares.Rural = 900 },
 		"year 1800":        func(u *Unit) { u.PopulationYear = &year },
+		"unlisted code":    func(u *Unit) { u.Code = "430399" }, // six digits, not a county on the division list
+		"a city's code":    func(u *Unit) { u.Code = "430300" },
 	} {
 		u := ok
 		mod(&u)
 		if err := u.Validate(); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+	// An unlisted code stands with a reason, which is kept; a listed code
+	// or the deployment's own (demo) needs none and keeps none.
+	for _, c := range []struct{ code, reason, kept string }{
+		{"430399", "2026 年新设立，国务院批复", "2026 年新设立，国务院批复"},
+		{"430304", "不需要", ""},
+		{"demo", "不需要", ""},
+	} {
+		u := ok
+		u.Code, u.CodeReason = c.code, c.reason
+		if err := u.Validate(); err != nil || u.CodeReason != c.kept {
+			t.Errorf("%s with a reason: %v, kept %q", c.code, err, u.CodeReason)
+		}
+	}
+}
+
+func TestBureau(t *testing.T) {
+	u := Unit{Name: "雨湖区"}
+	for region, want := range map[string]string{"": "雨湖区教育局", "430300": "湘潭市教育局", "430000": "湖南省教育厅",
+		"000000": "教育部", "110100": "北京市教育局", "439900": "地区 439900 教育行政部门"} {
+		if got := Bureau(u, region); got != want {
+			t.Errorf("Bureau(%q) = %q, want %q", region, got, want)
 		}
 	}
 }
@@ -77,8 +102,8 @@ func TestRegionPrefixAndCities(t *testing.T) {
 	if p, ok := RegionPrefix("000000"); !ok || p != "" || RegionName(p) != "全国" || DivisionCode(p) != "000000" {
 		t.Errorf("the whole country: %q %v", p, ok)
 	}
-	if RegionName("4303") != "地区 430300" || DivisionCode("43") != "430000" {
-		t.Errorf("names: %s %s", RegionName("4303"), DivisionCode("43"))
+	if RegionName("4303") != "湘潭市 (430300)" || RegionName("43") != "湖南省 (430000)" || RegionName("4399") != "地区 439900" || DivisionCode("43") != "430000" {
+		t.Errorf("names: %s %s %s %s", RegionName("4303"), RegionName("43"), RegionName("4399"), DivisionCode("43"))
 	}
 	// A county-level code has six digits and does not end in 00 (a city's
 	// or province's own code does).

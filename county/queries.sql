@@ -1,6 +1,6 @@
 -- name: CreateUnit :one
-INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, code_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING *;
 
 -- Units are reached only through a scope: every unit (all_units) or the
@@ -17,7 +17,7 @@ ORDER BY id;
 
 -- name: UpdateUnit :one
 UPDATE units SET code = $2, name = $3, kind = $4, population = $5, population_source = $6,
-    population_year = $7, share_urban = $8, share_town = $9, share_rural = $10
+    population_year = $7, share_urban = $8, share_town = $9, share_rural = $10, code_reason = $11
 WHERE id = $1
 RETURNING *;
 
@@ -49,10 +49,10 @@ SET type = EXCLUDED.type, locale = EXCLUDED.locale, public = EXCLUDED.public,
 RETURNING id;
 
 -- name: UpsertUnitByCode :one
-INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, code_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (code) DO UPDATE
-SET name = EXCLUDED.name, kind = EXCLUDED.kind, population = EXCLUDED.population,
+SET name = EXCLUDED.name, code_reason = EXCLUDED.code_reason, kind = EXCLUDED.kind, population = EXCLUDED.population,
     population_source = EXCLUDED.population_source, population_year = EXCLUDED.population_year,
     share_urban = EXCLUDED.share_urban, share_town = EXCLUDED.share_town, share_rural = EXCLUDED.share_rural
 RETURNING id, (xmax = 0)::boolean AS inserted;

@@ -68,7 +68,7 @@ func pgCode(err error) string {
 
 func unitFrom(r dbq.Unit) Unit {
 	return Unit{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, Population: r.Population,
-		PopulationSource: r.PopulationSource, PopulationYear: r.PopulationYear,
+		PopulationSource: r.PopulationSource, PopulationYear: r.PopulationYear, CodeReason: r.CodeReason,
 		Shares: sampling.Shares{Urban: int(r.ShareUrban), Town: int(r.ShareTown), Rural: int(r.ShareRural)}}
 }
 
@@ -91,7 +91,7 @@ func (s *Store) CreateUnit(ctx context.Context, u Unit) (Unit, error) {
 	}
 	r, err := s.q.CreateUnit(ctx, dbq.CreateUnitParams{Code: u.Code, Name: u.Name, Kind: u.Kind,
 		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
-		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural), CodeReason: u.CodeReason})
 	if pgCode(err) == "23505" {
 		return Unit{}, ErrCodeTaken
 	}
@@ -105,7 +105,7 @@ func (s *Store) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
 	}
 	r, err := s.q.UpdateUnit(ctx, dbq.UpdateUnitParams{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind,
 		Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
-		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+		ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural), CodeReason: u.CodeReason})
 	if pgCode(err) == "23505" {
 		return Unit{}, ErrCodeTaken
 	}
@@ -308,7 +308,7 @@ func (s *Store) ImportUnits(ctx context.Context, prefix string, list []Unit) (ou
 		for _, u := range list {
 			r, err := q.UpsertUnitByCode(ctx, dbq.UpsertUnitByCodeParams{Code: u.Code, Name: u.Name, Kind: u.Kind,
 				Population: u.Population, PopulationSource: u.PopulationSource, PopulationYear: u.PopulationYear,
-				ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural)})
+				ShareUrban: int32(u.Shares.Urban), ShareTown: int32(u.Shares.Town), ShareRural: int32(u.Shares.Rural), CodeReason: u.CodeReason})
 			if err != nil {
 				return err
 			}

@@ -68,6 +68,7 @@ type Campaign struct {
 	LogVersion     int16      `json:"log_version"`
 	Population     *int64     `json:"population"`
 	Shares         []int32    `json:"shares"`
+	Organiser      string     `json:"organiser"`
 }
 
 type CampaignEvent struct {
@@ -462,6 +463,7 @@ type Unit struct {
 	ShareTown        int32     `json:"share_town"`
 	ShareRural       int32     `json:"share_rural"`
 	CreatedAt        time.Time `json:"created_at"`
+	CodeReason       string    `json:"code_reason"`
 }
 
 type Verification struct {

@@ -810,7 +810,7 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 const closeCampaign = `-- name: CloseCampaign :one
 UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_size = log_size, sealed_root = log_root
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 // Closing seals the log at its size and root: no submit can add to it
@@ -847,6 +847,7 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -998,9 +999,9 @@ func (q *Queries) CountResponsesByStatus(ctx context.Context, campaignID int64) 
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits, token_hours, wechat_only)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+    min_fill_seconds, pow_bits, token_hours, wechat_only, organiser)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 type CreateCampaignParams struct {
@@ -1017,6 +1018,7 @@ type CreateCampaignParams struct {
 	PowBits        int32      `json:"pow_bits"`
 	TokenHours     int32      `json:"token_hours"`
 	WechatOnly     bool       `json:"wechat_only"`
+	Organiser      string     `json:"organiser"`
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -1034,6 +1036,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.PowBits,
 		arg.TokenHours,
 		arg.WechatOnly,
+		arg.Organiser,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -1064,6 +1067,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -1234,9 +1238,9 @@ func (q *Queries) CreateStaff(ctx context.Context, arg CreateStaffParams) (Creat
 }
 
 const createUnit = `-- name: CreateUnit :one
-INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, code_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at, code_reason
 `
 
 type CreateUnitParams struct {
@@ -1249,6 +1253,7 @@ type CreateUnitParams struct {
 	ShareUrban       int32  `json:"share_urban"`
 	ShareTown        int32  `json:"share_town"`
 	ShareRural       int32  `json:"share_rural"`
+	CodeReason       string `json:"code_reason"`
 }
 
 func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, error) {
@@ -1262,6 +1267,7 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 		arg.ShareUrban,
 		arg.ShareTown,
 		arg.ShareRural,
+		arg.CodeReason,
 	)
 	var i Unit
 	err := row.Scan(
@@ -1276,6 +1282,7 @@ func (q *Queries) CreateUnit(ctx context.Context, arg CreateUnitParams) (Unit, e
 		&i.ShareTown,
 		&i.ShareRural,
 		&i.CreatedAt,
+		&i.CodeReason,
 	)
 	return i, err
 }
@@ -1936,7 +1943,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -1977,6 +1984,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -2195,7 +2203,7 @@ func (q *Queries) GetStaffByUsername(ctx context.Context, username string) (Staf
 
 const getUnit = `-- name: GetUnit :one
 
-SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units
+SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at, code_reason FROM units
 WHERE id = $1 AND ($2::boolean OR id = ANY($3::bigint[]))
 `
 
@@ -2222,6 +2230,7 @@ func (q *Queries) GetUnit(ctx context.Context, arg GetUnitParams) (Unit, error) 
 		&i.ShareTown,
 		&i.ShareRural,
 		&i.CreatedAt,
+		&i.CodeReason,
 	)
 	return i, err
 }
@@ -3091,7 +3100,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -3131,6 +3140,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.LogVersion,
 			&i.Population,
 			&i.Shares,
+			&i.Organiser,
 		); err != nil {
 			return nil, err
 		}
@@ -3956,7 +3966,7 @@ func (q *Queries) ListTasks(ctx context.Context, unitID int64) ([]Task, error) {
 }
 
 const listUnits = `-- name: ListUnits :many
-SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at FROM units
+SELECT id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at, code_reason FROM units
 WHERE $1::boolean OR id = ANY($2::bigint[])
 ORDER BY id
 `
@@ -3987,6 +3997,7 @@ func (q *Queries) ListUnits(ctx context.Context, arg ListUnitsParams) ([]Unit, e
 			&i.ShareTown,
 			&i.ShareRural,
 			&i.CreatedAt,
+			&i.CodeReason,
 		); err != nil {
 			return nil, err
 		}
@@ -4067,7 +4078,7 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
@@ -4104,6 +4115,7 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -4420,7 +4432,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 }
 
 const newestCampaigns = `-- name: NewestCampaigns :many
-SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
+SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
 `
 
 // A region's dashboard: each unit's newest campaign, and what its counts
@@ -4462,6 +4474,7 @@ func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campa
 			&i.LogVersion,
 			&i.Population,
 			&i.Shares,
+			&i.Organiser,
 		); err != nil {
 			return nil, err
 		}
@@ -4493,7 +4506,7 @@ const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $1, opened_at = now(), population = $2,
     shares = $3::integer[]
 WHERE id = $4 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 type OpenCampaignParams struct {
@@ -4541,6 +4554,7 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -5264,7 +5278,7 @@ func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]Ans
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 // Reopening a closed campaign lifts its seal; the log goes on from where
@@ -5300,6 +5314,7 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -6275,7 +6290,7 @@ const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
     min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -6333,6 +6348,7 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -6342,7 +6358,7 @@ UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, m
     quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
     wechat_only = $13
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
 `
 
 type UpdateDraftCampaignParams struct {
@@ -6406,6 +6422,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.LogVersion,
 		&i.Population,
 		&i.Shares,
+		&i.Organiser,
 	)
 	return i, err
 }
@@ -6507,9 +6524,9 @@ func (q *Queries) UpdateTask(ctx context.Context, arg UpdateTaskParams) error {
 
 const updateUnit = `-- name: UpdateUnit :one
 UPDATE units SET code = $2, name = $3, kind = $4, population = $5, population_source = $6,
-    population_year = $7, share_urban = $8, share_town = $9, share_rural = $10
+    population_year = $7, share_urban = $8, share_town = $9, share_rural = $10, code_reason = $11
 WHERE id = $1
-RETURNING id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at
+RETURNING id, code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, created_at, code_reason
 `
 
 type UpdateUnitParams struct {
@@ -6523,6 +6540,7 @@ type UpdateUnitParams struct {
 	ShareUrban       int32  `json:"share_urban"`
 	ShareTown        int32  `json:"share_town"`
 	ShareRural       int32  `json:"share_rural"`
+	CodeReason       string `json:"code_reason"`
 }
 
 func (q *Queries) UpdateUnit(ctx context.Context, arg UpdateUnitParams) (Unit, error) {
@@ -6537,6 +6555,7 @@ func (q *Queries) UpdateUnit(ctx context.Context, arg UpdateUnitParams) (Unit, e
 		arg.ShareUrban,
 		arg.ShareTown,
 		arg.ShareRural,
+		arg.CodeReason,
 	)
 	var i Unit
 	err := row.Scan(
@@ -6551,6 +6570,7 @@ func (q *Queries) UpdateUnit(ctx context.Context, arg UpdateUnitParams) (Unit, e
 		&i.ShareTown,
 		&i.ShareRural,
 		&i.CreatedAt,
+		&i.CodeReason,
 	)
 	return i, err
 }
@@ -6670,10 +6690,10 @@ func (q *Queries) UpsertSchoolStats(ctx context.Context, arg UpsertSchoolStatsPa
 }
 
 const upsertUnitByCode = `-- name: UpsertUnitByCode :one
-INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO units (code, name, kind, population, population_source, population_year, share_urban, share_town, share_rural, code_reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (code) DO UPDATE
-SET name = EXCLUDED.name, kind = EXCLUDED.kind, population = EXCLUDED.population,
+SET name = EXCLUDED.name, code_reason = EXCLUDED.code_reason, kind = EXCLUDED.kind, population = EXCLUDED.population,
     population_source = EXCLUDED.population_source, population_year = EXCLUDED.population_year,
     share_urban = EXCLUDED.share_urban, share_town = EXCLUDED.share_town, share_rural = EXCLUDED.share_rural
 RETURNING id, (xmax = 0)::boolean AS inserted
@@ -6689,6 +6709,7 @@ type UpsertUnitByCodeParams struct {
 	ShareUrban       int32  `json:"share_urban"`
 	ShareTown        int32  `json:"share_town"`
 	ShareRural       int32  `json:"share_rural"`
+	CodeReason       string `json:"code_reason"`
 }
 
 type UpsertUnitByCodeRow struct {
@@ -6707,6 +6728,7 @@ func (q *Queries) UpsertUnitByCode(ctx context.Context, arg UpsertUnitByCodePara
 		arg.ShareUrban,
 		arg.ShareTown,
 		arg.ShareRural,
+		arg.CodeReason,
 	)
 	var i UpsertUnitByCodeRow
 	err := row.Scan(&i.ID, &i.Inserted)

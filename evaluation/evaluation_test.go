@@ -553,3 +553,23 @@ func TestFailingSchoolsAndWorstSpread(t *testing.T) {
 		t.Error("a result with no spreads has a worst one")
 	}
 }
+
+// A unit under 湘潭市 (4303) is evaluated by the city's rules unless its
+// findings name others; a unit elsewhere, or with a code of its own, by
+// the national ones; a variant of the city's rules is never the default.
+func TestProfileForUnit(t *testing.T) {
+	ps, err := LoadProfiles("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]string{"430302": "hunan-xiangtan-2018", "430381": "hunan-xiangtan-2018",
+		"430102": "national-2017", "110101": "national-2017", "demo": "national-2017", "4303x": "national-2017"} {
+		if got := ps.ForUnit(code).ID; got != want {
+			t.Errorf("ForUnit(%s) = %s, want %s", code, got, want)
+		}
+	}
+	bad := []byte(`{"id":"x","name":"x","regions":["430"]}`)
+	if _, err := Parse(bad); err == nil || !strings.Contains(err.Error(), "region") {
+		t.Errorf("a three-digit region: %v", err)
+	}
+}

@@ -349,10 +349,14 @@ type CheckPatch struct {
 
 // Profile is a province's (or the nation's) evaluation rules.
 type Profile struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Source     string        `json:"source"`
-	Reading    string        `json:"reading,omitempty"` // how this profile reads an ambiguous source
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Source  string `json:"source"`
+	Reading string `json:"reading,omitempty"` // how this profile reads an ambiguous source
+	// Regions are the division code prefixes (43 a province, 4303 a city)
+	// whose units are evaluated by this profile unless their findings name
+	// another.
+	Regions    []string      `json:"regions,omitempty"`
 	Dimensions []Dimension   `json:"dimensions"`
 	Resources  ResourceRules `json:"resources"`
 	Survey     *SurveyRules  `json:"survey,omitempty"`
@@ -372,7 +376,7 @@ type Profile struct {
 // variant is the profile read as v.
 func (p *Profile) variant(v Variant) (*Profile, error) {
 	q := *p
-	q.ID, q.Name, q.Reading, q.Variants = v.ID, v.Name, v.Note, nil
+	q.ID, q.Name, q.Reading, q.Variants, q.Regions = v.ID, v.Name, v.Note, nil, nil
 	q.Indicators = make([]Indicator, len(p.Indicators))
 	used := map[string]bool{}
 	for i, ind := range p.Indicators {
@@ -466,6 +470,11 @@ func (p *Profile) ScoredItems() []Item {
 func (p *Profile) Validate() error {
 	if p.ID == "" || p.Name == "" {
 		return errors.New("profile needs an id and a name")
+	}
+	for _, r := range p.Regions {
+		if (len(r) != 2 && len(r) != 4) || strings.Trim(r, "0123456789") != "" {
+			return fmt.Errorf("profile %s: region %q is not a province's 2 or a city's 4 digits", p.ID, r)
+		}
 	}
 	for _, r := range Resources {
 		s := p.Standard(r)
@@ -702,6 +711,25 @@ func LoadProfiles(dir string) (*Profiles, error) {
 func (ps *Profiles) Get(id string) (*Profile, bool) {
 	p, ok := ps.byID[id]
 	return p, ok
+}
+
+// ForUnit is the profile a unit is evaluated by when its findings name
+// none: the one whose region prefix is the longest to start the unit's
+// code (a city's rules over its province's), else the national one.
+func (ps *Profiles) ForUnit(code string) *Profile {
+	var best *Profile
+	longest := 0
+	for _, id := range ps.order {
+		for _, r := range ps.byID[id].Regions {
+			if len(r) > longest && strings.HasPrefix(code, r) && strings.Trim(code, "0123456789") == "" {
+				best, longest = ps.byID[id], len(r)
+			}
+		}
+	}
+	if best == nil {
+		best = ps.byID["national-2017"]
+	}
+	return best
 }
 
 // All lists the profiles, built-in ones first.

@@ -20,9 +20,13 @@ type consolePage struct {
 	// Standalone: the page is a document of a package, read offline: its
 	// style inline, no console bar.
 	Standalone bool
-	Refresh    int // seconds; a page that refreshes itself without script
-	Staff      staff.Account
-	CSRF       string
+	// A live page offers to refresh itself (without script) every
+	// RefreshEvery seconds; it does (Refresh) once its reader asks, and
+	// RefreshLink flips the choice (offerRefresh).
+	Refresh, RefreshEvery int
+	RefreshLink           string
+	Staff                 staff.Account
+	CSRF                  string
 }
 
 func (s *Server) consolePage(c echo.Context, title string) consolePage {
@@ -30,6 +34,23 @@ func (s *Server) consolePage(c echo.Context, title string) consolePage {
 	p.Staff, _ = c.Get("staff").(staff.Account)
 	p.CSRF, _ = c.Get(middleware.DefaultCSRFConfig.ContextKey).(string)
 	return p
+}
+
+// offerRefresh lets a live page refresh itself every `every` seconds
+// once its reader asks (?auto=1). Unasked, a refresh moves a screen
+// reader's place and a slow reader's text (WCAG 2.2.1), so it is never
+// the default.
+func (p *consolePage) offerRefresh(c echo.Context, every int) {
+	u := *c.Request().URL
+	q := u.Query()
+	if q.Get("auto") == "1" {
+		p.Refresh = every
+		q.Del("auto")
+	} else {
+		q.Set("auto", "1")
+	}
+	u.RawQuery = q.Encode()
+	p.RefreshEvery, p.RefreshLink = every, u.RequestURI()
 }
 
 // csrf guards every state-changing console request with a token that a

@@ -12,8 +12,8 @@ import (
 )
 
 // dashboardPage is the live view of a campaign: sample against quota, and
-// recognition against the line. It refreshes itself with a meta refresh,
-// so it needs no script.
+// recognition against the line. Asked to, it refreshes itself with a meta
+// refresh, so it needs no script.
 type dashboardPage struct {
 	*campaignView
 	Report     survey.RecognitionReport
@@ -72,7 +72,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	p := dashboardPage{campaignView: v}
 	if v.Campaign.Status == survey.Open {
-		p.Refresh = 30
+		p.offerRefresh(c, 30)
 	}
 	if err := s.withProgress(c, v); err != nil {
 		return err

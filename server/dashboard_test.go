@@ -43,7 +43,7 @@ func TestDashboardAndDossier(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf(`<span id="admitted">%d</span>`, admitted),
 		fmt.Sprintf(`<b id="over-quota">%d</b>`, over),
-		`<meta http-equiv="refresh" content="30">`,
+		`每 30 秒自动刷新本页`,                                                      // offered, not done unasked
 		`id="by-item"`, `id="by-school"`, `class="ivchart"`, `class="line"`, // the 85% line
 	} {
 		if !strings.Contains(body, want) {
@@ -52,6 +52,14 @@ func TestDashboardAndDossier(t *testing.T) {
 	}
 	if strings.Contains(body, "<script") {
 		t.Error("the dashboard uses script")
+	}
+	// Asked to, it refreshes itself every 30 s, and offers to stop.
+	if strings.Contains(body, `http-equiv="refresh"`) {
+		t.Error("the dashboard refreshes itself unasked")
+	}
+	if auto, _ := k.get(base + "/dashboard?auto=1"); !strings.Contains(auto, `<meta http-equiv="refresh" content="30">`) ||
+		!strings.Contains(auto, `<a href="/console/campaigns/`+fmt.Sprint(e.demo.Campaign.ID)+`/dashboard">停止自动刷新</a>`) {
+		t.Error("asked to, the dashboard does not refresh itself or offer to stop")
 	}
 	dossier, code := k.get(base + "/dossier")
 	if code != 200 {

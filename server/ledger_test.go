@@ -217,7 +217,7 @@ func TestLedgerAPI(t *testing.T) {
 	}
 	// Staff of another unit see none of it.
 	other, err := e.stores().units.CreateUnit(context.Background(), county.Unit{Code: "990101", Name: "他县", Kind: "county", Population: 100_000,
-		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}, CodeReason: "测试用代码"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func seedRegionRounds(t *testing.T, e *env, n int) {
 	s := e.stores()
 	for i := range n {
 		u, err := s.units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("4303%02d", i+2), Name: fmt.Sprintf("第%d县", i+1), Kind: "county",
-			Population: 300_000, Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}})
+			Population: 300_000, Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}, CodeReason: "测试用代码"})
 		if err != nil {
 			t.Fatal(err)
 		}

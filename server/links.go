@@ -70,7 +70,7 @@ func posterOf(u county.Unit, cp survey.Campaign, l linkRow) poster {
 		school = ""
 	}
 	return poster{UnitName: u.Name, SchoolName: school, Audience: l.Audience, Code: l.Code, URL: l.URL,
-		Organiser: organiser(u), Period: period(cp)}
+		Organiser: organiser(u, cp), Period: period(cp)}
 }
 
 // audience is the line on a poster that says who the link is for.

@@ -56,7 +56,7 @@ func (s *Server) showSourceProgress(c echo.Context) error {
 		p.Sort = "behind"
 	}
 	if v.Campaign.Status == survey.Open {
-		p.Refresh = 60
+		p.offerRefresh(c, 60)
 	}
 	if p.Schools, p.Links, err = s.sourceProgress(c, v); err != nil {
 		return err

@@ -62,8 +62,11 @@ type poster struct {
 	Organiser, Period                         string
 }
 
-// organiser is who runs a unit's survey, as the poster says it.
-func organiser(u county.Unit) string { return "主办：" + u.Name + "教育局" }
+// organiser is who runs a unit's survey, as its posters and pages say it:
+// the region's bureau when a city or province set it up, else the unit's.
+func organiser(u county.Unit, cp survey.Campaign) string {
+	return "主办：" + county.Bureau(u, cp.Organiser)
+}
 
 // period is when a campaign takes answers, as the poster says it; "" when
 // it has no dates.
@@ -87,7 +90,7 @@ func (s *Server) poster(c echo.Context) error {
 		return err
 	}
 	p := poster{UnitName: v.unit.Name, Code: v.link.Code, URL: s.formURL(c, v.link.Code), Audience: audience(v.forms, v.link),
-		Organiser: organiser(v.unit), Period: period(v.campaign)}
+		Organiser: organiser(v.unit, v.campaign), Period: period(v.campaign)}
 	if v.school != nil {
 		p.SchoolName = v.school.Name
 	}

@@ -133,11 +133,11 @@ func (p slottedPage) fill(values ...string) string {
 }
 
 type checkPage struct {
-	Title, UnitName, SchoolName string
-	Code, Message               string
-	Found                       *survey.ReceiptCheck
-	Claimed                     bool // the receipt's own checkpoint came with the query
-	KeyFingerprint              string
+	page
+	Code, Message  string
+	Found          *survey.ReceiptCheck
+	Claimed        bool // the receipt's own checkpoint came with the query
+	KeyFingerprint string
 }
 
 // checkReceipt is GET /check?receipt=…[&n=…&root=…]: a respondent finds
@@ -145,7 +145,7 @@ type checkPage struct {
 // checkpoint their receipt was admitted under when the link carries it.
 func (s *Server) checkReceipt(c echo.Context) error {
 	code := survey.ReceiptCode(c.QueryParam("receipt"))
-	p := checkPage{Title: "回执查询", Code: code}
+	p := checkPage{page: page{Title: "回执查询"}, Code: code}
 	if code == "" {
 		return s.render(c, http.StatusOK, "check.html", p)
 	}
@@ -175,6 +175,9 @@ func (s *Server) checkReceipt(c echo.Context) error {
 	if camp, err := s.surveys.Campaign(c.Request().Context(), county.Everything, rc.CampaignID); err == nil {
 		if u, err := s.units.Unit(c.Request().Context(), county.Everything, camp.UnitID); err == nil {
 			p.UnitName = u.Name
+			if camp.Organiser != "" {
+				p.Organiser = organiser(u, camp)
+			}
 		}
 	}
 	return s.render(c, http.StatusOK, "check.html", p)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"renke/county"
 	"renke/survey"
 )
 
@@ -38,6 +39,6 @@ func (s *Server) regionDossier(c echo.Context) error {
 	}
 	d := regionDossierPage{regionPage: p, Checkpoints: cps, Key: s.surveys.LogKey(),
 		Generated: s.now().In(survey.Beijing).Format(time.DateTime)}
-	d.consolePage = s.consolePage(c, "地区调查材料 "+p.Code)
+	d.consolePage = s.consolePage(c, "地区调查材料 "+county.RegionName(p.Code))
 	return s.render(c, http.StatusOK, "region_dossier.html", d)
 }

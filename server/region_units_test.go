@@ -43,7 +43,7 @@ func cityWorkbook(t *testing.T, n int, edit func(row int, cells []any)) []byte {
 	_ = f.SetSheetRow(sheet, "A1", &hdr)
 	for i := range n {
 		// 20 + 30 + 50 = 100.
-		row := []any{fmt.Sprintf("4303%02d", i+2), fmt.Sprintf("第%d县", i+1), "县", 300_000 + 10_000*i, 20, 30, 50, "第七次全国人口普查", 2020}
+		row := []any{fmt.Sprintf("4303%02d", i+2), fmt.Sprintf("第%d县", i+1), "县", 300_000 + 10_000*i, 20, 30, 50, "第七次全国人口普查", 2020, "测试用代码"}
 		if edit != nil {
 			edit(i, row)
 		}
@@ -101,7 +101,7 @@ func TestRegionUnitImport(t *testing.T) {
 	page, status, _ := k.uploadFile("/console/regions", url.Values{"region": {"4303"}}, "名单.xlsx", bad)
 	if status != http.StatusUnprocessableEntity || units("4303") != 0 ||
 		!strings.Contains(page, "第 7 行") || !strings.Contains(page, "之和须为 100%（现为 90.00%）") ||
-		!strings.Contains(page, "430102 不属于地区 4303") {
+		!strings.Contains(page, "430102 不属于湘潭市 (430300)") {
 		t.Fatalf("a bad list: %d, %d units saved\n%.3000s", status, units("4303"), page)
 	}
 	page, status, _ = k.uploadFile("/console/regions", url.Values{"region": {"430300"}}, "名单.xlsx", cityWorkbook(t, 10, nil))
@@ -138,18 +138,28 @@ func TestRegionUnitImport(t *testing.T) {
 		t.Errorf("API, another city: %d %s", status, body)
 	}
 	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430202")); status != http.StatusUnprocessableEntity || units("4302") != 0 ||
-		!strings.Contains(body, "不是地区 430300的县级行政区划代码") {
+		!strings.Contains(body, "不是湘潭市 (430300)的县级行政区划代码") {
 		t.Errorf("API, a unit outside the region: %d %s", status, body)
 	}
-	two := `{"units":[{"code":"430399","name":"新区","kind":"district","population":1000,"shares":{"urban":10000,"town":0,"rural":0}},
-		{"code":"430399","name":"新区","kind":"district","population":2000,"shares":{"urban":10000,"town":0,"rural":0}}]}`
+	two := `{"units":[{"code":"430399","name":"新区","kind":"district","population":1000,"shares":{"urban":10000,"town":0,"rural":0},"code_reason":"新设"},
+		{"code":"430399","name":"新区","kind":"district","population":2000,"shares":{"urban":10000,"town":0,"rural":0},"code_reason":"新设"}]}`
 	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", two); status != http.StatusUnprocessableEntity || units("4303") != 10 ||
 		!strings.Contains(body, "代码 430399 与第 1 个重复") {
 		t.Errorf("API, a code twice: %d %s", status, body)
 	}
-	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430399")); status != http.StatusOK || units("4303") != 11 ||
+	// 430399 is on no division list: refused, then taken with a reason.
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430399")); status != http.StatusUnprocessableEntity || units("4303") != 10 ||
+		!strings.Contains(body, "430399 不是国家统计局 2023 年统计用区划代码") || !strings.Contains(body, "请填写代码说明") {
+		t.Errorf("API, an unlisted code without a reason: %d %s", status, body)
+	}
+	withReason := `{"units":[{"code":"430399","name":"新区","kind":"district","population":1000,"shares":{"urban":10000,"town":0,"rural":0},"code_reason":"2026 年新设立，湘政函〔2026〕1号"}]}`
+	if body, status := call(t, api, "POST", e.srv.URL+"/api/v1/regions/4303/units", withReason); status != http.StatusOK || units("4303") != 11 ||
 		!strings.Contains(body, `"added":1`) {
 		t.Errorf("API import: %d %s", status, body)
+	}
+	var reason string
+	if err := e.pool.QueryRow(ctx, `SELECT code_reason FROM units WHERE code = '430399'`).Scan(&reason); err != nil || reason != "2026 年新设立，湘政函〔2026〕1号" {
+		t.Errorf("the reason kept: %q %v", reason, err)
 	}
 	for _, who := range []string{"city-reviewer", "county-staff"} {
 		if body, status := call(t, e.apiAs(who, "password-2026-x"), "POST", e.srv.URL+"/api/v1/regions/4303/units", fmt.Sprintf(one, "430398")); status != http.StatusForbidden || units("4303") != 11 {
@@ -197,6 +207,13 @@ func TestRegionEvaluation(t *testing.T) {
 	if err := st.Import(ctx, b.ID, 2025, crowded); err != nil {
 		t.Fatal(err)
 	}
+	// These schools are drawn to the national standards: the two units'
+	// findings name them, where 湘乡市, with none, is read by the city's.
+	for _, id := range []int64{a.ID, b.ID} {
+		if err := st.SaveFindings(ctx, id, statistics.Findings{Year: 2025, Profile: "national-2017"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	k := e.consoleClient()
 	page, status := k.get("/console/regions/4303/evaluation")
 	if status != http.StatusOK {
@@ -233,6 +250,9 @@ func TestRegionEvaluation(t *testing.T) {
 	if rows[0].Verdict != evaluation.Fail || strings.Join(rows[0].FailingSchools, ",") != "湘潭县二小" || rows[2].Verdict == evaluation.Fail {
 		t.Errorf("API rows: %+v", rows)
 	}
+	if rows[2].Unit.Code != "430381" || !strings.Contains(rows[2].Profile, "湘潭市") || strings.Contains(rows[0].Profile, "湘潭市") {
+		t.Errorf("profiles: %s %s, want the city's for the unit whose findings name none", rows[0].Profile, rows[2].Profile)
+	}
 }
 
 // A region's posters as one print job, unit by unit, and its QR codes as
@@ -255,6 +275,26 @@ func TestRegionPosters(t *testing.T) {
 	}
 	if a, b, c := strings.Index(page, "雨湖区一小"), strings.Index(page, "湘潭县一小"), strings.Index(page, "湘乡市一小"); a < 0 || a > b || b > c {
 		t.Errorf("posters not in unit order: %d %d %d", a, b, c)
+	}
+	// The city set the survey up: its posters, form and receipt check name
+	// the city's bureau, and its pages the city.
+	if n := strings.Count(page, "主办：湘潭市教育局"); n != 6 || strings.Contains(page, "主办：雨湖区教育局") || !strings.Contains(page, "<title>湘潭市 (430300) 调查二维码海报") {
+		t.Errorf("%d posters name the city as organiser", n)
+	}
+	var wide string
+	if err := e.pool.QueryRow(t.Context(), `SELECT l.code FROM links l JOIN campaigns c ON c.id = l.campaign_id JOIN units u ON u.id = c.unit_id
+		WHERE u.code = '430302' AND l.school_id IS NULL`).Scan(&wide); err != nil {
+		t.Fatal(err)
+	}
+	if form, _ := e.get("/s/" + wide + "?c=parent"); !strings.Contains(form, "主办：湘潭市教育局") {
+		t.Error("the city's survey form does not name its organiser")
+	}
+	if region, _ := k.get("/console/regions/4303"); !strings.Contains(region, "湘潭市 (430300)") {
+		t.Error("the region page does not name 湘潭市")
+	}
+	// The demo county's own survey names its own bureau.
+	if poster, _ := e.get("/s/" + e.schoolLink() + "/poster"); !strings.Contains(poster, "主办：示范县教育局") {
+		t.Error("the county's own poster lost its organiser")
 	}
 	resp, err := k.c.Get(e.srv.URL + "/console/regions/4303/qr.zip")
 	if err != nil {

@@ -105,7 +105,7 @@ func (s *Server) regionView(c echo.Context) (regionPage, error) {
 	if len(rows) == 0 {
 		return regionPage{}, errNoRegion()
 	}
-	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+prefix), Code: prefix, Rows: rows, Threshold: 0.85}
+	p := regionPage{consolePage: s.consolePage(c, "地区总览 "+county.RegionName(prefix)), Code: prefix, Rows: rows, Threshold: 0.85}
 	var chart []intervalRow
 	for _, r := range rows {
 		if r.Campaign != nil {

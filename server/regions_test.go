@@ -33,7 +33,7 @@ func regionUnit(t *testing.T, e *env, code, name string, locale sampling.Locale,
 	default:
 		shares.Town = 10000
 	}
-	u, err := units.CreateUnit(ctx, county.Unit{Code: code, Name: name, Kind: "county", Population: 400_000, Shares: shares})
+	u, err := units.CreateUnit(ctx, county.Unit{Code: code, Name: name, Kind: "county", Population: 400_000, Shares: shares, CodeReason: "测试用代码"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestRegionDashboard(t *testing.T) {
 		"role": {"reviewer"}, "regions": {"430300"}}); status != http.StatusSeeOther {
 		t.Fatalf("creating a region reviewer: %d %.500s", status, page)
 	}
-	if page, _ := k.get("/console/accounts"); !strings.Contains(page, "地区 4303") {
+	if page, _ := k.get("/console/accounts"); !strings.Contains(page, "湘潭市 (430300)") {
 		t.Errorf("the accounts page does not show the region")
 	}
 	k.get("/console/accounts")
@@ -316,7 +316,7 @@ func TestNationalRegionPagedAndByProvince(t *testing.T) {
 		prov := []int{43, 44, 45}[i%3]
 		code := fmt.Sprintf("%02d%02d%02d", prov, 1+i/90, 1+i%90)
 		if _, err := units.CreateUnit(ctx, county.Unit{Code: code, Name: "县" + code, Kind: "county", Population: 300_000,
-			Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}}); err != nil {
+			Shares: sampling.Shares{Urban: 4000, Town: 3000, Rural: 3000}, CodeReason: "测试用代码"}); err != nil {
 			t.Fatal(err)
 		}
 	}

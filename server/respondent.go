@@ -34,8 +34,7 @@ func (s *Server) refusal(c echo.Context, v *visit) error {
 
 // notice renders a message page under the visit's unit and school.
 func (s *Server) notice(c echo.Context, v *visit, code int, msg string) error {
-	p := v.page()
-	return s.render(c, code, "notice.html", noticePage{Title: p.Title, UnitName: p.UnitName, SchoolName: p.SchoolName, Message: msg})
+	return s.render(c, code, "notice.html", noticePage{page: v.page(), Message: msg})
 }
 
 // showForm is GET /s/:code: the category choice, or the form of the

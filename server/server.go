@@ -316,7 +316,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		_ = c.JSON(code, map[string]string{"error": msg})
 		return
 	}
-	_ = s.render(c, code, "notice.html", noticePage{Title: "提示", Message: msg})
+	_ = s.render(c, code, "notice.html", noticePage{page: page{Title: "提示"}, Message: msg})
 }
 
 func (s *Server) render(c echo.Context, code int, name string, data any) error {

@@ -91,6 +91,7 @@ func unitFromForm(c echo.Context, u county.Unit) (county.Unit, error) {
 	u.Name = strings.TrimSpace(c.FormValue("name"))
 	u.Kind = c.FormValue("kind")
 	u.PopulationSource = strings.TrimSpace(c.FormValue("population_source"))
+	u.CodeReason = strings.TrimSpace(c.FormValue("code_reason"))
 	pop, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(c.FormValue("population")), ",", ""), 10, 64)
 	if err != nil || pop <= 0 {
 		return u, refusal.Invalidf("常住人口须为正整数（人），如 812345")

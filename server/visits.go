@@ -206,10 +206,14 @@ type page struct {
 	Title      string
 	UnitName   string
 	SchoolName string
+	Organiser  string // 主办：…, for a survey a city or province set up
 }
 
 func (v *visit) page() page {
 	p := page{Title: v.unit.Name + "社会认可度调查", UnitName: v.unit.Name}
+	if v.campaign.Organiser != "" {
+		p.Organiser = organiser(v.unit, v.campaign)
+	}
 	if v.school != nil {
 		p.SchoolName = v.school.Name
 	}
@@ -217,7 +221,8 @@ func (v *visit) page() page {
 }
 
 type noticePage struct {
-	Title, UnitName, SchoolName, Message string
+	page
+	Message string
 }
 
 type choice struct {

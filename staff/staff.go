@@ -17,6 +17,7 @@ import (
 
 	"renke/county"
 	"renke/dbq"
+	"renke/division"
 )
 
 // Role is what an account may do.
@@ -126,6 +127,9 @@ func (g *Grant) Validate() error {
 		p, ok := county.RegionPrefix(r)
 		if !ok {
 			return Refusal("地区代码“" + r + "”无效：须为省（2 位或 6 位以 0000 结尾）或市（4 位或 6 位以 00 结尾）的行政区划代码")
+		}
+		if p != "" && !division.Region(p) {
+			return Refusal("地区代码“" + r + "”不是" + division.Edition + "中的省或市")
 		}
 		g.Regions[i] = p
 	}

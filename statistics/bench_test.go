@@ -62,7 +62,7 @@ func regionOf(b *testing.B, n, schools, code int) (*statistics.Evaluations, []co
 	var list []county.Unit
 	for i := range n {
 		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("%06d", code+i), Name: fmt.Sprintf("县%d", i+1), Kind: "county",
-			Population: 500_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+			Population: 500_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}, CodeReason: "测试用代码"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -23,7 +23,7 @@ func TestRegionKeepsUnchangedUnits(t *testing.T) {
 	var list []county.Unit
 	for i := range 3 {
 		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("4303%02d", i+2), Name: fmt.Sprintf("县%d", i+1), Kind: "county",
-			Population: 300_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+			Population: 300_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}, CodeReason: "测试用代码"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,8 @@ func TestRegionSeesAChangeBySQL(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	units, st := county.NewStore(pool), NewStore(pool)
-	u, err := units.CreateUnit(ctx, county.Unit{Code: "430302", Name: "县1", Kind: "county", Population: 300_000,
+	// 东城区 (110101): national rules, which these schools meet.
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "110101", Name: "县1", Kind: "county", Population: 300_000,
 		Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
 	if err != nil {
 		t.Fatal(err)
@@ -168,5 +169,31 @@ func TestRegionSeesAChangeBySQL(t *testing.T) {
 	rows, err = e.Region(ctx, []county.Unit{u}, now)
 	if err != nil || len(rows[0].FailingSchools) != 4 || e.summary.evaluated.Load() != 2 {
 		t.Errorf("after a change by SQL: %d failing schools, %d evaluations, %v", len(rows[0].FailingSchools), e.summary.evaluated.Load(), err)
+	}
+}
+
+// A unit under 湘潭市 whose findings name no profile is evaluated by the
+// city's rules; once its findings name the national ones, by those.
+func TestProfileByRegion(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	units, st := county.NewStore(pool), NewStore(pool)
+	u, err := units.CreateUnit(ctx, county.Unit{Code: "430321", Name: "湘潭县", Kind: "county", Population: 800_000,
+		Shares: sampling.Shares{Urban: 3000, Town: 3000, Rural: 4000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	profiles, _ := evaluation.LoadProfiles("")
+	e := &Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	run, err := e.Load(ctx, u, 2025, now)
+	if err != nil || run.Profile.ID != "hunan-xiangtan-2018" {
+		t.Fatalf("no findings: %s, %v", run.Profile.ID, err)
+	}
+	if err := e.SaveFindings(ctx, run, Findings{Profile: "national-2017"}); err != nil {
+		t.Fatal(err)
+	}
+	if run, err = e.Load(ctx, u, 2025, now); err != nil || run.Profile.ID != "national-2017" {
+		t.Errorf("findings naming the national rules: %s, %v", run.Profile.ID, err)
 	}
 }

@@ -63,6 +63,15 @@ func (e *Evaluations) ProfileOf(id string) *evaluation.Profile {
 	return p
 }
 
+// ProfileFor is the profile a unit's findings name or, when they name
+// none, the one of the unit's region (Profiles.ForUnit).
+func (e *Evaluations) ProfileFor(id string, u county.Unit) *evaluation.Profile {
+	if id == "" {
+		return e.Profiles.ForUnit(u.Code)
+	}
+	return e.ProfileOf(id)
+}
+
 // Load reads a unit's statistics and findings for the year (0: the
 // default year), without scoring the survey or evaluating.
 func (e *Evaluations) Load(ctx context.Context, u county.Unit, year int, now time.Time) (*Run, error) {
@@ -78,7 +87,7 @@ func (e *Evaluations) Load(ctx context.Context, u county.Unit, year int, now tim
 	if run.Findings, _, err = e.Stats.Findings(ctx, u.ID, run.Year); err != nil {
 		return nil, err
 	}
-	run.Profile = e.ProfileOf(run.Findings.Profile)
+	run.Profile = e.ProfileFor(run.Findings.Profile, u)
 	if run.Schools, err = e.Stats.Schools(ctx, u.ID, run.Year); err != nil {
 		return nil, err
 	}

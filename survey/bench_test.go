@@ -163,7 +163,7 @@ func BenchmarkRegion100(b *testing.B) {
 	units, store := county.NewStore(pool), NewStore(pool)
 	for i := range 100 {
 		u, err := units.CreateUnit(ctx, county.Unit{Code: fmt.Sprintf("43%04d", i+1), Name: fmt.Sprintf("县%03d", i), Kind: "county",
-			Population: 2_000_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}})
+			Population: 2_000_000, Shares: sampling.Shares{Urban: 5000, Town: 3000, Rural: 2000}, CodeReason: "测试用代码"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -49,6 +49,10 @@ type Campaign struct {
 	CreatedAt  time.Time        `json:"created_at"`
 	OpenedAt   *time.Time       `json:"opened_at"`
 	ClosedAt   *time.Time       `json:"closed_at"`
+	// Organiser is the region (six-digit division code, 000000 the whole
+	// country) whose staff set the campaign up for its units, named as
+	// 主办 on its posters and pages; empty: the unit's own bureau.
+	Organiser string `json:"organiser,omitempty"`
 	// Against stuffing: answers filled faster are flagged for review; every
 	// submit must carry a proof of work of PowBits (0 = only past a
 	// client's rate limit).

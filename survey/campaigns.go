@@ -98,7 +98,13 @@ func (in Settings) apply(c *Campaign) error {
 // given and the national defaults for the rest, and its own copy of the
 // question bank.
 func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (Campaign, error) {
-	c := Campaign{UnitID: unitID}
+	return s.createCampaign(ctx, unitID, in, "")
+}
+
+// createCampaign creates a campaign organised by a region (its six-digit
+// code) or, with "", by the unit's own bureau.
+func (s *Store) createCampaign(ctx context.Context, unitID int64, in Settings, organiser string) (Campaign, error) {
+	c := Campaign{UnitID: unitID, Organiser: organiser}
 	if err := in.apply(&c); err != nil {
 		return Campaign{}, err
 	}
@@ -107,7 +113,7 @@ func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (
 		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
 			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
-			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly})
+			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly, Organiser: c.Organiser})
 		if err != nil {
 			return err
 		}

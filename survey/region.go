@@ -334,7 +334,7 @@ func (s *Store) CreateRegionCampaigns(ctx context.Context, scope county.Scope, p
 			out = append(out, o)
 			continue
 		}
-		cp, err := s.CreateCampaign(ctx, u.ID, in)
+		cp, err := s.createCampaign(ctx, u.ID, in, county.DivisionCode(prefix))
 		if err != nil {
 			return out, err
 		}

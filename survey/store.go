@@ -106,7 +106,7 @@ func campaignFrom(r dbq.Campaign) Campaign {
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
 		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
 		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), WeChatOnly: r.WechatOnly, LogSize: r.LogSize, LogRoot: r.LogRoot,
-		LogFrontier: r.LogFrontier, SealedSize: r.SealedSize, SealedRoot: r.SealedRoot}
+		LogFrontier: r.LogFrontier, SealedSize: r.SealedSize, SealedRoot: r.SealedRoot, Organiser: r.Organiser}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
 		c.SampleSize = &n

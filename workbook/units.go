@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
 	"renke/county"
+	"renke/division"
 	"renke/sampling"
 )
 
@@ -20,9 +22,10 @@ import (
 // unit's quota is drawn.
 const UnitSheet = "评价单位名单"
 
-// unitColumns are the unit list's columns: header and hint.
+// unitColumns are the unit list's columns: header and hint. The last,
+// 代码说明, may be missing from a list made before it.
 var unitColumns = []struct{ Header, Hint string }{
-	{"行政区划代码", "6 位县级行政区划代码（GB/T 2260），如 430302；须属于导入的地区"},
+	{"行政区划代码", "6 位县级行政区划代码（GB/T 2260），如 430302；须属于导入的地区，且在" + division.Edition + "中"},
 	{"单位名称", "如 雨湖区，不超过 100 字"},
 	{"单位类型", "县、区、县级市（自治县、旗、自治旗、特区、林区按县，市辖区按区）"},
 	{"常住人口", "人，正整数，如 812345"},
@@ -31,7 +34,11 @@ var unitColumns = []struct{ Header, Hint string }{
 	{"乡村人口占比（%）", "百分数，最多两位小数"},
 	{"人口数据来源", "选填，如 第七次全国人口普查公报"},
 	{"人口数据年份", "选填，如 2020"},
+	{"代码说明", "代码不在行政区划代码表中时必填（如新设立的县级单位），说明代码的来源，不超过 200 字；否则留空"},
 }
+
+// unitCodeReason is the one column a unit list may lack.
+const unitCodeReason = "代码说明"
 
 // unitKindByName reads 单位类型, with the names other lists use for the
 // same kinds: autonomous counties, banners, special and forest districts
@@ -63,7 +70,7 @@ func ParseUnits(r io.Reader, prefix string) ([]county.Unit, error) {
 }
 
 func parseUnitRows(rows [][]string, prefix string) ([]county.Unit, error) {
-	at, err := headed(rows, UnitHeaders())
+	at, err := headed(rows, slices.DeleteFunc(UnitHeaders(), func(h string) bool { return h == unitCodeReason }))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +83,7 @@ func parseUnitRows(rows [][]string, prefix string) ([]county.Unit, error) {
 	for n, row := range rows[1:] {
 		line := n + 2
 		cell := func(h string) string {
-			if i := at[h]; i < len(row) {
+			if i, ok := at[h]; ok && i < len(row) {
 				return strings.TrimSpace(row[i])
 			}
 			return ""
@@ -122,12 +129,12 @@ func parseUnitRows(rows [][]string, prefix string) ([]county.Unit, error) {
 // readUnit reads one unit from its cells, telling bad about every cell
 // that cannot be read.
 func readUnit(cell func(string) string, bad func(h, msg string), prefix string) county.Unit {
-	u := county.Unit{Code: cell("行政区划代码"), Name: cell("单位名称"), PopulationSource: cell("人口数据来源")}
+	u := county.Unit{Code: cell("行政区划代码"), Name: cell("单位名称"), PopulationSource: cell("人口数据来源"), CodeReason: cell(unitCodeReason)}
 	switch {
 	case !county.CountyLevel(u.Code):
 		bad("行政区划代码", fmt.Sprintf("“%s”不是县级行政区划代码：须为 6 位数字，且后两位不为 00", u.Code))
 	case !strings.HasPrefix(u.Code, prefix):
-		bad("行政区划代码", fmt.Sprintf("%s 不属于地区 %s", u.Code, prefix))
+		bad("行政区划代码", fmt.Sprintf("%s 不属于%s", u.Code, county.RegionName(prefix)))
 	}
 	if u.Name == "" {
 		bad("单位名称", "不能为空")
@@ -217,6 +224,7 @@ func Units(w io.Writer, units []county.Unit) error {
 	_ = f.SetColWidth(UnitSheet, "A", "B", 16)
 	_ = f.SetColWidth(UnitSheet, "C", last, 14)
 	_ = f.SetColWidth(UnitSheet, "H", "H", 28)
+	_ = f.SetColWidth(UnitSheet, last, last, 36)
 	_ = f.SetRowHeight(UnitSheet, 1, 32)
 	_ = f.SetPanes(UnitSheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	for r, u := range units {
@@ -225,7 +233,7 @@ func Units(w io.Writer, units []county.Unit) error {
 			year = int(*u.PopulationYear)
 		}
 		row := []any{u.Code, u.Name, county.UnitKinds[u.Kind], u.Population,
-			float64(u.Shares.Urban) / 100, float64(u.Shares.Town) / 100, float64(u.Shares.Rural) / 100, u.PopulationSource, year}
+			float64(u.Shares.Urban) / 100, float64(u.Shares.Town) / 100, float64(u.Shares.Rural) / 100, u.PopulationSource, year, u.CodeReason}
 		if err := f.SetSheetRow(UnitSheet, fmt.Sprintf("A%d", r+2), &row); err != nil {
 			return err
 		}

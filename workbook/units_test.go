@@ -23,18 +23,27 @@ func TestParseUnitRows(t *testing.T) {
 		check func(t *testing.T, u []county.Unit)
 	}{
 		{name: "good", rows: unitRows(good, nil, []string{"430381", "湘乡市", "县级市", "787216", "0.3512", "0.2", "0.4488"},
-			[]string{"430390", "某自治县", "自治县", "1", "0", "0", "100%"}),
+			[]string{"430390", "某自治县", "自治县", "1", "0", "0", "100%", "", "", "2026 年新设立，代码见批复"}),
 			check: func(t *testing.T, u []county.Unit) {
 				// 70% 20.5% 9.5% → 7000, 2050, 950 basis points; the
 				// fractions 0.3512, 0.2, 0.4488 add up to 1 → 3512, 2000, 4488.
-				if len(u) != 3 || u[2].Kind != "county" || u[2].Shares.Rural != 10000 || u[0].Shares != (sampling.Shares{Urban: 7000, Town: 2050, Rural: 950}) || u[0].Population != 412345 ||
+				if len(u) != 3 || u[2].Kind != "county" || u[2].CodeReason != "2026 年新设立，代码见批复" || u[0].CodeReason != "" || u[2].Shares.Rural != 10000 || u[0].Shares != (sampling.Shares{Urban: 7000, Town: 2050, Rural: 950}) || u[0].Population != 412345 ||
 					u[0].Kind != "district" || *u[0].PopulationYear != 2020 ||
 					u[1].Shares != (sampling.Shares{Urban: 3512, Town: 2000, Rural: 4488}) || u[1].Kind != "city" || u[1].PopulationYear != nil {
 					t.Errorf("%+v", u)
 				}
 			}},
 		{name: "another city", rows: unitRows([]string{"430102", "芙蓉区", "区", "600000", "100", "0", "0"}),
-			want: []string{"第 2 行 A 列（行政区划代码）：430102 不属于地区 4303"}},
+			want: []string{"第 2 行 A 列（行政区划代码）：430102 不属于湘潭市 (430300)"}},
+		// 430399 is no county on the division list: refused without a reason.
+		{name: "unlisted code", rows: unitRows([]string{"430399", "某新区", "区", "600000", "100", "0", "0"}),
+			want: []string{"第 2 行：单位代码 430399 不是国家统计局 2023 年统计用区划代码（截至 2023-06-30）中的县级行政区划代码；如确需使用（如新设立的县级单位），请填写代码说明"}},
+		// A list made before 代码说明 was a column still reads.
+		{name: "older list", rows: [][]string{UnitHeaders()[:9], good}, check: func(t *testing.T, u []county.Unit) {
+			if len(u) != 1 || u[0].Code != "430302" {
+				t.Errorf("%+v", u)
+			}
+		}},
 		{name: "a city's own code", rows: unitRows([]string{"430300", "湘潭市", "区", "600000", "100", "0", "0"}),
 			want: []string{"第 2 行 A 列（行政区划代码）：“430300”不是县级行政区划代码：须为 6 位数字，且后两位不为 00"}},
 		{name: "cells", rows: unitRows([]string{"430302", "", "乡", "-5", "50", "x", "50", "", "1900"}),
