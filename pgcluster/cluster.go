@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -128,6 +129,9 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if err := makeWay(ctx, bin, dir, cred); err != nil {
+		return nil, err
+	}
 	port := opt.Port
 	if port == 0 {
 		if port, err = freePort(); err != nil {
@@ -164,6 +168,67 @@ func Start(ctx context.Context, dir string, opt Options) (*Cluster, error) {
 		}
 	}
 	return c, nil
+}
+
+// makeWay clears dir for a postmaster of this process's own. A
+// postmaster started on dir from outside (pg_ctl restart, which leaves
+// the server no longer this process's child) is stopped with pg_ctl; a
+// lock file (postmaster.pid) left by a server that is gone is removed once
+// no process of that server is left: PostgreSQL's processes keep the data
+// directory as their working directory, so any live one is found by it,
+// and an orphaned backend is shut down (SIGQUIT) before the lock goes, as
+// two servers on one directory would corrupt it.
+func makeWay(ctx context.Context, bin, dir string, cred *syscall.Credential) error {
+	lock := filepath.Join(dir, "postmaster.pid")
+	b, err := os.ReadFile(lock)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	procs := serverProcesses(dir)
+	first, _, _ := strings.Cut(string(b), "\n")
+	if pid, err := strconv.Atoi(strings.TrimSpace(first)); err == nil && slices.Contains(procs, pid) {
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, "pg_ctl"), "stop", "-D", dir, "-m", "fast", "-w", "-t", "60")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("stop the PostgreSQL started on %s from outside: %v\n%s", dir, err, out)
+		}
+		return nil
+	}
+	for _, pid := range procs {
+		_ = syscall.Kill(pid, syscall.SIGQUIT)
+	}
+	for deadline := time.Now().Add(30 * time.Second); len(serverProcesses(dir)) > 0; {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes of an earlier PostgreSQL on %s do not exit: %v", dir, serverProcesses(dir))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := os.Remove(lock); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// serverProcesses lists the live processes whose working directory is
+// dir: a PostgreSQL server's on that data directory.
+func serverProcesses(dir string) []int {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // newPassword makes the cluster's password and keeps it in its file,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -101,6 +102,55 @@ func TestLegacyTrustClusterIsSecured(t *testing.T) {
 		conn.Close(ctx)
 		t.Error("still trusted without a password")
 	}
+}
+
+// The cluster starts again after its PostgreSQL was restarted from
+// outside (pg_ctl restart: a server no longer this process's child, still
+// holding postmaster.pid), and after a server that left its lock file
+// behind is gone (killed with its lock file in place).
+func TestStartsOverAStaleServer(t *testing.T) {
+	ctx := context.Background()
+	dir := clusterDir(t)
+	c, err := Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, _ := BinDir()
+	cred, _ := runAs()
+	restart := exec.Command(filepath.Join(bin, "pg_ctl"), "restart", "-D", dir, "-m", "fast", "-w", "-l", filepath.Join(dir, "outside.log"))
+	if cred != nil {
+		restart = exec.Command("setpriv", append([]string{"--reuid=postgres", "--regid=postgres", "--init-groups", restart.Path}, restart.Args[1:]...)...)
+	}
+	if out, err := restart.CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl restart: %v\n%s", err, out)
+	}
+	c.Stop() // our child is gone already; the outside server stays
+	if len(serverProcesses(dir)) == 0 {
+		t.Fatal("no outside server to make way for")
+	}
+	c, err = Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("start over a server started from outside: %v", err)
+	}
+	if conn, err := pgx.Connect(ctx, c.URL("postgres")); err != nil {
+		t.Errorf("connect: %v", err)
+	} else {
+		conn.Close(ctx)
+	}
+	// Killed outright, the server leaves postmaster.pid behind.
+	_ = c.cmd.Process.Kill()
+	<-c.done
+	for _, pid := range serverProcesses(dir) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "postmaster.pid")); err != nil {
+		t.Fatalf("no stale lock file to test: %v", err)
+	}
+	c, err = Start(ctx, dir, Options{})
+	if err != nil {
+		t.Fatalf("start over a stale lock file: %v", err)
+	}
+	c.Remove()
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
