@@ -170,3 +170,79 @@ func BenchmarkMillionRowWorkbook(b *testing.B) {
 		b.ReportMetric(float64(peak.Load()-min(base, peak.Load()))/(1<<20), "peak-heap-growth-MB")
 	}
 }
+
+// sharedStringRoster is a roster workbook whose one school's name is a
+// shared string of n characters (written in pieces, so making it costs
+// little memory): the header and one row of the six roster columns.
+func sharedStringRoster(tb testing.TB, n int) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	put := func(name, body string) {
+		w, err := z.Create(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		_, _ = io.WriteString(w, body)
+	}
+	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
+	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	put("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="`+RosterSheet+`" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	put("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
+	cell := func(v string) string { return `<c t="inlineStr"><is><t>` + v + `</t></is></c>` }
+	head := ""
+	for _, h := range RosterHeaders() {
+		head += cell(h)
+	}
+	put("xl/worksheets/sheet1.xml", `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>`+head+`</row><row><c t="s"><v>0</v></c>`+
+		cell("小学")+cell("城区")+cell("公办")+cell("100")+cell("0")+`</row></sheetData></worksheet>`)
+	w, err := z.Create("xl/sharedStrings.xml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>`)
+	piece := strings.Repeat("a", 64<<10)
+	for left := n; left > 0; left -= len(piece) {
+		bw.WriteString(piece[:min(left, len(piece))])
+	}
+	bw.WriteString(`</t></si></sst>`)
+	if err := bw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A 200 MB shared string packs into a few hundred kilobytes: it is refused
+// from the zip's directory, before it is unpacked, with little memory; a
+// cell over Excel's own limit of 32,767 characters is refused by its row
+// and column; a name of 100 characters reads (and fails only the
+// roster's own rule on names).
+func TestHugeSharedStringIsRefused(t *testing.T) {
+	huge := sharedStringRoster(t, 200<<20)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ParseRoster(bytes.NewReader(huge), false)
+	runtime.ReadMemStats(&after)
+	ie, ok := IsImportError(err)
+	if !ok || !strings.Contains(ie.Problems[0].Message, "xl/sharedStrings.xml 解压后有 200.0 MB") {
+		t.Fatalf("a %d KB workbook holding a 200 MB string: %v", len(huge)/1024, err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
+		t.Errorf("refusing it allocated %d MB", grew>>20)
+	}
+	t.Logf("a %d KB upload holding a 200 MB shared string: refused, %.1f MB allocated", len(huge)/1024, float64(after.TotalAlloc-before.TotalAlloc)/(1<<20))
+
+	_, err = ParseRoster(bytes.NewReader(sharedStringRoster(t, 40_000)), false)
+	if ie, ok := IsImportError(err); !ok || ie.Problems[0].Row != 2 || ie.Problems[0].Column != "A" || !strings.Contains(ie.Problems[0].Message, "超过 Excel 的上限 32767") {
+		t.Errorf("a 40,000-character cell: %v", err)
+	}
+	_, err = ParseRoster(bytes.NewReader(sharedStringRoster(t, 101)), false)
+	if ie, ok := IsImportError(err); !ok || strings.Contains(ie.Problems[0].Message, "上限") {
+		t.Errorf("a 101-character name: %v", err)
+	}
+}

@@ -4,6 +4,7 @@
 package workbook
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -178,13 +179,20 @@ func (l layout) parse(r io.Reader) ([]evaluation.School, error) {
 // readSheet reads the rows of a workbook's sheet (its first sheet when
 // none has the name), within the limits of collectRows.
 func readSheet(r io.Reader, sheet string) ([][]string, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkUnpacked(b); err != nil {
+		return nil, err
+	}
 	// A sheet larger than UnzipXMLSizeLimit is unpacked to a temporary
 	// file, not into memory, and its rows are read one at a time, so a
 	// workbook that claims a million rows costs the rows read before the
 	// limit, whatever its size.
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 1 << 20})
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnpacked, UnzipXMLSizeLimit: 1 << 20})
 	if err != nil {
-		return nil, &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
+		return nil, unreadable()
 	}
 	defer f.Close()
 	if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
@@ -207,6 +215,46 @@ func readSheet(r io.Reader, sheet string) ([][]string, error) {
 // maxCells bounds the cells read from one file, whatever its rows hold.
 const maxCells = 200_000
 
+// What a workbook may unpack to, read from its zip directory before any
+// part is opened (archive/zip then refuses a part longer than its entry
+// says): text compresses a thousandfold, so a 200 KB upload can hold a
+// 200 MB shared string. A sheet may be large, as it is unpacked to a
+// temporary file and read row by row; every other part, the shared
+// strings among them, is read into memory whole, so it is kept small.
+const (
+	maxSheetPart = 64 << 20
+	maxOtherPart = 8 << 20
+	maxUnpacked  = 128 << 20
+	maxCellChars = 32_767 // Excel's own limit of one cell
+)
+
+func unreadable() error {
+	return &ImportError{Problems: []CellError{{Row: 0, Message: "无法读取文件，请上传 .xlsx 格式的 Excel 工作簿（可先下载模板）"}}}
+}
+
+// checkUnpacked refuses a workbook whose parts would unpack past the
+// limits, naming the part, before anything is unpacked.
+func checkUnpacked(b []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return unreadable()
+	}
+	var total uint64
+	for _, f := range zr.File {
+		limit := uint64(maxOtherPart)
+		if strings.HasPrefix(f.Name, "xl/worksheets/") {
+			limit = maxSheetPart
+		}
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > limit || total > maxUnpacked {
+			return &ImportError{Problems: []CellError{{Row: 0, Message: fmt.Sprintf(
+				"文件内容过大：其中 %s 解压后有 %.1f MB（上限 %d MB），请只保留模板中的列和数据，或另存为新的工作簿后再上传",
+				f.Name, float64(f.UncompressedSize64)/(1<<20), limit>>20)}}}
+		}
+	}
+	return nil
+}
+
 // collectRows reads rows from next until it has none, or until the file
 // has shown it is over the limits: one row past MaxRows (after the
 // header), or more than maxCells cells. It stops reading there, so the
@@ -224,6 +272,12 @@ func collectRows(next func() (row []string, ok bool, err error)) ([][]string, er
 		}
 		if cells += len(row); cells > maxCells {
 			return nil, &ImportError{Problems: []CellError{{Row: len(rows) + 1, Message: fmt.Sprintf("文件的单元格过多（超过 %d 个），请只保留模板中的列和学校", maxCells)}}}
+		}
+		for i, c := range row {
+			if len(c) > maxCellChars && utf8.RuneCountInString(c) > maxCellChars {
+				return nil, &ImportError{Problems: []CellError{{Row: len(rows) + 1, Column: letter(i),
+					Message: fmt.Sprintf("单元格有 %d 个字符，超过 Excel 的上限 %d，请检查文件", utf8.RuneCountInString(c), maxCellChars)}}}
+			}
 		}
 		rows = append(rows, row)
 	}
