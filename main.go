@@ -220,6 +220,7 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error 
 		fmt.Fprintf(&b, "  %s%s  %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, pad, base, l.Code, base, l.Code)
 	}
 	fmt.Fprintf(&b, "Staff console: %s/console   login (local demo only): %s / %s\n", base, demo.Username, demo.Password)
+	fmt.Fprintf(&b, "  An administrator binds an authenticator app at the first sign-in (二次验证): scan the QR code it shows,\n  or type its secret into any TOTP app (or: oathtool --totp -b SECRET).\n")
 	fmt.Fprintf(&b, "Survey of the demo county (setup, QR posters, dashboard): %s/console/campaigns/%d\n", base, seeded.Campaign.ID)
 	fmt.Fprintf(&b, "Indicator evaluation of the demo county: %s/console/units/%d/evaluation\n\n", base, seeded.Unit.ID)
 	fmt.Fprint(os.Stderr, b.String())

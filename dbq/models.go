@@ -386,20 +386,41 @@ type Staff struct {
 	DisabledAt   *time.Time `json:"disabled_at"`
 }
 
+type StaffPasswordHistory struct {
+	StaffID int64     `json:"staff_id"`
+	Hash    string    `json:"hash"`
+	SetAt   time.Time `json:"set_at"`
+}
+
+type StaffRecoveryCode struct {
+	StaffID int64      `json:"staff_id"`
+	Hash    []byte     `json:"hash"`
+	UsedAt  *time.Time `json:"used_at"`
+}
+
 type StaffRegion struct {
 	StaffID int64  `json:"staff_id"`
 	Prefix  string `json:"prefix"`
 }
 
+type StaffSecondFactor struct {
+	StaffID     int64      `json:"staff_id"`
+	Secret      string     `json:"secret"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at"`
+	LastStep    int64      `json:"last_step"`
+}
+
 type StaffSession struct {
-	ID        []byte     `json:"id"`
-	StaffID   int64      `json:"staff_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	SeenAt    time.Time  `json:"seen_at"`
-	EndedAt   *time.Time `json:"ended_at"`
-	EndedWhy  string     `json:"ended_why"`
-	Client    string     `json:"client"`
-	UserAgent string     `json:"user_agent"`
+	ID             []byte     `json:"id"`
+	StaffID        int64      `json:"staff_id"`
+	CreatedAt      time.Time  `json:"created_at"`
+	SeenAt         time.Time  `json:"seen_at"`
+	EndedAt        *time.Time `json:"ended_at"`
+	EndedWhy       string     `json:"ended_why"`
+	Client         string     `json:"client"`
+	UserAgent      string     `json:"user_agent"`
+	SecondFactorAt *time.Time `json:"second_factor_at"`
 }
 
 type StaffUnit struct {

@@ -26,6 +26,20 @@ func (q *Queries) AcceptNotApplicable(ctx context.Context, arg AcceptNotApplicab
 	return err
 }
 
+const acceptStep = `-- name: AcceptStep :exec
+UPDATE staff_second_factors SET last_step = $1 WHERE staff_id = $2
+`
+
+type AcceptStepParams struct {
+	LastStep int64 `json:"last_step"`
+	StaffID  int64 `json:"staff_id"`
+}
+
+func (q *Queries) AcceptStep(ctx context.Context, arg AcceptStepParams) error {
+	_, err := q.db.Exec(ctx, acceptStep, arg.LastStep, arg.StaffID)
+	return err
+}
+
 const addCampaignEvent = `-- name: AddCampaignEvent :one
 INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4) RETURNING id, at
 `
@@ -115,6 +129,20 @@ type AddFlagParams struct {
 
 func (q *Queries) AddFlag(ctx context.Context, arg AddFlagParams) error {
 	_, err := q.db.Exec(ctx, addFlag, arg.CampaignID, arg.Flag, arg.Ids)
+	return err
+}
+
+const addRecoveryCode = `-- name: AddRecoveryCode :exec
+INSERT INTO staff_recovery_codes (staff_id, hash) VALUES ($1, $2)
+`
+
+type AddRecoveryCodeParams struct {
+	StaffID int64  `json:"staff_id"`
+	Hash    []byte `json:"hash"`
+}
+
+func (q *Queries) AddRecoveryCode(ctx context.Context, arg AddRecoveryCodeParams) error {
+	_, err := q.db.Exec(ctx, addRecoveryCode, arg.StaffID, arg.Hash)
 	return err
 }
 
@@ -441,6 +469,24 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const beginSecondFactor = `-- name: BeginSecondFactor :exec
+INSERT INTO staff_second_factors (staff_id, secret) VALUES ($1, $2)
+ON CONFLICT (staff_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = now(), last_step = 0
+WHERE staff_second_factors.confirmed_at IS NULL
+`
+
+type BeginSecondFactorParams struct {
+	StaffID int64  `json:"staff_id"`
+	Secret  string `json:"secret"`
+}
+
+// A new secret for an account not yet confirmed (an unconfirmed one is
+// replaced).
+func (q *Queries) BeginSecondFactor(ctx context.Context, arg BeginSecondFactorParams) error {
+	_, err := q.db.Exec(ctx, beginSecondFactor, arg.StaffID, arg.Secret)
+	return err
 }
 
 const blobContent = `-- name: BlobContent :one
@@ -850,6 +896,20 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.Organiser,
 	)
 	return i, err
+}
+
+const confirmSecondFactor = `-- name: ConfirmSecondFactor :exec
+UPDATE staff_second_factors SET confirmed_at = now(), last_step = $1 WHERE staff_id = $2
+`
+
+type ConfirmSecondFactorParams struct {
+	LastStep int64 `json:"last_step"`
+	StaffID  int64 `json:"staff_id"`
+}
+
+func (q *Queries) ConfirmSecondFactor(ctx context.Context, arg ConfirmSecondFactorParams) error {
+	_, err := q.db.Exec(ctx, confirmSecondFactor, arg.LastStep, arg.StaffID)
+	return err
 }
 
 const cosignatures = `-- name: Cosignatures :many
@@ -1403,6 +1463,15 @@ func (q *Queries) DeleteLogNodes(ctx context.Context, campaignID int64) error {
 	return err
 }
 
+const deleteRecoveryCodes = `-- name: DeleteRecoveryCodes :exec
+DELETE FROM staff_recovery_codes WHERE staff_id = $1
+`
+
+func (q *Queries) DeleteRecoveryCodes(ctx context.Context, staffID int64) error {
+	_, err := q.db.Exec(ctx, deleteRecoveryCodes, staffID)
+	return err
+}
+
 const deleteRespondentSums = `-- name: DeleteRespondentSums :exec
 DELETE FROM respondent_sums WHERE campaign_id = $1
 `
@@ -1432,6 +1501,18 @@ type DeleteSchoolParams struct {
 
 func (q *Queries) DeleteSchool(ctx context.Context, arg DeleteSchoolParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteSchool, arg.UnitID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteSecondFactor = `-- name: DeleteSecondFactor :execrows
+DELETE FROM staff_second_factors WHERE staff_id = $1
+`
+
+func (q *Queries) DeleteSecondFactor(ctx context.Context, staffID int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteSecondFactor, staffID)
 	if err != nil {
 		return 0, err
 	}
@@ -2159,15 +2240,18 @@ func (q *Queries) GetSchool(ctx context.Context, arg GetSchoolParams) (School, e
 }
 
 const getStaff = `-- name: GetStaff :one
-SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff WHERE id = $1
+SELECT s.id, s.username, s.role, s.created_at, (s.disabled_at IS NOT NULL)::bool AS disabled,
+    EXISTS (SELECT 1 FROM staff_second_factors f WHERE f.staff_id = s.id AND f.confirmed_at IS NOT NULL)::bool AS second_factor
+FROM staff s WHERE s.id = $1
 `
 
 type GetStaffRow struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
-	Disabled  bool      `json:"disabled"`
+	ID           int64     `json:"id"`
+	Username     string    `json:"username"`
+	Role         string    `json:"role"`
+	CreatedAt    time.Time `json:"created_at"`
+	Disabled     bool      `json:"disabled"`
+	SecondFactor bool      `json:"second_factor"`
 }
 
 func (q *Queries) GetStaff(ctx context.Context, id int64) (GetStaffRow, error) {
@@ -2179,6 +2263,7 @@ func (q *Queries) GetStaff(ctx context.Context, id int64) (GetStaffRow, error) {
 		&i.Role,
 		&i.CreatedAt,
 		&i.Disabled,
+		&i.SecondFactor,
 	)
 	return i, err
 }
@@ -3830,15 +3915,18 @@ func (q *Queries) ListSchoolsOfUnits(ctx context.Context, unitIds []int64) ([]Sc
 }
 
 const listStaff = `-- name: ListStaff :many
-SELECT id, username, role, created_at, (disabled_at IS NOT NULL)::bool AS disabled FROM staff ORDER BY id
+SELECT s.id, s.username, s.role, s.created_at, (s.disabled_at IS NOT NULL)::bool AS disabled,
+    EXISTS (SELECT 1 FROM staff_second_factors f WHERE f.staff_id = s.id AND f.confirmed_at IS NOT NULL)::bool AS second_factor
+FROM staff s ORDER BY s.id
 `
 
 type ListStaffRow struct {
-	ID        int64     `json:"id"`
-	Username  string    `json:"username"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
-	Disabled  bool      `json:"disabled"`
+	ID           int64     `json:"id"`
+	Username     string    `json:"username"`
+	Role         string    `json:"role"`
+	CreatedAt    time.Time `json:"created_at"`
+	Disabled     bool      `json:"disabled"`
+	SecondFactor bool      `json:"second_factor"`
 }
 
 func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
@@ -3856,6 +3944,7 @@ func (q *Queries) ListStaff(ctx context.Context) ([]ListStaffRow, error) {
 			&i.Role,
 			&i.CreatedAt,
 			&i.Disabled,
+			&i.SecondFactor,
 		); err != nil {
 			return nil, err
 		}
@@ -4010,7 +4099,7 @@ func (q *Queries) ListUnits(ctx context.Context, arg ListUnitsParams) ([]Unit, e
 }
 
 const liveSession = `-- name: LiveSession :one
-SELECT s.staff_id FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
+SELECT s.staff_id, (s.second_factor_at IS NOT NULL)::bool AS passed FROM staff_sessions s JOIN staff a ON a.id = s.staff_id
 WHERE s.id = $1 AND s.ended_at IS NULL AND a.disabled_at IS NULL
   AND s.seen_at > $2::timestamptz AND s.created_at > $3::timestamptz
 `
@@ -4021,13 +4110,18 @@ type LiveSessionParams struct {
 	BornSince time.Time `json:"born_since"`
 }
 
+type LiveSessionRow struct {
+	StaffID int64 `json:"staff_id"`
+	Passed  bool  `json:"passed"`
+}
+
 // A session that is not ended, whose account is not disabled, used since
 // idle_since and begun since born_since.
-func (q *Queries) LiveSession(ctx context.Context, arg LiveSessionParams) (int64, error) {
+func (q *Queries) LiveSession(ctx context.Context, arg LiveSessionParams) (LiveSessionRow, error) {
 	row := q.db.QueryRow(ctx, liveSession, arg.ID, arg.IdleSince, arg.BornSince)
-	var staff_id int64
-	err := row.Scan(&staff_id)
-	return staff_id, err
+	var i LiveSessionRow
+	err := row.Scan(&i.StaffID, &i.Passed)
+	return i, err
 }
 
 const liveSessions = `-- name: LiveSessions :many
@@ -4559,6 +4653,15 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 	return i, err
 }
 
+const passSession = `-- name: PassSession :exec
+UPDATE staff_sessions SET second_factor_at = now() WHERE id = $1 AND ended_at IS NULL
+`
+
+func (q *Queries) PassSession(ctx context.Context, id []byte) error {
+	_, err := q.db.Exec(ctx, passSession, id)
+	return err
+}
+
 const problemRounds = `-- name: ProblemRounds :many
 SELECT pr.problem_id, r.no, pr.status, pr.figure, pr.gap
 FROM problem_rounds pr JOIN rounds r ON r.id = pr.round_id
@@ -4760,6 +4863,37 @@ func (q *Queries) RecentLoginFailures(ctx context.Context, arg RecentLoginFailur
 	return items, nil
 }
 
+const recentPasswords = `-- name: RecentPasswords :many
+SELECT hash FROM staff_password_history WHERE staff_id = $1 ORDER BY set_at DESC LIMIT $2::int
+`
+
+type RecentPasswordsParams struct {
+	StaffID int64 `json:"staff_id"`
+	N       int32 `json:"n"`
+}
+
+// The hashes of the account's last n passwords, the current one first
+// (every password set is recorded, the first one at creation).
+func (q *Queries) RecentPasswords(ctx context.Context, arg RecentPasswordsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, recentPasswords, arg.StaffID, arg.N)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var hash string
+		if err := rows.Scan(&hash); err != nil {
+			return nil, err
+		}
+		items = append(items, hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recentTraces = `-- name: RecentTraces :many
 SELECT t.id, t.link_id, coalesce(t.school_id, 0)::bigint AS school_id, t.answer_sig, t.submitted_at, t.receipt
 FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS after) AS l
@@ -4875,6 +5009,20 @@ func (q *Queries) RecordLoginAttempt(ctx context.Context, arg RecordLoginAttempt
 	return id, err
 }
 
+const recordPassword = `-- name: RecordPassword :exec
+INSERT INTO staff_password_history (staff_id, hash) VALUES ($1, $2)
+`
+
+type RecordPasswordParams struct {
+	StaffID int64  `json:"staff_id"`
+	Hash    string `json:"hash"`
+}
+
+func (q *Queries) RecordPassword(ctx context.Context, arg RecordPasswordParams) error {
+	_, err := q.db.Exec(ctx, recordPassword, arg.StaffID, arg.Hash)
+	return err
+}
+
 const recordVerification = `-- name: RecordVerification :exec
 INSERT INTO verifications (campaign_id, at, size, problems, first) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (campaign_id) DO UPDATE SET at = excluded.at, size = excluded.size, problems = excluded.problems, first = excluded.first
@@ -4978,6 +5126,17 @@ SELECT campaign_id, item, option, category, sum(n) FROM cells GROUP BY 1, 2, 3, 
 func (q *Queries) RecountTallies(ctx context.Context, campaignID int64) error {
 	_, err := q.db.Exec(ctx, recountTallies, campaignID)
 	return err
+}
+
+const recoveryCodesLeft = `-- name: RecoveryCodesLeft :one
+SELECT count(*) FROM staff_recovery_codes WHERE staff_id = $1 AND used_at IS NULL
+`
+
+func (q *Queries) RecoveryCodesLeft(ctx context.Context, staffID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, recoveryCodesLeft, staffID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const regionLatestCheckpoints = `-- name: RegionLatestCheckpoints :many
@@ -5600,6 +5759,23 @@ func (q *Queries) SchoolProgress(ctx context.Context, arg SchoolProgressParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const secondFactorForUpdate = `-- name: SecondFactorForUpdate :one
+SELECT secret, confirmed_at, last_step FROM staff_second_factors WHERE staff_id = $1 FOR UPDATE
+`
+
+type SecondFactorForUpdateRow struct {
+	Secret      string     `json:"secret"`
+	ConfirmedAt *time.Time `json:"confirmed_at"`
+	LastStep    int64      `json:"last_step"`
+}
+
+func (q *Queries) SecondFactorForUpdate(ctx context.Context, staffID int64) (SecondFactorForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, secondFactorForUpdate, staffID)
+	var i SecondFactorForUpdateRow
+	err := row.Scan(&i.Secret, &i.ConfirmedAt, &i.LastStep)
+	return i, err
 }
 
 const seenDevices = `-- name: SeenDevices :many
@@ -6260,6 +6436,17 @@ func (q *Queries) TouchSession(ctx context.Context, id []byte) error {
 	return err
 }
 
+const unconfirmedSecret = `-- name: UnconfirmedSecret :one
+SELECT secret FROM staff_second_factors WHERE staff_id = $1 AND confirmed_at IS NULL
+`
+
+func (q *Queries) UnconfirmedSecret(ctx context.Context, staffID int64) (string, error) {
+	row := q.db.QueryRow(ctx, unconfirmedSecret, staffID)
+	var secret string
+	err := row.Scan(&secret)
+	return secret, err
+}
+
 const unitsInRegions = `-- name: UnitsInRegions :many
 SELECT u.id FROM units u JOIN staff_regions r ON u.code LIKE r.prefix || '%'
 WHERE r.staff_id = $1 ORDER BY u.id
@@ -6733,4 +6920,21 @@ func (q *Queries) UpsertUnitByCode(ctx context.Context, arg UpsertUnitByCodePara
 	var i UpsertUnitByCodeRow
 	err := row.Scan(&i.ID, &i.Inserted)
 	return i, err
+}
+
+const useRecoveryCode = `-- name: UseRecoveryCode :execrows
+UPDATE staff_recovery_codes SET used_at = now() WHERE staff_id = $1 AND hash = $2 AND used_at IS NULL
+`
+
+type UseRecoveryCodeParams struct {
+	StaffID int64  `json:"staff_id"`
+	Hash    []byte `json:"hash"`
+}
+
+func (q *Queries) UseRecoveryCode(ctx context.Context, arg UseRecoveryCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useRecoveryCode, arg.StaffID, arg.Hash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

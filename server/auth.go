@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,13 +151,17 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		if token == "" {
 			return echo.NewHTTPError(http.StatusUnauthorized, "请先登录")
 		}
-		acct, err := s.staff.SessionAccount(c.Request().Context(), token, s.now())
+		acct, passed, err := s.staff.SessionAccount(c.Request().Context(), token, s.now())
 		if errors.Is(err, staff.ErrNoSession) || errors.Is(err, staff.ErrNotFound) {
 			return echo.NewHTTPError(http.StatusUnauthorized, "登录已失效，请重新登录")
 		} else if err != nil {
 			return err
 		}
 		c.Set("staff", acct)
+		c.Set(passedKey, passed)
+		if needsPass(acct, passed, c.Path()) {
+			return errSecondFactor
+		}
 		return next(c)
 	}
 }
@@ -180,7 +185,7 @@ func (s *Server) readOnly(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			// Verifying with outside evidence posts it, and changes nothing;
 			// the review's own acts are a reviewer's (reviewerOnly).
-			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !reviewAct(c.Path()) {
+			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !reviewAct(c.Path()) && !slices.Contains(beforeSecondFactor, c.Path()) {
 				return echo.NewHTTPError(http.StatusForbidden, "审核人员账号只能查看，不能修改数据。")
 			}
 		}

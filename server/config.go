@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"renke/staff"
 	"renke/survey"
 )
 
@@ -39,6 +41,20 @@ type Config struct {
 	// WITNESS_KEYS: comma-separated verifier keys (name+hash+key) of the
 	// witnesses whose cosignatures the server keeps and prints.
 	WitnessKeys []string
+	// The staff password and session policy: PASSWORD_MIN_LENGTH (default
+	// 10, at least 8), PASSWORD_CLASSES (kinds of character, default 3 of
+	// 4), PASSWORD_HISTORY (last passwords not reused, default 5) and
+	// SESSION_IDLE_MINUTES (default 30, at most 30). The zero Config (tests)
+	// has staff.DefaultPolicy.
+	Policy staff.Policy
+}
+
+// policy is the staff policy of c: DefaultPolicy where unset.
+func (c Config) policy() staff.Policy {
+	if c.Policy == (staff.Policy{}) {
+		return staff.DefaultPolicy
+	}
+	return c.Policy
 }
 
 // DefaultSubmitRate is SUBMIT_RATE when unset: a school's parents behind one
@@ -114,6 +130,31 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("LOG_KEY: %v", err)
 		}
 		c.LogKey = k
+	}
+	c.Policy = staff.DefaultPolicy
+	for _, v := range []struct {
+		name   string
+		into   *int
+		lo, hi int
+	}{
+		{"PASSWORD_MIN_LENGTH", &c.Policy.MinLength, staff.MinPasswordFloor, 72},
+		{"PASSWORD_CLASSES", &c.Policy.Classes, 2, 4},
+		{"PASSWORD_HISTORY", &c.Policy.History, 0, 24},
+	} {
+		if raw := strings.TrimSpace(getenv(v.name)); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < v.lo || n > v.hi {
+				return c, fmt.Errorf("%s %q: want a whole number from %d to %d", v.name, raw, v.lo, v.hi)
+			}
+			*v.into = n
+		}
+	}
+	if raw := strings.TrimSpace(getenv("SESSION_IDLE_MINUTES")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > int(staff.IdleCeiling/time.Minute) {
+			return c, fmt.Errorf("SESSION_IDLE_MINUTES %q: want 1 to %d (等级保护: a staff session left idle ends within 30 minutes)", raw, int(staff.IdleCeiling/time.Minute))
+		}
+		c.Policy.Idle = time.Duration(n) * time.Minute
 	}
 	for _, k := range strings.Split(getenv("WITNESS_KEYS"), ",") {
 		if k = strings.TrimSpace(k); k == "" {

@@ -2,11 +2,14 @@ package server
 
 import (
 	"crypto/rand"
-	"renke/survey"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"renke/staff"
+	"renke/survey"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -14,6 +17,13 @@ func TestConfigFromEnv(t *testing.T) {
 	c, err := ConfigFromEnv(env(map[string]string{}))
 	if err != nil || c.ListenAddr != "127.0.0.1:8080" || c.DataDir != ".data" || len(c.TrustedProxies) != 0 {
 		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	if c.Policy != staff.DefaultPolicy || c.Policy.Idle != 30*time.Minute {
+		t.Errorf("default policy: %+v", c.Policy)
+	}
+	c, err = ConfigFromEnv(env(map[string]string{"PASSWORD_MIN_LENGTH": "12", "PASSWORD_CLASSES": "4", "PASSWORD_HISTORY": "0", "SESSION_IDLE_MINUTES": "15"}))
+	if err != nil || c.Policy != (staff.Policy{MinLength: 12, Classes: 4, History: 0, Idle: 15 * time.Minute}) {
+		t.Errorf("policy: %+v %v", c.Policy, err)
 	}
 	c, err = ConfigFromEnv(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.1, 172.16.0.0/12,::1", "BASE_URL": "https://survey.example.gov.cn/"}))
 	if err != nil || len(c.TrustedProxies) != 3 || c.BaseURL != "https://survey.example.gov.cn" || !c.Secure() {
@@ -32,6 +42,10 @@ func TestConfigFromEnv(t *testing.T) {
 		"log key not a key":  {"LOG_KEY": "secret"},
 		"log key public":     {"LOG_KEY": witnessKey},
 		"witness key broken": {"WITNESS_KEYS": witnessKey + ",city+1234+AAAA"},
+		"password too short": {"PASSWORD_MIN_LENGTH": "6"},
+		"one class":          {"PASSWORD_CLASSES": "1"},
+		"history of 100":     {"PASSWORD_HISTORY": "100"},
+		"idle an hour":       {"SESSION_IDLE_MINUTES": "60"},
 	} {
 		_, err := ConfigFromEnv(env(m))
 		var variable string

@@ -78,6 +78,9 @@ func (s *Server) requireConsole(next echo.HandlerFunc) echo.HandlerFunc {
 		if errors.As(err, &he) && he.Code == http.StatusUnauthorized && c.Request().Method == http.MethodGet {
 			return c.Redirect(http.StatusSeeOther, "/console/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
+		if he == errSecondFactor && c.Request().Method == http.MethodGet {
+			return c.Redirect(http.StatusSeeOther, "/console/second-factor?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
 		return err
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -122,6 +123,33 @@ func loginAs(t *testing.T, ctx context.Context, e *env, path, username, password
 	if err != nil {
 		t.Fatal(err)
 	}
+	passSecondFactorInBrowser(t, ctx, e, username)
+}
+
+// passSecondFactorInBrowser: an account with a second factor lands on its
+// page after the password; it enrols the first time, else gives a code,
+// as a person would.
+func passSecondFactorInBrowser(t *testing.T, ctx context.Context, e *env, username string) {
+	t.Helper()
+	if evaluate[string](t, ctx, `location.pathname`) != "/console/second-factor" {
+		return
+	}
+	if evaluate[bool](t, ctx, `!!document.getElementById('enrolment')`) {
+		secret := evaluate[string](t, ctx, `document.getElementById('secret').textContent`)
+		step := time.Now().Unix() / 30
+		run(t, ctx, chromedp.SetValue(chromedp.CSS(`#enrolment input[name="code"]`), totpAt(t, secret, step)),
+			chromedp.Click(chromedp.CSS(`#enrolment button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#recovery-codes`)))
+		codes := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#recovery-codes li')].map(li => li.textContent)`)
+		e.mu.Lock()
+		e.factors[username] = &factor{secret: secret, codes: codes, step: step}
+		e.mu.Unlock()
+		run(t, ctx, chromedp.Click(chromedp.CSS(`#recovery-codes a.button`)), chromedp.WaitNotPresent(chromedp.CSS(`#recovery-codes`)))
+		return
+	}
+	run(t, ctx, chromedp.SetValue(chromedp.CSS(`#second-factor input[name="code"]`), e.nextCode(username)),
+		chromedp.Click(chromedp.CSS(`#second-factor button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#second-factor`)))
 }
 
 // TestExports: the responses export as XLSX and as CSV with a BOM, one row

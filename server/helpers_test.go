@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,8 +14,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"renke/dbtest"
 	"renke/demo"
@@ -36,6 +40,99 @@ type env struct {
 	// token: e.post sends it back, as the phone the form went to would.
 	mu      sync.Mutex
 	devices map[string]*http.Cookie
+	// factors are the second factors the tests enrolled, by username.
+	factors map[string]*factor
+}
+
+// factor is what the tests know of an account's second factor: its TOTP
+// secret, its unused recovery codes, and the newest step a code was used
+// for (a code is good once).
+type factor struct {
+	secret string
+	codes  []string
+	step   int64
+}
+
+// totpAt is the account's code of a 30-second step.
+func totpAt(t testing.TB, secret string, step int64) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// nextCode is a code the server will take for the enrolled account: this
+// step's, else the next step's (as from a phone half a minute fast), else
+// a recovery code, else this step's after waiting for it.
+func (e *env) nextCode(username string) string {
+	e.t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.factors[username]
+	if f == nil {
+		e.t.Fatalf("%s has no second factor the tests know", username)
+	}
+	for {
+		now := time.Now().Unix() / 30
+		switch {
+		case now > f.step:
+			f.step = now
+			return totpAt(e.t, f.secret, now)
+		case now+1 > f.step:
+			f.step = now + 1
+			return totpAt(e.t, f.secret, now+1)
+		case len(f.codes) > 0:
+			c := f.codes[0]
+			f.codes = f.codes[1:]
+			return c
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// passSecondFactor passes the second factor of a client's session, through
+// the API, when its account needs one: enrolling it first if the tests
+// have not.
+func (e *env) passSecondFactor(c *http.Client, username string) {
+	e.t.Helper()
+	body, code := call(e.t, c, "GET", e.srv.URL+"/api/v1/me", "")
+	var me struct {
+		Role         string `json:"role"`
+		SecondFactor bool   `json:"second_factor"`
+	}
+	if err := json.Unmarshal([]byte(body), &me); code != http.StatusOK || err != nil {
+		e.t.Fatalf("me: %d %s", code, body)
+	}
+	if me.Role != "admin" && !me.SecondFactor {
+		return
+	}
+	e.mu.Lock()
+	known := e.factors[username] != nil
+	e.mu.Unlock()
+	if !known {
+		body, code := call(e.t, c, "POST", e.srv.URL+"/api/v1/second-factor/enrolment", "")
+		var en struct{ Secret string }
+		if err := json.Unmarshal([]byte(body), &en); code != http.StatusCreated || err != nil {
+			e.t.Fatalf("enrolment: %d %s", code, body)
+		}
+		step := time.Now().Unix() / 30
+		body, code = call(e.t, c, "POST", e.srv.URL+"/api/v1/second-factor/enrolment/confirm", `{"code":"`+totpAt(e.t, en.Secret, step)+`"}`)
+		var out struct {
+			RecoveryCodes []string `json:"recovery_codes"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); code != http.StatusOK || err != nil || len(out.RecoveryCodes) != 10 {
+			e.t.Fatalf("confirm: %d %s", code, body)
+		}
+		e.mu.Lock()
+		e.factors[username] = &factor{secret: en.Secret, codes: out.RecoveryCodes, step: step}
+		e.mu.Unlock()
+		return
+	}
+	if body, code := call(e.t, c, "POST", e.srv.URL+"/api/v1/second-factor", `{"code":"`+e.nextCode(username)+`"}`); code != http.StatusNoContent {
+		e.t.Fatalf("second factor: %d %s", code, body)
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -93,7 +190,7 @@ func newEnvWith(t *testing.T, tune func(*Config)) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, pool: pool, srv: srv, demo: seeded, devices: map[string]*http.Cookie{}}
+	return &env{t: t, pool: pool, srv: srv, demo: seeded, devices: map[string]*http.Cookie{}, factors: map[string]*factor{}}
 }
 
 // link returns the code of the demo link with the label.
@@ -260,6 +357,7 @@ func (e *env) apiAs(username, password string) *http.Client {
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("login: %d", resp.StatusCode)
 	}
+	e.passSecondFactor(c, username)
 	return c
 }
 

@@ -100,6 +100,11 @@ func TestUnitIsolation(t *testing.T) {
 		"POST /console/accounts/:account/disable": 403, "POST /console/accounts/:account/enable": 403, "POST /console/accounts/:account/sessions/:session/end": 403,
 		"GET /console/units/new": 403, "POST /console/units/preview": 403, "POST /console/units": 403,
 		"GET /api/v1/me": 200, "GET /api/v1/units": 200, "POST /api/v1/units": 403, "GET /api/v1/profiles": 200,
+		// The account's own second factor: staff of A may enrol (no code
+		// given here: refused), and only the admin resets another's.
+		"GET /console/second-factor": 200, "POST /console/second-factor": 422, "POST /console/second-factor/enrolment": 422,
+		"POST /api/v1/second-factor": 422, "POST /api/v1/second-factor/enrolment": 201, "POST /api/v1/second-factor/enrolment/confirm": 422,
+		"POST /console/accounts/:account/second-factor/reset": 403,
 	}
 	// Acts of a role (the head's sign-off, the reviewers' acts) refuse
 	// anyone else by role first, naming nothing, as admin-only routes do.

@@ -45,6 +45,9 @@ func (s *Server) routes(e *echo.Echo) {
 	con.POST("/login", s.submitLogin)
 	con.POST("/logout", s.submitLogout)
 	cs := con.Group("", s.requireConsole, s.readOnly, s.audited)
+	cs.GET("/second-factor", s.showSecondFactor)
+	cs.POST("/second-factor", s.submitSecondFactor).Name = "二次验证"
+	cs.POST("/second-factor/enrolment", s.submitEnrolment).Name = "绑定动态口令"
 	cs.GET("", s.consoleHome)
 	cs.GET("/units-template.xlsx", s.unitsTemplate)
 	cs.POST("/regions", s.importRegionUnits).Name = "导入地区评价单位"
@@ -74,6 +77,7 @@ func (s *Server) routes(e *echo.Echo) {
 	adm.POST("/accounts/:account/disable", s.setDisabled(true)).Name = "停用账号"
 	adm.POST("/accounts/:account/enable", s.setDisabled(false)).Name = "启用账号"
 	adm.POST("/accounts/:account/sessions/:session/end", s.endSession).Name = "结束登录会话"
+	adm.POST("/accounts/:account/second-factor/reset", s.resetSecondFactor).Name = "解除动态口令绑定"
 	adm.GET("/units/new", s.newUnit)
 	adm.POST("/units/preview", s.saveUnit)
 	adm.POST("/units", s.saveUnit).Name = "创建评价单位"
@@ -162,6 +166,9 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/logout", s.logout)
 	a := api.Group("", s.requireStaff, s.readOnly, s.audited)
 	a.GET("/me", s.me)
+	a.POST("/second-factor", s.apiSecondFactor).Name = "二次验证"
+	a.POST("/second-factor/enrolment", s.apiBeginEnrolment).Name = "开始绑定动态口令"
+	a.POST("/second-factor/enrolment/confirm", s.apiConfirmEnrolment).Name = "绑定动态口令"
 	a.GET("/units", s.listUnits)
 	a.POST("/units", s.createUnit, s.adminOnly).Name = "创建评价单位"
 	a.GET("/units/:unit", s.getUnit)

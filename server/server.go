@@ -78,7 +78,7 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	}
 	s := &Server{
 		cfg: cfg, pool: pool,
-		units: county.NewStore(pool), surveys: survey.NewStore(pool), staff: staff.NewStore(pool),
+		units: county.NewStore(pool), surveys: survey.NewStore(pool), staff: staff.NewStore(pool).WithPolicy(cfg.policy()),
 		audit: audit.NewStore(pool),
 		views: views,
 		desk:  intake.NewDesk(derive(cfg.SessionKey, "form-token"), cfg.SubmitRate),

@@ -18,12 +18,9 @@ import (
 // the database keeps its SHA-256 with the account, so a session is worth
 // nothing once it is ended here, whatever the cookie says.
 
-const (
-	// SessionIdle ends a session unused for this long.
-	SessionIdle = 2 * time.Hour
-	// SessionMax ends a session this long after sign-in, however busy.
-	SessionMax = 8 * time.Hour
-)
+// SessionMax ends a session this long after sign-in, however busy; a
+// session unused for the policy's Idle ends before.
+const SessionMax = 8 * time.Hour
 
 // Why a session ended, as the admin's session list says it.
 const (
@@ -32,6 +29,8 @@ const (
 	EndedGrant    = "角色或单位已变更"
 	EndedDisabled = "账号已停用"
 	EndedByAdmin  = "管理员结束会话"
+	// EndedSecondFactor: the admin reset the account's second factor.
+	EndedSecondFactor = "动态口令已解除绑定"
 )
 
 // ErrNoSession says a token names no live session.
@@ -61,20 +60,22 @@ func (s *Store) StartSession(ctx context.Context, accountID int64, client, userA
 }
 
 // SessionAccount is the account of a live session: not ended, its account
-// not disabled, used within SessionIdle and begun within SessionMax. It
-// marks the session used.
-func (s *Store) SessionAccount(ctx context.Context, token string, now time.Time) (Account, error) {
+// not disabled, used within the policy's Idle and begun within SessionMax; and
+// whether the session passed the second factor. It marks the session
+// used.
+func (s *Store) SessionAccount(ctx context.Context, token string, now time.Time) (Account, bool, error) {
 	id := tokenID(token)
-	staffID, err := s.q.LiveSession(ctx, dbq.LiveSessionParams{ID: id, IdleSince: now.Add(-SessionIdle), BornSince: now.Add(-SessionMax)})
+	live, err := s.q.LiveSession(ctx, dbq.LiveSessionParams{ID: id, IdleSince: now.Add(-s.policy.Idle), BornSince: now.Add(-SessionMax)})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Account{}, ErrNoSession
+		return Account{}, false, ErrNoSession
 	} else if err != nil {
-		return Account{}, err
+		return Account{}, false, err
 	}
 	if err := s.q.TouchSession(ctx, id); err != nil {
-		return Account{}, err
+		return Account{}, false, err
 	}
-	return s.Get(ctx, staffID)
+	a, err := s.Get(ctx, live.StaffID)
+	return a, live.Passed, err
 }
 
 // EndSession ends the session of a token (logging out).
@@ -95,7 +96,7 @@ type Session struct {
 
 // Sessions lists the live sessions of every account, newest first per account.
 func (s *Store) Sessions(ctx context.Context, now time.Time) ([]Session, error) {
-	rows, err := s.q.LiveSessions(ctx, dbq.LiveSessionsParams{IdleSince: now.Add(-SessionIdle), BornSince: now.Add(-SessionMax)})
+	rows, err := s.q.LiveSessions(ctx, dbq.LiveSessionsParams{IdleSince: now.Add(-s.policy.Idle), BornSince: now.Add(-SessionMax)})
 	out := make([]Session, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, Session{ID: hex.EncodeToString(r.ID), AccountID: r.StaffID, Started: r.CreatedAt, Seen: r.SeenAt,

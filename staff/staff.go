@@ -5,6 +5,7 @@ package staff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -67,7 +68,10 @@ type Account struct {
 	Regions   []string  `json:"regions"` // the regions granted: code prefixes of 2 or 4 digits
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
-	reach     []int64   // the units under Regions, as Get found them
+	// SecondFactor: the account has a confirmed TOTP enrolment, and signs
+	// in with a code as well as its password.
+	SecondFactor bool    `json:"second_factor"`
+	reach        []int64 // the units under Regions, as Get found them
 }
 
 // Scope is the set of units the account reaches: those granted, and those
@@ -173,24 +177,29 @@ var (
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{3,64}$`)
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 10
-
-func checkPassword(password string) error {
-	if len(password) < MinPasswordLen || len(password) > 72 {
-		return Refusal("密码须为 10 至 72 个字符")
-	}
-	return nil
-}
-
-// Store keeps accounts in PostgreSQL.
+// Store keeps accounts in PostgreSQL, under a password and session
+// policy.
 type Store struct {
-	pool *pgxpool.Pool
-	q    *dbq.Queries
+	pool   *pgxpool.Pool
+	q      *dbq.Queries
+	policy Policy
 }
 
-// NewStore returns a store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, q: dbq.New(pool)} }
+// NewStore returns a store on pool under DefaultPolicy.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, q: dbq.New(pool), policy: DefaultPolicy}
+}
+
+// WithPolicy is the store under another policy (checked by
+// Policy.Validate first).
+func (s *Store) WithPolicy(p Policy) *Store {
+	t := *s
+	t.policy = p
+	return &t
+}
+
+// Policy is the store's password and session policy.
+func (s *Store) Policy() Policy { return s.policy }
 
 // Create adds an account with a bcrypt hash of its password and the
 // grant's units, in one transaction.
@@ -198,7 +207,7 @@ func (s *Store) Create(ctx context.Context, username, password string, g Grant) 
 	if !usernamePattern.MatchString(username) {
 		return Account{}, Refusal("用户名须为 3 至 64 位字母、数字或 _.@-")
 	}
-	if err := checkPassword(password); err != nil {
+	if err := s.policy.Check(password); err != nil {
 		return Account{}, err
 	}
 	if err := g.Validate(); err != nil {
@@ -216,6 +225,9 @@ func (s *Store) Create(ctx context.Context, username, password string, g Grant) 
 			return err
 		}
 		a = Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: g.Units, Regions: g.Regions, CreatedAt: r.CreatedAt}
+		if err := q.RecordPassword(ctx, dbq.RecordPasswordParams{StaffID: r.ID, Hash: string(hash)}); err != nil {
+			return err
+		}
 		return setUnits(ctx, q, r.ID, g)
 	})
 	return a, storeError(err)
@@ -288,10 +300,22 @@ func (s *Store) SetGrant(ctx context.Context, id int64, g Grant) error {
 	}))
 }
 
-// SetPassword replaces an account's password.
+// SetPassword replaces an account's password with one the policy allows
+// that is none of its last Policy.History (the current one among them).
 func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
-	if err := checkPassword(password); err != nil {
+	if err := s.policy.Check(password); err != nil {
 		return err
+	}
+	if s.policy.History > 0 {
+		recent, err := s.q.RecentPasswords(ctx, dbq.RecentPasswordsParams{StaffID: id, N: int32(s.policy.History)})
+		if err != nil {
+			return err
+		}
+		for _, h := range recent {
+			if bcrypt.CompareHashAndPassword([]byte(h), []byte(password)) == nil {
+				return Refusal(fmt.Sprintf("新密码不能与最近 %d 次使用过的密码相同", s.policy.History))
+			}
+		}
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
@@ -303,6 +327,9 @@ func (s *Store) SetPassword(ctx context.Context, id int64, password string) erro
 		if err == nil && n == 0 {
 			return ErrNotFound
 		} else if err != nil {
+			return err
+		}
+		if err := q.RecordPassword(ctx, dbq.RecordPasswordParams{StaffID: id, Hash: string(hash)}); err != nil {
 			return err
 		}
 		return q.EndAccountSessions(ctx, dbq.EndAccountSessionsParams{StaffID: id, Why: EndedPassword})
@@ -341,7 +368,7 @@ func (s *Store) Get(ctx context.Context, id int64) (Account, error) {
 	} else if err != nil {
 		return Account{}, err
 	}
-	a := Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt, Disabled: r.Disabled}
+	a := Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), CreatedAt: r.CreatedAt, Disabled: r.Disabled, SecondFactor: r.SecondFactor}
 	if a.Units, err = s.q.StaffUnits(ctx, id); err != nil {
 		return a, err
 	}
@@ -377,7 +404,7 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 	out := make([]Account, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, Account{ID: r.ID, Username: r.Username, Role: Role(r.Role), Units: units[r.ID], Regions: regions[r.ID],
-			CreatedAt: r.CreatedAt, Disabled: r.Disabled})
+			CreatedAt: r.CreatedAt, Disabled: r.Disabled, SecondFactor: r.SecondFactor})
 	}
 	return out, nil
 }

@@ -100,3 +100,31 @@ func TestHeadGrant(t *testing.T) {
 		t.Error("the head's role")
 	}
 }
+
+func TestPolicy(t *testing.T) {
+	p := DefaultPolicy // 10 characters, 3 kinds
+	for pw, ok := range map[string]bool{
+		"renke-demo-2026":         true,  // a, 0, -
+		"Abcdefgh12":              true,  // A, a, 0
+		"abcdefgh12":              false, // two kinds
+		"Ab1-xyz":                 false, // 7 characters
+		"密码密码密码密码密码1a":            true,  // 中 counts as a symbol (not a letter of either case): -, 0, a
+		strings.Repeat("a1-", 25): false, // 75 bytes: past bcrypt's 72
+	} {
+		if err := p.Check(pw); (err == nil) != ok {
+			t.Errorf("Check(%q) = %v, want ok %v", pw, err, ok)
+		}
+	}
+	if err := p.Check("abcdefgh12"); err == nil || !strings.Contains(err.Error(), "至少 3 种（现为 2 种）") {
+		t.Errorf("the refusal says what is missing: %v", err)
+	}
+	for _, bad := range []Policy{{MinLength: 6, Classes: 3, Idle: IdleCeiling}, {MinLength: 10, Classes: 1, Idle: IdleCeiling},
+		{MinLength: 10, Classes: 3, History: 30, Idle: IdleCeiling}, {MinLength: 10, Classes: 3, Idle: 2 * IdleCeiling}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v passes", bad)
+		}
+	}
+	if DefaultPolicy.Validate() != nil {
+		t.Error("the default policy is under the floors")
+	}
+}
