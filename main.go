@@ -2,7 +2,9 @@
 // county compulsory-education quality-balanced evaluation.
 //
 //	renke                        serve (the default)
-//	renke create-admin NAME      create a platform admin; the password is read from stdin
+//	renke create-admin [-role admin|security|auditor] NAME
+//	                             create one of the three administrators (系统、安全、审计管理员; default
+//	                             admin); the password is read from stdin
 //	renke migrate                apply the database migrations and exit
 //	renke verify [flags] CAMPAIGN_ID
 //	                             recompute a campaign's sample log and check it against its checkpoints
@@ -220,6 +222,7 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error 
 		fmt.Fprintf(&b, "  %s%s  %s/s/%s   (poster: %s/s/%s/poster)\n", l.Label, pad, base, l.Code, base, l.Code)
 	}
 	fmt.Fprintf(&b, "Staff console: %s/console   login (local demo only): %s / %s\n", base, demo.Username, demo.Password)
+	fmt.Fprintf(&b, "  The other two administrators (三员分立), same password: %s (安全管理员: accounts' locks, sessions, second factors),\n  %s (审计管理员: the audit log)\n", demo.SecurityUsername, demo.AuditorUsername)
 	fmt.Fprintf(&b, "  An administrator binds an authenticator app at the first sign-in (二次验证): scan the QR code it shows,\n  or type its secret into any TOTP app (or: oathtool --totp -b SECRET).\n")
 	fmt.Fprintf(&b, "Survey of the demo county (setup, QR posters, dashboard): %s/console/campaigns/%d\n", base, seeded.Campaign.ID)
 	fmt.Fprintf(&b, "Indicator evaluation of the demo county: %s/console/units/%d/evaluation\n\n", base, seeded.Unit.ID)
@@ -228,19 +231,26 @@ func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error 
 }
 
 func createAdmin(ctx context.Context, pool *pgxpool.Pool, args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: renke create-admin USERNAME (the password is read from standard input)")
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	role := fs.String("role", string(staff.Admin), "admin (系统管理员), security (安全管理员) or auditor (审计管理员)")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	fmt.Fprint(os.Stderr, "Password (at least 10 characters): ")
+	if fs.NArg() != 1 || !staff.Role(*role).Administrator() {
+		return errors.New("usage: renke create-admin [-role admin|security|auditor] USERNAME (the password is read from standard input)")
+	}
+	store := staff.NewStore(pool)
+	fmt.Fprintf(os.Stderr, "Password (at least %d characters, %d kinds of lower case, upper case, digits and symbols): ",
+		store.Policy().MinLength, store.Policy().Classes)
 	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("no password on standard input")
 	}
-	acct, err := staff.NewStore(pool).Create(ctx, args[0], strings.TrimRight(line, "\r\n"), staff.Grant{Role: staff.Admin})
+	acct, err := store.Create(ctx, fs.Arg(0), strings.TrimRight(line, "\r\n"), staff.Grant{Role: staff.Role(*role)})
 	if err != nil {
 		return err
 	}
-	slog.Info("admin created", "username", acct.Username)
+	slog.Info("administrator created; it binds an authenticator app at its first sign-in", "username", acct.Username, "role", acct.Role)
 	return nil
 }
 

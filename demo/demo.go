@@ -16,11 +16,16 @@ import (
 	"renke/survey"
 )
 
-// Login is the demo staff account, created only in the local development
-// database.
+// Login is the demo staff account, the system administrator, created
+// only in the local development database; beside it the other two
+// administrators (三员分立), with the same password.
 const (
 	Username = "admin"
 	Password = "renke-demo-2026"
+	// SecurityUsername is the demo security administrator (安全管理员).
+	SecurityUsername = "security"
+	// AuditorUsername is the demo audit administrator (审计管理员).
+	AuditorUsername = "auditor"
 )
 
 // Seeded is what Seed created.
@@ -109,8 +114,10 @@ func SeedWith(ctx context.Context, pool *pgxpool.Pool, o Options) (*Seeded, erro
 	if err := seedEvaluation(ctx, statistics.NewStore(pool), out); err != nil {
 		return nil, fmt.Errorf("demo evaluation: %w", err)
 	}
-	if _, err := staff.NewStore(pool).Create(ctx, Username, Password, staff.Grant{Role: staff.Admin}); err != nil {
-		return nil, fmt.Errorf("demo login: %w", err)
+	for name, role := range map[string]staff.Role{Username: staff.Admin, SecurityUsername: staff.Security, AuditorUsername: staff.Auditor} {
+		if _, err := staff.NewStore(pool).Create(ctx, name, Password, staff.Grant{Role: role}); err != nil {
+			return nil, fmt.Errorf("demo login %s: %w", name, err)
+		}
 	}
 	return out, nil
 }

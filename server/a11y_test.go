@@ -167,7 +167,6 @@ func TestConsolePagesAccessible(t *testing.T) {
 		{"地区总览", "/console/regions/4303", "main"},
 		{"地区指标评估", "/console/regions/4303/evaluation", "main"},
 		{"地区整改台账", "/console/regions/4303/ledger", "main"},
-		{"操作日志", "/console/audit", "main"},
 		{"账号", "/console/accounts", "main"},
 	}
 	for _, w := range []int{360, 1280} {
@@ -183,6 +182,14 @@ func TestConsolePagesAccessible(t *testing.T) {
 		for _, p := range pages {
 			run(t, b, chromedp.Navigate(e.srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
 			checkAccessible(t, b, fmt.Sprintf("%s (%s) at %d px", p.name, p.path, w))
+		}
+		// The other two administrators' pages.
+		for _, who := range []struct{ name, path string }{{demo.SecurityUsername, "/console/accounts"}, {demo.AuditorUsername, "/console/audit"}} {
+			a := browser(t, max(w, 800), 900)
+			run(t, a, viewport(w))
+			loginAs(t, a, e, who.path, who.name, demo.Password)
+			run(t, a, chromedp.WaitVisible(chromedp.CSS(`main`)))
+			checkAccessible(t, a, fmt.Sprintf("%s (%s) at %d px", who.path, who.name, w))
 		}
 	}
 }

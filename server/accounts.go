@@ -21,6 +21,7 @@ type accountsPage struct {
 	UnitName map[int64]string
 	Sessions map[int64][]staff.Session // live sessions by account
 	Roles    []staff.Role
+	Policy   staff.Policy
 	Error    string
 	Notice   string
 	Problems []workbook.CellError
@@ -29,7 +30,7 @@ type accountsPage struct {
 
 func (s *Server) accountsPage(c echo.Context) (accountsPage, error) {
 	ctx := c.Request().Context()
-	p := accountsPage{consolePage: s.consolePage(c, "账号管理"), Roles: staff.Roles, UnitName: map[int64]string{}}
+	p := accountsPage{consolePage: s.consolePage(c, "账号管理"), Roles: staff.Roles, UnitName: map[int64]string{}, Policy: s.staff.Policy()}
 	var err error
 	if p.Accounts, err = s.staff.List(ctx); err != nil {
 		return p, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"renke/county"
 	"renke/staff"
 	"renke/survey"
+	"renke/workbook"
 )
 
 // actionNames maps "METHOD path" to the Chinese name of a staff action,
@@ -168,14 +170,49 @@ type auditPage struct {
 	Max      int
 }
 
-// auditLog is the admins' view of the audit log, by unit and time.
+// auditLog is the audit administrator's view of the audit log, by unit
+// and time.
 func (s *Server) auditLog(c echo.Context) error {
-	ctx := c.Request().Context()
-	units, err := s.units.Units(ctx, county.Everything)
+	p, f, err := s.auditFilter(c, 500)
 	if err != nil {
 		return err
 	}
-	p := auditPage{consolePage: s.consolePage(c, "操作日志"), Units: units, Max: 500}
+	if p.Entries, err = s.audit.List(c.Request().Context(), f); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "audit.html", p)
+}
+
+// maxAuditExport bounds one export: a busy deployment's half year.
+const maxAuditExport = 200_000
+
+// exportAuditLog is GET /console/audit.xlsx: the entries the page's
+// filter selects, all of them (to maxAuditExport), as a workbook.
+func (s *Server) exportAuditLog(c echo.Context) error {
+	p, f, err := s.auditFilter(c, maxAuditExport)
+	if err != nil {
+		return err
+	}
+	entries, err := s.audit.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := workbook.AuditLog(&buf, entries); err != nil {
+		return err
+	}
+	return attachment(c, fmt.Sprintf("操作日志-%s至%s.xlsx", p.From, p.To), xlsxType, buf.Bytes())
+}
+
+// auditFilter reads the audit page's filter: a unit, and the days from
+// and to (Beijing time; the last 30 days by default).
+func (s *Server) auditFilter(c echo.Context, max int) (auditPage, audit.Filter, error) {
+	ctx := c.Request().Context()
+	units, err := s.units.Units(ctx, county.Everything)
+	if err != nil {
+		return auditPage{}, audit.Filter{}, err
+	}
+	p := auditPage{consolePage: s.consolePage(c, "操作日志"), Units: units, Max: max}
 	day := func(name string, def time.Time) (time.Time, error) {
 		raw := c.QueryParam(name)
 		if raw == "" {
@@ -190,23 +227,20 @@ func (s *Server) auditLog(c echo.Context) error {
 	today := s.now().In(survey.Beijing).Truncate(24 * time.Hour)
 	from, err := day("from", today.AddDate(0, 0, -30))
 	if err != nil {
-		return err
+		return p, audit.Filter{}, err
 	}
 	to, err := day("to", today)
 	if err != nil {
-		return err
+		return p, audit.Filter{}, err
 	}
 	p.From, p.To = from.Format("2006-01-02"), to.Format("2006-01-02")
-	f := audit.Filter{From: from, To: to.AddDate(0, 0, 1), Max: p.Max}
+	f := audit.Filter{From: from, To: to.AddDate(0, 0, 1), Max: max}
 	if raw := c.QueryParam("unit"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "单位无效")
+			return p, f, echo.NewHTTPError(http.StatusBadRequest, "单位无效")
 		}
 		p.UnitID, f.UnitID = id, &id
 	}
-	if p.Entries, err = s.audit.List(ctx, f); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "audit.html", p)
+	return p, f, nil
 }

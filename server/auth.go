@@ -162,6 +162,9 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 		if needsPass(acct, passed, c.Path()) {
 			return errSecondFactor
 		}
+		if !mayTake(acct, c.Request().Method+" "+c.Path()) {
+			return refuseRole(acct)
+		}
 		return next(c)
 	}
 }
@@ -188,16 +191,6 @@ func (s *Server) readOnly(next echo.HandlerFunc) echo.HandlerFunc {
 			if acct.ReadOnly() && !strings.HasSuffix(c.Path(), "/verify") && !reviewAct(c.Path()) && !slices.Contains(beforeSecondFactor, c.Path()) {
 				return echo.NewHTTPError(http.StatusForbidden, "审核人员账号只能查看，不能修改数据。")
 			}
-		}
-		return next(c)
-	}
-}
-
-// adminOnly lets only platform admins through.
-func (s *Server) adminOnly(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if acct, _ := c.Get("staff").(staff.Account); acct.Role != staff.Admin {
-			return echo.NewHTTPError(http.StatusForbidden, "只有平台管理员可以执行此操作。")
 		}
 		return next(c)
 	}

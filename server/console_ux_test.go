@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"renke/demo"
 	"renke/survey"
 )
 
@@ -103,8 +104,10 @@ func TestCloseReopenAndSchoolProgressInBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "dossier-desktop.png")
 	// The audit log names the actions and their outcome in words.
-	run(t, ctx, chromedp.Navigate(e.srv.URL+"/console/audit"), chromedp.WaitVisible(chromedp.CSS(`#audit`)))
-	if got := evaluate[string](t, ctx, `document.querySelector('#audit').textContent`); !strings.Contains(got, "重新开放调查") || !strings.Contains(got, "成功") || strings.Contains(got, "campaign=") {
+	aud := browser(t, 1280, 900)
+	loginAs(t, aud, e, "/console/audit", demo.AuditorUsername, demo.Password)
+	run(t, aud, chromedp.WaitVisible(chromedp.CSS(`#audit`)))
+	if got := evaluate[string](t, aud, `document.querySelector('#audit').textContent`); !strings.Contains(got, "重新开放调查") || !strings.Contains(got, "成功") || strings.Contains(got, "campaign=") {
 		t.Errorf("audit log: %.300q", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"renke/county"
 	"renke/sampling"
+	"renke/demo"
 	"renke/staff"
 	"renke/survey"
 )
@@ -104,7 +105,7 @@ func TestUnitIsolation(t *testing.T) {
 		// given here: refused), and only the admin resets another's.
 		"GET /console/second-factor": 200, "POST /console/second-factor": 422, "POST /console/second-factor/enrolment": 422,
 		"POST /api/v1/second-factor": 422, "POST /api/v1/second-factor/enrolment": 201, "POST /api/v1/second-factor/enrolment/confirm": 422,
-		"POST /console/accounts/:account/second-factor/reset": 403,
+		"POST /console/accounts/:account/second-factor/reset": 403, "GET /console/audit.xlsx": 403,
 	}
 	// Acts of a role (the head's sign-off, the reviewers' acts) refuse
 	// anyone else by role first, naming nothing, as admin-only routes do.
@@ -227,7 +228,7 @@ func TestAccountsInConsole(t *testing.T) {
 	if !strings.Contains(home, e.b.Name) || strings.Contains(home, "甲县") {
 		t.Error("the new account's home does not list exactly its unit")
 	}
-	log, _ := k.get("/console/audit")
+	log, _ := e.consoleAs(demo.AuditorUsername, demo.Password).get("/console/audit")
 	if !strings.Contains(log, "创建账号") {
 		t.Error("account creation is not in the audit log")
 	}

@@ -134,8 +134,12 @@ func TestSecondFactorForAdministrators(t *testing.T) {
 	// sessions end, and it is not asked again.
 	var id int64
 	_ = e.pool.QueryRow(t.Context(), `SELECT id FROM staff WHERE username = 'county-staff'`).Scan(&id)
-	k.get("/console/accounts")
-	if _, code, _ := k.post("/console/accounts/"+strconv.FormatInt(id, 10)+"/second-factor/reset", url.Values{}); code != http.StatusSeeOther {
+	if _, code, _ := k.post("/console/accounts/"+strconv.FormatInt(id, 10)+"/second-factor/reset", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("the system administrator resets a second factor: %d", code)
+	}
+	sec := e.consoleAs(demo.SecurityUsername, demo.Password) // the security administrator's act (三员分立)
+	sec.get("/console/accounts")
+	if _, code, _ := sec.post("/console/accounts/"+strconv.FormatInt(id, 10)+"/second-factor/reset", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("reset: %d", code)
 	}
 	if _, code := call(t, s, "GET", units, ""); code != http.StatusUnauthorized {

@@ -206,9 +206,10 @@ func parseViews() (*template.Template, error) {
 			}
 			return "−" + strconv.FormatFloat(-x*100, 'f', 1, 64)
 		},
-		"cv":    func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
-		"money": money,
-		"deref": func(p *float64) float64 { return *p },
+		"cv":      func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) },
+		"money":   money,
+		"deref":   func(p *float64) float64 { return *p },
+		"minutes": func(d time.Duration) int { return int(d / time.Minute) },
 		"cst": func(t time.Time) string {
 			if t.IsZero() {
 				return "尚无" // never a date of year 0001

@@ -45,6 +45,9 @@ type unitsPage struct {
 
 // consoleHome is GET /console: the units the caller reaches.
 func (s *Server) consoleHome(c echo.Context) error {
+	if to := administratorHome(c.Get("staff").(staff.Account)); to != "" {
+		return c.Redirect(http.StatusSeeOther, to)
+	}
 	p, err := s.unitsView(c)
 	if err != nil {
 		return err

@@ -41,9 +41,10 @@ var (
 
 var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
-// Administrator reports whether the role administers the deployment
-// (accounts, every unit): such an account must pass a second factor.
-func (r Role) Administrator() bool { return r == Admin }
+// Administrator reports whether the role is one of the three
+// administrators (系统、安全、审计管理员): such an account must pass a
+// second factor.
+func (r Role) Administrator() bool { return r == Admin || r == Security || r == Auditor }
 
 // NeedsSecondFactor reports whether the account must pass a second
 // factor to act: every administrator, and every account that enrolled.

@@ -36,16 +36,32 @@ const (
 	// the review's own acts (opinions, conclusions, accepting 不适用),
 	// e.g. the city checking its counties.
 	Reviewer Role = "reviewer"
+	// Security (安全管理员) keeps the accounts safe: disables and enables
+	// them, ends their sessions, resets a lost second factor. It reaches no
+	// unit and cannot create accounts or grant roles.
+	Security Role = "security"
+	// Auditor (审计管理员) reads and exports the audit trail, and nothing
+	// else.
+	Auditor Role = "auditor"
 )
 
+// The three administrators (三员分立) are Admin (the system
+// administrator: accounts, units), Security and Auditor: each account has
+// one role, so the three are three accounts, and no role does another's
+// work (the server's routes of each, server/roles.go).
+
 // Roles lists the roles in the order the console offers them.
-var Roles = []Role{UnitStaff, Head, Reviewer, Admin}
+var Roles = []Role{UnitStaff, Head, Reviewer, Admin, Security, Auditor}
 
 // Name is the role's Chinese name.
 func (r Role) Name() string {
 	switch r {
 	case Admin:
-		return "平台管理员"
+		return "系统管理员（平台管理员）"
+	case Security:
+		return "安全管理员"
+	case Auditor:
+		return "审计管理员"
 	case UnitStaff:
 		return "单位工作人员"
 	case Head:
@@ -112,7 +128,7 @@ func (a Account) RunsRegions() bool {
 }
 
 // ReadOnly reports whether the account may change nothing.
-func (a Account) ReadOnly() bool { return a.Role == Reviewer }
+func (a Account) ReadOnly() bool { return a.Role == Reviewer || a.Role == Auditor }
 
 // Grant is a role and the units or regions that go with it.
 type Grant struct {
@@ -138,7 +154,7 @@ func (g *Grant) Validate() error {
 		g.Regions[i] = p
 	}
 	switch g.Role {
-	case Admin:
+	case Admin, Security, Auditor:
 		g.Units, g.Regions = nil, nil
 	case UnitStaff:
 		if len(g.Units) > 0 && len(g.Regions) > 0 || len(g.Units) > 1 || len(g.Units) == 0 && len(g.Regions) == 0 {
