@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"renke/county"
-	"renke/sampling"
 	"renke/demo"
+	"renke/sampling"
 	"renke/staff"
 	"renke/survey"
 )
