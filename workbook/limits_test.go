@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -87,48 +86,74 @@ func TestOverLongImportsAreRefused(t *testing.T) {
 	}
 }
 
-// packedRoster is a roster workbook of n identical rows written straight
-// into its zip, as an attacker would make it: the sheet's XML is tens of
-// megabytes, the upload a few hundred kilobytes.
-func packedRoster(tb testing.TB, n int) []byte {
+// part is one part of a workbook made by hand, written by its function
+// (so a huge part costs little memory to make).
+type part struct {
+	name  string
+	write func(w *bufio.Writer)
+}
+
+// packedWorkbook writes a roster workbook's zip by hand, as an attacker
+// would: the package's own parts (with a shared-strings part among them
+// when sst), then the given ones.
+func packedWorkbook(tb testing.TB, sst bool, parts ...part) []byte {
 	tb.Helper()
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
-	put := func(name, body string) {
-		w, err := z.Create(name)
+	sstType, sstRel := "", ""
+	if sst {
+		sstType = `<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>`
+		sstRel = `<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>`
+	}
+	fixed := func(body string) func(*bufio.Writer) { return func(w *bufio.Writer) { w.WriteString(body) } }
+	all := append([]part{
+		{"[Content_Types].xml", fixed(`<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` + sstType + `</Types>`)},
+		{"_rels/.rels", fixed(`<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
+		{"xl/workbook.xml", fixed(`<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="` + RosterSheet + `" sheetId="1" r:id="rId1"/></sheets></workbook>`)},
+		{"xl/_rels/workbook.xml.rels", fixed(`<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` + sstRel + `</Relationships>`)},
+	}, parts...)
+	for _, p := range all {
+		w, err := z.Create(p.name)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		_, _ = io.WriteString(w, body)
-	}
-	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`)
-	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	put("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="`+RosterSheet+`" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	put("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)
-	w, err := z.Create("xl/worksheets/sheet1.xml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	bw := bufio.NewWriter(w)
-	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-	cell := func(v string) string { return `<c t="inlineStr"><is><t>` + v + `</t></is></c>` }
-	head := ""
-	for _, h := range RosterHeaders() {
-		head += cell(h)
-	}
-	bw.WriteString(`<row>` + head + `</row>`)
-	row := `<row>` + cell("学校") + cell("小学") + cell("城区") + cell("公办") + cell("100") + cell("0") + `</row>`
-	for i := 0; i < n; i++ {
-		bw.WriteString(row)
-	}
-	bw.WriteString(`</sheetData></worksheet>`)
-	if err := bw.Flush(); err != nil {
-		tb.Fatal(err)
+		bw := bufio.NewWriter(w)
+		p.write(bw)
+		if err := bw.Flush(); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	if err := z.Close(); err != nil {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// inlineCell is a cell holding its own text.
+func inlineCell(v string) string { return `<c t="inlineStr"><is><t>` + v + `</t></is></c>` }
+
+// rosterHead is the roster's header row as inline cells.
+func rosterHead() string {
+	head := ""
+	for _, h := range RosterHeaders() {
+		head += inlineCell(h)
+	}
+	return `<row>` + head + `</row>`
+}
+
+// packedRoster is a roster workbook of n identical rows written straight
+// into its zip: the sheet's XML is tens of megabytes, the upload a few
+// hundred kilobytes.
+func packedRoster(tb testing.TB, n int) []byte {
+	tb.Helper()
+	return packedWorkbook(tb, false, part{"xl/worksheets/sheet1.xml", func(w *bufio.Writer) {
+		w.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rosterHead())
+		row := `<row>` + inlineCell("学校") + inlineCell("小学") + inlineCell("城区") + inlineCell("公办") + inlineCell("100") + inlineCell("0") + `</row>`
+		for i := 0; i < n; i++ {
+			w.WriteString(row)
+		}
+		w.WriteString(`</sheetData></worksheet>`)
+	}})
 }
 
 // BenchmarkMillionRowWorkbook reads a roster that claims a million rows
@@ -172,48 +197,23 @@ func BenchmarkMillionRowWorkbook(b *testing.B) {
 }
 
 // sharedStringRoster is a roster workbook whose one school's name is a
-// shared string of n characters (written in pieces, so making it costs
-// little memory): the header and one row of the six roster columns.
+// shared string of n characters: the header and one row of the six
+// roster columns.
 func sharedStringRoster(tb testing.TB, n int) []byte {
 	tb.Helper()
-	var buf bytes.Buffer
-	z := zip.NewWriter(&buf)
-	put := func(name, body string) {
-		w, err := z.Create(name)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		_, _ = io.WriteString(w, body)
-	}
-	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
-	put("_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	put("xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="`+RosterSheet+`" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	put("xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
-	cell := func(v string) string { return `<c t="inlineStr"><is><t>` + v + `</t></is></c>` }
-	head := ""
-	for _, h := range RosterHeaders() {
-		head += cell(h)
-	}
-	put("xl/worksheets/sheet1.xml", `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row>`+head+`</row><row><c t="s"><v>0</v></c>`+
-		cell("小学")+cell("城区")+cell("公办")+cell("100")+cell("0")+`</row></sheetData></worksheet>`)
-	w, err := z.Create("xl/sharedStrings.xml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	bw := bufio.NewWriter(w)
-	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>`)
-	piece := strings.Repeat("a", 64<<10)
-	for left := n; left > 0; left -= len(piece) {
-		bw.WriteString(piece[:min(left, len(piece))])
-	}
-	bw.WriteString(`</t></si></sst>`)
-	if err := bw.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := z.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
+	return packedWorkbook(tb, true,
+		part{"xl/worksheets/sheet1.xml", func(w *bufio.Writer) {
+			w.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rosterHead() +
+				`<row><c t="s"><v>0</v></c>` + inlineCell("小学") + inlineCell("城区") + inlineCell("公办") + inlineCell("100") + inlineCell("0") + `</row></sheetData></worksheet>`)
+		}},
+		part{"xl/sharedStrings.xml", func(w *bufio.Writer) {
+			w.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>`)
+			piece := strings.Repeat("a", 64<<10)
+			for left := n; left > 0; left -= len(piece) {
+				w.WriteString(piece[:min(left, len(piece))])
+			}
+			w.WriteString(`</t></si></sst>`)
+		}})
 }
 
 // A 200 MB shared string packs into a few hundred kilobytes: it is refused
