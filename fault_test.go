@@ -45,6 +45,16 @@ var testLogKey = func() string {
 	return k
 }()
 
+// testSM2Key is the SM2 key of the same name: the transparency tests'
+// servers sign every checkpoint and manifest with both.
+var testSM2Key = func() string {
+	k, err := survey.GenerateSM2Key("test.localhost")
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 // seedHonest seeds the demo county under testLogKey, with no minimum fill
 // time: these tests' phones answer at once, where a parent takes minutes,
 // and a "fast" response would be held for review.

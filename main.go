@@ -13,12 +13,13 @@
 //	renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]
 //	                             watch sample logs from outside: cosign consistent checkpoints, alarm on
 //	                             inconsistent ones (exit 1 with -once)
-//	renke verify-package [-key VERIFIER_KEY] FILE
+//	renke verify-package [-key VERIFIER_KEY] [-sm2-key SM2_VERIFIER_KEY] FILE
 //	                             check a self-assessment package (申报材料): its manifest signed by the
 //	                             deployment's key (-key: its verifier key, as GET /log/key gives it; else the
 //	                             key of LOG_KEY or DATA_DIR), every file listed and intact, none extra;
 //	                             exit 1 naming every changed, missing or extra file
-//	renke log-key NAME          print a new checkpoint signing key for LOG_KEY
+//	renke log-key [-sm2] NAME   print a new checkpoint signing key for LOG_KEY (-sm2: an SM2 key of
+//	                             the same name for LOG_SM2_KEY)
 //	renke healthcheck            exit 0 when the local server answers /healthz (for containers)
 package main
 
@@ -92,10 +93,14 @@ func run(args []string) error {
 	case "verify-package":
 		return verifyPackage(cfg, args[1:], os.Stdout)
 	case "log-key":
-		if len(args) != 2 {
-			return errors.New("usage: renke log-key NAME (the deployment's host name, e.g. survey.province.example)")
+		generate := survey.GenerateLogKey
+		if len(args) == 3 && args[1] == "-sm2" {
+			generate, args = survey.GenerateSM2Key, args[1:]
 		}
-		k, err := survey.GenerateLogKey(args[1])
+		if len(args) != 2 {
+			return errors.New("usage: renke log-key [-sm2] NAME (the deployment's host name, e.g. survey.province.example; -sm2: an SM2 key for LOG_SM2_KEY, named as LOG_KEY)")
+		}
+		k, err := generate(args[1])
 		if err != nil {
 			return err
 		}
@@ -123,7 +128,7 @@ func run(args []string) error {
 		return err
 	}
 	defer pool.Close()
-	key, err := survey.ParseLogKey(cfg.LogKey)
+	key, err := cfg.ParseLogKey()
 	if err != nil {
 		return err
 	}
@@ -188,7 +193,7 @@ func startLocal(ctx context.Context, cfg *server.Config) (*pgcluster.Cluster, er
 }
 
 func seedDemo(ctx context.Context, pool *pgxpool.Pool, cfg server.Config) error {
-	key, err := survey.ParseLogKey(cfg.LogKey)
+	key, err := cfg.ParseLogKey()
 	if err != nil {
 		return err
 	}
@@ -517,11 +522,12 @@ func displayWidth(s string) int {
 func verifyPackage(cfg server.Config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify-package", flag.ContinueOnError)
 	vkey := fs.String("key", "", "the deployment's verifier key (name+hash+key, as GET /log/key gives it)")
+	sm2key := fs.String("sm2-key", "", "also check the manifest's SM2 signature with this SM2 verifier key (GET /log/key?alg=sm2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: renke verify-package [-key VERIFIER_KEY] FILE")
+		return errors.New("usage: renke verify-package [-key VERIFIER_KEY] [-sm2-key SM2_VERIFIER_KEY] FILE")
 	}
 	if *vkey == "" {
 		if cfg.LogKey == "" {
@@ -564,6 +570,17 @@ func verifyPackage(cfg server.Config, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "问题："+p)
 		}
 		return fmt.Errorf("the package does not verify: %d problems", len(pc.Problems))
+	}
+	if *sm2key != "" {
+		sv, err := survey.NewSM2Verifier(*sm2key)
+		if err != nil {
+			return fmt.Errorf("-sm2-key: %v", err)
+		}
+		if _, err := assessment.VerifyPackage(f, st.Size(), sv); err != nil {
+			fmt.Fprintln(out, "不通过：SM2 签名："+err.Error())
+			return errors.New("the package's SM2 signature does not verify")
+		}
+		fmt.Fprintln(out, "SM2 签名：通过")
 	}
 	fmt.Fprintf(out, "通过：%d 个文件与签名清单一致\n", pc.Files)
 	return nil

@@ -27,6 +27,7 @@ import (
 	"renke/demo"
 	"renke/server"
 	"renke/staff"
+	"renke/survey"
 )
 
 // apiClient logs an account in to the API.
@@ -146,6 +147,20 @@ func TestVerifyPackage(t *testing.T) {
 	out, err := check("fresh.zip", pkg)
 	if err != nil || !strings.Contains(out, "通过") || !strings.Contains(out, "单位：") {
 		t.Fatalf("a fresh package: %v\n%s", err, out)
+	}
+	// The manifest carries an SM2 signature beside the Ed25519 one; the
+	// SM2 verifier key the server publishes checks it.
+	sm2vkey := strings.TrimSpace(string(send(t, admin, "GET", f.srv.URL+"/log/key?alg=sm2", "", nil)))
+	fresh := filepath.Join(dir, "fresh.zip")
+	var sm2out bytes.Buffer
+	if err := verifyPackage(server.Config{}, []string{"-key", f.key.VerifierKey(), "-sm2-key", sm2vkey, fresh}, &sm2out); err != nil || !strings.Contains(sm2out.String(), "SM2 签名：通过") {
+		t.Errorf("the SM2 line of a fresh package: %v\n%s", err, sm2out.String())
+	}
+	otherSM2, _ := survey.GenerateSM2Key("test.localhost")
+	_, otherVkey, _ := survey.NewSM2Signer(otherSM2)
+	sm2out.Reset()
+	if err := verifyPackage(server.Config{}, []string{"-key", f.key.VerifierKey(), "-sm2-key", otherVkey, fresh}, &sm2out); err == nil {
+		t.Errorf("another SM2 key verified the package:\n%s", sm2out.String())
 	}
 	for _, want := range []string{"自评报告.html", "自评报告.docx", "申报登记表.html", "评估结果.xlsx", "年度任务清单.xlsx", "社会认可度调查/检查点.txt", "整改照片.png"} {
 		if !bytes.Contains(pkg, []byte(want)) {

@@ -69,8 +69,8 @@ func newLogFixture(t *testing.T, witnesses ...*witness.Witness) *logFixture {
 		f.keys = append(f.keys, w.VerifierKey())
 	}
 	_, loopback, _ := net.ParseCIDR("127.0.0.1/32") // the phones' addresses come as X-Forwarded-For
-	h, err := server.New(server.Config{SessionKey: []byte("log-test-session-key-0123456789abcdef"), LogKey: testLogKey, WitnessKeys: f.keys,
-		TrustedProxies: []*net.IPNet{loopback}}, pool)
+	h, err := server.New(server.Config{SessionKey: []byte("log-test-session-key-0123456789abcdef"), LogKey: testLogKey, LogSM2Key: testSM2Key,
+		WitnessKeys: f.keys, TrustedProxies: []*net.IPNet{loopback}}, pool)
 	if err != nil {
 		t.Fatal(err)
 	}

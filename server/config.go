@@ -38,6 +38,10 @@ type Config struct {
 	// in DATA_DIR/log.key, made on the first start; the zero Config
 	// (tests) signs with a key of the process's own.
 	LogKey string
+	// LOG_SM2_KEY: an SM2 private key (renke log-key -sm2 NAME) of the log
+	// key's name; set, every checkpoint and package manifest carries an SM2
+	// signature line beside the Ed25519 one (商用密码).
+	LogSM2Key string
 	// WITNESS_KEYS: comma-separated verifier keys (name+hash+key) of the
 	// witnesses whose cosignatures the server keeps and prints.
 	WitnessKeys []string
@@ -156,6 +160,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Policy.Idle = time.Duration(n) * time.Minute
 	}
+	if k := strings.TrimSpace(getenv("LOG_SM2_KEY")); k != "" {
+		if _, _, err := survey.NewSM2Signer(k); err != nil {
+			return c, fmt.Errorf("LOG_SM2_KEY: %v", err)
+		}
+		c.LogSM2Key = k
+	}
 	for _, k := range strings.Split(getenv("WITNESS_KEYS"), ",") {
 		if k = strings.TrimSpace(k); k == "" {
 			continue
@@ -166,6 +176,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.WitnessKeys = append(c.WitnessKeys, k)
 	}
 	return c, nil
+}
+
+// ParseLogKey is the deployment's checkpoint key from LOG_KEY, with the
+// SM2 line of LOG_SM2_KEY when it is set.
+func (c Config) ParseLogKey() (*survey.LogKey, error) {
+	k, err := survey.ParseLogKey(c.LogKey)
+	if err != nil {
+		return nil, fmt.Errorf("LOG_KEY: %w", err)
+	}
+	if c.LogSM2Key != "" {
+		if err := k.WithSM2(c.LogSM2Key); err != nil {
+			return nil, fmt.Errorf("LOG_SM2_KEY: %w", err)
+		}
+	}
+	return k, nil
 }
 
 // Secure reports whether the public address is https, so cookies are Secure.

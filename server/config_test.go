@@ -18,6 +18,13 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || c.ListenAddr != "127.0.0.1:8080" || c.DataDir != ".data" || len(c.TrustedProxies) != 0 {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
+	sm2key, _ := survey.GenerateSM2Key("survey.example.gov.cn")
+	edKey, _ := survey.GenerateLogKey("survey.example.gov.cn")
+	if c, err := ConfigFromEnv(env(map[string]string{"LOG_KEY": edKey, "LOG_SM2_KEY": sm2key})); err != nil || c.LogSM2Key != sm2key {
+		t.Errorf("LOG_SM2_KEY: %v", err)
+	} else if k, err := c.ParseLogKey(); err != nil || k.SM2VerifierKey() == "" {
+		t.Errorf("the log key with its SM2 line: %v", err)
+	}
 	if c.Policy != staff.DefaultPolicy || c.Policy.Idle != 30*time.Minute {
 		t.Errorf("default policy: %+v", c.Policy)
 	}
@@ -46,6 +53,7 @@ func TestConfigFromEnv(t *testing.T) {
 		"one class":          {"PASSWORD_CLASSES": "1"},
 		"history of 100":     {"PASSWORD_HISTORY": "100"},
 		"idle an hour":       {"SESSION_IDLE_MINUTES": "60"},
+		"SM2 key not a key":  {"LOG_SM2_KEY": "PRIVATE+KEY+x+00000000+AAAA"},
 	} {
 		_, err := ConfigFromEnv(env(m))
 		var variable string

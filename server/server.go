@@ -89,9 +89,9 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 			AuthorizeURL: cmp.Or(cfg.WeChatAuthorizeURL, wechat.DefaultAuthorizeURL), TokenURL: cmp.Or(cfg.WeChatTokenURL, wechat.DefaultTokenURL)}
 	}
 	if cfg.LogKey != "" {
-		k, err := survey.ParseLogKey(cfg.LogKey)
+		k, err := cfg.ParseLogKey()
 		if err != nil {
-			return nil, fmt.Errorf("LOG_KEY: %w", err)
+			return nil, err
 		}
 		s.surveys.UseLogKey(k)
 	}

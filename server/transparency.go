@@ -40,6 +40,12 @@ func int64Query(c echo.Context, name string) (int64, error) {
 // logKey is GET /log/key: the deployment's checkpoint verifier key.
 func (s *Server) logKey(c echo.Context) error {
 	k := s.surveys.LogKey()
+	if c.QueryParam("alg") == "sm2" {
+		if k.SM2VerifierKey() == "" {
+			return echo.NewHTTPError(http.StatusNotFound, "本部署的检查点没有 SM2 签名")
+		}
+		return c.String(http.StatusOK, k.SM2VerifierKey()+"\n")
+	}
 	return c.String(http.StatusOK, k.VerifierKey()+"\n")
 }
 

@@ -292,6 +292,35 @@ type LogKey struct {
 	signer   note.Signer
 	verifier note.Verifier
 	vkey     string
+	// An SM2 key of the same name, when the deployment adds an SM2
+	// signature line to every note it signs (WithSM2).
+	sm2     note.Signer
+	sm2vkey string
+}
+
+// WithSM2 makes the key sign every checkpoint and note with an SM2 line
+// too, by an SM2 private key (GenerateSM2Key) of the same name.
+func (k *LogKey) WithSM2(skey string) error {
+	s, vkey, err := NewSM2Signer(skey)
+	if err != nil {
+		return err
+	}
+	if s.Name() != k.Name() {
+		return fmt.Errorf("the SM2 key is named %q; it must carry the log key's name, %q", s.Name(), k.Name())
+	}
+	k.sm2, k.sm2vkey = s, vkey
+	return nil
+}
+
+// SM2VerifierKey is the SM2 key's verifier key, "" without one.
+func (k *LogKey) SM2VerifierKey() string { return k.sm2vkey }
+
+// signers are the key's signers: Ed25519, and SM2 when set.
+func (k *LogKey) signers() []note.Signer {
+	if k.sm2 != nil {
+		return []note.Signer{k.signer, k.sm2}
+	}
+	return []note.Signer{k.signer}
 }
 
 // GenerateLogKey makes a new signing key named name (a host name such as
@@ -356,7 +385,7 @@ func LogOrigin(name string, campaignID int64) string {
 // body (origin, size, base64 root) and the key's signature line.
 func (k *LogKey) Sign(origin string, size int64, root []byte) (string, error) {
 	body := log.Checkpoint{Origin: origin, Size: uint64(size), Hash: root}.Marshal()
-	b, err := note.Sign(&note.Note{Text: string(body)}, k.signer)
+	b, err := note.Sign(&note.Note{Text: string(body)}, k.signers()...)
 	return string(b), err
 }
 
@@ -364,7 +393,7 @@ func (k *LogKey) Sign(origin string, size int64, root []byte) (string, error) {
 // deployment's signature on a document other than a checkpoint, such as a
 // package's manifest.
 func (k *LogKey) SignNote(text string) (string, error) {
-	b, err := note.Sign(&note.Note{Text: text}, k.signer)
+	b, err := note.Sign(&note.Note{Text: text}, k.signers()...)
 	return string(b), err
 }
 
@@ -389,7 +418,7 @@ func OpenCheckpoint(text, origin string, logVerifier note.Verifier, witnesses ..
 	}
 	var cosigs []note.Signature
 	for _, s := range n.Sigs {
-		if s.Name != logVerifier.Name() || s.Hash != logVerifier.KeyHash() {
+		if s.Name != logVerifier.Name() { // the log's own lines (Ed25519, SM2) share its name
 			cosigs = append(cosigs, s)
 		}
 	}

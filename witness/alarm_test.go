@@ -240,3 +240,32 @@ func TestOpenLogThatStandsStillIsAnAlarm(t *testing.T) {
 		})
 	}
 }
+
+// A log that signs its checkpoints with SM2 beside Ed25519 is witnessed as
+// before: the witness checks the Ed25519 line it pinned, passes over the
+// SM2 one, and cosigns.
+func TestWitnessCosignsBesideSM2(t *testing.T) {
+	l, srv := newFakeLog(t, 5)
+	sm2key, err := survey.GenerateSM2Key("county.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.key.WithSM2(sm2key); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(strings.NewReader(fmt.Sprintf("log 示范县 %s/log/campaigns/7 %s\n", srv.URL, l.key.VerifierKey())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(t.TempDir(), "city.example", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alarms, errs := w.Poll(context.Background()); len(alarms) != 0 || len(errs) != 0 {
+		t.Fatalf("a log with SM2 lines: %v %v", alarms, errs)
+	}
+	held, _, ok, err := Load(w.Dir, l.origin)
+	if err != nil || !ok || held.Size != 5 || !strings.Contains(held.Checkpoint, "— city.example ") {
+		t.Fatalf("held %+v %v %v", held, ok, err)
+	}
+}
