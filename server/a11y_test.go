@@ -178,6 +178,7 @@ func TestConsolePagesAccessible(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#enrolment, #second-factor`)))
 		checkAccessible(t, b, fmt.Sprintf("二次验证 at %d px", w))
+		screenshot(t, b, fmt.Sprintf("second-factor-%d.png", w))
 		passSecondFactorInBrowser(t, b, e, demo.Username)
 		for _, p := range pages {
 			run(t, b, chromedp.Navigate(e.srv.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
