@@ -47,26 +47,16 @@ func (e lockedError) Error() string {
 func (s *Server) signIn(c echo.Context, username, password string) (staff.Account, error) {
 	ctx := c.Request().Context()
 	client := c.RealIP()
-	attempt, err := s.audit.BeginLogin(ctx, audit.DefaultThrottle, username, client, s.now())
+	var acct staff.Account
+	err := s.throttled(c, username, func() (int64, error) {
+		var err error
+		acct, err = s.staff.Authenticate(ctx, username, password)
+		if errors.Is(err, staff.ErrBadLogin) || errors.Is(err, staff.ErrDisabled) {
+			slog.Info("login failed")
+		}
+		return acct.ID, err
+	})
 	if err != nil {
-		return staff.Account{}, err
-	}
-	if !attempt.Lock.Until.IsZero() {
-		return staff.Account{}, lockedError{attempt.Lock}
-	}
-	select {
-	case <-time.After(attempt.Wait):
-	case <-ctx.Done():
-		return staff.Account{}, ctx.Err()
-	}
-	acct, err := s.staff.Authenticate(ctx, username, password)
-	if errors.Is(err, staff.ErrBadLogin) || errors.Is(err, staff.ErrDisabled) {
-		slog.Info("login failed")
-		return acct, err // the attempt stays recorded as a failure
-	} else if err != nil {
-		return acct, err
-	}
-	if err := s.audit.Succeeded(ctx, attempt, acct.ID, acct.Username); err != nil {
 		return acct, err
 	}
 	token, err := s.staff.StartSession(ctx, acct.ID, client, c.Request().UserAgent())
@@ -82,6 +72,32 @@ func (s *Server) signIn(c echo.Context, username, password string) (staff.Accoun
 	}
 	slog.Info("login", "username", acct.Username)
 	return acct, nil
+}
+
+// throttled runs one attempt to sign in as username (a password, or a
+// second factor's code) under the login throttle: refused with a
+// lockedError while the client's network is locked out, slowed by each
+// recent failure, and recorded as a failure unless check names the
+// account it let in.
+func (s *Server) throttled(c echo.Context, username string, check func() (accountID int64, err error)) error {
+	ctx := c.Request().Context()
+	attempt, err := s.audit.BeginLogin(ctx, audit.DefaultThrottle, username, c.RealIP(), s.now())
+	if err != nil {
+		return err
+	}
+	if !attempt.Lock.Until.IsZero() {
+		return lockedError{attempt.Lock}
+	}
+	select {
+	case <-time.After(attempt.Wait):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	id, err := check()
+	if err != nil {
+		return err // the attempt stays recorded as a failure
+	}
+	return s.audit.Succeeded(ctx, attempt, id, username)
 }
 
 // sessionToken is the session token of the request's cookie, or "".

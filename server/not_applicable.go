@@ -108,6 +108,12 @@ func (s *Server) naEvidence(c echo.Context, key string) (assessment.Evidence, er
 // notApplicableEvidenceForm is POST …/evaluation/not-applicable/evidence (multipart: check, year, file).
 func (s *Server) notApplicableEvidenceForm(c echo.Context) error {
 	e, err := s.naEvidence(c, c.FormValue("check"))
+	return s.evidenceUploaded(c, "not-applicable", e, err)
+}
+
+// evidenceUploaded answers a file uploaded as evidence on the evaluation
+// page: back at anchor, or the page again with a refused file's reason.
+func (s *Server) evidenceUploaded(c echo.Context, anchor string, e assessment.Evidence, err error) error {
 	if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusUnprocessableEntity {
 		msg, _ := he.Message.(string)
 		run, lerr := s.load(c)
@@ -119,7 +125,7 @@ func (s *Server) notApplicableEvidenceForm(c echo.Context) error {
 	if err != nil {
 		return s.evaluationRefused(c, err)
 	}
-	return s.evaluationDone(c, "not-applicable", fmt.Sprintf("已上传佐证材料“%s”", e.Name))
+	return s.evaluationDone(c, anchor, fmt.Sprintf("已上传佐证材料“%s”", e.Name))
 }
 
 // acceptNotApplicable is a reviewer's acceptance of the check's declaration.
@@ -199,18 +205,7 @@ func (s *Server) findingEvidence(c echo.Context) (assessment.Evidence, error) {
 // findingEvidenceForm is POST /console/units/:unit/evaluation/evidence.
 func (s *Server) findingEvidenceForm(c echo.Context) error {
 	e, err := s.findingEvidence(c)
-	if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusUnprocessableEntity {
-		msg, _ := he.Message.(string)
-		run, lerr := s.load(c)
-		if lerr != nil {
-			return lerr
-		}
-		return s.evaluationPage(c, he.Code, run, "", msg, nil, nil)
-	}
-	if err != nil {
-		return s.evaluationRefused(c, err)
-	}
-	return s.evaluationDone(c, "finding-evidence", fmt.Sprintf("已上传佐证材料“%s”", e.Name))
+	return s.evidenceUploaded(c, "finding-evidence", e, err)
 }
 
 // apiFindingEvidence is POST /api/v1/units/:unit/evaluation/evidence (multipart: year, finding, file).

@@ -11,12 +11,10 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"renke/audit"
 	"renke/staff"
 )
 
@@ -133,22 +131,10 @@ func (s *Server) submitEnrolment(c echo.Context) error {
 func (s *Server) passSecondFactor(c echo.Context, code string) error {
 	ctx := c.Request().Context()
 	acct, _ := c.Get("staff").(staff.Account)
-	attempt, err := s.audit.BeginLogin(ctx, audit.DefaultThrottle, acct.Username, c.RealIP(), s.now())
+	err := s.throttled(c, acct.Username, func() (int64, error) {
+		return acct.ID, s.staff.VerifySecondFactor(ctx, acct.ID, code, s.now())
+	})
 	if err != nil {
-		return err
-	}
-	if !attempt.Lock.Until.IsZero() {
-		return lockedError{attempt.Lock}
-	}
-	select {
-	case <-time.After(attempt.Wait):
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	if err := s.staff.VerifySecondFactor(ctx, acct.ID, code, s.now()); err != nil {
-		return err
-	}
-	if err := s.audit.Succeeded(ctx, attempt, acct.ID, acct.Username); err != nil {
 		return err
 	}
 	return s.staff.PassSession(ctx, s.sessionToken(c))
