@@ -165,6 +165,15 @@ func refusedCode(err error) (int, string) {
 	return 0, ""
 }
 
+// apiRefused is a refused code or enrolment as the API's error; any other
+// error as it is.
+func apiRefused(err error) error {
+	if code, msg := refusedCode(err); code != 0 {
+		return echo.NewHTTPError(code, msg)
+	}
+	return err
+}
+
 type codeInput struct {
 	Code string `json:"code"`
 }
@@ -176,10 +185,7 @@ func (s *Server) apiSecondFactor(c echo.Context) error {
 		return err
 	}
 	if err := s.passSecondFactor(c, in.Code); err != nil {
-		if code, msg := refusedCode(err); code != 0 {
-			return echo.NewHTTPError(code, msg)
-		}
-		return err
+		return apiRefused(err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }
@@ -189,10 +195,8 @@ func (s *Server) apiSecondFactor(c echo.Context) error {
 func (s *Server) apiBeginEnrolment(c echo.Context) error {
 	acct, _ := c.Get("staff").(staff.Account)
 	e, err := s.staff.BeginEnrolment(c.Request().Context(), acct)
-	if code, msg := refusedCode(err); code != 0 {
-		return echo.NewHTTPError(code, msg)
-	} else if err != nil {
-		return err
+	if err != nil {
+		return apiRefused(err)
 	}
 	return c.JSON(http.StatusCreated, e)
 }
@@ -205,10 +209,8 @@ func (s *Server) apiConfirmEnrolment(c echo.Context) error {
 		return err
 	}
 	codes, err := s.confirmEnrolment(c, in.Code)
-	if code, msg := refusedCode(err); code != 0 {
-		return echo.NewHTTPError(code, msg)
-	} else if err != nil {
-		return err
+	if err != nil {
+		return apiRefused(err)
 	}
 	return c.JSON(http.StatusOK, map[string][]string{"recovery_codes": codes})
 }
