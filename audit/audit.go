@@ -10,7 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"renke/dbq"
+	"renke/survey"
 )
 
 // Actions recorded outside the HTTP routes.
@@ -32,12 +35,17 @@ type Entry struct {
 	Action   string    `json:"action"`
 	Detail   string    `json:"detail"`
 	Status   int       `json:"status"`
+	// LeafIndex is the entry's leaf in the signed audit log; nil until
+	// it is sealed (SealAge after it was made).
+	LeafIndex *int64 `json:"leaf_index"`
 }
 
 // Store keeps the log in PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
-	q    *dbq.Queries
+	pool      *pgxpool.Pool
+	q         *dbq.Queries
+	key       *survey.LogKey  // signs the audit log's checkpoints (UseLogKey)
+	witnesses []note.Verifier // whose cosignatures it keeps
 }
 
 // NewStore returns a store on pool.
@@ -62,15 +70,16 @@ type Filter struct {
 	UnitID   *int64
 	From, To time.Time
 	Max      int
+	Ticks    bool // the log's own ticks too
 }
 
 // List returns the entries of the filter, newest first.
 func (s *Store) List(ctx context.Context, f Filter) ([]Entry, error) {
-	rows, err := s.q.ListAudit(ctx, dbq.ListAuditParams{UnitID: f.UnitID, From: f.From, To: f.To, Max: int32(f.Max)})
+	rows, err := s.q.ListAudit(ctx, dbq.ListAuditParams{UnitID: f.UnitID, From: f.From, To: f.To, Max: int32(f.Max), Ticks: f.Ticks})
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
 		out[i] = Entry{ID: r.ID, At: r.At, StaffID: r.StaffID, Username: r.Username, Client: r.Client, UnitID: r.UnitID,
-			UnitName: r.UnitName, Action: r.Action, Detail: r.Detail, Status: int(r.Status)}
+			UnitName: r.UnitName, Action: r.Action, Detail: r.Detail, Status: int(r.Status), LeafIndex: r.LeafIndex}
 	}
 	return out, err
 }

@@ -28,6 +28,29 @@ type AnswerTotal struct {
 	N          int64  `json:"n"`
 }
 
+type AuditCheckpoint struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Frontier [][]byte  `json:"frontier"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+type AuditCosignature struct {
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+type AuditLeafe struct {
+	Idx     int64     `json:"idx"`
+	EntryID int64     `json:"entry_id"`
+	At      time.Time `json:"at"`
+	Hash    []byte    `json:"hash"`
+}
+
 type AuditLog struct {
 	ID       int64     `json:"id"`
 	At       time.Time `json:"at"`

@@ -40,6 +40,28 @@ func (q *Queries) AcceptStep(ctx context.Context, arg AcceptStepParams) error {
 	return err
 }
 
+const addAuditCosignature = `-- name: AddAuditCosignature :exec
+INSERT INTO audit_cosignatures (size, witness, note, cosigned_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (witness, size) DO UPDATE SET note = EXCLUDED.note, cosigned_at = EXCLUDED.cosigned_at, received_at = now()
+`
+
+type AddAuditCosignatureParams struct {
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+}
+
+func (q *Queries) AddAuditCosignature(ctx context.Context, arg AddAuditCosignatureParams) error {
+	_, err := q.db.Exec(ctx, addAuditCosignature,
+		arg.Size,
+		arg.Witness,
+		arg.Note,
+		arg.CosignedAt,
+	)
+	return err
+}
+
 const addCampaignEvent = `-- name: AddCampaignEvent :one
 INSERT INTO campaign_events (campaign_id, action, reason, username) VALUES ($1, $2, $3, $4) RETURNING id, at
 `
@@ -461,6 +483,183 @@ func (q *Queries) AllStaffUnits(ctx context.Context) ([]StaffUnit, error) {
 	for rows.Next() {
 		var i StaffUnit
 		if err := rows.Scan(&i.StaffID, &i.UnitID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditCheckpointAt = `-- name: AuditCheckpointAt :one
+SELECT size, root, frontier, note, signed_at FROM audit_checkpoints WHERE size = $1
+`
+
+func (q *Queries) AuditCheckpointAt(ctx context.Context, size int64) (AuditCheckpoint, error) {
+	row := q.db.QueryRow(ctx, auditCheckpointAt, size)
+	var i AuditCheckpoint
+	err := row.Scan(
+		&i.Size,
+		&i.Root,
+		&i.Frontier,
+		&i.Note,
+		&i.SignedAt,
+	)
+	return i, err
+}
+
+const auditCheckpoints = `-- name: AuditCheckpoints :many
+SELECT size, root, note, signed_at FROM audit_checkpoints ORDER BY size
+`
+
+type AuditCheckpointsRow struct {
+	Size     int64     `json:"size"`
+	Root     []byte    `json:"root"`
+	Note     string    `json:"note"`
+	SignedAt time.Time `json:"signed_at"`
+}
+
+func (q *Queries) AuditCheckpoints(ctx context.Context) ([]AuditCheckpointsRow, error) {
+	rows, err := q.db.Query(ctx, auditCheckpoints)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCheckpointsRow
+	for rows.Next() {
+		var i AuditCheckpointsRow
+		if err := rows.Scan(
+			&i.Size,
+			&i.Root,
+			&i.Note,
+			&i.SignedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditCosignatures = `-- name: AuditCosignatures :many
+SELECT size, witness, note, cosigned_at FROM audit_cosignatures ORDER BY size, witness
+`
+
+type AuditCosignaturesRow struct {
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+}
+
+func (q *Queries) AuditCosignatures(ctx context.Context) ([]AuditCosignaturesRow, error) {
+	rows, err := q.db.Query(ctx, auditCosignatures)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditCosignaturesRow
+	for rows.Next() {
+		var i AuditCosignaturesRow
+		if err := rows.Scan(
+			&i.Size,
+			&i.Witness,
+			&i.Note,
+			&i.CosignedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditLeafHashes = `-- name: AuditLeafHashes :many
+SELECT hash FROM audit_leaves WHERE idx >= $1::bigint AND idx < $2::bigint ORDER BY idx
+`
+
+type AuditLeafHashesParams struct {
+	Start int64 `json:"start"`
+	Stop  int64 `json:"stop"`
+}
+
+func (q *Queries) AuditLeafHashes(ctx context.Context, arg AuditLeafHashesParams) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, auditLeafHashes, arg.Start, arg.Stop)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items [][]byte
+	for rows.Next() {
+		var hash []byte
+		if err := rows.Scan(&hash); err != nil {
+			return nil, err
+		}
+		items = append(items, hash)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditLeavesWithEntries = `-- name: AuditLeavesWithEntries :many
+SELECT l.idx, l.entry_id, l.at AS leaf_at, l.hash,
+       a.id AS found_id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status
+FROM audit_leaves l LEFT JOIN audit_log a ON a.id = l.entry_id
+ORDER BY l.idx
+`
+
+type AuditLeavesWithEntriesRow struct {
+	Idx      int64      `json:"idx"`
+	EntryID  int64      `json:"entry_id"`
+	LeafAt   time.Time  `json:"leaf_at"`
+	Hash     []byte     `json:"hash"`
+	FoundID  *int64     `json:"found_id"`
+	At       *time.Time `json:"at"`
+	StaffID  *int64     `json:"staff_id"`
+	Username *string    `json:"username"`
+	Client   *string    `json:"client"`
+	UnitID   *int64     `json:"unit_id"`
+	Action   *string    `json:"action"`
+	Detail   *string    `json:"detail"`
+	Status   *int32     `json:"status"`
+}
+
+// Every leaf with its entry as the database holds it now (none when the
+// entry is gone), in leaf order.
+func (q *Queries) AuditLeavesWithEntries(ctx context.Context) ([]AuditLeavesWithEntriesRow, error) {
+	rows, err := q.db.Query(ctx, auditLeavesWithEntries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditLeavesWithEntriesRow
+	for rows.Next() {
+		var i AuditLeavesWithEntriesRow
+		if err := rows.Scan(
+			&i.Idx,
+			&i.EntryID,
+			&i.LeafAt,
+			&i.Hash,
+			&i.FoundID,
+			&i.At,
+			&i.StaffID,
+			&i.Username,
+			&i.Client,
+			&i.UnitID,
+			&i.Action,
+			&i.Detail,
+			&i.Status,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -2352,6 +2551,50 @@ func (q *Queries) HourlySubmissions(ctx context.Context, campaignID int64) ([]Ho
 	return items, nil
 }
 
+const insertAuditCheckpoint = `-- name: InsertAuditCheckpoint :exec
+INSERT INTO audit_checkpoints (size, root, frontier, note) VALUES ($1, $2, $3, $4)
+`
+
+type InsertAuditCheckpointParams struct {
+	Size     int64    `json:"size"`
+	Root     []byte   `json:"root"`
+	Frontier [][]byte `json:"frontier"`
+	Note     string   `json:"note"`
+}
+
+func (q *Queries) InsertAuditCheckpoint(ctx context.Context, arg InsertAuditCheckpointParams) error {
+	_, err := q.db.Exec(ctx, insertAuditCheckpoint,
+		arg.Size,
+		arg.Root,
+		arg.Frontier,
+		arg.Note,
+	)
+	return err
+}
+
+const insertAuditLeaves = `-- name: InsertAuditLeaves :exec
+INSERT INTO audit_leaves (idx, entry_id, at, hash)
+SELECT unnest($1::bigint[]), unnest($2::bigint[]),
+       unnest($3::timestamptz[]), unnest($4::bytea[])
+`
+
+type InsertAuditLeavesParams struct {
+	Idxs     []int64     `json:"idxs"`
+	EntryIds []int64     `json:"entry_ids"`
+	Ats      []time.Time `json:"ats"`
+	Hashes   [][]byte    `json:"hashes"`
+}
+
+func (q *Queries) InsertAuditLeaves(ctx context.Context, arg InsertAuditLeavesParams) error {
+	_, err := q.db.Exec(ctx, insertAuditLeaves,
+		arg.Idxs,
+		arg.EntryIds,
+		arg.Ats,
+		arg.Hashes,
+	)
+	return err
+}
+
 const insertEntry = `-- name: InsertEntry :exec
 INSERT INTO log_leaves (campaign_id, idx, kind, body, event_id, hash) VALUES ($1, $2, $3, $4, $5, $6)
 `
@@ -2846,6 +3089,56 @@ func (q *Queries) LastVerification(ctx context.Context, campaignID int64) (LastV
 	return i, err
 }
 
+const lateUnsealedAudit = `-- name: LateUnsealedAudit :many
+SELECT a.id, a.at FROM audit_log a
+WHERE a.at < now() - make_interval(secs => $1::float8)
+  AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = a.id)
+ORDER BY a.id LIMIT 100
+`
+
+type LateUnsealedAuditRow struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+}
+
+// Entries older than a sealing should have taken them that are not leaves.
+func (q *Queries) LateUnsealedAudit(ctx context.Context, minAgeSeconds float64) ([]LateUnsealedAuditRow, error) {
+	rows, err := q.db.Query(ctx, lateUnsealedAudit, minAgeSeconds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LateUnsealedAuditRow
+	for rows.Next() {
+		var i LateUnsealedAuditRow
+		if err := rows.Scan(&i.ID, &i.At); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const latestAuditCheckpoint = `-- name: LatestAuditCheckpoint :one
+SELECT size, root, frontier, note, signed_at FROM audit_checkpoints ORDER BY size DESC LIMIT 1
+`
+
+func (q *Queries) LatestAuditCheckpoint(ctx context.Context) (AuditCheckpoint, error) {
+	row := q.db.QueryRow(ctx, latestAuditCheckpoint)
+	var i AuditCheckpoint
+	err := row.Scan(
+		&i.Size,
+		&i.Root,
+		&i.Frontier,
+		&i.Note,
+		&i.SignedAt,
+	)
+	return i, err
+}
+
 const latestCheckpoint = `-- name: LatestCheckpoint :one
 SELECT size, root, note, signed_at FROM log_checkpoints WHERE campaign_id = $1 ORDER BY size DESC LIMIT 1
 `
@@ -3120,37 +3413,42 @@ func (q *Queries) LinkTaskProblems(ctx context.Context, arg LinkTaskProblemsPara
 }
 
 const listAudit = `-- name: ListAudit :many
-SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name
-FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id
+SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status, coalesce(u.name, '') AS unit_name, l.idx AS leaf_index
+FROM audit_log a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN audit_leaves l ON l.entry_id = a.id
 WHERE ($1::bigint IS NULL OR a.unit_id = $1)
-  AND a.at >= $2::timestamptz AND a.at < $3::timestamptz
+  AND ($2::bool OR a.action <> 'log_tick')
+  AND a.at >= $3::timestamptz AND a.at < $4::timestamptz
 ORDER BY a.at DESC, a.id DESC
-LIMIT $4::int
+LIMIT $5::int
 `
 
 type ListAuditParams struct {
 	UnitID *int64    `json:"unit_id"`
+	Ticks  bool      `json:"ticks"`
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 	Max    int32     `json:"max"`
 }
 
 type ListAuditRow struct {
-	ID       int64     `json:"id"`
-	At       time.Time `json:"at"`
-	StaffID  *int64    `json:"staff_id"`
-	Username string    `json:"username"`
-	Client   string    `json:"client"`
-	UnitID   *int64    `json:"unit_id"`
-	Action   string    `json:"action"`
-	Detail   string    `json:"detail"`
-	Status   int32     `json:"status"`
-	UnitName string    `json:"unit_name"`
+	ID        int64     `json:"id"`
+	At        time.Time `json:"at"`
+	StaffID   *int64    `json:"staff_id"`
+	Username  string    `json:"username"`
+	Client    string    `json:"client"`
+	UnitID    *int64    `json:"unit_id"`
+	Action    string    `json:"action"`
+	Detail    string    `json:"detail"`
+	Status    int32     `json:"status"`
+	UnitName  string    `json:"unit_name"`
+	LeafIndex *int64    `json:"leaf_index"`
 }
 
+// Ticks (the log's own entries) are left out unless asked for.
 func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAuditRow, error) {
 	rows, err := q.db.Query(ctx, listAudit,
 		arg.UnitID,
+		arg.Ticks,
 		arg.From,
 		arg.To,
 		arg.Max,
@@ -3173,6 +3471,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 			&i.Detail,
 			&i.Status,
 			&i.UnitName,
+			&i.LeafIndex,
 		); err != nil {
 			return nil, err
 		}
@@ -4171,6 +4470,16 @@ func (q *Queries) LiveSessions(ctx context.Context, arg LiveSessionsParams) ([]L
 	return items, nil
 }
 
+const lockAuditSeal = `-- name: LockAuditSeal :exec
+SELECT pg_advisory_xact_lock(hashtext('audit-log-seal'))
+`
+
+// One sealing of the audit log at a time, across servers.
+func (q *Queries) LockAuditSeal(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockAuditSeal)
+	return err
+}
+
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
 SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE id = $1 FOR UPDATE
 `
@@ -4988,6 +5297,29 @@ func (q *Queries) RecordAudit(ctx context.Context, arg RecordAuditParams) error 
 		arg.Status,
 	)
 	return err
+}
+
+const recordAuditTick = `-- name: RecordAuditTick :one
+INSERT INTO audit_log (username, action, detail, status) VALUES ('', 'log_tick', '', 0)
+RETURNING id, at, staff_id, username, client, unit_id, action, detail, status
+`
+
+// A tick: the audit log keeps advancing on quiet days, for its witnesses.
+func (q *Queries) RecordAuditTick(ctx context.Context) (AuditLog, error) {
+	row := q.db.QueryRow(ctx, recordAuditTick)
+	var i AuditLog
+	err := row.Scan(
+		&i.ID,
+		&i.At,
+		&i.StaffID,
+		&i.Username,
+		&i.Client,
+		&i.UnitID,
+		&i.Action,
+		&i.Detail,
+		&i.Status,
+	)
+	return i, err
 }
 
 const recordLoginAttempt = `-- name: RecordLoginAttempt :one
@@ -6466,6 +6798,54 @@ func (q *Queries) UnitsInRegions(ctx context.Context, staffID int64) ([]int64, e
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const unsealedAudit = `-- name: UnsealedAudit :many
+SELECT a.id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status
+FROM audit_log a
+WHERE a.id > (SELECT coalesce(max(entry_id), 0) - 10000 FROM audit_leaves)
+  AND a.at < now() - make_interval(secs => $1::float8)
+  AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = a.id)
+ORDER BY a.id
+LIMIT $2::int
+`
+
+type UnsealedAuditParams struct {
+	MinAgeSeconds float64 `json:"min_age_seconds"`
+	Max           int32   `json:"max"`
+}
+
+// Entries at least min_age old not yet leaves, in id order. Entries are
+// sealed in id order, and one commits within moments of taking its id,
+// so only the ids near the newest sealed one need looking at.
+func (q *Queries) UnsealedAudit(ctx context.Context, arg UnsealedAuditParams) ([]AuditLog, error) {
+	rows, err := q.db.Query(ctx, unsealedAudit, arg.MinAgeSeconds, arg.Max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditLog
+	for rows.Next() {
+		var i AuditLog
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.StaffID,
+			&i.Username,
+			&i.Client,
+			&i.UnitID,
+			&i.Action,
+			&i.Detail,
+			&i.Status,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
