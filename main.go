@@ -10,6 +10,10 @@
 //	                             recompute a campaign's sample log and check it against its checkpoints
 //	                             and outside evidence (-witness DIR, -checkpoint FILE, -receipts FILE);
 //	                             exit 1 naming every discrepancy
+//	renke verify-audit [-witness DIR]... [-checkpoint FILE]...
+//	                             recompute the signed audit log from the audit entries and check it against
+//	                             its checkpoints and outside evidence; exit 1 naming every changed, deleted
+//	                             or unsealed entry
 //	renke witness -config FILE -dir DIR [-name NAME] [-listen ADDR] [-every 1m] [-once]
 //	                             watch sample logs from outside: cosign consistent checkpoints, alarm on
 //	                             inconsistent ones (exit 1 with -once)
@@ -50,6 +54,7 @@ import (
 	"golang.org/x/text/width"
 
 	"renke/assessment"
+	"renke/audit"
 	"renke/database"
 	"renke/demo"
 	"renke/pgcluster"
@@ -85,7 +90,7 @@ func run(args []string) error {
 		cmd = args[0]
 	}
 	switch cmd {
-	case "serve", "migrate", "create-admin", "verify":
+	case "serve", "migrate", "create-admin", "verify", "verify-audit":
 	case "healthcheck":
 		return healthcheck(cfg)
 	case "witness":
@@ -107,7 +112,7 @@ func run(args []string) error {
 		_, err = fmt.Println(k)
 		return err
 	default:
-		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, verify-package, witness, log-key or healthcheck", cmd)
+		return fmt.Errorf("unknown command %q: want serve, migrate, create-admin, verify, verify-audit, verify-package, witness, log-key or healthcheck", cmd)
 	}
 
 	local := cfg.DatabaseURL == ""
@@ -149,12 +154,20 @@ func run(args []string) error {
 	case "verify":
 		return verify(ctx, pool, key, cfg.WitnessKeys, args[1:], os.Stdout)
 	}
+	auditLog := audit.NewStore(pool)
+	if err := auditLog.UseLogKey(key, cfg.WitnessKeys); err != nil {
+		return fmt.Errorf("WITNESS_KEYS: %w", err)
+	}
+	if cmd == "verify-audit" {
+		return verifyAudit(ctx, auditLog, key, args[1:], os.Stdout)
+	}
 	if local {
 		if err := seedDemo(ctx, pool, cfg); err != nil {
 			return err
 		}
 	}
-	go upgrade.KeepTicking(ctx) // open logs keep advancing on quiet nights, for the witnesses
+	go upgrade.KeepTicking(ctx)  // open logs keep advancing on quiet nights, for the witnesses
+	go auditLog.KeepSealing(ctx) // every audit entry becomes a leaf of the signed audit log
 	return serve(ctx, cfg, pool)
 }
 
@@ -356,6 +369,54 @@ func verify(ctx context.Context, pool *pgxpool.Pool, key *survey.LogKey, witness
 		return fmt.Errorf("campaign %d: %d discrepancies in the sample log", id, len(v.Problems))
 	}
 	fmt.Fprintln(out, "ok: every leaf matches its response or decision, and the log agrees with every checkpoint")
+	return nil
+}
+
+// verifyAudit is renke verify-audit: the signed audit log recomputed from
+// the entries and checked against its checkpoints and outside evidence.
+func verifyAudit(ctx context.Context, log *audit.Store, key *survey.LogKey, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("verify-audit", flag.ContinueOnError)
+	var witnesses, checkpoints listFlag
+	fs.Var(&witnesses, "witness", "a witness's store directory (repeatable): its cosigned checkpoint and leaf hashes of the audit log")
+	fs.Var(&checkpoints, "checkpoint", "a file holding a signed checkpoint of the audit log, e.g. from an export (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New("usage: renke verify-audit [-witness DIR]... [-checkpoint FILE]...")
+	}
+	var evidence []survey.Evidence
+	for _, dir := range witnesses {
+		e, err := witness.Evidence(dir, log.Origin(), key.Verifier())
+		if err != nil {
+			return err
+		}
+		evidence = append(evidence, e)
+	}
+	for _, f := range checkpoints {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		e, err := log.CheckpointEvidence(string(b), "文件 "+filepath.Base(f)+" 中的检查点")
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		evidence = append(evidence, e)
+	}
+	c, err := log.VerifyLog(ctx, time.Now(), evidence...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "audit log %s: %d leaves, %d signed checkpoints checked, %d of %d outside checkpoints agree, %d entries deleted after %d days as allowed\n",
+		log.Origin(), c.Size, c.Checkpoints, c.Evidence, len(evidence), c.Expired, int(audit.KeepFor.Hours()/24))
+	for _, p := range c.Problems {
+		fmt.Fprintln(out, p)
+	}
+	if !c.OK() {
+		return fmt.Errorf("audit log: %d discrepancies", len(c.Problems))
+	}
+	fmt.Fprintln(out, "ok: every entry matches its leaf, and the log agrees with every checkpoint")
 	return nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,6 +205,9 @@ type LogCheckpoint struct {
 	Note     string
 	SignedAt time.Time
 }
+
+// RootPrefix is the root's short form, as receipts print it.
+func (c LogCheckpoint) RootPrefix() string { return survey.HashPrefix(c.Root) }
 
 // LatestCheckpoint is the audit log's newest signed checkpoint;
 // ErrNotSealed while nothing is sealed.
@@ -450,5 +454,41 @@ func (s *Store) VerifyLog(ctx context.Context, now time.Time, evidence ...survey
 
 // describe is an entry in words for a problem.
 func (e Entry) describe() string {
-	return fmt.Sprintf("%s %s %s %s %d", e.At.In(survey.Beijing).Format("2006-01-02 15:04:05"), e.Username, e.Action, e.Detail, e.Status)
+	return strings.Join([]string{e.At.In(survey.Beijing).Format("2006-01-02 15:04:05"), e.Username, e.Client, e.Action, e.Detail, strconv.Itoa(e.Status)}, " ")
+}
+
+// Proven is a listing of entries with what proves each is in the signed
+// audit log: the latest checkpoint, and each sealed entry's inclusion
+// proof against it (by entry id). An entry made within SealAge, or sealed
+// after the checkpoint was read, has none yet.
+type Proven struct {
+	Entries    []Entry
+	Checkpoint LogCheckpoint // Size 0 while nothing is sealed
+	Proofs     map[int64][][]byte
+}
+
+// ListProven lists the entries of the filter, as List, with their proofs.
+func (s *Store) ListProven(ctx context.Context, f Filter) (Proven, error) {
+	out := Proven{Proofs: map[int64][][]byte{}}
+	cp, err := s.LatestCheckpoint(ctx)
+	if err != nil && !errors.Is(err, ErrNotSealed) {
+		return out, err
+	}
+	out.Checkpoint = cp
+	if out.Entries, err = s.List(ctx, f); err != nil || cp.Size == 0 {
+		return out, err
+	}
+	t, err := s.tree(ctx, cp.Size)
+	if err != nil {
+		return out, err
+	}
+	for _, e := range out.Entries {
+		if e.LeafIndex == nil || *e.LeafIndex >= cp.Size {
+			continue
+		}
+		if out.Proofs[e.ID], err = t.Inclusion(*e.LeafIndex, cp.Size); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }

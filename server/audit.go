@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,10 @@ type auditPage struct {
 	From, To string
 	Entries  []audit.Entry
 	Max      int
+	// The signed audit log: its latest checkpoint (Size 0: none yet) and
+	// the witnesses that cosigned one.
+	Checkpoint audit.LogCheckpoint
+	Witnesses  []string
 }
 
 // auditLog is the audit administrator's view of the audit log, by unit
@@ -177,8 +182,21 @@ func (s *Server) auditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.Entries, err = s.audit.List(c.Request().Context(), f); err != nil {
+	ctx := c.Request().Context()
+	if p.Entries, err = s.audit.List(ctx, f); err != nil {
 		return err
+	}
+	if p.Checkpoint, err = s.audit.LatestCheckpoint(ctx); err != nil && !errors.Is(err, audit.ErrNotSealed) {
+		return err
+	}
+	cosigned, err := s.audit.Cosignatures(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range cosigned {
+		if !slices.Contains(p.Witnesses, w.Witness) {
+			p.Witnesses = append(p.Witnesses, w.Witness)
+		}
 	}
 	return s.render(c, http.StatusOK, "audit.html", p)
 }
@@ -193,12 +211,12 @@ func (s *Server) exportAuditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.audit.List(c.Request().Context(), f)
+	proven, err := s.audit.ListProven(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := workbook.AuditLog(&buf, entries); err != nil {
+	if err := workbook.AuditLog(&buf, proven); err != nil {
 		return err
 	}
 	return attachment(c, fmt.Sprintf("操作日志-%s至%s.xlsx", p.From, p.To), xlsxType, buf.Bytes())

@@ -1,14 +1,22 @@
 package server
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
+	"renke/audit"
 	"renke/demo"
+	"renke/survey"
 )
 
 // The three administrators (三员分立), walked over every staff route: the
@@ -123,9 +131,21 @@ func TestThreeAdministrators(t *testing.T) {
 			t.Errorf("the system administrator: POST …%s: %d", path, code)
 		}
 	}
-	// The audit administrator's export holds the log's entries.
-	if b := auditor.k.download("/console/audit.xlsx"); len(b) < 1000 {
-		t.Errorf("the export is %d bytes", len(b))
+	// The audit administrator's export holds the log's entries, each
+	// sealed one with what proves it is in the signed audit log.
+	key, err := survey.ParseLogKey(testLogKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer := audit.NewStore(e.pool)
+	if err := sealer.UseLogKey(key, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sealer.Seal(context.Background(), 0); err != nil || n < len(before) {
+		t.Fatalf("sealed %d of %d+ entries: %v", n, len(before), err)
+	}
+	if proven := checkAuditExport(t, key, auditor.k.download("/console/audit.xlsx")); proven < len(before) {
+		t.Errorf("%d rows of the export proven, want at least %d", proven, len(before))
 	}
 	after := snapshot()
 	for i, r := range before {
@@ -136,4 +156,51 @@ func TestThreeAdministrators(t *testing.T) {
 	if len(after) <= len(before) {
 		t.Error("the walk left no audit entries")
 	}
+}
+
+// checkAuditExport checks an audit export as an inspector would, without
+// the server: the checkpoint on its second sheet against the deployment's
+// key, and each row's leaf (from its canonical form) against that root by
+// its inclusion proof. It returns how many rows it proved.
+func checkAuditExport(t *testing.T, key *survey.LogKey, b []byte) int {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := x.GetRows("检查点")
+	var text string
+	for _, r := range meta {
+		if len(r) == 2 && r[0] == "签名的检查点" {
+			text = r[1]
+		}
+	}
+	cp, _, err := survey.OpenCheckpoint(text, audit.LogOrigin(key.Name()), key.Verifier())
+	if err != nil {
+		t.Fatalf("the export's checkpoint %q: %v", text, err)
+	}
+	rows, _ := x.GetRows("操作日志")
+	proven := 0
+	for _, r := range rows[1:] {
+		if len(r) < 11 || r[8] == "未入日志" {
+			continue
+		}
+		index, _ := strconv.ParseInt(r[8], 10, 64)
+		var proof [][]byte
+		for _, h := range strings.Fields(r[10]) {
+			p, err := base64.StdEncoding.DecodeString(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proof = append(proof, p)
+		}
+		if !strings.Contains(r[9], `"id":`+r[0]+",") {
+			t.Errorf("row %s: its leaf is another entry's: %s", r[0], r[9])
+		}
+		if err := survey.VerifyInclusion(index, cp.Size, survey.LeafHash([]byte(r[9])), proof, cp.Root); err != nil {
+			t.Errorf("row %s (leaf %d): %v", r[0], index, err)
+		}
+		proven++
+	}
+	return proven
 }

@@ -33,6 +33,16 @@ func (s *Server) routes(e *echo.Echo) {
 	lg.GET("/tile/*", s.tile)
 	lg.GET("/cosignatures", s.cosignatures)
 	lg.POST("/cosignatures", s.addCosignature)
+	// The signed audit log (audit/log.go), served the same way.
+	al := e.Group("/log/audit")
+	al.GET("/checkpoint", s.auditLatestCheckpoint)
+	al.GET("/status", s.auditLogStatus)
+	al.GET("/checkpoints/:size", s.auditCheckpointAt)
+	al.GET("/proof/inclusion", s.auditInclusionProof)
+	al.GET("/proof/consistency", s.auditConsistencyProof)
+	al.GET("/leaves", s.auditLeafHashes)
+	al.GET("/cosignatures", s.auditCosignatures)
+	al.POST("/cosignatures", s.auditAddCosignature)
 
 	// Staff routes with a Chinese name are staff actions: the audit log
 	// records each call with who, when, from where and on which unit.

@@ -99,6 +99,9 @@ func New(cfg Config, pool *pgxpool.Pool) (*echo.Echo, error) {
 	if err := s.surveys.UseWitnesses(cfg.WitnessKeys); err != nil {
 		return nil, fmt.Errorf("WITNESS_KEYS: %w", err)
 	}
+	if err := s.audit.UseLogKey(s.surveys.LogKey(), cfg.WitnessKeys); err != nil {
+		return nil, fmt.Errorf("WITNESS_KEYS: %w", err)
+	}
 	s.evaluations = &statistics.Evaluations{Stats: statistics.NewStore(pool), Surveys: s.surveys, Profiles: profiles}
 	s.assessments = assessment.NewStore(pool, s.evaluations)
 	s.surveys.OnChange(s.visits.forgetCampaign)

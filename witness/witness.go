@@ -36,6 +36,7 @@ import (
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
+	"renke/audit"
 	"renke/survey"
 )
 
@@ -70,7 +71,8 @@ const DefaultStall = 2 * time.Hour
 //	stall <duration>     # default 2h: an open log not advancing for longer is an alarm
 //
 // A log's origin defaults to the one renke gives a campaign's log,
-// "<key name>/campaigns/<id>", for a URL ending in /campaigns/<id>.
+// "<key name>/campaigns/<id>", for a URL ending in /campaigns/<id>, and to
+// the audit log's, "<key name>/audit", for a URL ending in /log/audit.
 type Config struct {
 	Logs    []Log
 	Peers   []string
@@ -106,8 +108,10 @@ func ParseConfig(r io.Reader) (Config, error) {
 			} else if m := campaignURL.FindStringSubmatch(l.URL); m != nil {
 				id, _ := strconv.ParseInt(m[1], 10, 64)
 				l.Origin = survey.LogOrigin(v.Name(), id)
+			} else if strings.HasSuffix(l.URL, "/log/audit") {
+				l.Origin = audit.LogOrigin(v.Name())
 			} else {
-				return c, fmt.Errorf("line %d: log %s: give the log's origin as a fifth field (its URL does not end in /campaigns/ID)", n, f[1])
+				return c, fmt.Errorf("line %d: log %s: give the log's origin as a fifth field (its URL ends neither in /campaigns/ID nor in /log/audit)", n, f[1])
 			}
 			c.Logs = append(c.Logs, l)
 		case f[0] == "peer" && len(f) == 2:
