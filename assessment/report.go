@@ -82,7 +82,9 @@ func SelfReport(u county.Unit, r *Round, p *evaluation.Profile, l Ledger, narrat
 		d.Table([]string{"序号", "指标", "结论", "核查情况"}, rows)
 	}
 	d.Heading(1, "四、社会认可度调查")
-	if rec := r.Result.Recognition; rec != nil {
+	if rec := r.Result.Recognition; rec != nil && rec.Withheld != "" {
+		d.Para(fmt.Sprintf("调查“%s”：%s。样本量 %d，已纳入 %d 份，其中家长 %d 份。", rec.Campaign, rec.Withheld, rec.SampleSize, rec.Admitted, rec.Parents))
+	} else if rec != nil {
 		d.Para(fmt.Sprintf("调查“%s”按%s计算，认可度 %s%%（95%% 置信区间 %s%%–%s%%），%d 人作答、%d 个有效回答；样本量 %d，已纳入 %d 份，其中家长 %d 份。",
 			rec.Campaign, rec.Method, evaluation.Num(rec.Rate*100), evaluation.Num(rec.Low*100), evaluation.Num(rec.High*100),
 			rec.Respondents, rec.Answers, rec.SampleSize, rec.Admitted, rec.Parents))

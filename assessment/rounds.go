@@ -96,7 +96,9 @@ func (s *Store) Freeze(ctx context.Context, u county.Unit, year int, by, note st
 	if len([]rune(note)) > MaxNote {
 		return Round{}, refusal.Invalidf("说明不超过 %d 字", MaxNote)
 	}
-	run, err := s.evaluations.Load(ctx, u, year, now)
+	// A round is the unit's own self-assessment: a blind survey's result
+	// is never in it (the zero viewer organises nothing), whoever froze it.
+	run, err := s.evaluations.Load(ctx, county.Scope{}, u, year, now)
 	if err != nil {
 		return Round{}, err
 	}
@@ -118,7 +120,10 @@ func (s *Store) Freeze(ctx context.Context, u county.Unit, year int, by, note st
 		} else if !errors.Is(err, survey.ErrNotFound) {
 			return Round{}, err
 		}
-		if st, err := s.surveys.LatestStatement(ctx, id); err == nil {
+		if run.Campaign.Blind {
+			// A blind survey's statement (its rates) stays with its
+			// organiser; the round keeps its signed checkpoint only.
+		} else if st, err := s.surveys.LatestStatement(ctx, id); err == nil {
 			r.Statement = &st
 		} else if !errors.Is(err, survey.ErrNotFound) {
 			return Round{}, err

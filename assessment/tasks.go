@@ -464,7 +464,7 @@ func (s *Store) SetProgress(ctx context.Context, unitID, taskID int64, p Progres
 // Indicators are the indicator numbers of the unit's profile, as its
 // findings of the default year choose it: what a task may address.
 func (s *Store) Indicators(ctx context.Context, u county.Unit, now time.Time) ([]string, error) {
-	run, err := s.evaluations.Load(ctx, u, 0, now)
+	run, err := s.evaluations.Load(ctx, county.Scope{}, u, 0, now)
 	if err != nil {
 		return nil, err
 	}

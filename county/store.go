@@ -122,6 +122,29 @@ func (s *Store) UpdateUnit(ctx context.Context, u Unit) (Unit, error) {
 type Scope struct {
 	All   bool
 	Units []int64
+	// Regions are the region prefixes the viewer was granted (a city's
+	// or province's staff): what they organise, they read in full.
+	Regions []string
+}
+
+// Organises reports whether the scope's viewer is of the region that
+// organised something, given as its six-digit division code: the
+// platform admin always; staff granted that region or one containing it
+// (a province's staff for their cities' surveys).
+func (sc Scope) Organises(organiser string) bool {
+	if sc.All {
+		return true
+	}
+	prefix, ok := RegionPrefix(organiser)
+	if !ok || organiser == "" {
+		return false
+	}
+	for _, r := range sc.Regions {
+		if r != "" && strings.HasPrefix(prefix, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Everything reaches every unit: for the public survey pages, which find a

@@ -92,6 +92,7 @@ type Campaign struct {
 	Population     *int64     `json:"population"`
 	Shares         []int32    `json:"shares"`
 	Organiser      string     `json:"organiser"`
+	Blind          bool       `json:"blind"`
 }
 
 type CampaignEvent struct {

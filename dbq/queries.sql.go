@@ -1055,7 +1055,7 @@ func (q *Queries) ClearStaffUnits(ctx context.Context, staffID int64) error {
 const closeCampaign = `-- name: CloseCampaign :one
 UPDATE campaigns SET status = 'closed', closed_at = now(), sealed_size = log_size, sealed_root = log_root
 WHERE id = $1 AND status = 'open'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 // Closing seals the log at its size and root: no submit can add to it
@@ -1093,6 +1093,7 @@ func (q *Queries) CloseCampaign(ctx context.Context, id int64) (Campaign, error)
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -1258,9 +1259,9 @@ func (q *Queries) CountResponsesByStatus(ctx context.Context, campaignID int64) 
 
 const createCampaign = `-- name: CreateCampaign :one
 INSERT INTO campaigns (unit_id, title, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold,
-    min_fill_seconds, pow_bits, token_hours, wechat_only, organiser)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+    min_fill_seconds, pow_bits, token_hours, wechat_only, organiser, blind)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 type CreateCampaignParams struct {
@@ -1278,6 +1279,7 @@ type CreateCampaignParams struct {
 	TokenHours     int32      `json:"token_hours"`
 	WechatOnly     bool       `json:"wechat_only"`
 	Organiser      string     `json:"organiser"`
+	Blind          bool       `json:"blind"`
 }
 
 func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) (Campaign, error) {
@@ -1296,6 +1298,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.TokenHours,
 		arg.WechatOnly,
 		arg.Organiser,
+		arg.Blind,
 	)
 	var i Campaign
 	err := row.Scan(
@@ -1327,6 +1330,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -2223,7 +2227,7 @@ func (q *Queries) FlaggedResponses(ctx context.Context, campaignID int64) ([]Fla
 }
 
 const getCampaign = `-- name: GetCampaign :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind FROM campaigns
 WHERE id = $1 AND ($2::boolean OR unit_id = ANY($3::bigint[]))
 `
 
@@ -2265,6 +2269,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -3484,7 +3489,7 @@ func (q *Queries) ListAudit(ctx context.Context, arg ListAuditParams) ([]ListAud
 }
 
 const listCampaigns = `-- name: ListCampaigns :many
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE unit_id = $1 ORDER BY id
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind FROM campaigns WHERE unit_id = $1 ORDER BY id
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, error) {
@@ -3525,6 +3530,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, unitID int64) ([]Campaign, 
 			&i.Population,
 			&i.Shares,
 			&i.Organiser,
+			&i.Blind,
 		); err != nil {
 			return nil, err
 		}
@@ -4481,7 +4487,7 @@ func (q *Queries) LockAuditSeal(ctx context.Context) error {
 }
 
 const lockCampaignForSubmit = `-- name: LockCampaignForSubmit :one
-SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE id = $1 FOR UPDATE
+SELECT id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind FROM campaigns WHERE id = $1 FOR UPDATE
 `
 
 // Taken by every group commit: a campaign cannot close while responses are
@@ -4519,6 +4525,7 @@ func (q *Queries) LockCampaignForSubmit(ctx context.Context, id int64) (Campaign
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -4835,7 +4842,7 @@ func (q *Queries) MarkLogin(ctx context.Context, arg MarkLoginParams) error {
 }
 
 const newestCampaigns = `-- name: NewestCampaigns :many
-SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
+SELECT DISTINCT ON (unit_id) id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind FROM campaigns WHERE unit_id = ANY($1::bigint[]) ORDER BY unit_id, id DESC
 `
 
 // A region's dashboard: each unit's newest campaign, and what its counts
@@ -4878,6 +4885,7 @@ func (q *Queries) NewestCampaigns(ctx context.Context, unitIds []int64) ([]Campa
 			&i.Population,
 			&i.Shares,
 			&i.Organiser,
+			&i.Blind,
 		); err != nil {
 			return nil, err
 		}
@@ -4909,7 +4917,7 @@ const openCampaign = `-- name: OpenCampaign :one
 UPDATE campaigns SET status = 'open', sample_size = $1, opened_at = now(), population = $2,
     shares = $3::integer[]
 WHERE id = $4 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 type OpenCampaignParams struct {
@@ -4958,6 +4966,7 @@ func (q *Queries) OpenCampaign(ctx context.Context, arg OpenCampaignParams) (Cam
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -5769,7 +5778,7 @@ func (q *Queries) RegionTallies(ctx context.Context, campaignIds []int64) ([]Ans
 const reopenCampaign = `-- name: ReopenCampaign :one
 UPDATE campaigns SET status = 'open', closed_at = NULL, sealed_size = NULL, sealed_root = NULL
 WHERE id = $1 AND status = 'closed'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 // Reopening a closed campaign lifts its seal; the log goes on from where
@@ -5806,6 +5815,7 @@ func (q *Queries) ReopenCampaign(ctx context.Context, id int64) (Campaign, error
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -6857,7 +6867,7 @@ const updateCampaignSchedule = `-- name: UpdateCampaignSchedule :one
 UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, scoring_method = $5, threshold = $6,
     min_fill_seconds = $7, pow_bits = $8, token_hours = $9, wechat_only = $10
 WHERE id = $1
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 type UpdateCampaignScheduleParams struct {
@@ -6916,6 +6926,7 @@ func (q *Queries) UpdateCampaignSchedule(ctx context.Context, arg UpdateCampaign
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }
@@ -6925,7 +6936,7 @@ UPDATE campaigns SET title = $2, opens_at = $3, closes_at = $4, rate_ppm = $5, m
     quota_policy = $7, scoring_method = $8, threshold = $9, min_fill_seconds = $10, pow_bits = $11, token_hours = $12,
     wechat_only = $13
 WHERE id = $1 AND status = 'draft'
-RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser
+RETURNING id, unit_id, title, status, opens_at, closes_at, rate_ppm, min_sample, quota_policy, scoring_method, threshold, sample_size, created_at, opened_at, closed_at, min_fill_seconds, pow_bits, log_size, log_root, sealed_size, sealed_root, token_hours, wechat_only, log_frontier, log_version, population, shares, organiser, blind
 `
 
 type UpdateDraftCampaignParams struct {
@@ -6990,6 +7001,7 @@ func (q *Queries) UpdateDraftCampaign(ctx context.Context, arg UpdateDraftCampai
 		&i.Population,
 		&i.Shares,
 		&i.Organiser,
+		&i.Blind,
 	)
 	return i, err
 }

@@ -792,6 +792,11 @@ func checkTrainingFunds(_ *Profile, k *checking) {
 // params.min.
 func checkRecognition(_ *Profile, k *checking) {
 	rec := k.in.Recognition
+	if rec != nil && rec.Withheld != "" {
+		k.cr.Scope = fmt.Sprintf("调查“%s”", rec.Campaign)
+		k.missing(rec.Withheld)
+		return
+	}
 	if rec == nil || rec.Answers == 0 {
 		k.missing("尚未关联有答卷的社会认可度调查")
 		return

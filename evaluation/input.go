@@ -164,6 +164,10 @@ type Recognition struct {
 	SampleSize int `json:"sample_size"`
 	Admitted   int `json:"admitted"`
 	Parents    int `json:"parents"` // admitted parents
+	// Withheld says why the result is not shown (a blind survey, read by
+	// the assessed unit): then only the sample's progress is here, and
+	// every survey line waits.
+	Withheld string `json:"withheld,omitempty"`
 }
 
 // Inputs is everything an evaluation reads.

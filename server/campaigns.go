@@ -20,14 +20,52 @@ import (
 // Campaigns: /console/campaigns/:campaign…, /console/units/:unit/campaigns
 // and /api/v1/…/campaigns….
 
-// campaign is the campaign of the request's :campaign, in the caller's scope.
+// campaign is the campaign of the request's :campaign, in the caller's
+// scope, to read its answers or change it: 403 (survey.ErrBlind) for the
+// assessed unit's staff when the survey is blind. Every campaign route
+// takes it unless it is one of progressRoutes.
 func (s *Server) campaign(c echo.Context) (survey.Campaign, error) {
+	id, err := idParam(c, "campaign")
+	if err != nil {
+		return survey.Campaign{}, err
+	}
+	cp, err := s.surveys.CampaignAnswers(c.Request().Context(), scope(c), id)
+	return cp, storeError(err)
+}
+
+// campaignProgress is the campaign of the request's :campaign for one of
+// progressRoutes: what a blind survey shows the assessed unit's staff.
+func (s *Server) campaignProgress(c echo.Context) (survey.Campaign, error) {
+	if !progressRoutes[c.Request().Method+" "+c.Path()] {
+		return s.campaign(c)
+	}
 	id, err := idParam(c, "campaign")
 	if err != nil {
 		return survey.Campaign{}, err
 	}
 	cp, err := s.surveys.Campaign(c.Request().Context(), scope(c), id)
 	return cp, storeError(err)
+}
+
+// progressRoutes are the campaign routes a blind survey (盲评) still
+// answers for the assessed unit's staff: the survey's settings and
+// progress (counts against the quota, by school, link and cell), its
+// questionnaires and its posters, nothing of its answers and no change.
+// A route not listed here answers them 403 (TestBlindSurvey walks them
+// all).
+var progressRoutes = map[string]bool{
+	"GET /console/campaigns/:campaign":                              true,
+	"GET /console/campaigns/:campaign/progress":                     true,
+	"GET /console/campaigns/:campaign/progress.xlsx":                true,
+	"GET /console/campaigns/:campaign/questionnaires/:kind":         true,
+	"GET /console/campaigns/:campaign/questionnaires/:kind/preview": true,
+	"GET /console/campaigns/:campaign/posters":                      true,
+	"GET /console/campaigns/:campaign/qr.zip":                       true,
+	"GET /api/v1/campaigns/:campaign":                               true,
+	"GET /api/v1/campaigns/:campaign/allocation":                    true,
+	"GET /api/v1/campaigns/:campaign/questionnaires":                true,
+	"GET /api/v1/campaigns/:campaign/links":                         true,
+	"GET /api/v1/campaigns/:campaign/progress":                      true,
 }
 
 // campaignView is what the campaign pages share: the campaign, its unit
@@ -46,19 +84,26 @@ type campaignView struct {
 	Problems []workbook.CellError
 	Methods  []survey.Method
 	WeChat   bool // the deployment has a WeChat service account
+	// Blind: the survey is blind to the viewer, who sees its progress
+	// only; Organiser names who runs it.
+	Blind     bool
+	Organiser string
 }
 
 func (s *Server) campaignView(c echo.Context, title string) (*campaignView, error) {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return nil, err
 	}
 	ctx := c.Request().Context()
-	v := &campaignView{Campaign: cp, Methods: survey.Methods, WeChat: s.wechat != nil}
+	v := &campaignView{Campaign: cp, Methods: survey.Methods, WeChat: s.wechat != nil, Blind: cp.BlindTo(scope(c))}
 	if v.Unit, err = s.units.Unit(ctx, county.Everything, cp.UnitID); err != nil { // cp was reached in scope
 		return nil, err
 	}
 	v.consolePage = s.consolePage(c, v.Unit.Name+" "+title)
+	if v.Blind {
+		v.Organiser = county.Bureau(v.Unit, cp.Organiser)
+	}
 	if v.Forms, err = s.surveys.Forms(ctx, cp.ID); err != nil {
 		return nil, err
 	}
@@ -307,7 +352,7 @@ func (s *Server) createCampaign(c echo.Context) error {
 }
 
 func (s *Server) getCampaign(c echo.Context) error {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return err
 	}
@@ -364,7 +409,7 @@ func (s *Server) reopenCampaign(c echo.Context) error {
 }
 
 func (s *Server) allocation(c echo.Context) error {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return err
 	}
@@ -373,7 +418,7 @@ func (s *Server) allocation(c echo.Context) error {
 }
 
 func (s *Server) progress(c echo.Context) error {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return err
 	}

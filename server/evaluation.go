@@ -53,7 +53,7 @@ func (s *Server) load(c echo.Context) (*statistics.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.evaluations.Load(c.Request().Context(), u, year, s.now())
+	return s.evaluations.Load(c.Request().Context(), scope(c), u, year, s.now())
 }
 
 // evaluate loads and evaluates the unit's requested year.

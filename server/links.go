@@ -127,7 +127,7 @@ func (s *Server) viewLink(c echo.Context, l survey.Link) linkView {
 }
 
 func (s *Server) listLinks(c echo.Context) error {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func (s *Server) loadYear(c echo.Context, year int) (*statistics.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.evaluations.Load(c.Request().Context(), u, year, s.now())
+	return s.evaluations.Load(c.Request().Context(), scope(c), u, year, s.now())
 }
 
 // declareNotApplicable declares the check 不适用 for the year.

@@ -20,7 +20,7 @@ import (
 // /api/v1/campaigns/:campaign/questionnaires….
 
 func (s *Server) listForms(c echo.Context) error {
-	cp, err := s.campaign(c)
+	cp, err := s.campaignProgress(c)
 	if err != nil {
 		return err
 	}

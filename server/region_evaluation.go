@@ -28,7 +28,7 @@ func (s *Server) regionEvaluations(c echo.Context) (string, []statistics.UnitEva
 	if err != nil {
 		return "", nil, err
 	}
-	rows, err := s.evaluations.Region(c.Request().Context(), units, s.now())
+	rows, err := s.evaluations.Region(c.Request().Context(), scope(c), units, s.now())
 	return prefix, rows, err
 }
 

@@ -213,8 +213,9 @@ func (s *Server) createRegionSurvey(c echo.Context) error {
 		return err
 	}
 	title, opens, closes := strings.TrimSpace(c.FormValue("title")), localTime(c.FormValue("opens_at")), localTime(c.FormValue("closes_at"))
+	blind := c.FormValue("blind") != ""
 	out, err := s.surveys.CreateRegionCampaigns(c.Request().Context(), scope(c), prefix,
-		survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes}, regionLinks([]string{"any"}, true, true))
+		survey.Settings{Title: &title, OpensAt: &opens, ClosesAt: &closes, Blind: &blind}, regionLinks([]string{"any"}, true, true))
 	if _, msg, ok := refused(err); ok {
 		return s.done(c, "/console/regions/"+county.DivisionCode(prefix), "未创建："+msg)
 	} else if err != nil {

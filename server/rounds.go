@@ -58,7 +58,7 @@ func (s *Server) renderRounds(c echo.Context, code int, msg string) error {
 	if p.Rounds, err = s.assessments.Rounds(ctx, u.ID); err != nil {
 		return err
 	}
-	run, err := s.evaluations.Load(ctx, u, 0, s.now())
+	run, err := s.evaluations.Load(ctx, scope(c), u, 0, s.now())
 	if err != nil {
 		return err
 	}

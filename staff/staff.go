@@ -98,7 +98,7 @@ func (a Account) Scope() county.Scope {
 	}
 	units := slices.Concat(a.Units, a.reach)
 	slices.Sort(units)
-	return county.Scope{Units: slices.Compact(units)}
+	return county.Scope{Units: slices.Compact(units), Regions: a.Regions}
 }
 
 // Covers reports whether the account may add units under the region

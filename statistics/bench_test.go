@@ -23,7 +23,7 @@ func BenchmarkRegionEvaluation100(b *testing.B) {
 	ev, list := regionOf(b, 100, 60, 430001)
 	b.ResetTimer()
 	for b.Loop() {
-		rows, err := ev.Region(ctx, list, time.Now())
+		rows, err := ev.Region(ctx, county.Everything, list, time.Now())
 		if err != nil || len(rows) != 100 || rows[0].Schools != 60 {
 			b.Fatalf("%d rows, %v", len(rows), err)
 		}
@@ -38,13 +38,13 @@ func BenchmarkRegionNational2900(b *testing.B) {
 	ctx := context.Background()
 	ev, list := regionOf(b, 2900, 10, 110101)
 	start := time.Now()
-	if rows, err := ev.Region(ctx, list, time.Now()); err != nil || len(rows) != 2900 {
+	if rows, err := ev.Region(ctx, county.Everything, list, time.Now()); err != nil || len(rows) != 2900 {
 		b.Fatalf("%d rows, %v", len(rows), err)
 	}
 	cold := time.Since(start)
 	b.ResetTimer()
 	for b.Loop() {
-		rows, err := ev.Region(ctx, list, time.Now())
+		rows, err := ev.Region(ctx, county.Everything, list, time.Now())
 		if err != nil || len(rows) != 2900 {
 			b.Fatalf("%d rows, %v", len(rows), err)
 		}

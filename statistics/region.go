@@ -12,6 +12,7 @@ import (
 	"renke/county"
 	"renke/dbq"
 	"renke/evaluation"
+	"renke/survey"
 )
 
 // UnitEvaluation is one unit's indicator evaluation as a region's
@@ -29,6 +30,7 @@ type UnitEvaluation struct {
 	WorstSpread    *evaluation.Spread           `json:"worst_spread"` // nil: no coefficient computed
 	WorstName      string                       `json:"worst_spread_name"`
 	Recognition    *evaluation.Recognition      `json:"recognition"` // the linked survey, if any
+	survey         *survey.Campaign             // the survey read, to withhold a blind one's result
 }
 
 // regionWorkers is how many units are evaluated at once.
@@ -95,13 +97,17 @@ func (e *Evaluations) stamps(ctx context.Context, units []county.Unit, now time.
 // then those with data missing, then those that pass, each by code. A
 // unit whose statistics, schools, findings, declarations and linked
 // survey are as when it was last summed up is not evaluated again.
-func (e *Evaluations) Region(ctx context.Context, units []county.Unit, now time.Time) ([]UnitEvaluation, error) {
+//
+// The rows are summed up for a viewer who sees everything, and kept so; a
+// unit whose linked survey is blind to viewer is evaluated again for them,
+// its survey's result withheld.
+func (e *Evaluations) Region(ctx context.Context, viewer county.Scope, units []county.Unit, now time.Time) ([]UnitEvaluation, error) {
 	out := make([]UnitEvaluation, len(units))
 	stamps, err := e.stamps(ctx, units, now)
 	if err != nil {
 		return nil, err
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(regionWorkers)
 	for i, u := range units {
 		st := stamps[u.ID]
@@ -111,23 +117,11 @@ func (e *Evaluations) Region(ctx context.Context, units []county.Unit, now time.
 			continue
 		}
 		g.Go(func() error {
-			run, err := e.Load(ctx, u, 0, now)
+			row, err := e.summarise(gctx, county.Everything, u, now)
 			if err != nil {
 				return err
 			}
-			if err := e.Evaluate(ctx, run); err != nil {
-				return err
-			}
-			r := &run.Result
-			out[i] = UnitEvaluation{Unit: u, Year: run.Year, Profile: run.Profile.Name, Schools: len(run.Schools),
-				Verdict: r.Verdict, Dimensions: r.Dimensions, FailingSchools: r.FailingSchools(run.Schools),
-				WorstSpread: r.WorstSpread(), Recognition: r.Recognition}
-			if sp := out[i].WorstSpread; sp != nil {
-				out[i].WorstName = sp.Level.Name() + run.Profile.Standard(sp.Resource).Name
-			}
-			if out[i].FailingSchools == nil {
-				out[i].FailingSchools = []string{}
-			}
+			out[i] = row
 			e.summary.put(u.ID, st, out[i])
 			e.summary.evaluated.Add(1)
 			return nil
@@ -136,7 +130,38 @@ func (e *Evaluations) Region(ctx context.Context, units []county.Unit, now time.
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	for i := range out {
+		if cp := out[i].survey; cp != nil && cp.BlindTo(viewer) {
+			row, err := e.summarise(ctx, viewer, out[i].Unit, now)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = row
+		}
+	}
 	rank := map[evaluation.Status]int{evaluation.Fail: 0, evaluation.Missing: 1, evaluation.Pass: 2}
 	slices.SortStableFunc(out, func(a, b UnitEvaluation) int { return rank[a.Verdict] - rank[b.Verdict] })
 	return out, nil
+}
+
+// summarise evaluates a unit's default year for viewer and sums it up.
+func (e *Evaluations) summarise(ctx context.Context, viewer county.Scope, u county.Unit, now time.Time) (UnitEvaluation, error) {
+	run, err := e.Load(ctx, viewer, u, 0, now)
+	if err != nil {
+		return UnitEvaluation{}, err
+	}
+	if err := e.Evaluate(ctx, run); err != nil {
+		return UnitEvaluation{}, err
+	}
+	r := &run.Result
+	row := UnitEvaluation{Unit: u, Year: run.Year, Profile: run.Profile.Name, Schools: len(run.Schools),
+		Verdict: r.Verdict, Dimensions: r.Dimensions, FailingSchools: r.FailingSchools(run.Schools),
+		WorstSpread: r.WorstSpread(), Recognition: r.Recognition, survey: run.Campaign}
+	if sp := row.WorstSpread; sp != nil {
+		row.WorstName = sp.Level.Name() + run.Profile.Standard(sp.Resource).Name
+	}
+	if row.FailingSchools == nil {
+		row.FailingSchools = []string{}
+	}
+	return row, nil
 }

@@ -37,7 +37,7 @@ func TestRegionKeepsUnchangedUnits(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	roll := func() map[string]UnitEvaluation {
 		t.Helper()
-		rows, err := e.Region(ctx, list, now)
+		rows, err := e.Region(ctx, county.Everything, list, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestEvaluationReadsTheNewestStartedSurvey(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	rows, err := e.Region(ctx, []county.Unit{u}, now)
+	rows, err := e.Region(ctx, county.Everything, []county.Unit{u}, now)
 	if err != nil || rows[0].Recognition != nil {
 		t.Fatalf("a draft survey read: %+v %v", rows[0].Recognition, err)
 	}
@@ -131,11 +131,11 @@ func TestEvaluationReadsTheNewestStartedSurvey(t *testing.T) {
 	if _, err := surveys.Open(ctx, c.ID, "city"); err != nil {
 		t.Fatal(err)
 	}
-	rows, err = e.Region(ctx, []county.Unit{u}, now)
+	rows, err = e.Region(ctx, county.Everything, []county.Unit{u}, now)
 	if err != nil || rows[0].Recognition == nil || rows[0].Recognition.Campaign != "湘潭市 2026 年社会认可度调查" {
 		t.Fatalf("the city's open survey not read: %+v %v", rows[0].Recognition, err)
 	}
-	run, err := e.Load(ctx, u, 0, now)
+	run, err := e.Load(ctx, county.Everything, u, 0, now)
 	if err != nil || run.Campaign == nil || run.CampaignChosen {
 		t.Errorf("the run's survey: %+v chosen %v", run.Campaign, run.CampaignChosen)
 	}
@@ -159,14 +159,14 @@ func TestRegionSeesAChangeBySQL(t *testing.T) {
 	profiles, _ := evaluation.LoadProfiles("")
 	e := &Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	rows, err := e.Region(ctx, []county.Unit{u}, now)
+	rows, err := e.Region(ctx, county.Everything, []county.Unit{u}, now)
 	if err != nil || len(rows[0].FailingSchools) != 0 {
 		t.Fatalf("before: %v %v", rows, err)
 	}
 	if _, err := pool.Exec(ctx, `UPDATE school_stats SET stats = jsonb_set(stats, '{key_primary}', '0')`); err != nil {
 		t.Fatal(err)
 	}
-	rows, err = e.Region(ctx, []county.Unit{u}, now)
+	rows, err = e.Region(ctx, county.Everything, []county.Unit{u}, now)
 	if err != nil || len(rows[0].FailingSchools) != 4 || e.summary.evaluated.Load() != 2 {
 		t.Errorf("after a change by SQL: %d failing schools, %d evaluations, %v", len(rows[0].FailingSchools), e.summary.evaluated.Load(), err)
 	}
@@ -186,14 +186,14 @@ func TestProfileByRegion(t *testing.T) {
 	profiles, _ := evaluation.LoadProfiles("")
 	e := &Evaluations{Stats: st, Surveys: survey.NewStore(pool), Profiles: profiles}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	run, err := e.Load(ctx, u, 2025, now)
+	run, err := e.Load(ctx, county.Everything, u, 2025, now)
 	if err != nil || run.Profile.ID != "hunan-xiangtan-2018" {
 		t.Fatalf("no findings: %s, %v", run.Profile.ID, err)
 	}
 	if err := e.SaveFindings(ctx, run, Findings{Profile: "national-2017"}); err != nil {
 		t.Fatal(err)
 	}
-	if run, err = e.Load(ctx, u, 2025, now); err != nil || run.Profile.ID != "national-2017" {
+	if run, err = e.Load(ctx, county.Everything, u, 2025, now); err != nil || run.Profile.ID != "national-2017" {
 		t.Errorf("findings naming the national rules: %s, %v", run.Profile.ID, err)
 	}
 }

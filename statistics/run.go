@@ -39,6 +39,10 @@ type Run struct {
 	// newest started survey, read by default.
 	CampaignChosen bool
 	Result         evaluation.Result
+	// Viewer is whom the run is evaluated for: a blind survey's result is
+	// withheld from a viewer outside the region that organised it
+	// (survey.Campaign.BlindTo); the zero Scope organises nothing.
+	Viewer county.Scope
 }
 
 // DefaultYear is the school year shown when none is asked for: the newest
@@ -74,8 +78,8 @@ func (e *Evaluations) ProfileFor(id string, u county.Unit) *evaluation.Profile {
 
 // Load reads a unit's statistics and findings for the year (0: the
 // default year), without scoring the survey or evaluating.
-func (e *Evaluations) Load(ctx context.Context, u county.Unit, year int, now time.Time) (*Run, error) {
-	run := &Run{Unit: u}
+func (e *Evaluations) Load(ctx context.Context, viewer county.Scope, u county.Unit, year int, now time.Time) (*Run, error) {
+	run := &Run{Unit: u, Viewer: viewer}
 	var err error
 	if run.Years, err = e.Stats.Years(ctx, u.ID); err != nil {
 		return nil, err
@@ -125,7 +129,7 @@ func (e *Evaluations) Evaluate(ctx context.Context, run *Run) error {
 	var rec *evaluation.Recognition
 	if run.Campaign != nil {
 		var err error
-		if rec, err = e.recognition(ctx, *run.Campaign); err != nil {
+		if rec, err = e.recognition(ctx, run.Unit, *run.Campaign, run.Campaign.BlindTo(run.Viewer)); err != nil {
 			return err
 		}
 	}
@@ -133,13 +137,25 @@ func (e *Evaluations) Evaluate(ctx context.Context, run *Run) error {
 	return nil
 }
 
-// recognition is a campaign's survey result as the evaluation reads it.
-func (e *Evaluations) recognition(ctx context.Context, cp survey.Campaign) (*evaluation.Recognition, error) {
-	forms, err := e.Surveys.Forms(ctx, cp.ID)
+// recognition is a campaign's survey result as the evaluation reads it;
+// withheld (a blind survey, for the assessed unit), its sample's progress
+// only.
+func (e *Evaluations) recognition(ctx context.Context, u county.Unit, cp survey.Campaign, withheld bool) (*evaluation.Recognition, error) {
+	p, err := e.Surveys.Progress(ctx, cp)
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.Surveys.Progress(ctx, cp)
+	if withheld {
+		rec := &evaluation.Recognition{Campaign: cp.Title, RatePPM: cp.RatePPM, SampleSize: p.SampleSize, Admitted: p.Counted,
+			Withheld: "由上级组织，不向本单位公开（" + county.Bureau(u, cp.Organiser) + "组织的盲评调查，本单位只能查看进度）"}
+		for _, c := range p.ByCategory {
+			if c.Category == sampling.Parent {
+				rec.Parents = c.Counted
+			}
+		}
+		return rec, nil
+	}
+	forms, err := e.Surveys.Forms(ctx, cp.ID)
 	if err != nil {
 		return nil, err
 	}

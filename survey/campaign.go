@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"renke/county"
+	"renke/refusal"
 	"renke/sampling"
 )
 
@@ -53,6 +54,12 @@ type Campaign struct {
 	// country) whose staff set the campaign up for its units, named as
 	// 主办 on its posters and pages; empty: the unit's own bureau.
 	Organiser string `json:"organiser,omitempty"`
+	// Blind (盲评): a survey the organiser runs so that the assessed
+	// unit's staff see its progress (counts against the quota, by school
+	// and cell) and nothing of its answers (BlindTo). Only a region's
+	// survey can be blind; the choice is made at creation and never
+	// changes.
+	Blind bool `json:"blind"`
 	// Against stuffing: answers filled faster are flagged for review; every
 	// submit must carry a proof of work of PowBits (0 = only past a
 	// client's rate limit).
@@ -72,6 +79,19 @@ type Campaign struct {
 	SealedSize  *int64   `json:"sealed_size"`
 	SealedRoot  []byte   `json:"-"`
 }
+
+// BlindTo reports whether the campaign's answers, and every figure made
+// from them (rate, interval, free text, exports, the review queue, the
+// result statements), are withheld from the viewer of scope: a blind
+// survey is read in full only by the staff of the region that organised
+// it (and the platform admin); the assessed unit's staff see its
+// progress.
+func (c Campaign) BlindTo(sc county.Scope) bool { return c.Blind && !sc.Organises(c.Organiser) }
+
+// ErrBlind refuses a viewer a blind survey's answers or what is made of
+// them (HTTP 403).
+var ErrBlind = &refusal.Error{Kind: refusal.Forbidden,
+	Msg: "这项调查由上级组织（盲评），作答数据、认可度、意见、导出和审核队列不向被评估单位公开；本单位只能查看进度（各校、各类别的完成数与配额）"}
 
 // MaxPowBits is the hardest proof of work a campaign may ask: about four
 // million hashes, some seconds on an old phone.

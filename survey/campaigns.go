@@ -40,6 +40,9 @@ type Settings struct {
 	PowBits   *int             `json:"pow_bits"`
 	Token     *int             `json:"token_hours"`
 	WeChat    *bool            `json:"wechat_only"`
+	// Blind is taken when a region creates its units' surveys, and
+	// refused after (Campaign.Blind).
+	Blind *bool `json:"blind,omitempty"`
 	// Reason is why a setting that decides the verdict is changed after
 	// the survey opened (platform admin only); recorded with the change.
 	Reason *string `json:"reason,omitempty"`
@@ -81,6 +84,9 @@ func (in Settings) apply(c *Campaign) error {
 	if in.WeChat != nil {
 		c.WeChatOnly = *in.WeChat
 	}
+	if in.Blind != nil && *in.Blind != c.Blind {
+		return refusal.Forbiddenf("是否盲评在创建调查时确定，之后不能更改")
+	}
 	if in.Policy != nil {
 		c.Policy = *in.Policy
 	}
@@ -105,6 +111,12 @@ func (s *Store) CreateCampaign(ctx context.Context, unitID int64, in Settings) (
 // code) or, with "", by the unit's own bureau.
 func (s *Store) createCampaign(ctx context.Context, unitID int64, in Settings, organiser string) (Campaign, error) {
 	c := Campaign{UnitID: unitID, Organiser: organiser}
+	if in.Blind != nil {
+		if *in.Blind && organiser == "" {
+			return Campaign{}, refusal.Invalidf("只有市、省为所辖单位创建的调查可以设为盲评（不向被评估单位公开作答数据）")
+		}
+		c.Blind, in.Blind = *in.Blind, nil
+	}
 	if err := in.apply(&c); err != nil {
 		return Campaign{}, err
 	}
@@ -113,7 +125,7 @@ func (s *Store) createCampaign(ctx context.Context, unitID int64, in Settings, o
 		r, err := q.CreateCampaign(ctx, dbq.CreateCampaignParams{UnitID: c.UnitID, Title: c.Title, OpensAt: c.OpensAt,
 			ClosesAt: c.ClosesAt, RatePpm: int32(c.RatePPM), MinSample: int32(c.MinSample), QuotaPolicy: string(c.Policy),
 			ScoringMethod: string(c.Method), Threshold: c.Threshold, MinFillSeconds: int32(c.MinFillSeconds), PowBits: int32(c.PowBits),
-			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly, Organiser: c.Organiser})
+			TokenHours: int32(c.TokenHours), WechatOnly: c.WeChatOnly, Organiser: c.Organiser, Blind: c.Blind})
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,9 @@ type UnitRow struct {
 	// floor; Shortfall says by how much.
 	Provisional bool   `json:"provisional"`
 	Shortfall   string `json:"shortfall,omitempty"`
+	// Withheld: the campaign is blind to the viewer (盲评): the row
+	// shows its progress, and no rate, flags or review queue.
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // LocaleBalanced reports whether the admitted mix matches the
@@ -51,8 +54,8 @@ func (r UnitRow) LocaleBalanced() bool {
 }
 
 // Behind reports whether a unit is behind: no answers yet, or its whole
-// 95% interval below the line.
-func (r UnitRow) Behind() bool { return r.Respondents == 0 || r.Margin == Below }
+// 95% interval below the line; never a row withheld from the viewer.
+func (r UnitRow) Behind() bool { return !r.Withheld && (r.Respondents == 0 || r.Margin == Below) }
 
 // Region is every unit in scope under the region prefix, each with its
 // newest campaign's progress and recognition, weakest first (units
@@ -189,6 +192,9 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 			r.SampleSize = d.total
 		}
 		r.Counted, r.Flagged, r.Pending = d.counted, d.src.Flagged, d.src.Pending
+		if cp.BlindTo(scope) {
+			r.Withheld, r.Flagged, r.Pending = true, 0, 0
+		}
 		if d.counted > 0 {
 			r.ParentShare = float64(d.parents) / float64(d.counted)
 			r.ParentFloorMet = sampling.ParentFloorMet(int(d.parents), int(d.counted))
@@ -210,6 +216,9 @@ func (s *Store) Region(ctx context.Context, scope county.Scope, prefix string) (
 					continue
 				}
 				d := data[r.Campaign.ID]
+				if r.Withheld {
+					d = nil // progress only: never scored for this viewer
+				}
 				sample := SampleState{Counted: int(r.Counted), ParentFloorMet: r.ParentFloorMet}
 				if r.Campaign.SampleSize != nil {
 					sample.Designed = *r.Campaign.SampleSize
@@ -310,7 +319,9 @@ func (s *Store) RegionCampaigns(ctx context.Context, scope county.Scope, prefix 
 // whose links cannot be made (no schools yet) is named, and its campaign
 // left in draft without links.
 func (s *Store) CreateRegionCampaigns(ctx context.Context, scope county.Scope, prefix string, in Settings, links LinkBatch) ([]RegionOutcome, error) {
-	if err := in.apply(&Campaign{}); err != nil {
+	check := in
+	check.Blind = nil // taken by each campaign as it is created
+	if err := check.apply(&Campaign{}); err != nil {
 		return nil, err
 	}
 	if len(links.Kinds) == 0 || (!links.Schools && !links.UnitWide) {

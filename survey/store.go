@@ -106,7 +106,7 @@ func campaignFrom(r dbq.Campaign) Campaign {
 		ClosesAt: r.ClosesAt, RatePPM: int(r.RatePpm), MinSample: int(r.MinSample), Policy: sampling.Policy(r.QuotaPolicy),
 		Method: Method(r.ScoringMethod), Threshold: r.Threshold, CreatedAt: r.CreatedAt, OpenedAt: r.OpenedAt, ClosedAt: r.ClosedAt,
 		MinFillSeconds: int(r.MinFillSeconds), PowBits: int(r.PowBits), TokenHours: int(r.TokenHours), WeChatOnly: r.WechatOnly, LogSize: r.LogSize, LogRoot: r.LogRoot,
-		LogFrontier: r.LogFrontier, SealedSize: r.SealedSize, SealedRoot: r.SealedRoot, Organiser: r.Organiser}
+		LogFrontier: r.LogFrontier, SealedSize: r.SealedSize, SealedRoot: r.SealedRoot, Organiser: r.Organiser, Blind: r.Blind}
 	if r.SampleSize != nil {
 		n := int(*r.SampleSize)
 		c.SampleSize = &n
@@ -126,6 +126,18 @@ func (s *Store) inTx(ctx context.Context, fn func(q *dbq.Queries, tx pgx.Tx) err
 func (s *Store) Campaign(ctx context.Context, scope county.Scope, id int64) (Campaign, error) {
 	r, err := s.q.GetCampaign(ctx, dbq.GetCampaignParams{ID: id, AllUnits: scope.All, UnitIds: scope.Units})
 	return campaignFrom(r), notFound(err)
+}
+
+// CampaignAnswers is Campaign for reading its answers or anything made
+// from them; ErrBlind when the campaign is blind to the scope's viewer.
+// Every answer-bearing page, export and API route looks its campaign up
+// here.
+func (s *Store) CampaignAnswers(ctx context.Context, scope county.Scope, id int64) (Campaign, error) {
+	cp, err := s.Campaign(ctx, scope, id)
+	if err == nil && cp.BlindTo(scope) {
+		return cp, ErrBlind
+	}
+	return cp, err
 }
 
 // Campaigns lists the campaigns of a unit.

@@ -284,7 +284,9 @@ func Region(w io.Writer, rows []survey.UnitRow) error {
 		if r.LastAt != nil {
 			row[10] = wallTime(*r.LastAt)
 		}
-		if r.Respondents > 0 {
+		if r.Withheld {
+			row[14] = "盲评：由上级组织，不向本单位公开"
+		} else if r.Respondents > 0 {
 			row[11], row[12], row[13], row[14] = r.Result.Rate, r.Result.Low, r.Result.High, r.Margin.Name()
 			if r.Provisional {
 				row[14] = "暂定（" + r.Shortfall + "）"
@@ -345,8 +347,10 @@ func RegionEvaluation(w io.Writer, rows []statistics.UnitEvaluation) error {
 				failed = append(failed, len(row)-3)
 			}
 		}
-		if r.Recognition != nil {
-			row[len(row)-1] = r.Recognition.Rate
+		if rec := r.Recognition; rec != nil && rec.Withheld != "" {
+			row[len(row)-1] = "盲评，不公开"
+		} else if rec != nil {
+			row[len(row)-1] = rec.Rate
 		}
 		add(row, failed...)
 	}
