@@ -362,3 +362,49 @@ func schoolOf(ps []assessment.Problem, id int64) string {
 	}
 	return ""
 }
+
+// A round is the county's own self-assessment: a blind survey (盲评) the
+// city ran for it is in the round as withheld, its sample counts only,
+// and its result statement stays out, whoever froze the round.
+func TestRoundWithholdsABlindSurvey(t *testing.T) {
+	f := newFixture(t)
+	f.put(t)
+	surveys := survey.NewStore(f.pool)
+	title, blind := "湘潭市社会认可度调查（盲评）", true
+	if _, err := surveys.CreateRegionCampaigns(f.ctx, county.Everything, "4303", survey.Settings{Title: &title, Blind: &blind},
+		survey.LinkBatch{Kinds: []*survey.Kind{nil}, UnitWide: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := surveys.OpenRegion(f.ctx, county.Everything, "4303", "city"); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := surveys.Campaigns(f.ctx, f.unit.ID)
+	if err != nil || len(cps) != 1 || !cps[0].Blind || cps[0].Status != survey.Open {
+		t.Fatalf("campaigns %+v, %v", cps, err)
+	}
+	if _, err := surveys.DeclareResult(f.ctx, cps[0].ID, "city"); err != nil {
+		t.Fatal(err)
+	}
+	r := f.freeze(t, "")
+	rec := r.Result.Recognition
+	if rec == nil || !strings.Contains(rec.Withheld, "由上级组织，不向本单位公开") || !strings.Contains(rec.Withheld, "湘潭市教育局") || rec.Rate != 0 || rec.SampleSize == 0 {
+		t.Errorf("the round's recognition: %+v", rec)
+	}
+	if r.Statement != nil || r.CampaignID == nil || *r.CampaignID != cps[0].ID || r.Checkpoint == "" {
+		t.Errorf("the round keeps the survey's checkpoint, not its statement: statement %v, campaign %v", r.Statement != nil, r.CampaignID)
+	}
+	checked := 0
+	for _, ir := range r.Result.Indicators {
+		for _, cr := range ir.Results {
+			if cr.Rule == evaluation.RuleRecognition {
+				checked++
+				if cr.Status != evaluation.Missing || !strings.Contains(cr.Value, "不向本单位公开") {
+					t.Errorf("the recognition check: %s %q", cr.Status, cr.Value)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no recognition check in the round")
+	}
+}

@@ -45,7 +45,9 @@ func TestBlindSurvey(t *testing.T) {
 		t.Errorf("a county's own blind survey: %d %s", code, body)
 	}
 	// The city sets up a blind survey for its units and opens it.
-	city.get("/console/regions/4303")
+	if page, _ := city.get("/console/regions/4303"); !strings.Contains(page, `name="blind"`) {
+		t.Error("the region's survey form offers no 盲评")
+	}
 	if page, code, _ := city.post("/console/regions/4303/campaigns", url.Values{"title": {"2026 年湘潭市社会认可度调查（盲评）"}, "blind": {"on"}}); code != http.StatusSeeOther {
 		t.Fatalf("create: %d %.300s", code, page)
 	}
@@ -64,7 +66,7 @@ func TestBlindSurvey(t *testing.T) {
 	if page, code := city.get(base + "/dashboard"); code != http.StatusOK || !strings.Contains(page, "认可度") {
 		t.Fatalf("the city's dashboard: %d", code)
 	}
-	if page, _ := city.get("/console/regions/4303"); !shownRate.MatchString(page) || strings.Contains(page, "不向本单位公开") {
+	if page, _ := city.get("/console/regions/4303"); !shownRate.MatchString(page) || strings.Contains(page, "不向本单位公开") || !strings.Contains(page, "· 盲评") {
 		t.Errorf("the city's region page does not show the rate")
 	}
 	if body, code := call(t, cityAPI, "GET", fmt.Sprintf("%s/api/v1/campaigns/%d/report", e.srv.URL, cpID), ""); code != http.StatusOK || !shownRate.MatchString(body) {
