@@ -90,9 +90,9 @@ FROM audit_leaves l LEFT JOIN audit_log a ON a.id = l.entry_id
 ORDER BY l.idx;
 
 -- name: LateUnsealedAudit :many
--- Entries older than a sealing should have taken them that are not leaves.
+-- Entries made before a time that are not leaves.
 SELECT a.id, a.at FROM audit_log a
-WHERE a.at < now() - make_interval(secs => sqlc.arg('min_age_seconds')::float8)
+WHERE a.at < sqlc.arg('before')::timestamptz
   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = a.id)
 ORDER BY a.id LIMIT 100;
 

@@ -3096,7 +3096,7 @@ func (q *Queries) LastVerification(ctx context.Context, campaignID int64) (LastV
 
 const lateUnsealedAudit = `-- name: LateUnsealedAudit :many
 SELECT a.id, a.at FROM audit_log a
-WHERE a.at < now() - make_interval(secs => $1::float8)
+WHERE a.at < $1::timestamptz
   AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = a.id)
 ORDER BY a.id LIMIT 100
 `
@@ -3106,9 +3106,9 @@ type LateUnsealedAuditRow struct {
 	At time.Time `json:"at"`
 }
 
-// Entries older than a sealing should have taken them that are not leaves.
-func (q *Queries) LateUnsealedAudit(ctx context.Context, minAgeSeconds float64) ([]LateUnsealedAuditRow, error) {
-	rows, err := q.db.Query(ctx, lateUnsealedAudit, minAgeSeconds)
+// Entries made before a time that are not leaves.
+func (q *Queries) LateUnsealedAudit(ctx context.Context, before time.Time) ([]LateUnsealedAuditRow, error) {
+	rows, err := q.db.Query(ctx, lateUnsealedAudit, before)
 	if err != nil {
 		return nil, err
 	}
