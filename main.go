@@ -643,6 +643,9 @@ func verifyPackage(cfg server.Config, args []string, out io.Writer) error {
 		}
 		fmt.Fprintln(out, "SM2 签名：通过")
 	}
+	if pc.SM3 {
+		fmt.Fprintln(out, "SM3 摘要：每个文件的 SM3 与签名清单一致")
+	}
 	fmt.Fprintf(out, "通过：%d 个文件与签名清单一致\n", pc.Files)
 	return nil
 }

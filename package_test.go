@@ -153,7 +153,7 @@ func TestVerifyPackage(t *testing.T) {
 	sm2vkey := strings.TrimSpace(string(send(t, admin, "GET", f.srv.URL+"/log/key?alg=sm2", "", nil)))
 	fresh := filepath.Join(dir, "fresh.zip")
 	var sm2out bytes.Buffer
-	if err := verifyPackage(server.Config{}, []string{"-key", f.key.VerifierKey(), "-sm2-key", sm2vkey, fresh}, &sm2out); err != nil || !strings.Contains(sm2out.String(), "SM2 签名：通过") {
+	if err := verifyPackage(server.Config{}, []string{"-key", f.key.VerifierKey(), "-sm2-key", sm2vkey, fresh}, &sm2out); err != nil || !strings.Contains(sm2out.String(), "SM2 签名：通过") || !strings.Contains(sm2out.String(), "SM3 摘要：每个文件的 SM3 与签名清单一致") {
 		t.Errorf("the SM2 line of a fresh package: %v\n%s", err, sm2out.String())
 	}
 	otherSM2, _ := survey.GenerateSM2Key("test.localhost")

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -57,10 +58,17 @@ func (f PackFile) bytes() ([]byte, error) {
 	return f.Data, nil
 }
 
+// sm3Title opens the manifest's second list, of SM3 digests.
+const sm3Title = "SM3（GB/T 32905-2016）"
+
 // Manifest is the text of a package's manifest: the title, the header
 // lines (unit, round, …), a blank line, then one line per file, sorted by
 // path: its SHA-256 in hex, two spaces, its path (as sha256sum writes).
-func Manifest(header []string, files []PackFile) string {
+// With sm3 (a 国密 deployment, whose manifest is also signed with SM2),
+// a blank line, sm3Title and the same list with each file's SM3 follow,
+// so that the files are bound by 商用密码 too; evidence files are read
+// for it.
+func Manifest(header []string, files []PackFile, withSM3 bool) (string, error) {
 	var b strings.Builder
 	b.WriteString(manifestTitle + "\n")
 	for _, h := range header {
@@ -72,7 +80,19 @@ func Manifest(header []string, files []PackFile) string {
 	for _, f := range sorted {
 		b.WriteString(hex.EncodeToString(f.sum()) + "  " + f.Path + "\n")
 	}
-	return b.String()
+	if !withSM3 {
+		return b.String(), nil
+	}
+	b.WriteString("\n" + sm3Title + "\n")
+	for _, f := range sorted {
+		data, err := f.bytes()
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", f.Path, err)
+		}
+		sum := sm3.Sum(data)
+		b.WriteString(hex.EncodeToString(sum[:]) + "  " + f.Path + "\n")
+	}
+	return b.String(), nil
 }
 
 // ManifestHash is the hex SHA-256 of a signed manifest, as the sample log
@@ -112,12 +132,24 @@ func Pack(w io.Writer, signedManifest string, files []PackFile, at time.Time) er
 	return zw.Close()
 }
 
+// manifestLine reads a line of a manifest's list: a 256-bit digest in
+// hex, two spaces, a clean path.
+func manifestLine(line string) (sum []byte, name string, ok bool) {
+	if len(line) < 67 || line[64:66] != "  " {
+		return nil, "", false
+	}
+	sum, err := hex.DecodeString(line[:64])
+	name = line[66:]
+	return sum, name, err == nil && path.Clean(name) == name
+}
+
 // PackageCheck is what VerifyPackage found.
 type PackageCheck struct {
 	Header   []string // the manifest's header lines
 	Files    int      // files listed and found intact
 	Signer   string   // the key that signed, by name
 	Manifest string   // hex SHA-256 of the signed manifest
+	SM3      bool     // the manifest lists each file's SM3 too, and they were checked
 	Problems []string // in Chinese, each naming the file
 }
 
@@ -134,7 +166,8 @@ func VerifyPackage(r io.ReaderAt, size int64, verifier note.Verifier) (PackageCh
 	if err != nil {
 		return pc, fmt.Errorf("不是有效的 ZIP 文件：%v", err)
 	}
-	found := map[string][]byte{} // path → SHA-256
+	found := map[string][]byte{}    // path → SHA-256
+	foundSM3 := map[string][]byte{} // path → SM3
 	var manifest []byte
 	for _, f := range zr.File {
 		if strings.HasSuffix(f.Name, "/") {
@@ -145,11 +178,11 @@ func VerifyPackage(r io.ReaderAt, size int64, verifier note.Verifier) (PackageCh
 			pc.Problems = append(pc.Problems, fmt.Sprintf("文件“%s”无法读取：%v", f.Name, err))
 			continue
 		}
-		h := sha256.New()
+		h, h3 := sha256.New(), sm3.New()
 		var buf bytes.Buffer
-		var dst io.Writer = h
+		var dst io.Writer = io.MultiWriter(h, h3)
 		if f.Name == ManifestName {
-			dst = io.MultiWriter(h, &buf)
+			dst = io.MultiWriter(h, h3, &buf)
 		}
 		_, err = io.Copy(dst, io.LimitReader(rc, MaxPackage))
 		rc.Close()
@@ -161,6 +194,7 @@ func VerifyPackage(r io.ReaderAt, size int64, verifier note.Verifier) (PackageCh
 			pc.Problems = append(pc.Problems, fmt.Sprintf("文件“%s”在包中出现了两次", f.Name))
 		}
 		found[f.Name] = h.Sum(nil)
+		foundSM3[f.Name] = h3.Sum(nil)
 		if f.Name == ManifestName {
 			manifest = buf.Bytes()
 		}
@@ -181,18 +215,14 @@ func VerifyPackage(r io.ReaderAt, size int64, verifier note.Verifier) (PackageCh
 		return pc, errors.New("签名清单的格式无法识别")
 	}
 	pc.Header = lines[1:]
+	body, sm3List, hasSM3 := strings.Cut(body, "\n\n"+sm3Title+"\n")
 	listed := map[string]bool{ManifestName: true}
 	for _, line := range strings.Split(strings.TrimSuffix(body, "\n"), "\n") {
 		if line == "" {
 			continue
 		}
-		if len(line) < 67 || line[64:66] != "  " {
-			pc.Problems = append(pc.Problems, fmt.Sprintf("签名清单中的一行无法识别：%q", line))
-			continue
-		}
-		want, err := hex.DecodeString(line[:64])
-		name := line[66:]
-		if err != nil || path.Clean(name) != name {
+		want, name, ok := manifestLine(line)
+		if !ok {
 			pc.Problems = append(pc.Problems, fmt.Sprintf("签名清单中的一行无法识别：%q", line))
 			continue
 		}
@@ -205,6 +235,25 @@ func VerifyPackage(r io.ReaderAt, size int64, verifier note.Verifier) (PackageCh
 			pc.Problems = append(pc.Problems, fmt.Sprintf("文件“%s”已被修改（SHA-256 与签名清单不符）", name))
 		default:
 			pc.Files++
+		}
+	}
+	if hasSM3 {
+		pc.SM3 = true
+		inSM3 := map[string]bool{}
+		for _, line := range strings.Split(strings.TrimSuffix(sm3List, "\n"), "\n") {
+			want, name, ok := manifestLine(line)
+			switch {
+			case !ok || !listed[name] || name == ManifestName:
+				pc.Problems = append(pc.Problems, fmt.Sprintf("签名清单的 SM3 列表中的一行无法识别：%q", line))
+			case found[name] != nil && !bytes.Equal(foundSM3[name], want):
+				pc.Problems = append(pc.Problems, fmt.Sprintf("文件“%s”已被修改（SM3 与签名清单不符）", name))
+			}
+			inSM3[name] = true
+		}
+		for name := range listed {
+			if name != ManifestName && !inSM3[name] {
+				pc.Problems = append(pc.Problems, fmt.Sprintf("文件“%s”不在签名清单的 SM3 列表中", name))
+			}
 		}
 	}
 	var extra []string

@@ -210,7 +210,11 @@ func (s *Store) Submit(ctx context.Context, u county.Unit, no int, by string, do
 	}
 	now := time.Now()
 	header := packageHeader(u, r, sub, fmt.Sprintf("报送：%s %s", by, now.In(China).Format("2006-01-02 15:04:05")), s.surveys.LogKey().Name())
-	signed, err := s.surveys.LogKey().SignNote(Manifest(header, files))
+	text, err := Manifest(header, files, s.surveys.LogKey().SM2VerifierKey() != "")
+	if err != nil {
+		return err
+	}
+	signed, err := s.surveys.LogKey().SignNote(text)
 	if err != nil {
 		return err
 	}
@@ -340,7 +344,12 @@ func (s *Store) WritePackage(ctx context.Context, u county.Unit, no int, w io.Wr
 		return err
 	}
 	now := time.Now()
-	signed, err := s.surveys.LogKey().SignNote(Manifest(packageHeader(u, r, sub, "状态：草稿，未报送（"+now.In(China).Format("2006-01-02 15:04:05")+"）", s.surveys.LogKey().Name()), files))
+	text, err := Manifest(packageHeader(u, r, sub, "状态：草稿，未报送（"+now.In(China).Format("2006-01-02 15:04:05")+"）", s.surveys.LogKey().Name()), files,
+		s.surveys.LogKey().SM2VerifierKey() != "")
+	if err != nil {
+		return err
+	}
+	signed, err := s.surveys.LogKey().SignNote(text)
 	if err != nil {
 		return err
 	}

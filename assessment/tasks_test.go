@@ -3,11 +3,13 @@ package assessment_test
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm3"
 	"golang.org/x/mod/sumdb/note"
 
 	"renke/assessment"
@@ -134,8 +136,15 @@ func TestPackageVerify(t *testing.T) {
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
 	files := []assessment.PackFile{{Path: "自评报告.html", Data: []byte("<h1>报告</h1>")}, {Path: "佐证材料/1-方案.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}}
+	manifest := func(header []string, files []assessment.PackFile, withSM3 bool) string {
+		text, err := assessment.Manifest(header, files, withSM3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
 	pack := func(files []assessment.PackFile, s note.Signer, extra ...assessment.PackFile) []byte {
-		signed, err := note.Sign(&note.Note{Text: assessment.Manifest([]string{"单位：430302 雨湖区", "轮次：第 2 轮"}, files)}, s)
+		signed, err := note.Sign(&note.Note{Text: manifest([]string{"单位：430302 雨湖区", "轮次：第 2 轮"}, files, false)}, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +164,7 @@ func TestPackageVerify(t *testing.T) {
 	// One byte of a file changed (the manifest still lists the original).
 	changed := slices.Clone(files)
 	changed[1].Data = []byte("%PDF-1.4\n%%EOF\n!")
-	signed, _ := note.Sign(&note.Note{Text: assessment.Manifest(nil, files)}, signer)
+	signed, _ := note.Sign(&note.Note{Text: manifest(nil, files, false)}, signer)
 	var b bytes.Buffer
 	_ = assessment.Pack(&b, string(signed), changed, time.Unix(0, 0))
 	if pc, _ := check(b.Bytes()); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "佐证材料/1-方案.pdf") || !strings.Contains(pc.Problems[0], "修改") {
@@ -169,6 +178,26 @@ func TestPackageVerify(t *testing.T) {
 	}
 	if pc, _ := check(pack(files, signer, assessment.PackFile{Path: "补充.txt", Data: []byte("x")})); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "多出文件“补充.txt”") {
 		t.Errorf("an extra file: %v", pc.Problems)
+	}
+	// A 国密 deployment's manifest lists each file's SM3 too: checked, and a
+	// file whose SM3 the manifest contradicts is named.
+	withSM3 := func(text string) []byte {
+		signed, _ := note.Sign(&note.Note{Text: text}, signer)
+		var b bytes.Buffer
+		_ = assessment.Pack(&b, string(signed), files, time.Unix(0, 0))
+		return b.Bytes()
+	}
+	text := manifest(nil, files, true)
+	if pc, err := check(withSM3(text)); err != nil || !pc.SM3 || len(pc.Problems) != 0 || pc.Files != 2 {
+		t.Errorf("a package with SM3: %+v %v", pc, err)
+	}
+	sm3PDF := hex.EncodeToString(func() []byte { s := sm3.Sum(files[1].Data); return s[:] }())
+	if !strings.Contains(text, sm3PDF+"  佐证材料/1-方案.pdf") {
+		t.Fatalf("the manifest lacks the file's SM3 %s:\n%s", sm3PDF, text)
+	}
+	forged := strings.Replace(text, sm3PDF, strings.Repeat("0", 64), 1)
+	if pc, _ := check(withSM3(forged)); len(pc.Problems) != 1 || !strings.Contains(pc.Problems[0], "佐证材料/1-方案.pdf") || !strings.Contains(pc.Problems[0], "SM3") {
+		t.Errorf("a wrong SM3: %v", pc.Problems)
 	}
 	// Re-signed with another key: refused.
 	other, _, _ := note.GenerateKey(rand.Reader, "renke.test")
