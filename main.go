@@ -10,7 +10,7 @@
 //	                             recompute a campaign's sample log and check it against its checkpoints
 //	                             and outside evidence (-witness DIR, -checkpoint FILE, -receipts FILE);
 //	                             exit 1 naming every discrepancy
-//	renke verify-audit [-witness DIR]... [-checkpoint FILE]...
+//	renke verify-audit [-witness DIR]... [-checkpoint FILE]...   (also: renke verify [flags] audit)
 //	                             recompute the signed audit log from the audit entries and check it against
 //	                             its checkpoints and outside evidence; exit 1 naming every changed, deleted
 //	                             or unsealed entry
@@ -88,6 +88,10 @@ func run(args []string) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd = args[0]
+	}
+	if cmd == "verify" && len(args) > 1 && args[len(args)-1] == "audit" {
+		// renke verify [flags] audit: the audit log, as verify-audit.
+		cmd, args = "verify-audit", append([]string{"verify-audit"}, args[1:len(args)-1]...)
 	}
 	switch cmd {
 	case "serve", "migrate", "create-admin", "verify", "verify-audit":
