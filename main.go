@@ -300,24 +300,11 @@ func verify(ctx context.Context, pool *pgxpool.Pool, key *survey.LogKey, witness
 	if err := surveys.UseWitnesses(witnessKeys); err != nil {
 		return err
 	}
-	var evidence []survey.Evidence
-	for _, dir := range witnesses {
-		e, err := witness.Evidence(dir, key.Origin(id), key.Verifier())
-		if err != nil {
-			return err
-		}
-		evidence = append(evidence, e)
-	}
-	for _, f := range checkpoints {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		e, err := surveys.CheckpointEvidence(id, string(b), "文件 "+filepath.Base(f)+" 中的检查点")
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		evidence = append(evidence, e)
+	evidence, err := outsideEvidence(witnesses, checkpoints, key.Origin(id), key.Verifier(), func(text, source string) (survey.Evidence, error) {
+		return surveys.CheckpointEvidence(id, text, source)
+	})
+	if err != nil {
+		return err
 	}
 	if *receipts != "" {
 		b, err := os.ReadFile(*receipts)
@@ -389,24 +376,9 @@ func verifyAudit(ctx context.Context, log *audit.Store, key *survey.LogKey, args
 	if fs.NArg() != 0 {
 		return errors.New("usage: renke verify-audit [-witness DIR]... [-checkpoint FILE]...")
 	}
-	var evidence []survey.Evidence
-	for _, dir := range witnesses {
-		e, err := witness.Evidence(dir, log.Origin(), key.Verifier())
-		if err != nil {
-			return err
-		}
-		evidence = append(evidence, e)
-	}
-	for _, f := range checkpoints {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		e, err := log.CheckpointEvidence(string(b), "文件 "+filepath.Base(f)+" 中的检查点")
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		evidence = append(evidence, e)
+	evidence, err := outsideEvidence(witnesses, checkpoints, log.Origin(), key.Verifier(), log.CheckpointEvidence)
+	if err != nil {
+		return err
 	}
 	c, err := log.VerifyLog(ctx, time.Now(), evidence...)
 	if err != nil {
@@ -422,6 +394,33 @@ func verifyAudit(ctx context.Context, log *audit.Store, key *survey.LogKey, args
 	}
 	fmt.Fprintln(out, "ok: every entry matches its leaf, and the log agrees with every checkpoint")
 	return nil
+}
+
+// outsideEvidence reads what verify is given of a log from outside: each
+// witness store's cosigned checkpoint and leaf hashes, and each file's
+// signed checkpoint, read by checkpoint.
+func outsideEvidence(witnessDirs, checkpointFiles []string, origin string, logVerifier note.Verifier,
+	checkpoint func(text, source string) (survey.Evidence, error)) ([]survey.Evidence, error) {
+	var evidence []survey.Evidence
+	for _, dir := range witnessDirs {
+		e, err := witness.Evidence(dir, origin, logVerifier)
+		if err != nil {
+			return nil, err
+		}
+		evidence = append(evidence, e)
+	}
+	for _, f := range checkpointFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		e, err := checkpoint(string(b), "文件 "+filepath.Base(f)+" 中的检查点")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		evidence = append(evidence, e)
+	}
+	return evidence, nil
 }
 
 // listFlag is a repeatable string flag.

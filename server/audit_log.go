@@ -59,11 +59,7 @@ func (s *Server) auditCheckpointAt(c echo.Context) error {
 
 // auditInclusionProof is GET /log/audit/proof/inclusion?index=&size=.
 func (s *Server) auditInclusionProof(c echo.Context) error {
-	index, err := int64Query(c, "index")
-	if err != nil {
-		return err
-	}
-	size, err := int64Query(c, "size")
+	index, size, err := int64Pair(c, "index", "size")
 	if err != nil {
 		return err
 	}
@@ -73,11 +69,7 @@ func (s *Server) auditInclusionProof(c echo.Context) error {
 
 // auditConsistencyProof is GET /log/audit/proof/consistency?from=&to=.
 func (s *Server) auditConsistencyProof(c echo.Context) error {
-	from, err := int64Query(c, "from")
-	if err != nil {
-		return err
-	}
-	to, err := int64Query(c, "to")
+	from, to, err := int64Pair(c, "from", "to")
 	if err != nil {
 		return err
 	}
@@ -87,11 +79,7 @@ func (s *Server) auditConsistencyProof(c echo.Context) error {
 
 // auditLeafHashes is GET /log/audit/leaves?start=&end=.
 func (s *Server) auditLeafHashes(c echo.Context) error {
-	start, err := int64Query(c, "start")
-	if err != nil {
-		return err
-	}
-	end, err := int64Query(c, "end")
+	start, end, err := int64Pair(c, "start", "end")
 	if err != nil {
 		return err
 	}

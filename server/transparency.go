@@ -37,6 +37,16 @@ func int64Query(c echo.Context, name string) (int64, error) {
 	return n, nil
 }
 
+// int64Pair reads two non-negative integer query parameters.
+func int64Pair(c echo.Context, a, b string) (int64, int64, error) {
+	x, err := int64Query(c, a)
+	if err != nil {
+		return 0, 0, err
+	}
+	y, err := int64Query(c, b)
+	return x, y, err
+}
+
 // logKey is GET /log/key: the deployment's checkpoint verifier key.
 func (s *Server) logKey(c echo.Context) error {
 	k := s.surveys.LogKey()
@@ -117,11 +127,7 @@ func (s *Server) inclusionProof(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	index, err := int64Query(c, "index")
-	if err != nil {
-		return err
-	}
-	size, err := int64Query(c, "size")
+	index, size, err := int64Pair(c, "index", "size")
 	if err != nil {
 		return err
 	}
@@ -135,11 +141,7 @@ func (s *Server) consistencyProof(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	from, err := int64Query(c, "from")
-	if err != nil {
-		return err
-	}
-	to, err := int64Query(c, "to")
+	from, to, err := int64Pair(c, "from", "to")
 	if err != nil {
 		return err
 	}
@@ -153,11 +155,7 @@ func (s *Server) leafHashes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	start, err := int64Query(c, "start")
-	if err != nil {
-		return err
-	}
-	end, err := int64Query(c, "end")
+	start, end, err := int64Pair(c, "start", "end")
 	if err != nil {
 		return err
 	}
