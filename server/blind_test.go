@@ -63,7 +63,7 @@ func TestBlindSurvey(t *testing.T) {
 	base := fmt.Sprintf("/console/campaigns/%d", cpID)
 
 	// The city sees the answers.
-	if page, code := city.get(base + "/dashboard"); code != http.StatusOK || !strings.Contains(page, "认可度") {
+	if page, code := city.get(base + "/dashboard"); code != http.StatusOK || !strings.Contains(page, "认可度") || !strings.Contains(page, "该单位的工作人员看不到本页") {
 		t.Fatalf("the city's dashboard: %d", code)
 	}
 	if page, _ := city.get("/console/regions/4303"); !shownRate.MatchString(page) || strings.Contains(page, "不向本单位公开") || !strings.Contains(page, "· 盲评") {
@@ -127,6 +127,9 @@ func TestBlindSurvey(t *testing.T) {
 	// What the county's pages say instead.
 	if page, _ := countyStaff.get(base); !strings.Contains(page, "本调查由湘潭市教育局组织，作答数据不向被评估单位公开") || strings.Contains(page, "/dashboard") {
 		t.Errorf("the campaign page does not say the survey is blind")
+	}
+	if page, _ := countyStaff.get(fmt.Sprintf("/console/units/%d", u.ID)); !strings.Contains(page, "盲评：作答数据不向本单位公开") || strings.Contains(page, base+"/dashboard") {
+		t.Errorf("the unit's page offers the county the blind survey's dashboard")
 	}
 	if page, _ := city.get(base); !strings.Contains(page, "被评估单位的工作人员只能看到本调查的设置") {
 		t.Errorf("the city is not told the survey is blind")

@@ -101,6 +101,10 @@ func (a Account) Scope() county.Scope {
 	return county.Scope{Units: slices.Compact(units), Regions: a.Regions}
 }
 
+// Organises reports whether the account is of the region that organised
+// a survey (county.Scope.Organises): a blind survey is theirs to read.
+func (a Account) Organises(organiser string) bool { return a.Scope().Organises(organiser) }
+
 // Covers reports whether the account may add units under the region
 // prefix: a platform admin anywhere; staff granted that region or one
 // containing it (a province's staff under each of its cities). A
