@@ -473,7 +473,14 @@ type Proven struct {
 	Proofs     map[int64][][]byte
 }
 
-// ListProven lists the entries of the filter, as List, with their proofs.
+// MaxProofs is the most entries one listing proves: a proof is some 20
+// hashes, so a half year's export of a busy deployment would be mostly
+// proofs. Beyond it (the oldest entries of the listing), a row carries its
+// leaf and canonical form, and GET /log/audit/proof/inclusion its proof.
+const MaxProofs = 20_000
+
+// ListProven lists the entries of the filter, as List, with their proofs
+// (the newest MaxProofs).
 func (s *Store) ListProven(ctx context.Context, f Filter) (Proven, error) {
 	out := Proven{Proofs: map[int64][][]byte{}}
 	cp, err := s.LatestCheckpoint(ctx)
@@ -489,7 +496,7 @@ func (s *Store) ListProven(ctx context.Context, f Filter) (Proven, error) {
 		return out, err
 	}
 	for _, e := range out.Entries {
-		if e.LeafIndex == nil || *e.LeafIndex >= cp.Size {
+		if e.LeafIndex == nil || *e.LeafIndex >= cp.Size || len(out.Proofs) >= MaxProofs {
 			continue
 		}
 		if out.Proofs[e.ID], err = t.Inclusion(*e.LeafIndex, cp.Size); err != nil {

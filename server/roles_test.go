@@ -182,7 +182,7 @@ func checkAuditExport(t *testing.T, key *survey.LogKey, b []byte) int {
 	rows, _ := x.GetRows("操作日志")
 	proven := 0
 	for _, r := range rows[1:] {
-		if len(r) < 11 || r[8] == "未入日志" {
+		if len(r) < 11 || r[8] == "未入日志" || strings.HasPrefix(r[10], "未附") {
 			continue
 		}
 		index, _ := strconv.ParseInt(r[8], 10, 64)

@@ -29,12 +29,15 @@ func AuditLog(w io.Writer, p audit.Proven) error {
 			failed = []int{7}
 		}
 		row := []any{e.ID, wallTime(e.At), e.Username, e.Client, e.UnitName, e.Action, e.Detail, e.Status, "未入日志", "", ""}
+		if e.LeafIndex != nil {
+			row[8], row[9], row[10] = *e.LeafIndex, string(e.Canonical()), "未附（可用 GET /log/audit/proof/inclusion 取得）"
+		}
 		if proof, ok := p.Proofs[e.ID]; ok {
 			hashes := make([]string, len(proof))
 			for i, h := range proof {
 				hashes[i] = base64.StdEncoding.EncodeToString(h)
 			}
-			row[8], row[9], row[10] = *e.LeafIndex, string(e.Canonical()), strings.Join(hashes, " ")
+			row[10] = strings.Join(hashes, " ")
 		}
 		add(row, failed...)
 	}
