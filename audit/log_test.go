@@ -15,7 +15,7 @@ import (
 	"renke/survey"
 )
 
-func logStore(t *testing.T, pool *pgxpool.Pool) (*audit.Store, *survey.LogKey) {
+func logStore(t testing.TB, pool *pgxpool.Pool) (*audit.Store, *survey.LogKey) {
 	t.Helper()
 	skey, err := survey.GenerateLogKey("audit.test")
 	if err != nil {

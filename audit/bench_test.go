@@ -1,0 +1,48 @@
+package audit_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"renke/audit"
+	"renke/dbtest"
+)
+
+// A busy province's half year: 100,000 audit entries sealed (at most
+// 5,000 a sealing), then the whole log verified and a listing proven.
+//
+//	go test -run - -bench AuditLog -benchtime 3x ./audit
+func BenchmarkAuditLog100k(b *testing.B) {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	s, _ := logStore(b, pool)
+	if _, err := pool.Exec(ctx, `INSERT INTO audit_log (at, username, client, action, detail, status)
+		SELECT now() - interval '1 hour' + g * interval '10 ms', 'clerk' || g % 50, '10.0.' || g % 250 || '.1', '修改单位', '单位 示范县，第 ' || g || ' 次', 200
+		FROM generate_series(1, 100000) g`); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		n, err := s.Seal(ctx, audit.SealAge)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	sealing := time.Since(start)
+	b.ResetTimer()
+	for b.Loop() {
+		c, err := s.VerifyLog(ctx, time.Now())
+		if err != nil || !c.OK() || c.Size != 100_000 {
+			b.Fatalf("%+v %v", c, err)
+		}
+		p, err := s.ListProven(ctx, audit.Filter{From: time.Now().Add(-2 * time.Hour), To: time.Now(), Max: 200_000})
+		if err != nil || len(p.Proofs) != audit.MaxProofs {
+			b.Fatalf("%d proofs, %v", len(p.Proofs), err)
+		}
+	}
+	b.ReportMetric(float64(sealing.Milliseconds()), "ms-to-seal-100k")
+}
