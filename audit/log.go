@@ -250,6 +250,11 @@ func (s *Store) tree(ctx context.Context, size int64) (*survey.Tree, error) {
 	if size > latest.Size {
 		return nil, refusal.Invalidf("审计日志只有 %d 片叶子", latest.Size)
 	}
+	return s.leafTree(ctx, size)
+}
+
+// leafTree is the tree of the first size stored leaves.
+func (s *Store) leafTree(ctx context.Context, size int64) (*survey.Tree, error) {
 	hashes, err := s.q.AuditLeafHashes(ctx, dbq.AuditLeafHashesParams{Start: 0, Stop: size})
 	if err != nil {
 		return nil, err
@@ -288,12 +293,9 @@ func (s *Store) ConsistencyProof(ctx context.Context, from, to int64) ([][]byte,
 // AddCosignature keeps a checkpoint of the audit log that known witnesses
 // cosigned; the log must have signed that very checkpoint.
 func (s *Store) AddCosignature(ctx context.Context, text string) ([]survey.Cosigned, error) {
-	cp, cosigs, err := survey.OpenCheckpoint(text, s.Origin(), s.key.Verifier(), s.witnesses...)
+	cp, out, err := survey.OpenCosigned(text, s.Origin(), s.key.Verifier(), s.witnesses)
 	if err != nil {
-		return nil, refusal.Invalidf("检查点无法核验：%v", err)
-	}
-	if len(cosigs) == 0 {
-		return nil, refusal.Invalidf("检查点上没有本系统认可的见证方联署（见证方公钥须在 WITNESS_KEYS 中配置）")
+		return nil, err
 	}
 	own, err := s.CheckpointAt(ctx, cp.Size)
 	if errors.Is(err, ErrNotSealed) || (err == nil && string(own.Root) != string(cp.Root)) {
@@ -301,16 +303,10 @@ func (s *Store) AddCosignature(ctx context.Context, text string) ([]survey.Cosig
 	} else if err != nil {
 		return nil, err
 	}
-	var out []survey.Cosigned
-	for _, c := range cosigs {
-		at, err := survey.CosignedAt(c)
-		if err != nil {
-			return nil, refusal.Invalidf("见证方 %s 的联署没有时间戳：%v", c.Name, err)
-		}
-		if err := s.q.AddAuditCosignature(ctx, dbq.AddAuditCosignatureParams{Size: cp.Size, Witness: c.Name, Note: text, CosignedAt: at}); err != nil {
+	for _, w := range out {
+		if err := s.q.AddAuditCosignature(ctx, dbq.AddAuditCosignatureParams{Size: cp.Size, Witness: w.Witness, Note: text, CosignedAt: w.CosignedAt}); err != nil {
 			return nil, err
 		}
-		out = append(out, survey.Cosigned{Size: cp.Size, Root: cp.Root, Witness: c.Name, Note: text, CosignedAt: at})
 	}
 	return out, nil
 }
@@ -321,14 +317,22 @@ func (s *Store) Cosignatures(ctx context.Context) ([]survey.Cosigned, error) {
 	rows, err := s.q.AuditCosignatures(ctx)
 	var out []survey.Cosigned
 	for _, r := range rows {
-		cp, cosigs, err := survey.OpenCheckpoint(r.Note, s.Origin(), s.key.Verifier(), s.witnesses...)
-		if err != nil {
-			continue
+		if c, ok := survey.Recheck(r.Note, r.Witness, r.CosignedAt, s.Origin(), s.key.Verifier(), s.witnesses); ok {
+			out = append(out, c)
 		}
-		for _, c := range cosigs {
-			if c.Name == r.Witness {
-				out = append(out, survey.Cosigned{Size: cp.Size, Root: cp.Root, Witness: r.Witness, Note: r.Note, CosignedAt: r.CosignedAt})
-			}
+	}
+	return out, err
+}
+
+// Witnesses is each witness's newest cosignature of the audit log,
+// checked again as it is read: what the audit page shows, without
+// reading every cosignature a witness sent in half a year.
+func (s *Store) Witnesses(ctx context.Context) ([]survey.Cosigned, error) {
+	rows, err := s.q.AuditWitnesses(ctx)
+	var out []survey.Cosigned
+	for _, r := range rows {
+		if c, ok := survey.Recheck(r.Note, r.Witness, r.CosignedAt, s.Origin(), s.key.Verifier(), s.witnesses); ok {
+			out = append(out, c)
 		}
 	}
 	return out, err
@@ -337,15 +341,7 @@ func (s *Store) Cosignatures(ctx context.Context) ([]survey.Cosigned, error) {
 // CheckpointEvidence reads a signed checkpoint of the audit log given as
 // evidence (a file an inspector kept, an export's checkpoint).
 func (s *Store) CheckpointEvidence(text, source string) (survey.Evidence, error) {
-	cp, cosigs, err := survey.OpenCheckpoint(strings.ReplaceAll(text, "\r\n", "\n"), s.Origin(), s.key.Verifier(), s.witnesses...)
-	if err != nil {
-		return survey.Evidence{}, refusal.Invalidf("%s无法核验（须是本审计日志签名的检查点）：%v", source, err)
-	}
-	e := survey.Evidence{Source: source, Size: cp.Size, Root: cp.Root}
-	if len(cosigs) > 0 {
-		e.Witnessed, e.Witness = true, cosigs[0].Name
-	}
-	return e, nil
+	return survey.EvidenceFrom(text, source, s.Origin(), s.key.Verifier(), s.witnesses)
 }
 
 // LogCheck is what VerifyLog found.
@@ -491,7 +487,7 @@ func (s *Store) ListProven(ctx context.Context, f Filter) (Proven, error) {
 	if out.Entries, err = s.List(ctx, f); err != nil || cp.Size == 0 {
 		return out, err
 	}
-	t, err := s.tree(ctx, cp.Size)
+	t, err := s.leafTree(ctx, cp.Size) // cp is the latest: no need to read it again
 	if err != nil {
 		return out, err
 	}

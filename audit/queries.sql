@@ -102,3 +102,7 @@ ON CONFLICT (witness, size) DO UPDATE SET note = EXCLUDED.note, cosigned_at = EX
 
 -- name: AuditCosignatures :many
 SELECT size, witness, note, cosigned_at FROM audit_cosignatures ORDER BY size, witness;
+
+-- name: AuditWitnesses :many
+-- Each witness's newest cosignature of the audit log.
+SELECT DISTINCT ON (witness) size, witness, note, cosigned_at FROM audit_cosignatures ORDER BY witness, size DESC;

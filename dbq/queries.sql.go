@@ -670,6 +670,43 @@ func (q *Queries) AuditLeavesWithEntries(ctx context.Context) ([]AuditLeavesWith
 	return items, nil
 }
 
+const auditWitnesses = `-- name: AuditWitnesses :many
+SELECT DISTINCT ON (witness) size, witness, note, cosigned_at FROM audit_cosignatures ORDER BY witness, size DESC
+`
+
+type AuditWitnessesRow struct {
+	Size       int64     `json:"size"`
+	Witness    string    `json:"witness"`
+	Note       string    `json:"note"`
+	CosignedAt time.Time `json:"cosigned_at"`
+}
+
+// Each witness's newest cosignature of the audit log.
+func (q *Queries) AuditWitnesses(ctx context.Context) ([]AuditWitnessesRow, error) {
+	rows, err := q.db.Query(ctx, auditWitnesses)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditWitnessesRow
+	for rows.Next() {
+		var i AuditWitnessesRow
+		if err := rows.Scan(
+			&i.Size,
+			&i.Witness,
+			&i.Note,
+			&i.CosignedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const beginSecondFactor = `-- name: BeginSecondFactor :exec
 INSERT INTO staff_second_factors (staff_id, secret) VALUES ($1, $2)
 ON CONFLICT (staff_id) DO UPDATE SET secret = EXCLUDED.secret, created_at = now(), last_step = 0

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,14 +188,12 @@ func (s *Server) auditLog(c echo.Context) error {
 	if p.Checkpoint, err = s.audit.LatestCheckpoint(ctx); err != nil && !errors.Is(err, audit.ErrNotSealed) {
 		return err
 	}
-	cosigned, err := s.audit.Cosignatures(ctx)
+	witnesses, err := s.audit.Witnesses(ctx)
 	if err != nil {
 		return err
 	}
-	for _, w := range cosigned {
-		if !slices.Contains(p.Witnesses, w.Witness) {
-			p.Witnesses = append(p.Witnesses, w.Witness)
-		}
+	for _, w := range witnesses {
+		p.Witnesses = append(p.Witnesses, w.Witness)
 	}
 	return s.render(c, http.StatusOK, "audit.html", p)
 }

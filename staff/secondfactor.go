@@ -64,15 +64,11 @@ func (s *Store) BeginEnrolment(ctx context.Context, a Account) (Enrolment, error
 	if a.SecondFactor {
 		return Enrolment{}, ErrEnrolled
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: a.Username, Period: totpOpts.Period,
-		Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm})
+	e, err := enrolmentOf(a.Username, nil)
 	if err != nil {
 		return Enrolment{}, err
 	}
-	if err := s.q.BeginSecondFactor(ctx, dbq.BeginSecondFactorParams{StaffID: a.ID, Secret: key.Secret()}); err != nil {
-		return Enrolment{}, err
-	}
-	return Enrolment{Secret: key.Secret(), URL: key.URL()}, nil
+	return e, s.q.BeginSecondFactor(ctx, dbq.BeginSecondFactorParams{StaffID: a.ID, Secret: e.Secret})
 }
 
 // PendingEnrolment is the account's enrolment begun and not confirmed,
@@ -84,22 +80,22 @@ func (s *Store) PendingEnrolment(ctx context.Context, a Account) (e Enrolment, o
 	} else if err != nil {
 		return Enrolment{}, false, err
 	}
-	return enrolmentOf(a.Username, secret)
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret) // pquerna/otp writes it unpadded
+	if err != nil {
+		return Enrolment{}, false, err
+	}
+	e, err = enrolmentOf(a.Username, raw)
+	return e, err == nil, err
 }
 
-// enrolmentOf is the enrolment of a base32 secret (pquerna/otp writes it
-// unpadded).
-func enrolmentOf(username, secret string) (Enrolment, bool, error) {
-	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
-	if err != nil {
-		return Enrolment{}, false, err
-	}
+// enrolmentOf is the enrolment of a raw secret; nil: a new random one.
+func enrolmentOf(username string, secret []byte) (Enrolment, error) {
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: username, Period: totpOpts.Period,
-		Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm, Secret: raw})
+		Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm, Secret: secret})
 	if err != nil {
-		return Enrolment{}, false, err
+		return Enrolment{}, err
 	}
-	return Enrolment{Secret: key.Secret(), URL: key.URL()}, true, nil
+	return Enrolment{Secret: key.Secret(), URL: key.URL()}, nil
 }
 
 // ConfirmEnrolment confirms the account's new secret with a code from the

@@ -364,12 +364,9 @@ type Cosigned struct {
 // witness's must verify, and the log must have signed that very
 // checkpoint: a cosigned checkpoint this log never issued is refused.
 func (s *Store) AddCosignature(ctx context.Context, campaignID int64, text string) ([]Cosigned, error) {
-	cp, cosigs, err := OpenCheckpoint(text, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+	cp, out, err := OpenCosigned(text, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses)
 	if err != nil {
-		return nil, refusal.Invalidf("检查点无法核验：%v", err)
-	}
-	if len(cosigs) == 0 {
-		return nil, refusal.Invalidf("检查点上没有本系统认可的见证方联署（见证方公钥须在 WITNESS_KEYS 中配置）")
+		return nil, err
 	}
 	own, err := s.CheckpointAt(ctx, campaignID, cp.Size)
 	if errors.Is(err, ErrNotFound) || (err == nil && !equalHash(own.Root, cp.Root)) {
@@ -377,20 +374,52 @@ func (s *Store) AddCosignature(ctx context.Context, campaignID int64, text strin
 	} else if err != nil {
 		return nil, err
 	}
-	var out []Cosigned
+	for _, w := range out {
+		if err := s.q.AddCosignature(ctx, dbq.AddCosignatureParams{CampaignID: campaignID, Size: cp.Size, Witness: w.Witness,
+			Note: text, CosignedAt: w.CosignedAt}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OpenCosigned reads a checkpoint of the log origin that witnesses
+// cosigned and sent back: the log's own signature and at least one known
+// witness's cosignature must verify, each cosignature with its time. The
+// caller checks that its log signed that very checkpoint.
+func OpenCosigned(text, origin string, logVerifier note.Verifier, witnesses []note.Verifier) (Checkpoint, []Cosigned, error) {
+	cp, cosigs, err := OpenCheckpoint(text, origin, logVerifier, witnesses...)
+	if err != nil {
+		return Checkpoint{}, nil, refusal.Invalidf("检查点无法核验：%v", err)
+	}
+	if len(cosigs) == 0 {
+		return Checkpoint{}, nil, refusal.Invalidf("检查点上没有本系统认可的见证方联署（见证方公钥须在 WITNESS_KEYS 中配置）")
+	}
+	out := make([]Cosigned, 0, len(cosigs))
 	for _, c := range cosigs {
 		at, err := CosignedAt(c)
 		if err != nil {
-			return nil, refusal.Invalidf("见证方 %s 的联署没有时间戳：%v", c.Name, err)
+			return Checkpoint{}, nil, refusal.Invalidf("见证方 %s 的联署没有时间戳：%v", c.Name, err)
 		}
-		w := Cosigned{Size: cp.Size, Root: cp.Root, Witness: c.Name, Note: text, CosignedAt: at}
-		if err := s.q.AddCosignature(ctx, dbq.AddCosignatureParams{CampaignID: campaignID, Size: cp.Size, Witness: c.Name,
-			Note: text, CosignedAt: at}); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
+		out = append(out, Cosigned{Size: cp.Size, Root: cp.Root, Witness: c.Name, Note: text, CosignedAt: at})
 	}
-	return out, nil
+	return cp, out, nil
+}
+
+// Recheck is a kept cosignature of the log origin checked again as it is
+// read; ok is false when the note no longer verifies or lacks the named
+// witness's cosignature (verify names it).
+func Recheck(text, witness string, at time.Time, origin string, logVerifier note.Verifier, witnesses []note.Verifier) (Cosigned, bool) {
+	cp, cosigs, err := OpenCheckpoint(text, origin, logVerifier, witnesses...)
+	if err != nil {
+		return Cosigned{}, false
+	}
+	for _, c := range cosigs {
+		if c.Name == witness {
+			return Cosigned{Size: cp.Size, Root: cp.Root, Witness: witness, Note: text, CosignedAt: at}, true
+		}
+	}
+	return Cosigned{}, false
 }
 
 // Cosignatures is the checkpoints of a campaign's log that witnesses
@@ -400,14 +429,8 @@ func (s *Store) Cosignatures(ctx context.Context, campaignID int64) ([]Cosigned,
 	rows, err := s.q.Cosignatures(ctx, campaignID)
 	var out []Cosigned
 	for _, r := range rows {
-		cp, cosigs, err := OpenCheckpoint(r.Note, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
-		if err != nil {
-			continue
-		}
-		for _, c := range cosigs {
-			if c.Name == r.Witness {
-				out = append(out, Cosigned{Size: cp.Size, Root: cp.Root, Witness: r.Witness, Note: r.Note, CosignedAt: r.CosignedAt})
-			}
+		if c, ok := Recheck(r.Note, r.Witness, r.CosignedAt, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses); ok {
+			out = append(out, c)
 		}
 	}
 	return out, err
@@ -695,7 +718,14 @@ func (s *Store) UpgradeLogs(ctx context.Context) error {
 // carry the log's signature; a known witness's cosignature makes it a
 // witnessed one.
 func (s *Store) CheckpointEvidence(campaignID int64, text, source string) (Evidence, error) {
-	cp, cosigs, err := OpenCheckpoint(strings.ReplaceAll(text, "\r\n", "\n"), s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses...)
+	return EvidenceFrom(text, source, s.logKey.Origin(campaignID), s.logKey.Verifier(), s.witnesses)
+}
+
+// EvidenceFrom reads a signed checkpoint of the log origin given as
+// evidence (source says where from), with the first known witness that
+// cosigned it.
+func EvidenceFrom(text, source, origin string, logVerifier note.Verifier, witnesses []note.Verifier) (Evidence, error) {
+	cp, cosigs, err := OpenCheckpoint(strings.ReplaceAll(text, "\r\n", "\n"), origin, logVerifier, witnesses...)
 	if err != nil {
 		return Evidence{}, refusal.Invalidf("%s无法核验（须是本日志签名的检查点）：%v", source, err)
 	}
