@@ -317,7 +317,7 @@ func (s *Store) Cosignatures(ctx context.Context) ([]survey.Cosigned, error) {
 	rows, err := s.q.AuditCosignatures(ctx)
 	var out []survey.Cosigned
 	for _, r := range rows {
-		if c, ok := survey.Recheck(r.Note, r.Witness, r.CosignedAt, s.Origin(), s.key.Verifier(), s.witnesses); ok {
+		if c, ok := s.recheck(r.Note, r.Witness, r.CosignedAt); ok {
 			out = append(out, c)
 		}
 	}
@@ -331,11 +331,16 @@ func (s *Store) Witnesses(ctx context.Context) ([]survey.Cosigned, error) {
 	rows, err := s.q.AuditWitnesses(ctx)
 	var out []survey.Cosigned
 	for _, r := range rows {
-		if c, ok := survey.Recheck(r.Note, r.Witness, r.CosignedAt, s.Origin(), s.key.Verifier(), s.witnesses); ok {
+		if c, ok := s.recheck(r.Note, r.Witness, r.CosignedAt); ok {
 			out = append(out, c)
 		}
 	}
 	return out, err
+}
+
+// recheck is a kept cosignature of the audit log checked again.
+func (s *Store) recheck(text, witness string, at time.Time) (survey.Cosigned, bool) {
+	return survey.Recheck(text, witness, at, s.Origin(), s.key.Verifier(), s.witnesses)
 }
 
 // CheckpointEvidence reads a signed checkpoint of the audit log given as
