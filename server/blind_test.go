@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"renke/county"
+	"renke/dbtest"
 	"renke/sampling"
 	"renke/staff"
 	"renke/survey"
@@ -124,6 +126,27 @@ func TestBlindSurvey(t *testing.T) {
 	if strings.Contains(title, "改名") {
 		t.Error("the county changed the blind survey")
 	}
+	// Progress without the review queue: which schools' answers are
+	// flagged is for the organiser.
+	if _, err := e.pool.Exec(ctx, `UPDATE responses SET flags = '{burst}' WHERE id IN (SELECT id FROM responses
+		WHERE campaign_id = $1 AND school_id IS NOT NULL ORDER BY id LIMIT 7)`, cpID); err != nil {
+		t.Fatal(err)
+	}
+	dbtest.RecountTallies(t, e.pool, cpID)
+	flagged := func(page string) int64 {
+		n := int64(0)
+		for _, m := range regexp.MustCompile(`<td class="r">([0-9,]+)</td><td class="r">([0-9,]+)</td><td class="r">([0-9,]+)</td>`).FindAllStringSubmatch(page, -1) {
+			v, _ := strconv.ParseInt(strings.ReplaceAll(m[3], ",", ""), 10, 64)
+			n += v
+		}
+		return n
+	}
+	if page, _ := countyStaff.get(base + "/progress"); strings.Contains(page, `<th class="r">被标记</th>`) || !strings.Contains(page, "盲评不公开") || flagged(page) != 0 {
+		t.Errorf("the county's progress page shows the flagged counts")
+	}
+	if page, _ := city.get(base + "/progress"); !strings.Contains(page, `<th class="r">被标记</th>`) || flagged(page) != 14 { // 7 by school, 7 by link
+		t.Errorf("the city's progress page has %d flagged, want 14", flagged(page))
+	}
 	// What the county's pages say instead.
 	if page, _ := countyStaff.get(base); !strings.Contains(page, "本调查由湘潭市教育局组织，作答数据不向被评估单位公开") || strings.Contains(page, "/dashboard") {
 		t.Errorf("the campaign page does not say the survey is blind")
@@ -180,5 +203,31 @@ func TestBlindSurvey(t *testing.T) {
 	cp, err := survey.NewStore(e.pool).CampaignAnswers(ctx, county.Scope{Units: []int64{u.ID}}, cpID)
 	if err != survey.ErrBlind || !cp.Blind {
 		t.Errorf("the domain lookup: %v", err)
+	}
+	// The sample log bound it at open: a host who unblinds the survey
+	// with the trigger off is named by the log's verification.
+	blindProblem := func() string {
+		v, err := survey.NewStore(e.pool).Verify(ctx, cpID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range v.Problems {
+			if strings.Contains(p.Text, "盲评") {
+				return p.Text
+			}
+		}
+		return ""
+	}
+	if p := blindProblem(); p != "" {
+		t.Errorf("before any change: %s", p)
+	}
+	for _, sql := range []string{`ALTER TABLE campaigns DISABLE TRIGGER campaigns_blind_fixed`,
+		fmt.Sprintf(`UPDATE campaigns SET blind = false WHERE id = %d`, cpID), `ALTER TABLE campaigns ENABLE TRIGGER campaigns_blind_fixed`} {
+		if _, err := e.pool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := blindProblem(); !strings.Contains(p, "盲评：日志记为 是，数据库中为 否") {
+		t.Errorf("an unblinding by hand is not named: %q", p)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		{"by-item", "按题目（认可度最低的在前）", "", intervalChartFrom(groups[4], r.Threshold, lo)},
 	}
 	ctx := c.Request().Context()
-	if p.Schools, err = s.surveys.SchoolProgress(ctx, v.Campaign); err != nil {
+	if p.Schools, err = s.surveys.SchoolProgress(ctx, scope(c), v.Campaign); err != nil {
 		return err
 	}
 	review, err := s.surveys.Review(ctx, v.Campaign.ID)

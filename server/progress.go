@@ -32,14 +32,14 @@ var sortOrders = []sortOrder{{"behind", "落后的在前"}, {"name", "名称"}, 
 // sourceProgress reads the progress of every school and link.
 func (s *Server) sourceProgress(c echo.Context, v *campaignView) (schools, links []survey.SourceProgress, err error) {
 	ctx := c.Request().Context()
-	if schools, err = s.surveys.SchoolProgress(ctx, v.Campaign); err != nil {
+	if schools, err = s.surveys.SchoolProgress(ctx, scope(c), v.Campaign); err != nil {
 		return nil, nil, err
 	}
 	list, err := s.units.Schools(ctx, v.Unit.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	links, err = s.surveys.LinkProgress(ctx, v.Campaign, v.Unit.WideName(), list, v.Forms)
+	links, err = s.surveys.LinkProgress(ctx, scope(c), v.Campaign, v.Unit.WideName(), list, v.Forms)
 	return schools, links, err
 }
 

@@ -248,7 +248,8 @@ func parseViews() (*template.Template, error) {
 		},
 		"thousands": thousands,
 		"sources": func(title, second string, rows []survey.SourceProgress) map[string]any {
-			return map[string]any{"Title": title, "Second": second, "Rows": rows}
+			withheld := len(rows) > 0 && rows[0].Withheld // a blind survey's (盲评): no flagged column
+			return map[string]any{"Title": title, "Second": second, "Rows": rows, "Withheld": withheld}
 		},
 		"categoryName": func(c string) string { return sampling.Category(c).Name() },
 		"outcome":      outcome,

@@ -73,7 +73,7 @@ func BenchmarkScore100k(b *testing.B) {
 			if _, err := store.Recognition(ctx, c, forms, p); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := store.SchoolProgress(ctx, c); err != nil {
+			if _, err := store.SchoolProgress(ctx, county.Everything, c); err != nil {
 				b.Fatal(err)
 			}
 			if _, err := store.Review(ctx, c.ID); err != nil {
@@ -86,7 +86,7 @@ func BenchmarkScore100k(b *testing.B) {
 	})
 	for name, step := range map[string]func() error{
 		"progress": func() error { _, err := store.Progress(ctx, c); return err },
-		"schools":  func() error { _, err := store.SchoolProgress(ctx, c); return err },
+		"schools":  func() error { _, err := store.SchoolProgress(ctx, county.Everything, c); return err },
 		"review":   func() error { _, err := store.Review(ctx, c.ID); return err },
 		"hourly":   func() error { _, err := store.Hourly(ctx, c.ID); return err },
 	} {

@@ -127,7 +127,10 @@ func newEntry(campaignID int64, kind, by string, at time.Time) Entry {
 }
 
 // VerdictSettings are the settings a campaign's verdict depends on, as
-// the log records them.
+// the log records them, and whether the survey is blind (盲评): a reviewer
+// trusts a sample more whose answers the assessed unit could not watch,
+// so the log binds that too (absent from surveys that are not blind, whose
+// entries stay as they were).
 type VerdictSettings struct {
 	Threshold  float64         `json:"threshold"`
 	Method     Method          `json:"method"`
@@ -137,6 +140,7 @@ type VerdictSettings struct {
 	SampleSize int             `json:"sample_size"`
 	Population int64           `json:"population"`
 	Shares     sampling.Shares `json:"shares"`
+	Blind      bool            `json:"blind,omitempty"`
 }
 
 // Verdict is the campaign's verdict settings; nil while a draft (nothing
@@ -146,7 +150,7 @@ func (c Campaign) Verdict() *VerdictSettings {
 		return nil
 	}
 	return &VerdictSettings{Threshold: c.Threshold, Method: c.Method, RatePPM: c.RatePPM, MinSample: c.MinSample, Policy: c.Policy,
-		SampleSize: *c.SampleSize, Population: *c.Population, Shares: *c.Shares}
+		SampleSize: *c.SampleSize, Population: *c.Population, Shares: *c.Shares, Blind: c.Blind}
 }
 
 // differences names the settings that differ between what the log says
@@ -167,6 +171,8 @@ func (v VerdictSettings) differences(now VerdictSettings) []string {
 	add("常住人口", strconv.FormatInt(v.Population, 10), strconv.FormatInt(now.Population, 10))
 	sh := func(s sampling.Shares) string { return fmt.Sprintf("%s/%s/%s", bp(s.Urban), bp(s.Town), bp(s.Rural)) }
 	add("城区/镇区/乡村人口占比", sh(v.Shares), sh(now.Shares))
+	yes := map[bool]string{true: "是", false: "否"}
+	add("盲评", yes[v.Blind], yes[now.Blind])
 	return out
 }
 

@@ -18,7 +18,9 @@ import (
 
 // SourceProgress is what came from one school or one link of a campaign:
 // every response, those counted in the sample, those flagged, and when
-// the last one arrived (zero when none did: not started).
+// the last one arrived (zero when none did: not started). To a viewer the
+// campaign is blind to (盲评) the flagged count is Withheld: it tells
+// which schools' answers the review queue holds.
 type SourceProgress struct {
 	ID       int64     `json:"id"`
 	Name     string    `json:"name"`
@@ -28,7 +30,19 @@ type SourceProgress struct {
 	Answers  int64     `json:"answers"`
 	Counted  int64     `json:"counted"`
 	Flagged  int64     `json:"flagged"`
+	Withheld bool      `json:"withheld,omitempty"`
 	Last     time.Time `json:"last,omitzero"`
+}
+
+// withholdReview blanks the flagged counts of rows the viewer may not
+// see: a blind campaign's, to the assessed unit's staff.
+func withholdReview(rows []SourceProgress, viewer county.Scope, cp Campaign) {
+	if !cp.BlindTo(viewer) {
+		return
+	}
+	for i := range rows {
+		rows[i].Flagged, rows[i].Withheld = 0, true
+	}
 }
 
 // NotStarted reports whether nothing came from the source yet.
@@ -42,21 +56,24 @@ func lastAt(t time.Time) time.Time {
 }
 
 // SchoolProgress is every school of the campaign's unit, answered or not,
-// the schools behind first: not started, then fewest counted.
-func (s *Store) SchoolProgress(ctx context.Context, cp Campaign) ([]SourceProgress, error) {
+// the schools behind first: not started, then fewest counted, as the
+// viewer may see it.
+func (s *Store) SchoolProgress(ctx context.Context, viewer county.Scope, cp Campaign) ([]SourceProgress, error) {
 	rows, err := s.q.SchoolProgress(ctx, dbq.SchoolProgressParams{CampaignID: cp.ID, UnitID: cp.UnitID})
 	out := make([]SourceProgress, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, SourceProgress{ID: r.ID, Name: r.Name, Locale: sampling.Locale(r.Locale).Name(), Answers: r.Answers,
 			Counted: r.Counted, Flagged: r.Flagged, Last: lastAt(r.LastAt)})
 	}
+	withholdReview(out, viewer, cp)
 	SortProgress(out, "behind")
 	return out, err
 }
 
 // LinkProgress is every link of the campaign with what came through it,
-// named by its school (or the whole unit) and questionnaire.
-func (s *Store) LinkProgress(ctx context.Context, cp Campaign, unitWide string, schools []county.School, forms []Form) ([]SourceProgress, error) {
+// named by its school (or the whole unit) and questionnaire, as the
+// viewer may see it.
+func (s *Store) LinkProgress(ctx context.Context, viewer county.Scope, cp Campaign, unitWide string, schools []county.School, forms []Form) ([]SourceProgress, error) {
 	rows, err := s.q.LinkProgress(ctx, cp.ID)
 	names := map[int64]string{}
 	for _, sc := range schools {
@@ -83,6 +100,7 @@ func (s *Store) LinkProgress(ctx context.Context, cp Campaign, unitWide string, 
 		out = append(out, SourceProgress{ID: r.ID, Name: name, Code: r.Code, Audience: strings.Join(who, "、"),
 			Answers: r.Answers, Counted: r.Counted, Flagged: r.Flagged, Last: lastAt(r.LastAt)})
 	}
+	withholdReview(out, viewer, cp)
 	SortProgress(out, "behind")
 	return out, err
 }

@@ -243,7 +243,11 @@ func SourceProgress(w io.Writer, schools, links []survey.SourceProgress) error {
 			if r.Audience != "" {
 				who = r.Audience
 			}
-			add([]any{r.Name, who, r.Answers, r.Counted, r.Flagged, last, state})
+			var flagged any = r.Flagged
+			if r.Withheld {
+				flagged = "盲评不公开"
+			}
+			add([]any{r.Name, who, r.Answers, r.Counted, flagged, last, state})
 			cell, _ := excelize.CoordinatesToCellName(6, i+2)
 			_ = b.f.SetCellStyle(s.name, cell, cell, when)
 		}
