@@ -227,7 +227,7 @@ func TestBlindSurvey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if p := blindProblem(); !strings.Contains(p, "盲评：日志记为 是，数据库中为 否") {
+	if p := blindProblem(); !strings.Contains(p, "是否盲评被改动而未记入日志——日志记为盲评，数据库中为非盲评") {
 		t.Errorf("an unblinding by hand is not named: %q", p)
 	}
 }

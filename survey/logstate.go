@@ -171,8 +171,6 @@ func (v VerdictSettings) differences(now VerdictSettings) []string {
 	add("常住人口", strconv.FormatInt(v.Population, 10), strconv.FormatInt(now.Population, 10))
 	sh := func(s sampling.Shares) string { return fmt.Sprintf("%s/%s/%s", bp(s.Urban), bp(s.Town), bp(s.Rural)) }
 	add("城区/镇区/乡村人口占比", sh(v.Shares), sh(now.Shares))
-	yes := map[bool]string{true: "是", false: "否"}
-	add("盲评", yes[v.Blind], yes[now.Blind])
 	return out
 }
 
@@ -592,6 +590,9 @@ func checkEntries(in LogInput, size int64, rows map[int64]LeafRow, entries map[i
 	case st.settings != nil:
 		for _, d := range st.settings.differences(*in.Settings) {
 			problem(Figure, 0, "计算结论所用的设置被改动而未记入日志——%s", d)
+		}
+		if blind := map[bool]string{true: "盲评", false: "非盲评"}; st.settings.Blind != in.Settings.Blind {
+			problem(Figure, 0, "是否盲评被改动而未记入日志——日志记为%s，数据库中为%s", blind[st.settings.Blind], blind[in.Settings.Blind])
 		}
 	}
 	if st.status != "" && in.Status != st.status {
