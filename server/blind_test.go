@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"renke/county"
 	"renke/dbtest"
@@ -146,6 +149,24 @@ func TestBlindSurvey(t *testing.T) {
 	}
 	if page, _ := city.get(base + "/progress"); !strings.Contains(page, `<th class="r">被标记</th>`) || flagged(page) != 14 { // 7 by school, 7 by link
 		t.Errorf("the city's progress page has %d flagged, want 14", flagged(page))
+	}
+	for who, k := range map[string]*console{"county": countyStaff, "city": city} {
+		book, err := excelize.OpenReader(bytes.NewReader(k.download(base + "/progress.xlsx")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := book.GetRows("各学校")
+		var withheld, sum int
+		for _, r := range rows[1:] {
+			if r[4] == "盲评不公开" {
+				withheld++
+			} else if n, err := strconv.Atoi(r[4]); err == nil {
+				sum += n
+			}
+		}
+		if who == "county" && (withheld != len(rows)-1 || sum != 0) || who == "city" && (withheld != 0 || sum != 7) {
+			t.Errorf("the %s's progress workbook: %d rows withheld, %d flagged (of %d rows)", who, withheld, sum, len(rows)-1)
+		}
 	}
 	// What the county's pages say instead.
 	if page, _ := countyStaff.get(base); !strings.Contains(page, "本调查由湘潭市教育局组织，作答数据不向被评估单位公开") || strings.Contains(page, "/dashboard") {
