@@ -94,9 +94,9 @@ func TestAuditLogAgainstTheHost(t *testing.T) {
 	host := func(sqls ...string) {
 		t.Helper()
 		all := append([]string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_kept`, `ALTER TABLE audit_leaves DISABLE TRIGGER audit_leaves_sealed`,
-			`ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_sealed`}, sqls...)
+			`ALTER TABLE audit_nodes DISABLE TRIGGER audit_nodes_sealed`, `ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_sealed`}, sqls...)
 		all = append(all, `ALTER TABLE audit_log ENABLE TRIGGER audit_log_kept`, `ALTER TABLE audit_leaves ENABLE TRIGGER audit_leaves_sealed`,
-			`ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_sealed`)
+			`ALTER TABLE audit_nodes ENABLE TRIGGER audit_nodes_sealed`, `ALTER TABLE audit_checkpoints ENABLE TRIGGER audit_checkpoints_sealed`)
 		for _, sql := range all {
 			if _, err := f.pool.Exec(ctx, sql); err != nil {
 				t.Fatalf("%s: %v", sql, err)
@@ -113,7 +113,7 @@ func TestAuditLogAgainstTheHost(t *testing.T) {
 	// The host rewrites the log from that entry on with its own key: the
 	// witness refuses the new checkpoint, and verify with the witness's
 	// store names the entry.
-	host(`DELETE FROM audit_leaves`, `DELETE FROM audit_checkpoints`, `DELETE FROM audit_cosignatures`)
+	host(`DELETE FROM audit_leaves`, `DELETE FROM audit_nodes`, `DELETE FROM audit_checkpoints`, `DELETE FROM audit_cosignatures`)
 	if _, err := auditLog.Seal(ctx, 0); err != nil {
 		t.Fatal(err)
 	}

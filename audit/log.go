@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
 
 	"renke/dbq"
@@ -55,8 +54,6 @@ const KeepFor = 180 * 24 * time.Hour
 
 // maxSeal bounds one sealing.
 const maxSeal = 5000
-
-var ranges = compact.RangeFactory{Hash: survey.Hasher.HashChildren}
 
 // LogOrigin is the origin of the audit log under a key named name.
 func LogOrigin(name string) string { return name + "/audit" }
@@ -147,24 +144,16 @@ func (s *Store) Seal(ctx context.Context, minAge time.Duration) (int, error) {
 		}
 		rows = []dbq.AuditLog{tick}
 	}
-	r, err := ranges.NewRange(0, uint64(size), frontier)
-	if err != nil {
-		return 0, fmt.Errorf("audit log: stored edge of %d leaves: %w", size, err)
-	}
 	leaves := dbq.InsertAuditLeavesParams{}
 	for i, row := range rows {
-		h := survey.LeafHash(entryFrom(row).Canonical())
-		if err := r.Append(h, nil); err != nil {
-			return 0, err
-		}
 		leaves.Idxs = append(leaves.Idxs, size+int64(i))
 		leaves.EntryIds = append(leaves.EntryIds, row.ID)
 		leaves.Ats = append(leaves.Ats, row.At)
-		leaves.Hashes = append(leaves.Hashes, h)
+		leaves.Hashes = append(leaves.Hashes, survey.LeafHash(entryFrom(row).Canonical()))
 	}
-	root, err := r.GetRootHash(nil)
+	root, edge, nodes, err := survey.Extend(size, frontier, latest.Root, leaves.Hashes)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("audit log: %w", err)
 	}
 	size += int64(len(rows))
 	signed, err := s.key.Sign(s.Origin(), size, root)
@@ -174,7 +163,10 @@ func (s *Store) Seal(ctx context.Context, minAge time.Duration) (int, error) {
 	if err := q.InsertAuditLeaves(ctx, leaves); err != nil {
 		return 0, err
 	}
-	if err := q.InsertAuditCheckpoint(ctx, dbq.InsertAuditCheckpointParams{Size: size, Root: root, Frontier: r.Hashes(), Note: signed}); err != nil {
+	if err := q.InsertAuditNodes(ctx, dbq.InsertAuditNodesParams{Levels: nodes.Levels, Idxs: nodes.Idxs, Hashes: nodes.Hashes}); err != nil {
+		return 0, err
+	}
+	if err := q.InsertAuditCheckpoint(ctx, dbq.InsertAuditCheckpointParams{Size: size, Root: root, Frontier: edge, Note: signed}); err != nil {
 		return 0, err
 	}
 	return len(rows), tx.Commit(ctx)
@@ -240,17 +232,39 @@ func (s *Store) LeafHashes(ctx context.Context, start, stop int64) ([][]byte, er
 	return s.q.AuditLeafHashes(ctx, dbq.AuditLeafHashesParams{Start: start, Stop: stop})
 }
 
-// tree is the audit log's tree of the first size leaves, which the
-// latest checkpoint must cover.
-func (s *Store) tree(ctx context.Context, size int64) (*survey.Tree, error) {
+// provable is the audit log's stored hashes, for a proof in its tree of
+// size, which the latest checkpoint must cover.
+func (s *Store) provable(ctx context.Context, size int64) (survey.StoredHashes, error) {
 	latest, err := s.LatestCheckpoint(ctx)
 	if err != nil {
-		return nil, err
+		return survey.StoredHashes{}, err
 	}
 	if size > latest.Size {
-		return nil, refusal.Invalidf("审计日志只有 %d 片叶子", latest.Size)
+		return survey.StoredHashes{}, refusal.Invalidf("审计日志只有 %d 片叶子", latest.Size)
 	}
-	return s.leafTree(ctx, size)
+	return survey.StoredHashes{Log: "审计日志",
+		Leaves: func(idxs []int64) ([]survey.NodeHash, error) {
+			if len(idxs) == 0 {
+				return nil, nil
+			}
+			rows, err := s.q.AuditLeavesAt(ctx, idxs)
+			out := make([]survey.NodeHash, len(rows))
+			for i, r := range rows {
+				out[i] = survey.NodeHash{Level: 0, Idx: r.Idx, Hash: r.Hash}
+			}
+			return out, err
+		},
+		Nodes: func(levels []int16, idxs []int64) ([]survey.NodeHash, error) {
+			if len(idxs) == 0 {
+				return nil, nil
+			}
+			rows, err := s.q.AuditNodesAt(ctx, dbq.AuditNodesAtParams{Levels: levels, Idxs: idxs})
+			out := make([]survey.NodeHash, len(rows))
+			for i, r := range rows {
+				out[i] = survey.NodeHash{Level: int(r.Level), Idx: r.Idx, Hash: r.Hash}
+			}
+			return out, err
+		}}, nil
 }
 
 // leafTree is the tree of the first size stored leaves.
@@ -270,11 +284,11 @@ func (s *Store) InclusionProof(ctx context.Context, index, size int64) ([][]byte
 	if index >= size {
 		return nil, refusal.Invalidf("叶子序号须小于树的大小")
 	}
-	t, err := s.tree(ctx, size)
+	h, err := s.provable(ctx, size)
 	if err != nil {
 		return nil, err
 	}
-	return t.Inclusion(index, size)
+	return h.Inclusion(index, size)
 }
 
 // ConsistencyProof proves the audit log's tree of size to extends its
@@ -283,11 +297,11 @@ func (s *Store) ConsistencyProof(ctx context.Context, from, to int64) ([][]byte,
 	if from > to {
 		return nil, refusal.Invalidf("from 不能大于 to")
 	}
-	t, err := s.tree(ctx, to)
+	h, err := s.provable(ctx, to)
 	if err != nil {
 		return nil, err
 	}
-	return t.Consistency(from, to)
+	return h.Consistency(from, to)
 }
 
 // AddCosignature keeps a checkpoint of the audit log that known witnesses

@@ -70,6 +70,21 @@ INSERT INTO audit_leaves (idx, entry_id, at, hash)
 SELECT unnest(sqlc.arg('idxs')::bigint[]), unnest(sqlc.arg('entry_ids')::bigint[]),
        unnest(sqlc.arg('ats')::timestamptz[]), unnest(sqlc.arg('hashes')::bytea[]);
 
+-- The interior hashes a sealing completed (survey.Extend).
+-- name: InsertAuditNodes :exec
+INSERT INTO audit_nodes (level, idx, hash)
+SELECT unnest(sqlc.arg('levels')::smallint[]), unnest(sqlc.arg('idxs')::bigint[]), unnest(sqlc.arg('hashes')::bytea[]);
+
+-- The hashes a proof needs (survey.StoredHashes): leaves by index,
+-- interior nodes by level and index.
+-- name: AuditLeavesAt :many
+SELECT idx, hash FROM audit_leaves WHERE idx = ANY(sqlc.arg('idxs')::bigint[]);
+
+-- name: AuditNodesAt :many
+SELECT n.level::int AS level, n.idx, n.hash FROM audit_nodes n
+JOIN (SELECT unnest(sqlc.arg('levels')::smallint[]) AS level, unnest(sqlc.arg('idxs')::bigint[]) AS idx) w
+  ON w.level = n.level AND w.idx = n.idx;
+
 -- name: InsertAuditCheckpoint :exec
 INSERT INTO audit_checkpoints (size, root, frontier, note) VALUES ($1, $2, $3, $4);
 

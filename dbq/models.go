@@ -63,6 +63,12 @@ type AuditLog struct {
 	Status   int32     `json:"status"`
 }
 
+type AuditNode struct {
+	Level int16  `json:"level"`
+	Idx   int64  `json:"idx"`
+	Hash  []byte `json:"hash"`
+}
+
 type Campaign struct {
 	ID             int64      `json:"id"`
 	UnitID         int64      `json:"unit_id"`

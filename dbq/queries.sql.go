@@ -611,6 +611,37 @@ func (q *Queries) AuditLeafHashes(ctx context.Context, arg AuditLeafHashesParams
 	return items, nil
 }
 
+const auditLeavesAt = `-- name: AuditLeavesAt :many
+SELECT idx, hash FROM audit_leaves WHERE idx = ANY($1::bigint[])
+`
+
+type AuditLeavesAtRow struct {
+	Idx  int64  `json:"idx"`
+	Hash []byte `json:"hash"`
+}
+
+// The hashes a proof needs (survey.StoredHashes): leaves by index,
+// interior nodes by level and index.
+func (q *Queries) AuditLeavesAt(ctx context.Context, idxs []int64) ([]AuditLeavesAtRow, error) {
+	rows, err := q.db.Query(ctx, auditLeavesAt, idxs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditLeavesAtRow
+	for rows.Next() {
+		var i AuditLeavesAtRow
+		if err := rows.Scan(&i.Idx, &i.Hash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const auditLeavesWithEntries = `-- name: AuditLeavesWithEntries :many
 SELECT l.idx, l.entry_id, l.at AS leaf_at, l.hash,
        a.id AS found_id, a.at, a.staff_id, a.username, a.client, a.unit_id, a.action, a.detail, a.status
@@ -660,6 +691,43 @@ func (q *Queries) AuditLeavesWithEntries(ctx context.Context) ([]AuditLeavesWith
 			&i.Detail,
 			&i.Status,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const auditNodesAt = `-- name: AuditNodesAt :many
+SELECT n.level::int AS level, n.idx, n.hash FROM audit_nodes n
+JOIN (SELECT unnest($1::smallint[]) AS level, unnest($2::bigint[]) AS idx) w
+  ON w.level = n.level AND w.idx = n.idx
+`
+
+type AuditNodesAtParams struct {
+	Levels []int16 `json:"levels"`
+	Idxs   []int64 `json:"idxs"`
+}
+
+type AuditNodesAtRow struct {
+	Level int32  `json:"level"`
+	Idx   int64  `json:"idx"`
+	Hash  []byte `json:"hash"`
+}
+
+func (q *Queries) AuditNodesAt(ctx context.Context, arg AuditNodesAtParams) ([]AuditNodesAtRow, error) {
+	rows, err := q.db.Query(ctx, auditNodesAt, arg.Levels, arg.Idxs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuditNodesAtRow
+	for rows.Next() {
+		var i AuditNodesAtRow
+		if err := rows.Scan(&i.Level, &i.Idx, &i.Hash); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -2634,6 +2702,23 @@ func (q *Queries) InsertAuditLeaves(ctx context.Context, arg InsertAuditLeavesPa
 		arg.Ats,
 		arg.Hashes,
 	)
+	return err
+}
+
+const insertAuditNodes = `-- name: InsertAuditNodes :exec
+INSERT INTO audit_nodes (level, idx, hash)
+SELECT unnest($1::smallint[]), unnest($2::bigint[]), unnest($3::bytea[])
+`
+
+type InsertAuditNodesParams struct {
+	Levels []int16  `json:"levels"`
+	Idxs   []int64  `json:"idxs"`
+	Hashes [][]byte `json:"hashes"`
+}
+
+// The interior hashes a sealing completed (survey.Extend).
+func (q *Queries) InsertAuditNodes(ctx context.Context, arg InsertAuditNodesParams) error {
+	_, err := q.db.Exec(ctx, insertAuditNodes, arg.Levels, arg.Idxs, arg.Hashes)
 	return err
 }
 

@@ -13,6 +13,15 @@ CREATE TABLE audit_leaves (
     hash     bytea NOT NULL          -- RFC 6962 leaf hash of the entry's canonical form
 );
 
+-- The interior hashes of the tree, as each sealing completes them, so a
+-- proof reads O(log n) hashes, as a sample log's (log_nodes).
+CREATE TABLE audit_nodes (
+    level smallint NOT NULL CHECK (level >= 1),
+    idx   bigint NOT NULL CHECK (idx >= 0),
+    hash  bytea NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+
 -- Every checkpoint the audit log signed, with the right edge of its tree
 -- (a compact range over [0, size)) so the next sealing need not read the
 -- leaves.
@@ -34,7 +43,7 @@ CREATE TABLE audit_cosignatures (
     PRIMARY KEY (witness, size)
 );
 
--- Leaves and checkpoints are written once.
+-- Leaves, interior hashes and checkpoints are written once.
 -- +goose StatementBegin
 CREATE FUNCTION audit_log_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -42,8 +51,9 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 CREATE TRIGGER audit_leaves_sealed BEFORE UPDATE OR DELETE ON audit_leaves FOR EACH ROW EXECUTE FUNCTION audit_log_sealed();
+CREATE TRIGGER audit_nodes_sealed BEFORE UPDATE OR DELETE ON audit_nodes FOR EACH ROW EXECUTE FUNCTION audit_log_sealed();
 CREATE TRIGGER audit_checkpoints_sealed BEFORE UPDATE OR DELETE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION audit_log_sealed();
 
 -- +goose Down
-DROP TABLE audit_cosignatures, audit_checkpoints, audit_leaves;
+DROP TABLE audit_cosignatures, audit_checkpoints, audit_nodes, audit_leaves;
 DROP FUNCTION audit_log_sealed;

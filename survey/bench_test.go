@@ -301,7 +301,7 @@ func BenchmarkProofs1M(b *testing.B) {
 	for i := range leaves {
 		leaves[i] = LeafHash([]byte(fmt.Sprintf(`{"leaf":%d}`, i)))
 	}
-	root, edge, nodes, err := extend(0, nil, nil, leaves)
+	root, edge, nodes, err := Extend(0, nil, nil, leaves)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -143,12 +143,14 @@ func (d *Decided) Canonical() []byte {
 // LeafHash is the RFC 6962 hash of a leaf's canonical form.
 func LeafHash(canonical []byte) []byte { return Hasher.HashLeaf(canonical) }
 
-// extend appends leaf hashes to a tree of size n whose right edge is
+// Extend appends leaf hashes to a tree of size n whose right edge is
 // frontier and whose root is stored as root, and returns the new root and
-// right edge, and the interior nodes the new leaves completed
-// (log_nodes). A right edge that does not add up to the stored root was
-// changed behind the application's back: the log is not extended.
-func extend(n int64, frontier [][]byte, stored []byte, leaves [][]byte) (root []byte, edge [][]byte, nodes dbq.InsertLogNodesParams, err error) {
+// right edge, and the interior nodes the new leaves completed (stored
+// beside the leaves for StoredHashes; CampaignID is the caller's to set).
+// A right edge that does not add up to the stored root was changed behind
+// the application's back: the log is not extended (ErrLogDamaged). Both
+// kinds of log grow by it: a campaign's sample log and the audit log.
+func Extend(n int64, frontier [][]byte, stored []byte, leaves [][]byte) (root []byte, edge [][]byte, nodes dbq.InsertLogNodesParams, err error) {
 	r, err := ranges.NewRange(0, uint64(n), frontier)
 	if err != nil {
 		return nil, nil, nodes, fmt.Errorf("%w: the stored right edge of the log does not fit its size %d: %v", ErrLogDamaged, n, err)
@@ -174,10 +176,10 @@ func extend(n int64, frontier [][]byte, stored []byte, leaves [][]byte) (root []
 	return root, r.Hashes(), nodes, err
 }
 
-// ErrLogDamaged says the stored state of a campaign's log cannot be
-// extended: it was changed behind the application's back. Submissions to
-// the campaign fail until someone looks; verify names what changed.
-var ErrLogDamaged = errors.New("the campaign's sample log is damaged")
+// ErrLogDamaged says the stored state of a log cannot be extended: it was
+// changed behind the application's back. Submissions to a campaign whose
+// sample log it is fail until someone looks; verify names what changed.
+var ErrLogDamaged = errors.New("the log is damaged")
 
 // Tree is a log's leaf hashes, in order, with what proofs need.
 type Tree struct {
@@ -500,7 +502,7 @@ func (g grown) store(ctx context.Context, q *dbq.Queries) error {
 // advance extends a campaign's log by leaves and signs the checkpoint of
 // the new tree.
 func (k *LogKey) advance(cp Campaign, leaves [][]byte) (grown, error) {
-	root, edge, nodes, err := extend(cp.LogSize, cp.LogFrontier, cp.LogRoot, leaves)
+	root, edge, nodes, err := Extend(cp.LogSize, cp.LogFrontier, cp.LogRoot, leaves)
 	if err != nil {
 		return grown{}, err
 	}

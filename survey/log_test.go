@@ -337,7 +337,7 @@ func TestProofsVerifyWithLibraries(t *testing.T) {
 		if err != nil || tlog.Hash(root) != th {
 			t.Fatalf("root of %d differs from tlog's", size)
 		}
-		edgeRoot, _, nodes, err := extend(0, nil, nil, leaves[:size])
+		edgeRoot, _, nodes, err := Extend(0, nil, nil, leaves[:size])
 		if err != nil || !bytes.Equal(edgeRoot, root) {
 			t.Fatalf("extend's root of %d differs", size)
 		}
@@ -401,17 +401,17 @@ func TestProofsVerifyWithLibraries(t *testing.T) {
 	}
 	// extend refuses a right edge that does not fit its size, and one
 	// that fits but does not add up to the stored root.
-	if _, _, _, err := extend(5, [][]byte{leaves[0]}, nil, leaves[:1]); err == nil {
+	if _, _, _, err := Extend(5, [][]byte{leaves[0]}, nil, leaves[:1]); err == nil {
 		t.Error("extend took a broken right edge")
 	}
-	root4, edge4, _, err := extend(0, nil, nil, leaves[:4])
+	root4, edge4, _, err := Extend(0, nil, nil, leaves[:4])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, err := extend(4, edge4, root4, leaves[4:5]); err != nil {
+	if _, _, _, err := Extend(4, edge4, root4, leaves[4:5]); err != nil {
 		t.Errorf("extend refused a sound right edge: %v", err)
 	}
-	if _, _, _, err := extend(4, [][]byte{leaves[9]}, root4, leaves[4:5]); !errors.Is(err, ErrLogDamaged) {
+	if _, _, _, err := Extend(4, [][]byte{leaves[9]}, root4, leaves[4:5]); !errors.Is(err, ErrLogDamaged) {
 		t.Errorf("extend took a right edge that does not add up to the root: %v", err)
 	}
 }

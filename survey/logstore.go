@@ -200,17 +200,28 @@ func (s *Store) Checkpoints(ctx context.Context, campaignID int64) ([]StoredChec
 	return out, err
 }
 
-// storedHashes reads a campaign's log hashes by their tlog stored-hash
-// index: leaves from log_leaves, interior nodes from log_nodes, each a
-// single statement, so a proof reads O(log n) hashes. A missing hash is an
-// error: the proof cannot be made, never made up.
-type storedHashes struct {
-	ctx        context.Context
-	q          *dbq.Queries
-	campaignID int64
+// StoredHashes reads a log's hashes by their tlog stored-hash index: leaf
+// hashes by index, and the interior nodes its growth completed (Extend)
+// by level and index, each a single statement, so a proof reads O(log n)
+// hashes and never the whole tree. Both kinds of log prove from it: a
+// campaign's sample log (log_leaves, log_nodes) and the audit log. A
+// missing hash is an error: the proof cannot be made, never made up.
+type StoredHashes struct {
+	Log    string // the log in words, for the refusal: 样本日志, 审计日志
+	Leaves func(idxs []int64) ([]NodeHash, error)
+	Nodes  func(levels []int16, idxs []int64) ([]NodeHash, error)
 }
 
-func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+// NodeHash is a stored hash of a log: a leaf's (Level 0) or an interior
+// node's.
+type NodeHash struct {
+	Level int
+	Idx   int64
+	Hash  []byte
+}
+
+// ReadHashes is tlog's HashReader.
+func (r StoredHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	type at struct {
 		level int
 		n     int64
@@ -228,33 +239,71 @@ func (r storedHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		}
 	}
 	got := map[at][]byte{}
-	if len(leafIdx) > 0 {
-		rows, err := r.q.LeavesAt(r.ctx, dbq.LeavesAtParams{CampaignID: r.campaignID, Idxs: leafIdx})
+	for _, read := range []func() ([]NodeHash, error){
+		func() ([]NodeHash, error) { return r.Leaves(leafIdx) },
+		func() ([]NodeHash, error) { return r.Nodes(nodeLevels, nodeIdx) },
+	} {
+		hashes, err := read()
 		if err != nil {
 			return nil, err
 		}
-		for _, row := range rows {
-			got[at{0, row.Idx}] = row.Hash
-		}
-	}
-	if len(nodeIdx) > 0 {
-		rows, err := r.q.LogNodesAt(r.ctx, dbq.LogNodesAtParams{CampaignID: r.campaignID, Levels: nodeLevels, Idxs: nodeIdx})
-		if err != nil {
-			return nil, err
-		}
-		for _, row := range rows {
-			got[at{int(row.Level), row.Idx}] = row.Hash
+		for _, h := range hashes {
+			got[at{h.Level, h.Idx}] = h.Hash
 		}
 	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, w := range want {
 		h := got[w]
 		if len(h) != len(tlog.Hash{}) {
-			return nil, refusal.Conflictf("样本日志缺少第 %d 层第 %d 个哈希：日志被改动过，无法给出证明", w.level, w.n)
+			return nil, refusal.Conflictf("%s缺少第 %d 层第 %d 个哈希：日志被改动过，无法给出证明", r.Log, w.level, w.n)
 		}
 		copy(out[i][:], h)
 	}
 	return out, nil
+}
+
+// Inclusion proves that leaf index is in the tree of size, which the
+// caller checked the log has.
+func (r StoredHashes) Inclusion(index, size int64) ([][]byte, error) {
+	p, err := tlog.ProveRecord(size, index, r)
+	return hashList(p), err
+}
+
+// Consistency proves that the tree of size to extends the tree of size
+// from, 0 ≤ from ≤ to, which the caller checked the log has.
+func (r StoredHashes) Consistency(from, to int64) ([][]byte, error) {
+	if from == 0 || from == to {
+		return [][]byte{}, nil // the empty tree, or the same tree, needs no proof
+	}
+	p, err := tlog.ProveTree(to, from, r)
+	return hashList(p), err
+}
+
+// storedHashes are a campaign's sample log's hashes.
+func (s *Store) storedHashes(ctx context.Context, campaignID int64) StoredHashes {
+	return StoredHashes{Log: "样本日志",
+		Leaves: func(idxs []int64) ([]NodeHash, error) {
+			if len(idxs) == 0 {
+				return nil, nil
+			}
+			rows, err := s.q.LeavesAt(ctx, dbq.LeavesAtParams{CampaignID: campaignID, Idxs: idxs})
+			out := make([]NodeHash, len(rows))
+			for i, r := range rows {
+				out[i] = NodeHash{0, r.Idx, r.Hash}
+			}
+			return out, err
+		},
+		Nodes: func(levels []int16, idxs []int64) ([]NodeHash, error) {
+			if len(idxs) == 0 {
+				return nil, nil
+			}
+			rows, err := s.q.LogNodesAt(ctx, dbq.LogNodesAtParams{CampaignID: campaignID, Levels: levels, Idxs: idxs})
+			out := make([]NodeHash, len(rows))
+			for i, r := range rows {
+				out[i] = NodeHash{int(r.Level), r.Idx, r.Hash}
+			}
+			return out, err
+		}}
 }
 
 // provable checks that the campaign's log has size leaves.
@@ -278,8 +327,7 @@ func (s *Store) InclusionProof(ctx context.Context, campaignID, index, size int6
 	if err := s.provable(ctx, campaignID, size); err != nil {
 		return nil, err
 	}
-	p, err := tlog.ProveRecord(size, index, storedHashes{ctx, s.q, campaignID})
-	return hashList(p), err
+	return s.storedHashes(ctx, campaignID).Inclusion(index, size)
 }
 
 // ConsistencyProof proves that the campaign's tree of size to extends its
@@ -291,11 +339,7 @@ func (s *Store) ConsistencyProof(ctx context.Context, campaignID, from, to int64
 	if err := s.provable(ctx, campaignID, to); err != nil {
 		return nil, err
 	}
-	if from == 0 || from == to {
-		return [][]byte{}, nil // the empty tree, or the same tree, needs no proof
-	}
-	p, err := tlog.ProveTree(to, from, storedHashes{ctx, s.q, campaignID})
-	return hashList(p), err
+	return s.storedHashes(ctx, campaignID).Consistency(from, to)
 }
 
 func hashList[H ~[]tlog.Hash](p H) [][]byte {
@@ -322,7 +366,7 @@ func (s *Store) StoreLogNodes(ctx context.Context) error {
 			if int64(len(hashes)) != c.LogSize {
 				return fmt.Errorf("campaign %d: %d leaves stored for a log of %d", c.ID, len(hashes), c.LogSize)
 			}
-			_, _, nodes, err := extend(0, nil, nil, hashes)
+			_, _, nodes, err := Extend(0, nil, nil, hashes)
 			if err != nil {
 				return err
 			}
@@ -824,5 +868,5 @@ func (s *Store) Tile(ctx context.Context, campaignID int64, path string) ([]byte
 	if t.L*t.H >= 62 || (t.N<<t.H+int64(t.W))<<(t.L*t.H) > c.LogSize {
 		return nil, ErrNotFound
 	}
-	return tlog.ReadTileData(t, storedHashes{ctx, s.q, campaignID})
+	return tlog.ReadTileData(t, s.storedHashes(ctx, campaignID))
 }
